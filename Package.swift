@@ -1,0 +1,48 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Every target: Swift 6 mode plus the upcoming features the style guide asks for.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "mcpclient",
+    products: [
+        .library(name: "mcpclient", type: .dynamic, targets: ["MCPClientABI"]),
+    ],
+    targets: [
+        // System libraries with typed shims (curl_easy_setopt is variadic; Swift cannot call it directly).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // Linux calls Swift cannot reach directly (variadic syscall/fcntl, _np spawn actions).
+        .target(name: "CMCPSystem"),
+
+        .target(name: "MCPClientCore", swiftSettings: strict),
+        .target(name: "MCPClientConfig", dependencies: ["MCPClientCore"], swiftSettings: strict),
+        .target(name: "MCPClientProtocol", dependencies: ["MCPClientCore"], swiftSettings: strict),
+        .target(name: "MCPClientTransport", dependencies: ["MCPClientCore", "CMCPSystem", "CCurl"], swiftSettings: strict),
+        .target(name: "MCPClientOAuth", dependencies: ["MCPClientCore", "COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "MCPClientManager",
+            dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
+            swiftSettings: strict),
+        // The only module with @c exports.
+        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientManager"], swiftSettings: strict),
+        // In-memory doubles for tests: transport pair, fake clock, scripted peer.
+        .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
+
+        // Decides the JSON strategy: hand-written parser vs FoundationEssentials JSONDecoder.
+        .executableTarget(name: "mcp-json-bench", dependencies: ["MCPClientCore"], path: "benchmarks/json-bench", swiftSettings: strict),
+
+        .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore"], swiftSettings: strict),
+        .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], swiftSettings: strict),
+        .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
+        .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
+        .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth"], swiftSettings: strict),
+        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager"], swiftSettings: strict),
+        .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore"], swiftSettings: strict),
+    ]
+)

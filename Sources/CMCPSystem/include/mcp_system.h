@@ -1,0 +1,19 @@
+#ifndef MCP_SYSTEM_H
+#define MCP_SYSTEM_H
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+/* Hidden helpers (never exported from libmcpclient.so) for calls Swift cannot make directly. */
+#define CSYS_HIDDEN __attribute__((visibility("hidden")))
+
+CSYS_HIDDEN int csys_pidfd_open(pid_t pid);
+CSYS_HIDDEN int csys_eventfd(void);
+CSYS_HIDDEN void csys_set_thread_name(const char *name);
+CSYS_HIDDEN int csys_set_nonblocking(int fd);
+CSYS_HIDDEN int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+CSYS_HIDDEN int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+/* Resets every catchable signal to its default in the child (the host may ignore SIGPIPE etc.). */
+CSYS_HIDDEN int csys_spawnattr_default_signals(posix_spawnattr_t *attr);
+#endif

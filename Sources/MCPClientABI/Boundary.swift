@@ -1,0 +1,96 @@
+import Glibc
+import MCPClientCore
+import MCPClientManager
+import Synchronization
+
+/// Handles are registry keys, not raw object pointers: a call racing `mcp_manager_free` (or a stale handle)
+/// finds nothing and gets MCP_ERR_CLOSED instead of touching freed memory.
+enum HandleRegistry {
+    private static let managers = Mutex<[UInt: Manager]>([:])
+    private static let nextKey = Atomic<UInt>(1)
+
+    static func insert(_ manager: Manager) -> OpaquePointer {
+        // Keys step by 16 so a handle never looks like a small integer or NULL.
+        let key = nextKey.wrappingAdd(1, ordering: .relaxed).oldValue << 4
+        managers.withLock { $0[key] = manager }
+        return OpaquePointer(bitPattern: key)!
+    }
+
+    static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager {
+        guard let handle else { throw MCPError.invalid("manager is NULL") }
+        guard let manager = managers.withLock({ $0[UInt(bitPattern: handle)] }) else {
+            throw MCPError(.closed, "the manager has been freed (or the handle is not one this library returned)")
+        }
+        return manager
+    }
+
+    static func remove(_ handle: OpaquePointer) -> Manager? {
+        managers.withLock { $0.removeValue(forKey: UInt(bitPattern: handle)) }
+    }
+}
+
+public typealias OutString = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+
+/// Runs one C entry point: clears outputs, maps every error to a status plus error JSON. Nothing throws past here.
+func boundary(_ outError: OutString?, _ body: () throws(MCPError) -> Void) -> mcp_status {
+    outError?.pointee = nil
+    do {
+        try body()
+        return .ok
+    } catch {
+        outError?.pointee = allocate(JSONWriter.serialize(error.json))
+        return mcp_status(error.code)
+    }
+}
+
+/// A caller-owned, NUL-terminated copy (freed with mcp_string_free).
+func allocate(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
+    guard let memory = malloc(bytes.count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
+    bytes.withUnsafeBytes { source in
+        if let base = source.baseAddress { memcpy(memory, base, bytes.count) }
+    }
+    memory[bytes.count] = 0
+    return memory
+}
+
+func write(_ value: JSONValue, to out: OutString?) throws(MCPError) {
+    guard let out else { return }
+    guard let pointer = allocate(JSONWriter.serialize(value)) else { throw MCPError(.generic, "out of memory") }
+    out.pointee = pointer
+}
+
+/// A required UTF-8 string argument.
+func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(MCPError) -> String {
+    guard let pointer else { throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)]) }
+    guard let text = String(validatingCString: pointer) else {
+        throw MCPError.invalid("\(name) is not valid UTF-8", details: ["argument": .string(name)])
+    }
+    return text
+}
+
+/// A JSON argument; NULL yields `fallback` when one is given.
+func json(_ pointer: UnsafePointer<CChar>?, _ name: String, fallback: JSONValue? = nil) throws(MCPError) -> JSONValue {
+    guard let pointer else {
+        if let fallback { return fallback }
+        throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)])
+    }
+    let bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+    do {
+        return try JSONParser.parse(bytes)
+    } catch {
+        throw MCPError.invalid("\(name) is not valid JSON: \(error)", details: [
+            "argument": .string(name), "line": .int(Int64(error.line)), "column": .int(Int64(error.column)),
+        ])
+    }
+}
+
+func requireOut<T>(_ out: UnsafeMutablePointer<T>?, _ name: String) throws(MCPError) {
+    if out == nil { throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)]) }
+}
+
+func result(_ result: Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
+    switch result {
+    case .success(let value): try write(value, to: out)
+    case .failure(let error): throw error
+    }
+}

@@ -1,0 +1,247 @@
+import Glibc
+import MCPClientCore
+import MCPClientManager
+
+// The C surface. Every function validates its arguments and converts every error at this boundary.
+
+private nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(MCPClientVersion.string)!
+
+/// The library version as "MAJOR.MINOR.PATCH".
+/// Ownership: the string is static; do not free it.
+/// NULL: never returns NULL.
+/// Threads: any thread.
+@c(mcp_version)
+public func mcpVersion() -> UnsafePointer<CChar> {
+    UnsafePointer(versionCString)
+}
+
+/// The library version as MAJOR*10000 + MINOR*100 + PATCH; compare with MCP_VERSION_NUMBER.
+/// Ownership: nothing to free.
+/// NULL: not applicable.
+/// Threads: any thread.
+@c(mcp_version_number)
+public func mcpVersionNumber() -> Int32 {
+    MCPClientVersion.number
+}
+
+/// A static English description of a status code.
+/// Ownership: the string is static; do not free it.
+/// NULL: never returns NULL (unknown codes get "unknown status").
+/// Threads: any thread.
+@c(mcp_status_str)
+public func mcpStatusString(_ status: mcp_status) -> UnsafePointer<CChar> {
+    let text: StaticString = status.staticDescription
+    return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// Frees a string returned by this library. Never use free() on such strings.
+/// Ownership: takes ownership of str.
+/// NULL: str may be NULL (no-op).
+/// Threads: any thread.
+@c(mcp_string_free)
+public func mcpStringFree(_ str: UnsafeMutablePointer<CChar>?) {
+    free(str)
+}
+
+/// Creates a manager (many servers, one event queue) from options JSON, e.g. {"clientInfo":{"name":"app","version":"1"}}.
+/// Ownership: free *out_manager with mcp_manager_free(); free *out_error_json with mcp_string_free().
+/// NULL: out_manager required; options_json may be NULL for defaults; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_new)
+public func mcpManagerNew(
+    _ out_manager: UnsafeMutablePointer<OpaquePointer?>?, _ options_json: UnsafePointer<CChar>?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_manager?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_manager, "out_manager")
+        let options = try ManagerOptions.parse(try json(options_json, "options_json", fallback: .null))
+        out_manager?.pointee = HandleRegistry.insert(try Manager(options: options))
+    }
+}
+
+/// Shuts the manager down: disconnects every server (waiting until their processes are gone), wakes
+/// mcp_manager_next_event callers with MCP_ERR_CLOSED, and releases the handle. Calls racing this one fail
+/// with MCP_ERR_CLOSED instead of crashing.
+/// Ownership: the handle is invalid afterwards.
+/// NULL: manager may be NULL (no-op).
+/// Threads: any host thread; blocks for at most the servers' shutdown grace periods.
+@c(mcp_manager_free)
+public func mcpManagerFree(_ manager: OpaquePointer?) {
+    guard let manager, let instance = HandleRegistry.remove(manager) else { return }
+    instance.close()
+}
+
+/// Registers a server under a name. config_json is one server entry, e.g.
+/// {"command":"python3","args":["server.py"],"env":{"KEY":"value"},"timeout":60000}.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager, name and config_json required; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_add_server)
+public func mcpManagerAddServer(
+    _ manager: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ config_json: UnsafePointer<CChar>?, _ out_error_json: OutString?
+) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        try instance.addServer(name: try string(name, "name"), config: try json(config_json, "config_json"))
+    }
+}
+
+/// Disconnects and forgets a server.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager and name required; out_error_json may be NULL.
+/// Threads: any host thread; blocks until the server process is gone.
+@c(mcp_manager_remove_server)
+public func mcpManagerRemoveServer(_ manager: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ out_error_json: OutString?) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let server = try string(name, "name")
+        try result(instance.blocking { done in
+            instance.removeServer(name: server) { done($0.map { .null }) }
+        }, to: nil)
+    }
+}
+
+/// Connects to a server (starting its process and detecting its protocol era) and returns what it said about
+/// itself: {"version":1,"server","era","protocolVersion","serverInfo","capabilities","instructions"?}.
+/// Connecting is also done on demand by the calls below.
+/// Ownership: free *out_info_json and *out_error_json with mcp_string_free().
+/// NULL: manager and server required; out_info_json and out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_connect)
+public func mcpManagerConnect(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_info_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_info_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let name = try string(server, "server")
+        try result(instance.blocking { instance.connect(server: name, completion: $0) }, to: out_info_json)
+    }
+}
+
+/// Disconnects a server: closes its stdin, then SIGTERM and SIGKILL its process group if it lingers.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager and server required; out_error_json may be NULL.
+/// Threads: any host thread; blocks until the process is gone.
+@c(mcp_manager_disconnect)
+public func mcpManagerDisconnect(_ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_error_json: OutString?) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let name = try string(server, "server")
+        try result(instance.blocking { done in instance.disconnect(server: name) { done($0.map { .null }) } }, to: nil)
+    }
+}
+
+/// Lists a server's tools (all pages): {"version":1,"server","tools":[…]}.
+/// Ownership: free *out_tools_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_tools_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_list_tools)
+public func mcpManagerListTools(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_tools_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_tools_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_tools_json, "out_tools_json")
+        let instance = try HandleRegistry.manager(manager)
+        let name = try string(server, "server")
+        let requestID = instance.allocateRequestID()
+        try result(instance.blocking { instance.listTools(server: name, requestID: requestID, completion: $0) }, to: out_tools_json)
+    }
+}
+
+/// Calls a tool and returns {"version":1,"server","tool","result":{"content":[…],"isError":…}}. A tool that
+/// fails still returns MCP_OK with result.isError true; JSON-RPC errors return MCP_ERR_PROTOCOL. On timeout the
+/// server is sent notifications/cancelled and MCP_ERR_TIMEOUT is returned. Progress arrives as events.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, tool and out_result_json required; arguments_json NULL means {}; out_error_json may be NULL.
+/// Threads: any host thread (blocking); many threads may call at once.
+@c(mcp_manager_call_tool)
+public func mcpManagerCallTool(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ tool: UnsafePointer<CChar>?, _ arguments_json: UnsafePointer<CChar>?,
+    _ timeout_ms: Int32, _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let toolName = try string(tool, "tool")
+        let arguments = try json(arguments_json, "arguments_json", fallback: [:])
+        guard case .object = arguments else { throw MCPError.invalid("arguments_json must be a JSON object") }
+        try result(instance.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms)),
+            to: out_result_json)
+    }
+}
+
+/// Starts an operation without blocking. request_json is {"op":"connect"|"disconnect"|"list_tools"|"call_tool",
+/// "server":…, "tool":…, "arguments":{…}, "timeout_ms":…}. Its outcome arrives through mcp_manager_next_event as
+/// {"kind":"result","request_id":…} or {"kind":"error","request_id":…}.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager, request_json and out_request_id required; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_submit)
+public func mcpManagerSubmit(
+    _ manager: OpaquePointer?, _ request_json: UnsafePointer<CChar>?, _ out_request_id: UnsafeMutablePointer<UInt64>?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    out_request_id?.pointee = 0
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_request_id, "out_request_id")
+        let instance = try HandleRegistry.manager(manager)
+        out_request_id?.pointee = try instance.submit(try json(request_json, "request_json"))
+    }
+}
+
+/// Cancels an in-flight call (submitted or blocking): its caller gets MCP_ERR_CANCELLED and the server a
+/// notifications/cancelled. MCP_ERR_NOT_FOUND when the request already finished.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager required; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_cancel)
+public func mcpManagerCancel(_ manager: OpaquePointer?, _ request_id: UInt64, _ out_error_json: OutString?) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        try HandleRegistry.manager(manager).cancel(requestID: request_id)
+    }
+}
+
+/// Waits up to timeout_ms (negative: forever, 0: poll) for the next event: results of submitted operations,
+/// status changes, progress, logs (server stderr included). Returns MCP_OK with *out_event_json set,
+/// MCP_ERR_TIMEOUT, or MCP_ERR_CLOSED once the manager is shut down and the queue is drained.
+/// Ownership: free *out_event_json with mcp_string_free().
+/// NULL: manager and out_event_json required.
+/// Threads: any host thread (blocking); several threads may wait at once, each event goes to one of them.
+@c(mcp_manager_next_event)
+public func mcpManagerNextEvent(_ manager: OpaquePointer?, _ timeout_ms: Int32, _ out_event_json: OutString?) -> mcp_status {
+    out_event_json?.pointee = nil
+    guard out_event_json != nil else { return .errInvalid }
+    let instance: Manager
+    do {
+        instance = try HandleRegistry.manager(manager)
+    } catch {
+        return mcp_status(error.code)
+    }
+    switch instance.events.pop(timeoutMs: timeout_ms) {
+    case .event(let event):
+        out_event_json?.pointee = allocate(JSONWriter.serialize(event))
+        return .ok
+    case .timeout: return .errTimeout
+    case .closed: return .errClosed
+    }
+}
+
+/// A server's state: {"version":1,"server","status":"connected"|"connecting"|"disconnected"|"error","era"?,"lastError"?}.
+/// Ownership: free *out_status_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_status_json required; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_server_status)
+public func mcpManagerServerStatus(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_status_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_status_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_status_json, "out_status_json")
+        let instance = try HandleRegistry.manager(manager)
+        try write(try instance.status(server: try string(server, "server")), to: out_status_json)
+    }
+}

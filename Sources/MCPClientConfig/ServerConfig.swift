@@ -1,0 +1,158 @@
+public import MCPClientCore
+
+/// One server's normalized configuration. Only stdio is connectable in this slice; the other transports
+/// are recognized so that a config naming them gets a precise "not supported yet" rather than a parse error.
+public struct ServerConfig: Sendable, Equatable {
+    public enum Transport: Sendable, Equatable {
+        case stdio(Stdio)
+        case remote(type: String, url: String)
+    }
+
+    public struct Stdio: Sendable, Equatable {
+        public var command: String
+        public var args: [String]
+        public var env: [String: String]
+        public var cwd: String?
+        public var stderr: StderrMode
+        public var maxMessageBytes: Int
+        public var shutdownGraceMs: Int
+    }
+
+    public enum StderrMode: Sendable, Equatable {
+        case log, inherit, discard
+        case file(String)
+    }
+
+    public enum Era: String, Sendable { case auto, modern, legacy }
+
+    public var name: String
+    public var transport: Transport
+    /// `tools/call` and request timeout (LibreChat `timeout`, default 60 s).
+    public var timeoutMs: Int
+    /// Connect + era detection (LibreChat `initTimeout`, default 30 s).
+    public var initTimeoutMs: Int
+    public var era: Era
+
+    public static let defaultTimeoutMs = 60_000
+    public static let defaultInitTimeoutMs = 30_000
+    public static let defaultMaxMessageBytes = 64 << 20
+    public static let defaultShutdownGraceMs = 2_000
+
+    /// Server names as LibreChat and the seed APIs accept them: letters, digits, `_`, `-`, `.`; 1–64 characters.
+    public static func validateName(_ name: String) throws(MCPError) {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+        guard !name.isEmpty, name.utf8.count <= 64, allowed else {
+            throw MCPError.config("invalid server name '\(name)': use 1-64 letters, digits, '_', '-' or '.'", details: ["name": .string(name)])
+        }
+    }
+
+    /// Parses one server entry (`{"command": …}` or `{"type": "stdio", …}`), reporting the JSON path of any problem.
+    public static func parse(name: String, json: JSONValue) throws(MCPError) -> ServerConfig {
+        try validateName(name)
+        guard case .object(let object) = json else {
+            throw problem("", "a server config must be an object, not \(json.typeName)")
+        }
+        let known: Set<String> = [
+            "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
+            "shutdownGraceMs", "url", "description", "title",
+        ]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw problem(unknown, "unknown field '\(unknown)'")
+        }
+        var type = try optionalString(object, "type")
+        if type == nil { type = try optionalString(object, "transport") }
+        let transport: Transport
+        switch type {
+        case nil where object["command"] != nil, "stdio":
+            transport = .stdio(try parseStdio(object))
+        case nil where object["url"] != nil:
+            transport = .remote(type: "streamable-http", url: try requiredString(object, "url"))
+        case .some(let remote) where ["sse", "streamable-http", "http", "websocket", "ws"].contains(remote):
+            transport = .remote(type: remote, url: try requiredString(object, "url"))
+        case nil:
+            throw problem("command", "missing 'command' (stdio) or 'url' (remote)")
+        case .some(let other):
+            throw problem("type", "unknown transport type '\(other)' (expected stdio, streamable-http, sse or websocket)")
+        }
+        let eraText = try optionalString(object, "era") ?? "auto"
+        guard let era = Era(rawValue: eraText) else { throw problem("era", "'era' must be auto, modern or legacy") }
+        return ServerConfig(
+            name: name, transport: transport, timeoutMs: try optionalInt(object, "timeout", min: 1) ?? defaultTimeoutMs,
+            initTimeoutMs: try optionalInt(object, "initTimeout", min: 1) ?? defaultInitTimeoutMs, era: era)
+    }
+
+    private static func parseStdio(_ object: JSONObject) throws(MCPError) -> Stdio {
+        let command = try requiredString(object, "command")
+        guard !command.isEmpty else { throw problem("command", "'command' must not be empty") }
+        var args: [String] = []
+        if let value = object["args"] {
+            guard case .array(let items) = value else { throw problem("args", "'args' must be an array of strings") }
+            for (index, item) in items.enumerated() {
+                guard let text = item.stringValue else { throw problem("args[\(index)]", "'args[\(index)]' must be a string, not \(item.typeName)") }
+                try rejectNUL(text, "args[\(index)]")
+                args.append(text)
+            }
+        }
+        var env: [String: String] = [:]
+        if let value = object["env"] {
+            guard case .object(let entries) = value else { throw problem("env", "'env' must be an object of strings") }
+            for (key, item) in entries {
+                guard !key.isEmpty, !key.contains("=") else { throw problem("env.\(key)", "invalid environment variable name '\(key)'") }
+                switch item {
+                case .string(let text): try rejectNUL(text, "env.\(key)"); env[key] = text
+                case .int(let number): env[key] = String(number)
+                case .bool(let flag): env[key] = flag ? "true" : "false"
+                default: throw problem("env.\(key)", "'env.\(key)' must be a string, not \(item.typeName)")
+                }
+            }
+        }
+        let stderr: StderrMode
+        switch object["stderr"] {
+        case nil, .string("log"), .string("pipe"): stderr = .log
+        case .string("inherit"): stderr = .inherit
+        case .string("ignore"), .string("discard"): stderr = .discard
+        case .object(let target):
+            guard let path = target["file"]?.stringValue, !path.isEmpty else { throw problem("stderr.file", "'stderr' object needs a 'file' path") }
+            stderr = .file(path)
+        default: throw problem("stderr", "'stderr' must be log, inherit, ignore or {\"file\": path}")
+        }
+        let cwd = try optionalString(object, "cwd")
+        if let cwd { try rejectNUL(cwd, "cwd") }
+        try rejectNUL(command, "command")
+        return Stdio(
+            command: command, args: args, env: env, cwd: cwd, stderr: stderr,
+            maxMessageBytes: try optionalInt(object, "maxMessageBytes", min: 1024) ?? defaultMaxMessageBytes,
+            shutdownGraceMs: try optionalInt(object, "shutdownGraceMs", min: 0) ?? defaultShutdownGraceMs)
+    }
+
+    private static func problem(_ path: String, _ message: String) -> MCPError {
+        MCPError.config(message, details: ["path": .string(path)])
+    }
+
+    private static func rejectNUL(_ text: String, _ path: String) throws(MCPError) {
+        if text.utf8.contains(0) { throw problem(path, "'\(path)' contains a NUL character") }
+    }
+
+    private static func requiredString(_ object: JSONObject, _ key: String) throws(MCPError) -> String {
+        guard let value = object[key] else { throw problem(key, "missing '\(key)'") }
+        guard let text = value.stringValue else { throw problem(key, "'\(key)' must be a string, not \(value.typeName)") }
+        return text
+    }
+
+    private static func optionalString(_ object: JSONObject, _ key: String) throws(MCPError) -> String? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw problem(key, "'\(key)' must be a string, not \(value.typeName)") }
+        return text
+    }
+
+    private static func optionalInt(_ object: JSONObject, _ key: String, min: Int) throws(MCPError) -> Int? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let number = value.int64Value, number >= Int64(min), number <= Int64(Int32.max) else {
+            throw problem(key, "'\(key)' must be an integer between \(min) and \(Int32.max)")
+        }
+        return Int(number)
+    }
+}

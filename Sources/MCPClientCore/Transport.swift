@@ -1,0 +1,19 @@
+/// Receives what a transport reads. Called on the transport's I/O thread, one message at a time.
+public protocol TransportDelegate: AnyObject, Sendable {
+    /// One complete JSON-RPC message (a stdio line without its newline). Borrowed for the call only.
+    func transport(didReceive message: UnsafeRawBufferPointer)
+    /// The transport is gone for good; `error` is nil after a requested close.
+    func transportDidClose(error: MCPError?)
+}
+
+/// A bidirectional message pipe to one MCP server: the seam between the protocol and stdio/HTTP/WebSocket/in-memory.
+public protocol MessageTransport: AnyObject, Sendable {
+    /// Begins reading; the delegate is held weakly by implementations that outlive their session.
+    func start(delegate: any TransportDelegate) throws(MCPError)
+    /// Sends one serialized message (no trailing newline). Safe from any thread; never blocks on a slow peer.
+    func send(_ message: [UInt8]) throws(MCPError)
+    /// Graceful shutdown; `completion` runs once the peer is gone (stdio: the process group is reaped).
+    func close(completion: @escaping @Sendable () -> Void)
+    /// A short human description for status and errors ("stdio: python3 server.py (pid 123)").
+    var label: String { get }
+}

@@ -1,0 +1,484 @@
+public import MCPClientConfig
+public import MCPClientCore
+public import MCPClientProtocol
+import MCPClientTransport
+import Synchronization
+
+/// Many servers for one host: registry, connections, calls, and the event queue. Every method is thread-safe.
+/// Operations complete through callbacks on the I/O thread; the `…Blocking` forms are for host threads.
+public final class Manager: @unchecked Sendable {
+    public typealias Completion = @Sendable (Result<JSONValue, MCPError>) -> Void
+
+    public let options: ManagerOptions
+    public let events: EventQueue
+    private let loop: EventLoop
+    private let servers = Mutex<[String: ServerEntry]>([:])
+    /// Era per server, keyed by what determines it (the launch), so a config change re-probes.
+    private let eraCache = Mutex<[String: ProtocolEra]>([:])
+    private let inFlight = Mutex<[UInt64: InFlight]>([:])
+    private let nextRequestID = Atomic<UInt64>(1)
+    private let closed = Atomic<Bool>(false)
+    private let logSink: EventLogSink
+
+    private struct InFlight {
+        var session: ClientSession?
+        var rpcID: Int64?
+        var cancelled: MCPError?
+    }
+
+    public init(options: ManagerOptions) throws(MCPError) {
+        self.options = options
+        events = EventQueue(capacity: options.eventQueueCapacity)
+        loop = try EventLoop()
+        logSink = EventLogSink(queue: events)
+    }
+
+    deinit {
+        loop.shutdown()
+    }
+
+    // MARK: registry
+
+    public func addServer(name: String, config json: JSONValue) throws(MCPError) {
+        try checkOpen()
+        let config = try ServerConfig.parse(name: name, json: json)
+        let added = servers.withLock { servers -> Bool in
+            guard servers[name] == nil else { return false }
+            servers[name] = ServerEntry(config: config)
+            return true
+        }
+        guard added else { throw MCPError(.conflict, "a server named '\(name)' already exists", details: ["server": .string(name)]) }
+    }
+
+    public func removeServer(name: String, completion: @escaping @Sendable (Result<Void, MCPError>) -> Void) {
+        guard let entry = servers.withLock({ $0.removeValue(forKey: name) }) else {
+            completion(.failure(unknownServer(name)))
+            return
+        }
+        entry.state.withLock { $0.removed = true }
+        disconnect(entry) { completion(.success(())) }
+    }
+
+    public var serverNames: [String] { servers.withLock { Array($0.keys).sorted() } }
+
+    public func status(server name: String) throws(MCPError) -> JSONValue {
+        guard let entry = servers.withLock({ $0[name] }) else { throw unknownServer(name) }
+        return entry.state.withLock { state in
+            var object: JSONObject = ["version": 1, "server": .string(name), "status": .string(state.status.rawValue)]
+            if case .connected(let session, _) = state.connection, let description = session.server {
+                object["era"] = .string(description.era.rawValue)
+                object["protocolVersion"] = .string(description.protocolVersion)
+            }
+            if let error = state.lastError { object["lastError"] = error.json }
+            return .object(object)
+        }
+    }
+
+    // MARK: connections
+
+    /// Connects (or joins a connect already under way) and yields the session.
+    private func session(for name: String, completion: @escaping @Sendable (Result<ClientSession, MCPError>) -> Void) {
+        if closed.load(ordering: .relaxed) { completion(.failure(.closed)); return }
+        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
+        enum Next { case ready(ClientSession), joined, start(ClientSession, Int), failed(MCPError) }
+        let next = entry.state.withLock { state -> Next in
+            switch state.connection {
+            case .connected(let session, _): return .ready(session)
+            case .connecting(let session, let generation, let waiters):
+                state.connection = .connecting(session: session, generation: generation, waiters: waiters + [completion])
+                return .joined
+            case .idle:
+                if state.removed { return .failed(unknownServer(name)) }
+                do {
+                    let session = try makeSession(entry)
+                    state.generation += 1
+                    state.connection = .connecting(session: session, generation: state.generation, waiters: [completion])
+                    state.status = .connecting
+                    return .start(session, state.generation)
+                } catch {
+                    let failure = MCPError(error)
+                    state.status = .error
+                    state.lastError = failure
+                    return .failed(failure)
+                }
+            }
+        }
+        switch next {
+        case .ready(let session): completion(.success(session))
+        case .joined: break
+        case .failed(let error):
+            emitStatus(name, .error, error)
+            completion(.failure(error))
+        case .start(let session, let generation):
+            emitStatus(name, .connecting, nil)
+            startConnect(entry, session: session, generation: generation)
+        }
+    }
+
+    private func makeSession(_ entry: ServerEntry) throws(MCPError) -> ClientSession {
+        let config = entry.config
+        guard case .stdio(let stdio) = config.transport else {
+            throw MCPError(.unsupported, "remote transports are not available yet; only stdio servers can connect",
+                details: ["server": .string(config.name)])
+        }
+        let stderr: StdioLaunch.StderrMode = switch stdio.stderr {
+        case .log: .log
+        case .inherit: .inherit
+        case .discard: .discard
+        case .file(let path): .file(path)
+        }
+        let launch = StdioLaunch(
+            command: stdio.command, arguments: stdio.args, environment: StdioLaunch.environment(configured: stdio.env),
+            workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
+            shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
+        let transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
+        let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
+        var clientOptions = options.clientOptions
+        clientOptions.eraPreference = switch config.era {
+        case .auto: .auto
+        case .modern: .modern
+        case .legacy: .legacy
+        }
+        return ClientSession(rpc: rpc, options: clientOptions)
+    }
+
+    private func eraKey(_ config: ServerConfig) -> String {
+        guard case .stdio(let stdio) = config.transport else { return config.name }
+        return ([config.name, stdio.command, stdio.cwd ?? ""] + stdio.args).joined(separator: "\u{0}")
+    }
+
+    private func startConnect(_ entry: ServerEntry, session: ClientSession, generation: Int) {
+        let name = entry.config.name
+        let key = eraKey(entry.config)
+        session.rpc.setHandlers(
+            request: { [weak self] method, params, reply in self?.serverRequest(name, method, params, reply) },
+            notification: { [weak self] method, params in self?.serverNotification(name, method, params) },
+            close: { [weak self, weak entry] error in
+                guard let self, let entry else { return }
+                self.connectionLost(entry, generation: generation, error: error)
+            })
+        let knownEra = eraCache.withLock { $0[key] }
+        session.connect(knownEra: knownEra, timeoutNanoseconds: UInt64(entry.config.initTimeoutMs) * 1_000_000) { [weak self] result in
+            guard let self else { return }
+            let waiters = entry.state.withLock { state -> [@Sendable (Result<ClientSession, MCPError>) -> Void] in
+                guard case .connecting(_, let current, let waiters) = state.connection, current == generation else { return [] }
+                switch result {
+                case .success:
+                    state.connection = .connected(session: session, generation: generation)
+                    state.status = .connected
+                    state.lastError = nil
+                case .failure(let error):
+                    state.connection = .idle
+                    state.status = .error
+                    state.lastError = error
+                }
+                return waiters
+            }
+            switch result {
+            case .success(let description):
+                self.eraCache.withLock { $0[key] = description.era }
+                self.emitStatus(name, .connected, nil)
+                for waiter in waiters { waiter(.success(session)) }
+            case .failure(let error):
+                self.emitStatus(name, .error, error)
+                session.close {}
+                for waiter in waiters { waiter(.failure(error)) }
+            }
+        }
+    }
+
+    /// The transport died (crash, EOF) or was closed. In-flight requests already failed in the RPC layer.
+    private func connectionLost(_ entry: ServerEntry, generation: Int, error: MCPError?) {
+        let changed = entry.state.withLock { state -> Bool in
+            switch state.connection {
+            case .connected(_, let current) where current == generation: break
+            default: return false
+            }
+            state.connection = .idle
+            state.status = error == nil ? .disconnected : .error
+            state.lastError = error
+            return true
+        }
+        if changed { emitStatus(entry.config.name, error == nil ? .disconnected : .error, error) }
+    }
+
+    public func connect(server name: String, completion: @escaping Completion) {
+        session(for: name) { result in
+            completion(result.map { session in
+                var object: JSONObject = ["version": 1, "server": .string(name)]
+                for (key, value) in session.server?.json ?? [:] { object[key] = value }
+                return .object(object)
+            })
+        }
+    }
+
+    public func disconnect(server name: String, completion: @escaping @Sendable (Result<Void, MCPError>) -> Void) {
+        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
+        disconnect(entry) { completion(.success(())) }
+    }
+
+    /// Closes the connection and waits until the server process is gone.
+    private func disconnect(_ entry: ServerEntry, completion: @escaping @Sendable () -> Void) {
+        let (session, waiters) = entry.state.withLock { state -> (ClientSession?, [@Sendable (Result<ClientSession, MCPError>) -> Void]) in
+            defer {
+                state.connection = .idle
+                if state.status != .disconnected { state.status = .disconnected }
+            }
+            switch state.connection {
+            case .idle: return (nil, [])
+            case .connecting(let session, _, let waiters): return (session, waiters)
+            case .connected(let session, _): return (session, [])
+            }
+        }
+        guard let session else { completion(); return }
+        let error = MCPError(.cancelled, "disconnected while connecting")
+        for waiter in waiters { waiter(.failure(error)) }
+        emitStatus(entry.config.name, .disconnected, nil)
+        session.close(completion: completion)
+    }
+
+    // MARK: operations
+
+    public func listTools(server name: String, requestID: UInt64, completion: @escaping Completion) {
+        session(for: name) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error): completion(.failure(error))
+            case .success(let session):
+                let timeout = UInt64(self.timeoutMs(name)) * 1_000_000
+                session.listTools(timeoutNanoseconds: timeout) { result in
+                    completion(result.map { ["version": 1, "server": .string(name), "tools": .array($0)] })
+                }
+            }
+        }
+    }
+
+    /// Calls a tool. With `schedulerTimeout` the I/O loop enforces the timeout (async form); otherwise the
+    /// blocking caller's own timed wait does, which keeps timer bookkeeping off the loop for the hot path.
+    public func callTool(
+        server name: String, tool: String, arguments: JSONValue, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
+        completion: @escaping Completion
+    ) {
+        beginInFlight(requestID)
+        session(for: name) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error):
+                self.endInFlight(requestID)
+                completion(.failure(error))
+            case .success(let session):
+                let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : self.timeoutMs(name)) * 1_000_000 : nil
+                self.sendCall(session, server: name, tool: tool, arguments: arguments, timeoutNanoseconds: timeout, requestID: requestID,
+                    completion: completion)
+            }
+        }
+    }
+
+    private func sendCall(
+        _ session: ClientSession, server name: String, tool: String, arguments: JSONValue, timeoutNanoseconds: UInt64?, requestID: UInt64,
+        completion: @escaping Completion
+    ) {
+        var progress: RPCSession.ProgressHandler?
+        if options.progressEvents {
+            progress = { [weak self] params in self?.emitProgress(name, requestID: requestID, params) }
+        }
+        let done: RPCSession.Completion = { [weak self] result in
+            self?.endInFlight(requestID)
+            completion(result.map { ["version": 1, "server": .string(name), "tool": .string(tool), "result": $0] })
+        }
+        let rpcID = session.rpc.allocateID()
+        if let cancelled = attachInFlight(requestID, session: session, rpcID: rpcID) {
+            done(.failure(cancelled))
+            return
+        }
+        session.request(
+            id: rpcID, method: "tools/call", params: ["name": .string(tool), "arguments": arguments],
+            timeoutNanoseconds: timeoutNanoseconds, progress: progress, completion: done)
+    }
+
+    public func timeoutMs(_ name: String) -> Int {
+        servers.withLock { $0[name]?.config.timeoutMs } ?? ServerConfig.defaultTimeoutMs
+    }
+
+    public func allocateRequestID() -> UInt64 { nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    // MARK: cancellation
+
+    private func beginInFlight(_ id: UInt64) { inFlight.withLock { $0[id] = InFlight() } }
+    private func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
+
+    /// Records where a request went; returns the cancellation if one arrived before it was sent.
+    private func attachInFlight(_ id: UInt64, session: ClientSession, rpcID: Int64) -> MCPError? {
+        inFlight.withLock { table in
+            if let cancelled = table[id]?.cancelled { return cancelled }
+            table[id]?.session = session
+            table[id]?.rpcID = rpcID
+            return nil
+        }
+    }
+
+    /// Cancels an in-flight call: the caller gets MCP_ERR_CANCELLED (or `error`), the server a notifications/cancelled.
+    public func cancel(requestID: UInt64, error: MCPError = MCPError(.cancelled, "cancelled by the host")) throws(MCPError) {
+        let target = inFlight.withLock { table -> (ClientSession, Int64)?? in
+            guard var entry = table[requestID] else { return .none }
+            guard let session = entry.session, let rpcID = entry.rpcID else {
+                entry.cancelled = error
+                table[requestID] = entry
+                return .some(nil)
+            }
+            return .some((session, rpcID))
+        }
+        switch target {
+        case .none: throw MCPError.notFound("no request \(requestID) is in flight", details: ["request_id": .int(Int64(requestID))])
+        case .some(nil): return
+        case .some(.some(let (session, rpcID))): session.rpc.cancel(id: rpcID, error: error)
+        }
+    }
+
+    // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
+
+    public func callToolBlocking(server: String, tool: String, arguments: JSONValue, timeoutMs: Int) -> Result<JSONValue, MCPError> {
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
+        let requestID = allocateRequestID()
+        let effective = timeoutMs > 0 ? timeoutMs : self.timeoutMs(server)
+        let started = SystemClock().nowNanoseconds()
+        callTool(server: server, tool: tool, arguments: arguments, timeoutMs: effective, schedulerTimeout: false, requestID: requestID) {
+            waiter.resolve($0)
+        }
+        if let result = waiter.wait(timeoutNanoseconds: UInt64(effective) * 1_000_000) { return result }
+        let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
+        let timeout = MCPError(.timeout, "tools/call \(tool) timed out after \(elapsed) ms",
+            details: ["server": .string(server), "tool": .string(tool), "timeout_ms": .int(Int64(effective))])
+        try? cancel(requestID: requestID, error: timeout)
+        // The cancellation resolves the waiter unless the reply won the race; either way it is settled now.
+        return waiter.wait(timeoutNanoseconds: nil) ?? .failure(timeout)
+    }
+
+    public func blocking(_ operation: (@escaping Completion) -> Void) -> Result<JSONValue, MCPError> {
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
+        operation { waiter.resolve($0) }
+        return waiter.wait(timeoutNanoseconds: nil) ?? .failure(MCPError(.generic, "operation did not complete"))
+    }
+
+    // MARK: async submit
+
+    /// Starts `request` (`{"op": …}`) and returns its id; the outcome arrives as a `result` or `error` event.
+    public func submit(_ request: JSONValue) throws(MCPError) -> UInt64 {
+        try checkOpen()
+        guard case .object(let object) = request else { throw MCPError.invalid("request must be a JSON object") }
+        guard let op = object["op"]?.stringValue else { throw MCPError.invalid("missing string field 'op'", details: ["path": "op"]) }
+        guard let server = object["server"]?.stringValue else { throw MCPError.invalid("missing string field 'server'", details: ["path": "server"]) }
+        let requestID = allocateRequestID()
+        let deliver: Completion = { [weak self] result in
+            var event: JSONObject = ["version": 1, "request_id": .int(Int64(requestID)), "op": .string(op), "server": .string(server)]
+            switch result {
+            case .success(let payload): event["kind"] = "result"; event["result"] = payload
+            case .failure(let error): event["kind"] = "error"; event["error"] = error.json
+            }
+            self?.events.push(.object(event), droppable: false)
+        }
+        switch op {
+        case "connect":
+            connect(server: server, completion: deliver)
+        case "disconnect":
+            disconnect(server: server) { result in deliver(result.map { ["version": 1, "server": .string(server)] }) }
+        case "list_tools":
+            listTools(server: server, requestID: requestID, completion: deliver)
+        case "call_tool":
+            guard let tool = object["tool"]?.stringValue else { throw MCPError.invalid("missing string field 'tool'", details: ["path": "tool"]) }
+            let arguments = object["arguments"] ?? [:]
+            guard case .object = arguments else { throw MCPError.invalid("'arguments' must be an object", details: ["path": "arguments"]) }
+            var timeoutMs = 0
+            if let timeout = object["timeout_ms"] {
+                guard let value = timeout.int64Value, value >= 0, value <= Int64(Int32.max) else {
+                    throw MCPError.invalid("'timeout_ms' must be a non-negative integer", details: ["path": "timeout_ms"])
+                }
+                timeoutMs = Int(value)
+            }
+            callTool(server: server, tool: tool, arguments: arguments, timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID,
+                completion: deliver)
+        default:
+            throw MCPError.invalid("unknown op '\(op)' (expected connect, disconnect, list_tools or call_tool)", details: ["path": "op"])
+        }
+        return requestID
+    }
+
+    // MARK: shutdown
+
+    /// Disconnects every server (waiting for their processes), then wakes event waiters with `closed`.
+    public func close() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        let entries = servers.withLock { servers -> [ServerEntry] in
+            defer { servers = [:] }
+            return Array(servers.values)
+        }
+        let waiter = Waiter<Bool>()
+        let remaining = Atomic<Int>(entries.count)
+        if entries.isEmpty { waiter.resolve(true) }
+        for entry in entries {
+            entry.state.withLock { $0.removed = true }
+            disconnect(entry) {
+                if remaining.subtract(1, ordering: .relaxed).newValue == 0 { waiter.resolve(true) }
+            }
+        }
+        _ = waiter.wait(timeoutNanoseconds: nil)
+        events.close()
+        loop.shutdown()
+    }
+
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+
+    private func checkOpen() throws(MCPError) {
+        if closed.load(ordering: .relaxed) { throw MCPError.closed }
+    }
+
+    private func unknownServer(_ name: String) -> MCPError {
+        MCPError.notFound("no server named '\(name)'", details: ["server": .string(name)])
+    }
+
+    // MARK: events
+
+    private func emitStatus(_ server: String, _ status: ServerEntry.Status, _ error: MCPError?) {
+        var event: JSONObject = ["version": 1, "kind": "status", "server": .string(server), "status": .string(status.rawValue)]
+        if let error { event["error"] = error.json }
+        events.push(.object(event), droppable: true)
+    }
+
+    private func emitProgress(_ server: String, requestID: UInt64, _ params: JSONObject) {
+        var event: JSONObject = ["version": 1, "kind": "progress", "server": .string(server), "request_id": .int(Int64(requestID))]
+        for key in ["progress", "total", "message"] { if let value = params[key] { event[key] = value } }
+        events.push(.object(event), droppable: true)
+    }
+
+    private func serverNotification(_ server: String, _ method: String, _ params: JSONValue?) {
+        if method == "notifications/message" {
+            let level = params?["level"]?.stringValue ?? "info"
+            let data = params?["data"] ?? .null
+            let message = data.stringValue ?? data.jsonString
+            events.push(["version": 1, "kind": "log", "server": .string(server), "source": "server", "level": .string(level), "message": .string(message)], droppable: true)
+            return
+        }
+        var event: JSONObject = ["version": 1, "kind": "notification", "server": .string(server), "method": .string(method)]
+        if let params { event["params"] = params }
+        events.push(.object(event), droppable: true)
+    }
+
+    /// Server→client requests (roots, sampling, elicitation) need host answers; the host-reply API is issue 3.
+    /// Until a capability is declared, servers must not send them; answer "method not found" and tell the host.
+    private func serverRequest(_ server: String, _ method: String, _ params: JSONValue?, _ reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void) {
+        logSink.log(.warning, "declined server request \(method): no host handler is registered", server: server, source: "protocol")
+        reply(.failure(MCPError.peer(code: -32601, message: "method not found: \(method)", data: nil)))
+    }
+}
+
+/// Forwards library and server-stderr logs to the event queue.
+final class EventLogSink: LogSink, @unchecked Sendable {
+    let queue: EventQueue
+    init(queue: EventQueue) { self.queue = queue }
+
+    func log(_ level: LogLevel, _ message: String, server: String?, source: String) {
+        var event: JSONObject = ["version": 1, "kind": "log", "source": .string(source), "level": .string(level.rawValue), "message": .string(message)]
+        if let server { event["server"] = .string(server) }
+        queue.push(.object(event), droppable: true)
+    }
+}

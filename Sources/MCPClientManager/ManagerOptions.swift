@@ -1,0 +1,57 @@
+public import MCPClientCore
+public import MCPClientProtocol
+
+/// Options for a manager, from the host's `options_json`.
+public struct ManagerOptions: Sendable {
+    public var clientInfo: JSONObject = ["name": "mcpclient", "version": .string(MCPClientVersion.string)]
+    public var capabilities: JSONObject = [:]
+    public var eventQueueCapacity = 10_000
+    /// Ask servers for progress on every tool call and deliver it as `progress` events.
+    public var progressEvents = true
+    public var probeTimeoutMs = 10_000
+
+    public init() {}
+
+    public static func parse(_ json: JSONValue?) throws(MCPError) -> ManagerOptions {
+        var options = ManagerOptions()
+        guard let json, !json.isNull else { return options }
+        guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
+        let known: Set<String> = ["clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
+        }
+        if let info = object["clientInfo"] {
+            guard case .object(let info) = info, info["name"]?.stringValue != nil, info["version"]?.stringValue != nil else {
+                throw MCPError.invalid("'clientInfo' must be an object with string 'name' and 'version'", details: ["path": "clientInfo"])
+            }
+            options.clientInfo = info
+        }
+        if let capabilities = object["capabilities"] {
+            guard case .object(let capabilities) = capabilities else {
+                throw MCPError.invalid("'capabilities' must be an object", details: ["path": "capabilities"])
+            }
+            options.capabilities = capabilities
+        }
+        if let capacity = object["eventQueueCapacity"] {
+            guard let value = capacity.int64Value, value >= 16, value <= 10_000_000 else {
+                throw MCPError.invalid("'eventQueueCapacity' must be an integer from 16 to 10000000", details: ["path": "eventQueueCapacity"])
+            }
+            options.eventQueueCapacity = Int(value)
+        }
+        if let progress = object["progressEvents"] {
+            guard let value = progress.boolValue else { throw MCPError.invalid("'progressEvents' must be a boolean", details: ["path": "progressEvents"]) }
+            options.progressEvents = value
+        }
+        if let probe = object["probeTimeoutMs"] {
+            guard let value = probe.int64Value, value >= 1, value <= 600_000 else {
+                throw MCPError.invalid("'probeTimeoutMs' must be an integer from 1 to 600000", details: ["path": "probeTimeoutMs"])
+            }
+            options.probeTimeoutMs = Int(value)
+        }
+        return options
+    }
+
+    var clientOptions: ClientOptions {
+        ClientOptions(clientInfo: clientInfo, capabilities: capabilities, probeTimeoutNanoseconds: UInt64(probeTimeoutMs) * 1_000_000)
+    }
+}

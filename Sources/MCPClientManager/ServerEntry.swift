@@ -1,0 +1,35 @@
+public import MCPClientConfig
+public import MCPClientCore
+public import MCPClientProtocol
+import Synchronization
+
+/// One registered server and its (single, shared) connection.
+final class ServerEntry: @unchecked Sendable {
+    enum Status: String { case disconnected, connecting, connected, error }
+
+    enum Connection {
+        case idle
+        case connecting(session: ClientSession, generation: Int, waiters: [@Sendable (Result<ClientSession, MCPError>) -> Void])
+        case connected(session: ClientSession, generation: Int)
+    }
+
+    struct State {
+        var connection = Connection.idle
+        var status = Status.disconnected
+        var lastError: MCPError?
+        var generation = 0
+        var removed = false
+    }
+
+    let config: ServerConfig
+    let state = Mutex(State())
+
+    init(config: ServerConfig) { self.config = config }
+
+    var connectedSession: ClientSession? {
+        state.withLock { state in
+            if case .connected(let session, _) = state.connection { return session }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import COpenSSL
+public import MCPClientCore
+
+/// RFC 7636 PKCE with S256, the only method MCP allows. The rest of the OAuth engine is a later issue.
+public struct PKCE: Sendable, Equatable {
+    public let verifier: String
+    public let challenge: String
+    public let method = "S256"
+
+    /// A fresh verifier: 32 random bytes from OpenSSL's CSPRNG, base64url (43 characters).
+    public static func generate() throws(MCPError) -> PKCE {
+        var random = [UInt8](repeating: 0, count: 32)
+        guard RAND_bytes(&random, 32) == 1 else { throw MCPError(.generic, "the system random generator failed") }
+        return PKCE(verifier: Base64URL.encode(random))
+    }
+
+    public init(verifier: String) {
+        self.verifier = verifier
+        challenge = Base64URL.encode(SHA256.hash(Array(verifier.utf8)))
+    }
+}
+
+public enum SHA256 {
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        _ = bytes.withUnsafeBufferPointer { input in
+            COpenSSL.SHA256(input.baseAddress, input.count, &digest)
+        }
+        return digest
+    }
+}
+
+public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Unpadded base64url.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            for shift in [18, 12, 6, 0] { output.append(alphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            var chunk = UInt32(bytes[index]) << 16
+            if rest == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
+            for shift in [18, 12, 6, 0].prefix(rest + 1) { output.append(alphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

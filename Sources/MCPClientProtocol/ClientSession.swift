@@ -1,0 +1,216 @@
+public import MCPClientCore
+import Synchronization
+
+/// The MCP client side of one server connection, for both eras. Hosts never need to know which era a server is.
+public final class ClientSession: @unchecked Sendable {
+    public typealias Completion<T> = @Sendable (Result<T, MCPError>) -> Void
+
+    public let rpc: RPCSession
+    public let options: ClientOptions
+    private let described = Mutex<ServerDescription?>(nil)
+    /// `_meta` every modern request carries, built once.
+    private let modernMeta: JSONObject
+
+    public init(rpc: RPCSession, options: ClientOptions) {
+        self.rpc = rpc
+        self.options = options
+        modernMeta = [
+            ProtocolVersion.metaProtocolVersion: .string(ProtocolVersion.modern[0]),
+            ProtocolVersion.metaClientCapabilities: .object(options.capabilities),
+            ProtocolVersion.metaClientInfo: .object(options.clientInfo),
+        ]
+    }
+
+    public var server: ServerDescription? { described.withLock { $0 } }
+
+    // MARK: connecting
+
+    /// Starts the transport and finds the server's era: `server/discover` first, `initialize` on any non-modern
+    /// answer or silence. `knownEra` (from a cache) skips the probe for legacy servers.
+    public func connect(knownEra: ProtocolEra?, timeoutNanoseconds: UInt64, completion: @escaping Completion<ServerDescription>) {
+        do {
+            try rpc.start()
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        let finish: Completion<ServerDescription> = { [weak self] result in
+            if case .success(let description) = result { self?.described.withLock { $0 = description } }
+            completion(result)
+        }
+        let preferred: ProtocolEra? = switch options.eraPreference {
+        case .modern: .modern
+        case .legacy: .legacy
+        case .auto: knownEra
+        }
+        if preferred == .legacy {
+            initialize(timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+                // A cached guess that proves wrong is re-probed; an explicit preference is not second-guessed.
+                if case .failure(let error) = result, self?.options.eraPreference == .auto, error.source == .peer {
+                    self?.discover(allowFallback: false, timeoutNanoseconds: timeoutNanoseconds, completion: finish)
+                } else {
+                    finish(result)
+                }
+            }
+        } else {
+            discover(allowFallback: options.eraPreference == .auto, timeoutNanoseconds: timeoutNanoseconds, completion: finish)
+        }
+    }
+
+    private func discover(allowFallback: Bool, timeoutNanoseconds: UInt64, completion: @escaping Completion<ServerDescription>) {
+        let id = rpc.allocateID()
+        let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, timeoutNanoseconds) : timeoutNanoseconds
+        // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
+        let timer = Mutex<UInt64?>(nil)
+        let fallback: @Sendable () -> Void = { [weak self] in
+            self?.initialize(timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+        }
+        rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
+            if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }
+            guard let self else { return }
+            switch result {
+            case .success(let value):
+                completion(self.describeModern(value))
+            case .failure(let error) where error.source == .peer:
+                if error.rpcCode == ProtocolVersion.unsupportedVersionCode {
+                    // Proves the server is modern: never fall back after this.
+                    let supported = error.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    completion(.failure(MCPError(.unsupported,
+                        "the server supports protocol versions \(supported) but this client speaks \(ProtocolVersion.modern + ProtocolVersion.legacy)",
+                        source: .peer, details: error.details)))
+                } else if allowFallback {
+                    fallback()
+                } else {
+                    completion(.failure(error))
+                }
+            case .failure(let error):
+                if allowFallback, error.code == .timeout { fallback() } else { completion(.failure(error)) }
+            }
+        }
+        if let scheduler = rpc.scheduler {
+            let pending = scheduler.schedule(afterNanoseconds: probeTimeout) { [weak self] in
+                self?.rpc.cancel(id: id, error: MCPError(.timeout, "server/discover got no answer"), notifyServer: false)
+            }
+            timer.withLock { $0 = pending }
+        }
+    }
+
+    private func describeModern(_ value: JSONValue) -> Result<ServerDescription, MCPError> {
+        guard case .object(let result) = value else {
+            return .failure(MCPError(.protocolError, "server/discover returned \(value.typeName), not an object", source: .peer))
+        }
+        let supported = result["supportedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        guard let version = ProtocolVersion.modern.first(where: supported.contains) else {
+            return .failure(MCPError(.unsupported, "the server supports protocol versions \(supported), none of which this client speaks",
+                source: .peer, details: ["supported": .array(supported.map { .string($0) })]))
+        }
+        return .success(ServerDescription(
+            era: .modern, protocolVersion: version, serverInfo: result["_meta"]?[ProtocolVersion.metaServerInfo],
+            capabilities: result["capabilities"]?.objectValue ?? [:], instructions: result["instructions"]?.stringValue))
+    }
+
+    private func initialize(timeoutNanoseconds: UInt64, completion: @escaping Completion<ServerDescription>) {
+        let params: JSONObject = [
+            "protocolVersion": .string(ProtocolVersion.legacy[0]),
+            "capabilities": .object(options.capabilities),
+            "clientInfo": .object(options.clientInfo),
+        ]
+        rpc.request(method: "initialize", params: params, timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success(let value):
+                let version = value["protocolVersion"]?.stringValue ?? ""
+                guard ProtocolVersion.legacy.contains(version) else {
+                    completion(.failure(MCPError(.unsupported, "the server chose protocol version '\(version)', which this client does not speak",
+                        source: .peer, details: ["protocolVersion": .string(version)])))
+                    return
+                }
+                self.rpc.notify(method: "notifications/initialized", params: nil)
+                completion(.success(ServerDescription(
+                    era: .legacy, protocolVersion: version, serverInfo: value["serverInfo"],
+                    capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)))
+            }
+        }
+    }
+
+    // MARK: requests
+
+    /// Sends a request with the era's envelope: modern requests carry the per-request `_meta`.
+    @discardableResult
+    public func request(
+        id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil,
+        progress: RPCSession.ProgressHandler? = nil, completion: @escaping RPCSession.Completion
+    ) -> Int64 {
+        let id = id ?? rpc.allocateID()
+        var params = params
+        let era = described.withLock { $0?.era }
+        if era == .modern || progress != nil {
+            var meta = era == .modern ? modernMeta : [:]
+            if let existing = params["_meta"]?.objectValue { for (key, value) in existing { meta[key] = value } }
+            if progress != nil { meta["progressToken"] = .int(id) }
+            params["_meta"] = .object(meta)
+        }
+        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress) { result in
+            completion(result.flatMap(Self.checkResultType))
+        }
+        return id
+    }
+
+    /// `resultType` absent or `complete` is a final result; `input_required` needs the MRTR engine (issue 3).
+    private static func checkResultType(_ value: JSONValue) -> Result<JSONValue, MCPError> {
+        guard let type = value["resultType"] else { return .success(value) }
+        switch type.stringValue {
+        case "complete": return .success(value)
+        case "input_required":
+            return .failure(MCPError(.unsupported, "the server asked for input (input_required), which this client does not handle yet",
+                source: .peer, details: ["resultType": type]))
+        default:
+            return .failure(MCPError(.protocolError, "the server sent an unknown resultType", source: .peer, details: ["resultType": type]))
+        }
+    }
+
+    /// All tools, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
+    public func listTools(timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
+        listPage(method: "tools/list", key: "tools", cursor: nil, collected: [], seen: [], timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+    }
+
+    private static let maxPages = 1000
+
+    private func listPage(
+        method: String, key: String, cursor: String?, collected: [JSONValue], seen: Set<String>, timeoutNanoseconds: UInt64?,
+        completion: @escaping Completion<[JSONValue]>
+    ) {
+        var params: JSONObject = [:]
+        if let cursor { params["cursor"] = .string(cursor) }
+        _ = request(method: method, params: params, timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+            switch result {
+            case .failure(let error): completion(.failure(error))
+            case .success(let value):
+                let items = collected + (value[key]?.arrayValue ?? [])
+                guard let next = value["nextCursor"]?.stringValue else { completion(.success(items)); return }
+                guard !seen.contains(next), seen.count < Self.maxPages else {
+                    completion(.failure(MCPError(.protocolError, "\(method) pagination does not end (cursor repeated or more than \(Self.maxPages) pages)", source: .peer)))
+                    return
+                }
+                self?.listPage(method: method, key: key, cursor: next, collected: items, seen: seen.union([next]),
+                    timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+            }
+        }
+    }
+
+    /// `tools/call`. A tool's own failure is a successful result with `isError: true`.
+    @discardableResult
+    public func callTool(
+        name: String, arguments: JSONValue, timeoutNanoseconds: UInt64?, progress: RPCSession.ProgressHandler?,
+        completion: @escaping RPCSession.Completion
+    ) -> Int64 {
+        request(method: "tools/call", params: ["name": .string(name), "arguments": arguments], timeoutNanoseconds: timeoutNanoseconds,
+            progress: progress, completion: completion)
+    }
+
+    public func close(completion: @escaping @Sendable () -> Void) {
+        rpc.close(completion: completion)
+    }
+}

@@ -1,0 +1,226 @@
+public import MCPClientCore
+import Synchronization
+
+/// JSON-RPC 2.0 over a `MessageTransport`: id allocation, response correlation, timeouts that cancel,
+/// progress routing, notification dispatch and server→client requests.
+public final class RPCSession: TransportDelegate, @unchecked Sendable {
+    public typealias Completion = @Sendable (Result<JSONValue, MCPError>) -> Void
+    public typealias ProgressHandler = @Sendable (JSONObject) -> Void
+    /// A request the server sent us; answer exactly once through `reply`.
+    public typealias RequestHandler = @Sendable (_ method: String, _ params: JSONValue?, _ reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void) -> Void
+    public typealias NotificationHandler = @Sendable (_ method: String, _ params: JSONValue?) -> Void
+    public typealias CloseHandler = @Sendable (MCPError?) -> Void
+
+    private struct Pending {
+        var method: String
+        var completion: Completion
+        var progress: ProgressHandler?
+        var timer: UInt64?
+    }
+
+    private struct State {
+        var pending: [Int64: Pending] = [:]
+        var closedError: MCPError?
+        var started = false
+    }
+
+    public let transport: any MessageTransport
+    public let scheduler: (any Scheduler)?
+    private let logSink: any LogSink
+    private let serverName: String?
+    private let nextID = Atomic<Int64>(1)
+    private let state = Mutex(State())
+    private let handlers = Mutex<(request: RequestHandler?, notification: NotificationHandler?, close: CloseHandler?)>((nil, nil, nil))
+
+    public init(transport: any MessageTransport, scheduler: (any Scheduler)?, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
+        self.transport = transport
+        self.scheduler = scheduler
+        self.logSink = logSink
+        self.serverName = serverName
+    }
+
+    public func setHandlers(request: RequestHandler? = nil, notification: NotificationHandler? = nil, close: CloseHandler? = nil) {
+        handlers.withLock { $0 = (request, notification, close) }
+    }
+
+    public func start() throws(MCPError) {
+        try transport.start(delegate: self)
+        state.withLock { $0.started = true }
+    }
+
+    public var isClosed: Bool { state.withLock { $0.closedError != nil } }
+
+    // MARK: outgoing
+
+    /// Allocates the id a request will use, so callers can correlate before sending (e.g. progress tokens).
+    public func allocateID() -> Int64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// Sends a request. `completion` runs exactly once, on the I/O thread or on the caller's thread for local failures.
+    /// With `timeoutNanoseconds`, the scheduler cancels the request (sending notifications/cancelled) when it expires.
+    public func request(
+        id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil,
+        progress: ProgressHandler? = nil, completion: @escaping Completion
+    ) {
+        let id = id ?? allocateID()
+        var message = JSONWriter(capacity: 256)
+        message.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
+        message.writeInteger(id)
+        message.appendASCII(",\"method\":")
+        message.writeString(method)
+        if let params {
+            message.appendASCII(",\"params\":")
+            message.write(.object(params))
+        }
+        message.appendASCII("}")
+
+        let closed = state.withLock { state -> MCPError? in
+            if let error = state.closedError { return error }
+            state.pending[id] = Pending(method: method, completion: completion, progress: progress, timer: nil)
+            return nil
+        }
+        if let closed { completion(.failure(closed)); return }
+        if let timeoutNanoseconds, let scheduler {
+            let timer = scheduler.schedule(afterNanoseconds: timeoutNanoseconds) { [weak self] in
+                self?.cancel(id: id, error: MCPError(.timeout, "\(method) timed out after \(timeoutNanoseconds / 1_000_000) ms",
+                    details: ["method": .string(method), "timeout_ms": .int(Int64(timeoutNanoseconds / 1_000_000))]))
+            }
+            state.withLock { $0.pending[id]?.timer = timer }
+        }
+        do {
+            try transport.send(message.bytes)
+        } catch {
+            fail(id: id, error: error)
+        }
+    }
+
+    /// Completes `id` locally with `error` and tells the server (notifications/cancelled). False if already done.
+    @discardableResult
+    public func cancel(id: Int64, error: MCPError, notifyServer: Bool = true) -> Bool {
+        guard let pending = take(id) else { return false }
+        if notifyServer {
+            var params: JSONObject = ["requestId": .int(id)]
+            params["reason"] = .string(error.message)
+            notify(method: "notifications/cancelled", params: params)
+        }
+        pending.completion(.failure(error))
+        return true
+    }
+
+    public func notify(method: String, params: JSONObject?) {
+        var message: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+        if let params { message["params"] = .object(params) }
+        try? transport.send(JSONWriter.serialize(.object(message)))
+    }
+
+    /// Closes the transport; pending requests fail with `closed`. `completion` runs when the peer is gone.
+    public func close(completion: @escaping @Sendable () -> Void) {
+        failAll(MCPError(.closed, "the connection was closed"))
+        transport.close(completion: completion)
+    }
+
+    func schedulerCancel(_ timer: UInt64) { scheduler?.cancelTimer(timer) }
+
+    private func take(_ id: Int64) -> Pending? {
+        let pending = state.withLock { $0.pending.removeValue(forKey: id) }
+        if let timer = pending?.timer { scheduler?.cancelTimer(timer) }
+        return pending
+    }
+
+    private func fail(id: Int64, error: MCPError) {
+        take(id)?.completion(.failure(error))
+    }
+
+    private func failAll(_ error: MCPError) {
+        let pending = state.withLock { state -> [Pending] in
+            if state.closedError == nil { state.closedError = error }
+            defer { state.pending = [:] }
+            return Array(state.pending.values)
+        }
+        for entry in pending {
+            if let timer = entry.timer { scheduler?.cancelTimer(timer) }
+            entry.completion(.failure(error))
+        }
+    }
+
+    // MARK: incoming (I/O thread)
+
+    public func transport(didReceive message: UnsafeRawBufferPointer) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(message)
+        } catch {
+            logSink.log(.warning, "ignoring a message that is not JSON: \(error)", server: serverName, source: "protocol")
+            return
+        }
+        if case .array(let batch) = value {
+            // 2025-03-26 peers may batch; we never do.
+            for element in batch { dispatch(element) }
+        } else {
+            dispatch(value)
+        }
+    }
+
+    public func transportDidClose(error: MCPError?) {
+        failAll(error ?? MCPError(.closed, "the connection was closed"))
+        handlers.withLock { $0.close }?(error)
+    }
+
+    private func dispatch(_ value: JSONValue) {
+        guard case .object(let message) = value else {
+            logSink.log(.warning, "ignoring a JSON-RPC message that is not an object", server: serverName, source: "protocol")
+            return
+        }
+        let method = message["method"]?.stringValue
+        let id = message["id"]
+        if method == nil, let id {
+            guard let number = Self.numericID(id), let pending = take(number) else { return }  // late or unknown: ignore
+            if let error = message["error"] {
+                pending.completion(.failure(MCPError.peer(
+                    code: error["code"]?.int64Value ?? -32603, message: error["message"]?.stringValue ?? "unknown error",
+                    data: error["data"])))
+            } else {
+                pending.completion(.success(message["result"] ?? .null))
+            }
+            return
+        }
+        guard let method else { return }
+        if let id { handleServerRequest(id: id, method: method, params: message["params"]); return }
+        if method == "notifications/progress" {
+            let params = message["params"]?.objectValue ?? [:]
+            if let token = params["progressToken"].flatMap(Self.numericID),
+               let handler = state.withLock({ $0.pending[token]?.progress })
+            {
+                handler(params)
+            }
+            return
+        }
+        handlers.withLock { $0.notification }?(method, message["params"])
+    }
+
+    private func handleServerRequest(id: JSONValue, method: String, params: JSONValue?) {
+        let reply: @Sendable (Result<JSONValue, MCPError>) -> Void = { [weak self] result in
+            var response: JSONObject = ["jsonrpc": "2.0", "id": id]
+            switch result {
+            case .success(let value): response["result"] = value
+            case .failure(let error):
+                let code = error.rpcCode ?? -32603
+                response["error"] = ["code": .int(code), "message": .string(error.message)]
+            }
+            try? self?.transport.send(JSONWriter.serialize(.object(response)))
+        }
+        if method == "ping" { reply(.success([:])); return }
+        if let handler = handlers.withLock({ $0.request }) {
+            handler(method, params, reply)
+        } else {
+            reply(.failure(MCPError.peer(code: -32601, message: "method not found: \(method)", data: nil)))
+        }
+    }
+
+    private static func numericID(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .int(let i): return i
+        case .string(let s): return Int64(s)
+        default: return value.int64Value
+        }
+    }
+}

@@ -1,0 +1,3 @@
+public import MCPClientCore
+
+extension EventLoop: Scheduler {}
