@@ -1,0 +1,97 @@
+import MCPClientCore
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryValueKindAndKeepsKeyOrder() throws {
+        let value = try JSONParser.parse(#" {"z":1,"a":[true,false,null],"m":{"x":-2.5e3,"s":"hi"}} "#)
+        #expect(value["z"] == .int(1))
+        #expect(value["a"] == [true, false, nil])
+        #expect(value["m"]?["x"] == .double(-2500))
+        #expect(value["m"]?["s"] == "hi")
+        #expect(value.objectValue?.keys == ["z", "a", "m"])
+        #expect(value.jsonString == #"{"z":1,"a":[true,false,null],"m":{"x":-2500,"s":"hi"}}"#)
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONParser.parse(#""a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00""#)
+        #expect(value == .string("a\"b\\c/d\u{8}\u{c}\n\r\té😀"))
+    }
+
+    @Test func integersKeepFullRangeAndOverflowBecomesDouble() throws {
+        #expect(try JSONParser.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSONParser.parse("-9223372036854775808") == .int(Int64.min))
+        #expect(try JSONParser.parse("9223372036854775808") == .double(9223372036854775808))
+        #expect(try JSONParser.parse("1E2") == .double(100))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "NaN", "Infinity", "tru", "\"abc", "\"a\u{01}b\"",
+        "{'a':1}", "[1 2]", "{\"a\" 1}", "\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "1 2", "// c\n1",
+    ])
+    func rejectsInvalidDocuments(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8InStrings() {
+        let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test func boundsNestingDepth() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+        #expect(error?.message.contains("nesting") == true)
+        _ = try JSONParser.parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200))
+    }
+
+    @Test func reportsLineAndColumn() {
+        let error = #expect(throws: JSONParseError.self) { try JSONParser.parse("{\n  \"a\": 1,\n  \"b\": ?\n}") }
+        #expect(error?.line == 3)
+        #expect(error?.column == 8)
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func escapesControlCharactersQuotesAndBackslashes() {
+        let text = JSONValue.string("a\"b\\c\n\u{0}\u{1f}é").jsonString
+        #expect(text == #""a\"b\\c\n\u0000\u001fé""#)
+        #expect(!text.contains("\n"))
+    }
+
+    @Test func roundTripsThroughTheParser() throws {
+        let original: JSONValue = ["s": "line\nbreak \u{2028} 😀", "i": .int(-42), "d": 0.125, "big": 1e300, "n": nil, "a": [1, [2, [3]]], "e": [:]]
+        #expect(try JSONParser.parse(original.jsonString) == original)
+    }
+
+    @Test func nonFiniteDoublesBecomeNull() {
+        #expect(JSONValue.double(.nan).jsonString == "null")
+        #expect(JSONValue.double(.infinity).jsonString == "null")
+    }
+}
+
+@Suite struct MCPErrorTests {
+    @Test func errorJSONHasTheStableShape() throws {
+        let error = MCPError.peer(code: -32602, message: "bad params", data: ["field": "x"])
+        let json = error.json
+        #expect(json["version"] == 1)
+        #expect(json["code"] == .int(Int64(MCPError.Code.protocolError.rawValue)))
+        #expect(json["name"] == "MCP_ERR_PROTOCOL")
+        #expect(json["source"] == "peer")
+        #expect(json["details"]?["rpc"]?["code"] == -32602)
+        #expect(error.rpcCode == -32602)
+    }
+
+    @Test func codesAreUniqueAndAppendOnly() {
+        let raw = MCPError.Code.all.map(\.rawValue)
+        #expect(Set(raw).count == raw.count)
+        #expect(raw == Array((-14)...(-1)).reversed())
+    }
+
+    @Test func waiterTimesOutAndResolvesOnce() {
+        let waiter = Waiter<Int>()
+        #expect(waiter.wait(timeoutNanoseconds: 1_000_000) == nil)
+        #expect(waiter.resolve(1))
+        #expect(!waiter.resolve(2))
+        #expect(waiter.wait(timeoutNanoseconds: nil) == 1)
+    }
+}

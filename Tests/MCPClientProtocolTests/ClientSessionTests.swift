@@ -1,0 +1,156 @@
+import MCPClientCore
+import MCPClientProtocol
+import MCPClientTesting
+import Testing
+
+/// A scripted server: answers by method name.
+func scriptedTransport(_ answer: @escaping @Sendable (String, JSONValue) -> JSONValue?) -> InMemoryTransport {
+    InMemoryTransport { message, transport in
+        guard let method = message["method"]?.stringValue, let id = message["id"] else { return }
+        guard let reply = answer(method, message) else { return }  // nil = silence
+        var response: JSONObject = ["jsonrpc": "2.0", "id": id]
+        if let error = reply["error"] { response["error"] = error } else { response["result"] = reply }
+        transport.deliver(.object(response))
+    }
+}
+
+let discoverResult: JSONValue = [
+    "supportedVersions": ["2026-07-28"], "capabilities": ["tools": [:]], "resultType": "complete",
+    "_meta": ["io.modelcontextprotocol/serverInfo": ["name": "s", "version": "1"]],
+]
+
+func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, knownEra: ProtocolEra? = nil,
+             options: ClientOptions = ClientOptions()) -> (ClientSession, Result<ServerDescription, MCPError>?) {
+    let session = ClientSession(rpc: RPCSession(transport: transport, scheduler: scheduler), options: options)
+    let box = Box<Result<ServerDescription, MCPError>>()
+    session.connect(knownEra: knownEra, timeoutNanoseconds: 30_000_000_000) { box.append($0) }
+    if let scheduler, box.values.isEmpty { scheduler.advance(byNanoseconds: 10_000_000_000) }
+    return (session, box.values.first)
+}
+
+@Suite struct EraDetectionTests {
+    @Test func modernServerAnswersDiscoverAndNeverSeesInitialize() throws {
+        let transport = scriptedTransport { method, _ in method == "server/discover" ? discoverResult : nil }
+        let (_, result) = connect(transport)
+        let description = try #require(try result?.get())
+        #expect(description.era == .modern)
+        #expect(description.protocolVersion == "2026-07-28")
+        #expect(description.serverInfo?["name"] == "s")
+        #expect(!transport.sent.contains { $0["method"] == "initialize" })
+        let meta = transport.sent.first?["params"]?["_meta"]
+        #expect(meta?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
+        #expect(meta?["io.modelcontextprotocol/clientCapabilities"] == [:])
+    }
+
+    @Test(arguments: [-32601, -32602, -32600])
+    func legacyServerRejectingDiscoverGetsTheHandshake(code: Int) throws {
+        let transport = scriptedTransport { method, message in
+            switch method {
+            case "server/discover": return ["error": ["code": .int(Int64(code)), "message": "unknown"]]
+            case "initialize": return ["protocolVersion": message["params"]?["protocolVersion"] ?? nil, "capabilities": [:], "serverInfo": ["name": "old", "version": "1"]]
+            default: return nil
+            }
+        }
+        let (_, result) = connect(transport)
+        let description = try #require(try result?.get())
+        #expect(description.era == .legacy)
+        #expect(description.protocolVersion == "2025-11-25")
+        #expect(transport.sent.map { $0["method"] } == ["server/discover", "initialize", "notifications/initialized"])
+    }
+
+    @Test func silenceForTheProbeTimeoutMeansLegacy() throws {
+        let scheduler = ManualScheduler()
+        let transport = scriptedTransport { method, _ in
+            method == "initialize" ? ["protocolVersion": "2025-06-18", "capabilities": [:], "serverInfo": ["name": "quiet", "version": "1"]] : nil
+        }
+        let (_, result) = connect(transport, scheduler: scheduler)
+        #expect(try result?.get().era == .legacy)
+        // No notifications/cancelled may precede initialize.
+        #expect(transport.sent.map { $0["method"] } == ["server/discover", "initialize", "notifications/initialized"])
+    }
+
+    @Test func unsupportedVersionErrorProvesModernAndStopsFallback() {
+        let transport = scriptedTransport { method, _ in
+            method == "server/discover" ? ["error": ["code": -32022, "message": "unsupported", "data": ["supported": ["2027-01-01"], "requested": "2026-07-28"]]] : nil
+        }
+        let (_, result) = connect(transport)
+        guard case .failure(let error) = result else { Issue.record("expected failure"); return }
+        #expect(error.code == .unsupported)
+        #expect(!transport.sent.contains { $0["method"] == "initialize" })
+    }
+
+    @Test func legacyServerChoosingAnUnknownVersionIsRejected() {
+        let transport = scriptedTransport { method, _ in
+            method == "initialize" ? ["protocolVersion": "1999-01-01", "capabilities": [:]] : ["error": ["code": -32601, "message": "x"]]
+        }
+        let (_, result) = connect(transport)
+        guard case .failure(let error) = result else { Issue.record("expected failure"); return }
+        #expect(error.code == .unsupported)
+        #expect(!transport.sent.contains { $0["method"] == "notifications/initialized" })
+    }
+
+    @Test func cachedLegacyEraSkipsTheProbe() throws {
+        let transport = scriptedTransport { method, _ in
+            method == "initialize" ? ["protocolVersion": "2025-03-26", "capabilities": [:]] : nil
+        }
+        let (_, result) = connect(transport, knownEra: .legacy)
+        #expect(try result?.get().era == .legacy)
+        #expect(transport.sent.first?["method"] == "initialize")
+    }
+}
+
+@Suite struct ClientRequestTests {
+    @Test func modernRequestsCarryMetaAndProgressToken() throws {
+        let transport = scriptedTransport { method, _ in
+            method == "server/discover" ? discoverResult : ["content": [["type": "text", "text": "hi"]]]
+        }
+        let (session, _) = connect(transport)
+        let box = Box<Result<JSONValue, MCPError>>()
+        let id = session.callTool(name: "echo", arguments: ["text": "hi"], timeoutNanoseconds: nil, progress: { _ in }) { box.append($0) }
+        let sent = try #require(transport.sent.last)
+        #expect(sent["params"]?["name"] == "echo")
+        #expect(sent["params"]?["_meta"]?["progressToken"] == .int(id))
+        #expect(sent["params"]?["_meta"]?["io.modelcontextprotocol/clientInfo"]?["name"] == "mcpclient")
+        #expect(try box.values.first?.get()["content"]?.arrayValue?.count == 1)
+    }
+
+    @Test func listFollowsCursorsIncludingTheEmptyOne() throws {
+        let transport = scriptedTransport { method, message in
+            switch (method, message["params"]?["cursor"]?.stringValue) {
+            case ("initialize", _): return ["protocolVersion": "2025-11-25", "capabilities": [:]]
+            case ("tools/list", nil): return ["tools": [["name": "a"]], "nextCursor": ""]
+            case ("tools/list", ""): return ["tools": [["name": "b"]], "nextCursor": "p3"]
+            case ("tools/list", "p3"): return ["tools": [["name": "c"]]]
+            default: return ["error": ["code": -32601, "message": "no"]]
+            }
+        }
+        let (session, _) = connect(transport)
+        let box = Box<Result<[JSONValue], MCPError>>()
+        session.listTools(timeoutNanoseconds: nil) { box.append($0) }
+        #expect(try box.values.first?.get().map { $0["name"] } == ["a", "b", "c"])
+    }
+
+    @Test func repeatingCursorIsAnError() {
+        let transport = scriptedTransport { method, _ in
+            method == "initialize" ? ["protocolVersion": "2025-11-25", "capabilities": [:]]
+                : method == "tools/list" ? ["tools": [], "nextCursor": "same"] : ["error": ["code": -32601, "message": "no"]]
+        }
+        let (session, _) = connect(transport)
+        let box = Box<Result<[JSONValue], MCPError>>()
+        session.listTools(timeoutNanoseconds: nil) { box.append($0) }
+        guard case .failure(let error) = box.values.first else { Issue.record("expected failure"); return }
+        #expect(error.code == .protocolError)
+    }
+
+    @Test(arguments: [("input_required", MCPError.Code.unsupported), ("bogus", MCPError.Code.protocolError)])
+    func resultTypeIsChecked(type: String, expected: MCPError.Code) {
+        let transport = scriptedTransport { method, _ in
+            method == "server/discover" ? discoverResult : ["resultType": .string(type), "inputRequests": [:]]
+        }
+        let (session, _) = connect(transport)
+        let box = Box<Result<JSONValue, MCPError>>()
+        session.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { box.append($0) }
+        guard case .failure(let error) = box.values.first else { Issue.record("expected failure"); return }
+        #expect(error.code == expected)
+    }
+}
