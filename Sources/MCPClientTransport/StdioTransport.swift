@@ -339,7 +339,12 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             stdoutFD = -1
         }
         let closing = control.withLock { $0.phase != .running }
-        if !closing { failAndShutdown(MCPError.transport("the server closed its stdout", details: exitDetails())) }
+        guard !closing else { return }
+        // Usually the process is exiting: let the exit watcher report its status. If it lives on, fail now-ish.
+        loop.schedule(afterNanoseconds: 100_000_000) { [self] in
+            let stillRunning = control.withLock { $0.phase == .running && $0.exitDescription == nil }
+            if stillRunning { failAndShutdown(MCPError.transport("the server closed its stdout", details: exitDetails())) }
+        }
     }
 
     fileprivate func processExited() {
@@ -366,7 +371,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         if wasRunning {
             notifyDelegate(MCPError.transport("the server process \(description)", details: exitDetails()))
         }
-        if kill(-pid, SIGTERM) == 0 {
+        if ProcessGroup.hasLiveMembers(pid), kill(-pid, SIGTERM) == 0 {
             reapGroup(pid: pid, stage: .terminate, deadline: SystemClock().nowNanoseconds() + launch.shutdownGraceNanoseconds)
         } else {
             finish()
@@ -378,7 +383,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     /// Members of the server's process group that outlive it get SIGTERM, then SIGKILL after the grace period.
     /// Orphans cannot be waited for, so this is the one bounded poll (it runs only when orphans exist).
     private func reapGroup(pid: pid_t, stage: GroupStage, deadline: UInt64) {
-        guard kill(-pid, 0) == 0 else { finish(); return }
+        guard ProcessGroup.hasLiveMembers(pid) else { finish(); return }
         let now = SystemClock().nowNanoseconds()
         if now >= deadline {
             if stage == .kill { finish(); return }  // only zombies of a live parent can remain; stop waiting
