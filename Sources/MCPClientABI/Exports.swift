@@ -30,7 +30,9 @@ public func mcpVersionNumber() -> Int32 {
 /// Threads: any thread.
 @c(mcp_status_str)
 public func mcpStatusString(_ status: mcp_status) -> UnsafePointer<CChar> {
-    let text: StaticString = status.staticDescription
+    // C may pass any int; switching on an out-of-range @c enum is undefined, so read the raw value first.
+    let raw = withUnsafeBytes(of: status) { $0.load(as: Int32.self) }
+    let text: StaticString = mcp_status(rawValue: raw)?.staticDescription ?? "unknown status"
     return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the C examples end to end against (a) the modern fixture server, (b) the real mcp-server-time,
+# (c) the handshake-era fixture, checks their output, and checks that no server process is left behind.
+set -u
+bin=$1 modern=$2 legacy=$3 fixtures=$4
+passed=0 failed=0
+
+check() {  # name, expected substring(s)..., then -- command...
+    local name=$1; shift
+    local expected=()
+    while [ "$1" != "--" ]; do expected+=("$1"); shift; done
+    shift
+    local output
+    output=$(timeout 60 "$@" 2>&1)
+    local rc=$?
+    local ok=1
+    [ $rc -eq 0 ] || ok=0
+    for e in "${expected[@]}"; do grep -qF -- "$e" <<<"$output" || ok=0; done
+    if [ $ok -eq 1 ]; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name (exit $rc)"; echo "$output" | head -20; fi
+}
+
+leftovers() { pgrep -f "$fixtures/everything_|mcp-server-time" | grep -v "^$$\$" || true; }
+
+check "quickstart modern fixture" '"era":"modern"' '"text":"hi"' -- \
+    "$bin/quickstart" --tool echo --args '{"text":"hi"}' -- "$modern/python" "$fixtures/everything_modern.py"
+check "quickstart mcp-server-time" '"era":"modern"' 'get_current_time' '\"timezone\": \"UTC\"' -- \
+    "$bin/quickstart" --tool get_current_time --args '{"timezone":"UTC"}' -- "$modern/mcp-server-time"
+check "quickstart legacy fixture" '"era":"legacy"' '"protocolVersion":"2025-11-25"' '"text":"5"' -- \
+    "$bin/quickstart" --tool add --args '{"a":2,"b":3}' -- "$legacy/python" "$fixtures/everything_legacy.py"
+check "quickstart missing command" -- bash -c "! '$bin/quickstart' -- /nonexistent/server 2>&1 | grep -q MCP_ERR_CONFIG && exit 1 || exit 0"
+check "threads 8x25 modern fixture" '8 threads x 25 calls: 0 failures' -- \
+    "$bin/threads" 8 25 -- "$modern/python" "$fixtures/everything_modern.py"
+
+left=$(leftovers)
+if [ -z "$left" ]; then passed=$((passed + 1)); echo "ok   no server process left"; else failed=$((failed + 1)); echo "FAIL processes left: $left"; fi
+echo "examples: $passed passed, $failed failed"
+[ $failed -eq 0 ]

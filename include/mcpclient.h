@@ -1,0 +1,303 @@
+/* mcpclient.h -- GENERATED from Sources/MCPClientABI by scripts/gen-header. DO NOT EDIT; run scripts/gen-header. */
+
+/*
+ * mcpclient: an embeddable MCP (Model Context Protocol) client runtime.
+ *
+ * Link with -lmcpclient. The declarations below are produced from the @c
+ * exports of the Swift module MCPClientABI; the template for this prologue is
+ * scripts/header-prologue.h.in and the handle/callback types come from
+ * scripts/abi-types.json.
+ *
+ * Overview
+ * --------
+ * Status:    fallible functions return mcp_status: MCP_OK (0) on success, a
+ *            negative MCP_ERR_* code on failure. Codes are append-only and
+ *            never renumbered. mcp_status_str() returns a static string.
+ * Errors:    detail comes back as a JSON object through `char **out_error_json`
+ *            (may be NULL when the caller does not want it). There is no
+ *            thread-local "last error".
+ * Strings:   `const char *` inputs are NUL-terminated UTF-8 (usually JSON),
+ *            borrowed for the duration of the call only. Every `char *` the
+ *            library returns through an out parameter belongs to the caller and
+ *            must be released with mcp_string_free() -- never with free().
+ *            Functions returning `const char *` directly return static strings.
+ * Handles:   opaque, created by mcp_<noun>_new(&out, ...) and released by
+ *            mcp_<noun>_free(). Destructors accept NULL and may run in any order;
+ *            using a handle after freeing it is a caller bug.
+ * Outputs:   parameters named out_<noun> receive results; on failure they are
+ *            set to NULL / 0 where documented.
+ *
+ * Thread safety
+ * -------------
+ * All functions are thread-safe unless their documentation says otherwise; a
+ * handle may be shared between threads. Blocking functions must NEVER be called
+ * from inside a callback invoked by this library (that would deadlock). Events
+ * are pulled with mcp_manager_next_event(), so the library never needs to call
+ * into the host.
+ *
+ * Each function's comment states its Ownership, NULL and Threads rules.
+ */
+
+#ifndef MCPCLIENT_H
+#define MCPCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MCP_EXTERN
+#  if defined(__GNUC__) || defined(__clang__)
+#    define MCP_EXTERN extern __attribute__((visibility("default")))
+#  else
+#    define MCP_EXTERN extern
+#  endif
+#endif
+
+/* Compile-time version of this header (the library's is mcp_version_number()). */
+#define MCP_VERSION_MAJOR 0
+#define MCP_VERSION_MINOR 1
+#define MCP_VERSION_PATCH 0
+#define MCP_VERSION_STRING "0.1.0"
+/* major * 10000 + minor * 100 + patch */
+#define MCP_VERSION_NUMBER \
+    (MCP_VERSION_MAJOR * 10000 + MCP_VERSION_MINOR * 100 + MCP_VERSION_PATCH)
+/* True when this header is at least version maj.min.pat. */
+#define MCP_VERSION_CHECK(maj, min, pat) \
+    (MCP_VERSION_NUMBER >= ((maj) * 10000 + (min) * 100 + (pat)))
+/* ABI generation: the SONAME is libmcpclient.so.MCP_ABI_VERSION. */
+#define MCP_ABI_VERSION 1
+
+/* ---- Opaque handles ------------------------------------------------------- */
+
+typedef struct mcp_manager mcp_manager; /* opaque */
+
+/* ---- Enumerations --------------------------------------------------------- */
+
+/**
+ * Status codes. 0 is success; negative values are specific errors. Append-only: codes are never renumbered.
+ */
+typedef enum mcp_status {
+    /** Success. */
+    MCP_OK = 0,
+    /** A failure without a more specific code; see the error JSON. */
+    MCP_ERROR = -1,
+    /** A bad argument: NULL where a value is required, invalid UTF-8 or JSON, a wrong type. */
+    MCP_ERR_INVALID = -2,
+    /** An invalid server configuration. */
+    MCP_ERR_CONFIG = -3,
+    /** Blocked by SSRF or domain policy. */
+    MCP_ERR_POLICY = -4,
+    /** The transport failed: the server could not start, crashed, or the connection broke. */
+    MCP_ERR_TRANSPORT = -5,
+    /** Timed out. */
+    MCP_ERR_TIMEOUT = -6,
+    /** Cancelled. */
+    MCP_ERR_CANCELLED = -7,
+    /** The server answered with a JSON-RPC error or broke the protocol. */
+    MCP_ERR_PROTOCOL = -8,
+    /** Authorization required or failed. */
+    MCP_ERR_AUTH = -9,
+    /** The handle has been shut down. */
+    MCP_ERR_CLOSED = -10,
+    /** Unknown server, tool or request. */
+    MCP_ERR_NOT_FOUND = -11,
+    /** Not supported. */
+    MCP_ERR_UNSUPPORTED = -12,
+    /** Returned by host callbacks. */
+    MCP_ERR_USER = -13,
+    /** Already exists (e.g. a server name). */
+    MCP_ERR_CONFLICT = -14
+} mcp_status;
+
+/* ---- Functions ------------------------------------------------------------ */
+
+/**
+ * The library version as "MAJOR.MINOR.PATCH".
+ * Ownership: the string is static; do not free it.
+ * NULL: never returns NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN const char *mcp_version(void);
+
+/**
+ * The library version as MAJOR*10000 + MINOR*100 + PATCH; compare with MCP_VERSION_NUMBER.
+ * Ownership: nothing to free.
+ * NULL: not applicable.
+ * Threads: any thread.
+ */
+MCP_EXTERN int32_t mcp_version_number(void);
+
+/**
+ * A static English description of a status code.
+ * Ownership: the string is static; do not free it.
+ * NULL: never returns NULL (unknown codes get "unknown status").
+ * Threads: any thread.
+ */
+MCP_EXTERN const char *mcp_status_str(mcp_status status);
+
+/**
+ * Frees a string returned by this library. Never use free() on such strings.
+ * Ownership: takes ownership of str.
+ * NULL: str may be NULL (no-op).
+ * Threads: any thread.
+ */
+MCP_EXTERN void mcp_string_free(char *str);
+
+/**
+ * Creates a manager (many servers, one event queue) from options JSON, e.g. {"clientInfo":{"name":"app","version":"1"}}.
+ * Ownership: free *out_manager with mcp_manager_free(); free *out_error_json with mcp_string_free().
+ * NULL: out_manager required; options_json may be NULL for defaults; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_new(
+    mcp_manager **out_manager,
+    const char *options_json,
+    char **out_error_json);
+
+/**
+ * Shuts the manager down: disconnects every server (waiting until their processes are gone), wakes
+ * mcp_manager_next_event callers with MCP_ERR_CLOSED, and releases the handle. Calls racing this one fail
+ * with MCP_ERR_CLOSED instead of crashing.
+ * Ownership: the handle is invalid afterwards.
+ * NULL: manager may be NULL (no-op).
+ * Threads: any host thread; blocks for at most the servers' shutdown grace periods.
+ */
+MCP_EXTERN void mcp_manager_free(mcp_manager *manager);
+
+/**
+ * Registers a server under a name. config_json is one server entry, e.g.
+ * {"command":"python3","args":["server.py"],"env":{"KEY":"value"},"timeout":60000}.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager, name and config_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_add_server(
+    mcp_manager *manager,
+    const char *name,
+    const char *config_json,
+    char **out_error_json);
+
+/**
+ * Disconnects and forgets a server.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager and name required; out_error_json may be NULL.
+ * Threads: any host thread; blocks until the server process is gone.
+ */
+MCP_EXTERN mcp_status mcp_manager_remove_server(
+    mcp_manager *manager,
+    const char *name,
+    char **out_error_json);
+
+/**
+ * Connects to a server (starting its process and detecting its protocol era) and returns what it said about
+ * itself: {"version":1,"server","era","protocolVersion","serverInfo","capabilities","instructions"?}.
+ * Connecting is also done on demand by the calls below.
+ * Ownership: free *out_info_json and *out_error_json with mcp_string_free().
+ * NULL: manager and server required; out_info_json and out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_connect(
+    mcp_manager *manager,
+    const char *server,
+    char **out_info_json,
+    char **out_error_json);
+
+/**
+ * Disconnects a server: closes its stdin, then SIGTERM and SIGKILL its process group if it lingers.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager and server required; out_error_json may be NULL.
+ * Threads: any host thread; blocks until the process is gone.
+ */
+MCP_EXTERN mcp_status mcp_manager_disconnect(
+    mcp_manager *manager,
+    const char *server,
+    char **out_error_json);
+
+/**
+ * Lists a server's tools (all pages): {"version":1,"server","tools":[…]}.
+ * Ownership: free *out_tools_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_tools_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_tools(
+    mcp_manager *manager,
+    const char *server,
+    char **out_tools_json,
+    char **out_error_json);
+
+/**
+ * Calls a tool and returns {"version":1,"server","tool","result":{"content":[…],"isError":…}}. A tool that
+ * fails still returns MCP_OK with result.isError true; JSON-RPC errors return MCP_ERR_PROTOCOL. On timeout the
+ * server is sent notifications/cancelled and MCP_ERR_TIMEOUT is returned. Progress arrives as events.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, tool and out_result_json required; arguments_json NULL means {}; out_error_json may be NULL.
+ * Threads: any host thread (blocking); many threads may call at once.
+ */
+MCP_EXTERN mcp_status mcp_manager_call_tool(
+    mcp_manager *manager,
+    const char *server,
+    const char *tool,
+    const char *arguments_json,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Starts an operation without blocking. request_json is {"op":"connect"|"disconnect"|"list_tools"|"call_tool",
+ * "server":…, "tool":…, "arguments":{…}, "timeout_ms":…}. Its outcome arrives through mcp_manager_next_event as
+ * {"kind":"result","request_id":…} or {"kind":"error","request_id":…}.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager, request_json and out_request_id required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_submit(
+    mcp_manager *manager,
+    const char *request_json,
+    uint64_t *out_request_id,
+    char **out_error_json);
+
+/**
+ * Cancels an in-flight call (submitted or blocking): its caller gets MCP_ERR_CANCELLED and the server a
+ * notifications/cancelled. MCP_ERR_NOT_FOUND when the request already finished.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_cancel(
+    mcp_manager *manager,
+    uint64_t request_id,
+    char **out_error_json);
+
+/**
+ * Waits up to timeout_ms (negative: forever, 0: poll) for the next event: results of submitted operations,
+ * status changes, progress, logs (server stderr included). Returns MCP_OK with *out_event_json set,
+ * MCP_ERR_TIMEOUT, or MCP_ERR_CLOSED once the manager is shut down and the queue is drained.
+ * Ownership: free *out_event_json with mcp_string_free().
+ * NULL: manager and out_event_json required.
+ * Threads: any host thread (blocking); several threads may wait at once, each event goes to one of them.
+ */
+MCP_EXTERN mcp_status mcp_manager_next_event(
+    mcp_manager *manager,
+    int32_t timeout_ms,
+    char **out_event_json);
+
+/**
+ * A server's state: {"version":1,"server","status":"connected"|"connecting"|"disconnected"|"error","era"?,"lastError"?}.
+ * Ownership: free *out_status_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_status_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_server_status(
+    mcp_manager *manager,
+    const char *server,
+    char **out_status_json,
+    char **out_error_json);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MCPCLIENT_H */
