@@ -1,0 +1,170 @@
+import Glibc
+import MCPClientCore
+import MCPClientManager
+import Synchronization
+import Testing
+
+func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = 10_000) -> [JSONValue] {
+    var seen: [JSONValue] = []
+    let deadline = SystemClock().nowNanoseconds() + UInt64(timeoutMs) * 1_000_000
+    while SystemClock().nowNanoseconds() < deadline {
+        guard case .event(let event) = manager.events.pop(timeoutMs: 200) else { continue }
+        seen.append(event)
+        if predicate(event) { break }
+    }
+    return seen
+}
+
+@Suite(.serialized, .enabled(if: Fixtures.available, "run scripts/setup-test-env to create the Python fixtures"))
+struct ManagerTests {
+    @Test(arguments: [("modern", Fixtures.modern()), ("legacy", Fixtures.legacy())])
+    func connectsListsCallsAndCleansUp(era: String, config: JSONValue) throws {
+        let manager = try Manager(options: ManagerOptions())
+        try manager.addServer(name: "fx", config: config)
+        let info = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()
+        #expect(info["era"] == .string(era))
+        let tools = try manager.blocking { manager.listTools(server: "fx", requestID: 0, completion: $0) }.get()
+        let names = Set(tools["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
+        #expect(names.isSuperset(of: ["echo", "add", "slow", "fail", "image"]))
+        let sum = try manager.callToolBlocking(server: "fx", tool: "add", arguments: ["a": 2, "b": 3], timeoutMs: 10_000).get()
+        #expect(sum["result"]?["content"]?.arrayValue?.first?["text"] == "5")
+        let failed = try manager.callToolBlocking(server: "fx", tool: "fail", arguments: ["message": "boom"], timeoutMs: 10_000).get()
+        #expect(failed["result"]?["isError"] == true)
+        let unknown = manager.callToolBlocking(server: "fx", tool: "no_such_tool", arguments: [:], timeoutMs: 10_000)
+        guard case .failure(let error) = unknown else { Issue.record("expected a protocol error"); return }
+        #expect(error.code == .protocolError)
+        #expect(error.rpcCode == -32602)
+        manager.close()
+        #expect(Fixtures.runningFixtureProcesses().isEmpty)
+    }
+
+    @Test func timeoutCancelsTheCallAndTheConnectionStaysUsable() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        let started = SystemClock().nowNanoseconds()
+        let slow = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 50, "delay_ms": 100], timeoutMs: 300)
+        guard case .failure(let error) = slow else { Issue.record("expected timeout"); return }
+        #expect(error.code == .timeout)
+        #expect(SystemClock().nowNanoseconds() - started < 5_000_000_000 + 300_000_000)
+        let echo = try manager.callToolBlocking(server: "fx", tool: "echo", arguments: ["text": "still here"], timeoutMs: 10_000).get()
+        #expect(echo["result"]?["content"]?.arrayValue?.first?["text"] == "still here")
+    }
+
+    @Test func progressArrivesAsEventsAndSubmitDeliversResults() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.legacy())
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 3, "delay_ms": 10]])
+        let events = drainEvents(manager) { $0["kind"] == "result" }
+        let progress = events.filter { $0["kind"] == "progress" && $0["request_id"] == .int(Int64(id)) }
+        #expect(progress.count == 3)
+        #expect(progress.last?["total"]?.doubleValue == 3)
+        let result = events.last
+        #expect(result?["request_id"] == .int(Int64(id)))
+        #expect(result?["result"]?["result"]?["content"]?.arrayValue?.first?["text"] == "done after 3 steps")
+        #expect(events.contains { $0["kind"] == "status" && $0["status"] == "connected" })
+    }
+
+    @Test func cancelEndsAnInFlightCall() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        _ = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 100, "delay_ms": 100]])
+        _ = drainEvents(manager, until: { $0["kind"] == "progress" })
+        try manager.cancel(requestID: id)
+        let events = drainEvents(manager) { $0["kind"] == "error" }
+        #expect(events.last?["error"]?["name"] == "MCP_ERR_CANCELLED")
+        #expect(throws: MCPError.self) { try manager.cancel(requestID: id) }
+    }
+
+    @Test func concurrentCallersCoalesceIntoOneConnection() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        let results = Mutex<[String]>([])
+        var threads: [pthread_t] = []
+        final class Job: @unchecked Sendable { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
+        for index in 0..<8 {
+            let job = Job {
+                let text = "t\(index)"
+                let out = manager.callToolBlocking(server: "fx", tool: "echo", arguments: ["text": .string(text)], timeoutMs: 30_000)
+                results.withLock { $0.append((try? out.get())?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "error") }
+            }
+            var thread = pthread_t()
+            pthread_create(&thread, nil, { raw in
+                Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, Unmanaged.passRetained(job).toOpaque())
+            threads.append(thread)
+        }
+        for thread in threads { pthread_join(thread, nil) }
+        #expect(Set(results.withLock { $0 }) == Set((0..<8).map { "t\($0)" }))
+        #expect(Fixtures.runningFixtureProcesses().count == 1)
+    }
+
+    @Test func aCrashedServerFailsItsCallAndReconnectsOnDemand() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        // A server that answers the probe and the handshake, then dies on the first tool call.
+        let script = #"""
+        import sys, json
+        for line in sys.stdin:
+            m = json.loads(line)
+            if m.get("method") == "initialize":
+                print(json.dumps({"jsonrpc":"2.0","id":m["id"],"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"crashy","version":"1"}}}), flush=True)
+            elif m.get("method") == "tools/call":
+                sys.stderr.write("about to crash\n"); sys.stderr.flush(); sys.exit(7)
+            elif "id" in m:
+                print(json.dumps({"jsonrpc":"2.0","id":m["id"],"error":{"code":-32601,"message":"no"}}), flush=True)
+        """#
+        try manager.addServer(name: "crashy", config: ["command": "python3", "args": ["-c", .string(script)]])
+        let first = manager.callToolBlocking(server: "crashy", tool: "x", arguments: [:], timeoutMs: 30_000)
+        guard case .failure(let error) = first else { Issue.record("expected a transport error"); return }
+        #expect(error.code == .transport)
+        #expect(error.message.contains("status 7"))
+        #expect(error.details["stderr_tail"] == ["about to crash"])
+        let status = try manager.status(server: "crashy")
+        #expect(status["status"] == "error")
+        // The next call starts a fresh process (which crashes the same way).
+        let second = manager.callToolBlocking(server: "crashy", tool: "x", arguments: [:], timeoutMs: 30_000)
+        guard case .failure(let again) = second else { Issue.record("expected a transport error"); return }
+        #expect(again.message.contains("status 7"))
+    }
+
+    @Test func registryRejectsDuplicatesAndUnknownServers() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "a", config: ["command": "true"])
+        let duplicate = #expect(throws: MCPError.self) { try manager.addServer(name: "a", config: ["command": "true"]) }
+        #expect(duplicate?.code == .conflict)
+        let missing = manager.callToolBlocking(server: "nope", tool: "t", arguments: [:], timeoutMs: 1000)
+        guard case .failure(let error) = missing else { Issue.record("expected not found"); return }
+        #expect(error.code == .notFound)
+        #expect(throws: MCPError.self) { try ManagerOptions.parse(["eventQueueCapacity": "big"]) }
+    }
+
+    @Test func childEnvironmentIsTheAllowListPlusConfig() throws {
+        setenv("MCPCLIENT_MANAGER_SECRET", "hunter2", 1)
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern(["env": ["GIVEN": "yes"]]))
+        let secret = try manager.callToolBlocking(server: "fx", tool: "env", arguments: ["name": "MCPCLIENT_MANAGER_SECRET"], timeoutMs: 30_000).get()
+        #expect(secret["result"]?["content"]?.arrayValue?.first?["text"] == "<unset>")
+        let given = try manager.callToolBlocking(server: "fx", tool: "env", arguments: ["name": "GIVEN"], timeoutMs: 30_000).get()
+        #expect(given["result"]?["content"]?.arrayValue?.first?["text"] == "yes")
+    }
+
+    @Test func closeWakesEventWaitersAndRejectsNewWork() throws {
+        let manager = try Manager(options: ManagerOptions())
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        _ = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()
+        manager.close()
+        var sawClosed = false
+        for _ in 0..<1000 { if manager.events.pop(timeoutMs: 0) == .closed { sawClosed = true; break } }
+        #expect(sawClosed)
+        #expect(throws: MCPError.self) { try manager.submit(["op": "connect", "server": "fx"]) }
+        #expect(Fixtures.runningFixtureProcesses().isEmpty)
+    }
+}
