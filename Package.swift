@@ -20,7 +20,7 @@ let package = Package(
         // Linux calls Swift cannot reach directly (variadic syscall/fcntl, _np spawn actions).
         .target(name: "CMCPSystem"),
 
-        .target(name: "MCPClientCore", swiftSettings: strict),
+        .target(name: "MCPClientCore", dependencies: ["CMCPSystem"], swiftSettings: strict),
         .target(name: "MCPClientConfig", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .target(name: "MCPClientProtocol", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .target(name: "MCPClientTransport", dependencies: ["MCPClientCore", "CMCPSystem", "CCurl"], swiftSettings: strict),

@@ -2,7 +2,11 @@
 # Runs the C examples end to end against (a) the modern fixture server, (b) the real mcp-server-time,
 # (c) the handshake-era fixture, checks their output, and checks that no server process is left behind.
 set -u
-bin=$1 modern=$2 legacy=$3 fixtures=$4
+bin=$1 modern=$2 legacy=$3
+# Private copies of the fixture servers, so the leftover check below sees only this run's processes.
+fixtures=$(mktemp -d /tmp/mcpclient-examples.XXXXXX)
+trap 'rm -rf "$fixtures"' EXIT
+cp "$4"/everything_*.py "$fixtures"/
 passed=0 failed=0
 
 check() {  # name, expected substring(s)..., then -- command...
@@ -19,7 +23,7 @@ check() {  # name, expected substring(s)..., then -- command...
     if [ $ok -eq 1 ]; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name (exit $rc)"; echo "$output" | head -20; fi
 }
 
-leftovers() { pgrep -f "$fixtures/everything_|mcp-server-time" | grep -v "^$$\$" || true; }
+leftovers() { pgrep -f "$fixtures/everything_" || true; }
 
 check "quickstart modern fixture" '"era":"modern"' '"text":"hi"' -- \
     "$bin/quickstart" --tool echo --args '{"text":"hi"}' -- "$modern/python" "$fixtures/everything_modern.py"

@@ -6,6 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <time.h>
 
 int csys_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
@@ -34,3 +38,39 @@ int csys_spawnattr_default_signals(posix_spawnattr_t *attr) {
 }
 
 void csys_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns) {
+    _Atomic uint32_t *state = (_Atomic uint32_t *)word;
+    struct timespec deadline = {0, 0};
+    if (timeout_ns >= 0) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ns / 1000000000;
+        deadline.tv_nsec += timeout_ns % 1000000000;
+        if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+    }
+    for (;;) {
+        uint32_t value = atomic_load_explicit(state, memory_order_acquire);
+        if (value == 1) return 1;
+        if (value == 0 && !atomic_compare_exchange_strong_explicit(state, &value, 2, memory_order_acq_rel, memory_order_acquire)) {
+            if (value == 1) return 1;
+        }
+        struct timespec remaining, *timeout = NULL;
+        if (timeout_ns >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            remaining.tv_sec = deadline.tv_sec - now.tv_sec;
+            remaining.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+            if (remaining.tv_nsec < 0) { remaining.tv_sec--; remaining.tv_nsec += 1000000000; }
+            if (remaining.tv_sec < 0) return atomic_load_explicit(state, memory_order_acquire) == 1;
+            timeout = &remaining;
+        }
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, timeout, NULL, 0);
+    }
+}
+
+void csys_oneshot_set(uint32_t *word) {
+    _Atomic uint32_t *state = (_Atomic uint32_t *)word;
+    if (atomic_exchange_explicit(state, 1, memory_order_acq_rel) == 2) {
+        syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    }
+}

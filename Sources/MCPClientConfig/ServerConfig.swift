@@ -57,11 +57,12 @@ public struct ServerConfig: Sendable, Equatable {
         }
         let known: Set<String> = [
             "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
-            "shutdownGraceMs", "url", "description", "title",
+            "shutdownGraceMs", "url", "description", "title", "version",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw problem(unknown, "unknown field '\(unknown)'")
         }
+        try PayloadVersion.check(object)
         var type = try optionalString(object, "type")
         if type == nil { type = try optionalString(object, "transport") }
         let transport: Transport

@@ -104,3 +104,17 @@ extension JSONValue {
         }
     }
 }
+
+/// The payload version this library reads and writes (`"version"` in every ABI JSON document).
+public enum PayloadVersion {
+    public static let current: Int64 = 1
+
+    /// Inputs may carry `"version"`; when they do it must be one this library understands.
+    public static func check(_ object: JSONObject) throws(MCPError) {
+        guard let version = object["version"] else { return }
+        guard version.int64Value == current else {
+            throw MCPError(.unsupported, "payload version \(version.jsonString) is not supported (this library reads version \(current))",
+                details: ["path": "version", "supported": .array([.int(current)])])
+        }
+    }
+}

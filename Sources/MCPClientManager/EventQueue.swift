@@ -13,6 +13,7 @@ public final class EventQueue: @unchecked Sendable {
     private var head = 0
     private var dropped = 0
     private var closed = false
+    private var sleepers = 0
     public let capacity: Int
 
     public init(capacity: Int) {
@@ -34,14 +35,17 @@ public final class EventQueue: @unchecked Sendable {
 
     public func push(_ event: JSONValue, droppable: Bool) {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !closed else { return }
+        guard !closed else { pthread_mutex_unlock(mutex); return }
         if droppable, events.count - head >= capacity {
             dropped += 1
+            pthread_mutex_unlock(mutex)
             return
         }
         events.append(event)
-        pthread_cond_signal(condition)
+        let wake = sleepers > 0
+        pthread_mutex_unlock(mutex)
+        // Signalled after unlocking so the woken consumer does not immediately block on the mutex.
+        if wake { pthread_cond_signal(condition) }
     }
 
     /// Waits up to `timeoutMs` (negative = forever). Events queued before close are still delivered.
@@ -72,9 +76,10 @@ public final class EventQueue: @unchecked Sendable {
             }
             if closed { return .closed }
             if timeoutMs == 0 { return .timeout }
-            if timeoutMs < 0 {
-                pthread_cond_wait(condition, mutex)
-            } else if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT {
+            sleepers += 1
+            let rc = timeoutMs < 0 ? pthread_cond_wait(condition, mutex) : pthread_cond_timedwait(condition, mutex, &deadline)
+            sleepers -= 1
+            if rc == ETIMEDOUT {
                 return head < events.count || dropped > 0 ? pop(unlockedRetry: ()) : .timeout
             }
         }

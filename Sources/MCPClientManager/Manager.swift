@@ -366,6 +366,7 @@ public final class Manager: @unchecked Sendable {
     public func submit(_ request: JSONValue) throws(MCPError) -> UInt64 {
         try checkOpen()
         guard case .object(let object) = request else { throw MCPError.invalid("request must be a JSON object") }
+        try PayloadVersion.check(object)
         guard let op = object["op"]?.stringValue else { throw MCPError.invalid("missing string field 'op'", details: ["path": "op"]) }
         guard let server = object["server"]?.stringValue else { throw MCPError.invalid("missing string field 'server'", details: ["path": "server"]) }
         let requestID = allocateRequestID()

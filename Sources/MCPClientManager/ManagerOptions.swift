@@ -16,10 +16,11 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
+        try PayloadVersion.check(object)
         if let info = object["clientInfo"] {
             guard case .object(let info) = info, info["name"]?.stringValue != nil, info["version"]?.stringValue != nil else {
                 throw MCPError.invalid("'clientInfo' must be an object with string 'name' and 'version'", details: ["path": "clientInfo"])

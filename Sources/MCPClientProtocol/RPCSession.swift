@@ -161,8 +161,9 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     }
 
     public func transportDidClose(error: MCPError?) {
-        failAll(error ?? MCPError(.closed, "the connection was closed"))
+        // Owners update their state first, so a caller woken by the failure below already sees it.
         handlers.withLock { $0.close }?(error)
+        failAll(error ?? MCPError(.closed, "the connection was closed"))
     }
 
     private func dispatch(_ value: JSONValue) {

@@ -23,7 +23,7 @@ enum Fixtures {
 
     static func legacy() -> JSONValue { ["command": .string(legacyPython), "args": [.string(legacyServer)]] }
 
-    /// Processes whose command line mentions a fixture server.
+    /// Fixture servers this test process started and that are still alive (other test runs are ignored).
     static func runningFixtureProcesses() -> [Int32] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
@@ -35,8 +35,21 @@ enum Fixtures {
             let count = fread(&buffer, 1, buffer.count, file)
             fclose(file)
             let cmdline = String(decoding: buffer[0..<max(count, 0)].map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            if cmdline.contains("Tests/Fixtures/servers/everything_") { pids.append(pid) }
+            if cmdline.contains("Tests/Fixtures/servers/everything_"), parent(of: pid) == getpid() { pids.append(pid) }
         }
         return pids
+    }
+
+    /// Parent pid from /proc/<pid>/stat, skipping zombies (they are dead, only not yet reaped).
+    static func parent(of pid: Int32) -> Int32? {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        guard fields.count >= 2, fields[0] != "Z" else { return nil }
+        return Int32(fields[1])
     }
 }

@@ -148,8 +148,9 @@ func groupIsGone(_ pid: Int32) -> Bool { !ProcessGroup.hasLiveMembers(pid) }
 
     @Test func writesToADeadServerFailWithoutSIGPIPE() throws {
         let recorder = Recorder()
-        let transport = StdioTransport(launch: shell("exec 0<&-; sleep 1"), loop: loop, logSink: recorder)
+        let transport = StdioTransport(launch: shell("exec 0<&-; echo closed; sleep 5"), loop: loop, logSink: recorder)
         try transport.start(delegate: recorder)
+        #expect(recorder.firstLine.wait(timeoutNanoseconds: 10_000_000_000) == "closed")
         var failure: MCPError?
         for _ in 0..<200 {
             do { try transport.send(Array(repeating: UInt8(ascii: "x"), count: 4096)) } catch { failure = error; break }

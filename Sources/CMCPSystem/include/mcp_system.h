@@ -1,6 +1,7 @@
 #ifndef MCP_SYSTEM_H
 #define MCP_SYSTEM_H
 #include <spawn.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -16,4 +17,9 @@ CSYS_HIDDEN int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const c
 CSYS_HIDDEN int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
 /* Resets every catchable signal to its default in the child (the host may ignore SIGPIPE etc.). */
 CSYS_HIDDEN int csys_spawnattr_default_signals(posix_spawnattr_t *attr);
+
+/* A one-shot event on a 32-bit word (0 = pending, 1 = set, 2 = pending with a sleeper), built on futex so
+ * that setting it wakes the waiter exactly once and never while holding a lock the waiter needs. */
+CSYS_HIDDEN int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns); /* 1 = set, 0 = timed out; <0 = forever */
+CSYS_HIDDEN void csys_oneshot_set(uint32_t *word);
 #endif

@@ -1,0 +1,140 @@
+"""Fixture MCP server for the handshake (`initialize`) era.
+
+Run with the pinned legacy venv (mcp==1.27.0):
+
+    .venv-legacy/bin/python Tests/Fixtures/servers/everything_legacy.py
+
+Speaks newline-delimited JSON-RPC over stdio and offers exactly the tool set of
+everything_modern.py:
+
+    echo(text) -> text              add(a, b) -> a + b
+    slow(steps=3, delay_ms=50)      progress notification per step (only when the
+                                    request carries _meta.progressToken), then
+                                    "done after N steps"
+    fail(message)                   result with isError = true and the message as text
+    image()                         one 1x1 PNG image content block
+    env(name)                       value of an environment variable or "<unset>"
+    write_stderr(text)              writes text (plus newline) to stderr, returns "ok"
+
+plus the resource `fixture://greeting` and the prompt `greet(name)`.
+
+A call to an unknown tool is answered with a JSON-RPC -32602 error, not with an
+isError result (mcp 1.x would otherwise turn it into an isError result).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+import warnings
+import zlib
+
+# pydantic-settings warns about FastMCP's Settings model on import/construction;
+# keep stderr clean so a client sees only what write_stderr writes.
+warnings.filterwarnings("ignore", module="pydantic_settings")
+warnings.filterwarnings("ignore", message=".*incomplete definition.*")
+
+import anyio  # noqa: E402
+from mcp import types  # noqa: E402
+from mcp.server.fastmcp import Context, FastMCP, Image  # noqa: E402
+from mcp.server.fastmcp.exceptions import ToolError  # noqa: E402
+from mcp.shared.exceptions import McpError  # noqa: E402
+
+GREETING = "Hello from the mcpclient fixture server."
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 opaque red RGBA PNG, built by hand (no image library needed)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit, RGBA
+    scanline = b"\x00" + b"\xff\x00\x00\xff"  # filter byte + one pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(scanline)) + chunk(b"IEND", b"")
+
+
+# WARNING keeps the SDK's own INFO logging off stderr.
+server = FastMCP(
+    "everything-legacy",
+    instructions="Fixture server for mcpclient tests.",
+    log_level="WARNING",
+)
+
+
+@server.tool(description="Return the given text unchanged.")
+def echo(text: str) -> str:
+    return text
+
+
+@server.tool(description="Add two integers.")
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@server.tool(description="Sleep `steps` times for `delay_ms` each, reporting progress after every step.")
+async def slow(ctx: Context, steps: int = 3, delay_ms: int = 50) -> str:
+    for step in range(1, steps + 1):
+        await anyio.sleep(delay_ms / 1000.0)
+        await ctx.report_progress(step, steps, f"step {step}/{steps}")
+    return f"done after {steps} steps"
+
+
+@server.tool(description="Always fails: the result has isError = true and carries the message.")
+def fail(message: str) -> str:
+    raise ToolError(message)
+
+
+@server.tool(description="Return a 1x1 PNG image content block.")
+def image() -> Image:
+    return Image(data=tiny_png(), format="png")
+
+
+@server.tool(description="Return the value of an environment variable, or <unset>.")
+def env(name: str) -> str:
+    return os.environ.get(name, "<unset>")
+
+
+@server.tool(description="Write the text to the server's stderr and return ok.")
+def write_stderr(text: str) -> str:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+    return "ok"
+
+
+@server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")
+def greeting() -> str:
+    return GREETING
+
+
+@server.prompt(description="Ask the model to greet someone.")
+def greet(name: str) -> str:
+    return f"Please greet {name} warmly."
+
+
+def reject_unknown_tools() -> None:
+    """Wrap the low-level tools/call handler so an unknown name is a JSON-RPC error.
+
+    The low-level server turns every exception raised inside the tool handler into
+    an isError result, so the check runs in a wrapper around that handler instead;
+    an McpError raised there becomes the JSON-RPC error response.
+    """
+    lowlevel = server._mcp_server
+    inner = lowlevel.request_handlers[types.CallToolRequest]
+
+    async def handler(request: types.CallToolRequest):
+        known = {tool.name for tool in await server.list_tools()}
+        if request.params.name not in known:
+            raise McpError(types.ErrorData(code=types.INVALID_PARAMS, message=f"Unknown tool: {request.params.name}"))
+        return await inner(request)
+
+    lowlevel.request_handlers[types.CallToolRequest] = handler
+
+
+reject_unknown_tools()
+
+
+if __name__ == "__main__":
+    server.run("stdio")

@@ -1,0 +1,128 @@
+"""Fixture MCP server for the 2026-07-28 (stateless, `server/discover`) era.
+
+Run with the pinned modern venv (mcp==2.3.0):
+
+    .venv-modern/bin/python Tests/Fixtures/servers/everything_modern.py
+
+Speaks newline-delimited JSON-RPC over stdio. The tool set is identical to
+everything_legacy.py so client tests can be parametrised over both eras:
+
+    echo(text) -> text              add(a, b) -> a + b
+    slow(steps=3, delay_ms=50)      progress notification per step, then "done after N steps"
+    fail(message)                   result with isError = true and the message as text
+    image()                         one 1x1 PNG image content block
+    env(name)                       value of an environment variable or "<unset>"
+    write_stderr(text)              writes text (plus newline) to stderr, returns "ok"
+
+plus the resource `fixture://greeting` and the prompt `greet(name)`.
+
+A call to an unknown tool is answered with a JSON-RPC -32602 error (as the
+spec requires and mcp-server-time does), not with an isError result, so the
+client's protocol-error path can be tested against this fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+import zlib
+from collections.abc import Mapping
+
+import anyio
+from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+
+INVALID_PARAMS = -32602
+
+GREETING = "Hello from the mcpclient fixture server."
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 opaque red RGBA PNG, built by hand (no image library needed)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit, RGBA
+    scanline = b"\x00" + b"\xff\x00\x00\xff"  # filter byte + one pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(scanline)) + chunk(b"IEND", b"")
+
+
+# WARNING keeps the SDK's own INFO logging off stderr, so the only stderr
+# output a client sees is what write_stderr produces (plus real failures).
+server = MCPServer(
+    "everything-modern",
+    version="0.1.0",
+    instructions="Fixture server for mcpclient tests.",
+    log_level="WARNING",
+)
+
+
+@server.tool(description="Return the given text unchanged.")
+def echo(text: str) -> str:
+    return text
+
+
+@server.tool(description="Add two integers.")
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@server.tool(description="Sleep `steps` times for `delay_ms` each, reporting progress after every step.")
+async def slow(ctx: Context, steps: int = 3, delay_ms: int = 50) -> str:
+    for step in range(1, steps + 1):
+        await anyio.sleep(delay_ms / 1000.0)
+        await ctx.report_progress(step, steps, f"step {step}/{steps}")
+    return f"done after {steps} steps"
+
+
+@server.tool(description="Always fails: the result has isError = true and carries the message.")
+def fail(message: str) -> str:
+    raise ToolError(message)
+
+
+@server.tool(description="Return a 1x1 PNG image content block.")
+def image() -> Image:
+    return Image(data=tiny_png(), format="png")
+
+
+@server.tool(description="Return the value of an environment variable, or <unset>.")
+def env(name: str) -> str:
+    return os.environ.get(name, "<unset>")
+
+
+@server.tool(description="Write the text to the server's stderr and return ok.")
+def write_stderr(text: str) -> str:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+    return "ok"
+
+
+@server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")
+def greeting() -> str:
+    return GREETING
+
+
+@server.prompt(description="Ask the model to greet someone.")
+def greet(name: str) -> str:
+    return f"Please greet {name} warmly."
+
+
+async def unknown_tool_is_protocol_error(ctx, call_next):
+    """Server middleware: reject `tools/call` for a name that is not registered."""
+    if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+        requested = ctx.params.get("name")
+        known = {tool.name for tool in await server.list_tools()}
+        if isinstance(requested, str) and requested not in known:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {requested}")
+    return await call_next(ctx)
+
+
+server.middleware.append(unknown_tool_is_protocol_error)
+
+
+if __name__ == "__main__":
+    server.run("stdio")
