@@ -1,0 +1,78 @@
+"""mcpclient: Python bindings for libmcpclient, an embeddable MCP client runtime.
+
+    import mcpclient
+
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("time", {"type": "stdio", "command": "mcp-server-time"})
+        mgr.connect("time")
+        result = mgr.call_tool("time", "get_current_time", {"timezone": "UTC"})
+
+The shared library is found through ``MCPCLIENT_LIB_PATH``, the package folder,
+or the source checkout's ``.build`` folders (see ``mcpclient._ffi``). Importing
+the package does not load it; the first call does.
+"""
+
+from __future__ import annotations
+
+from ._bindings import Status, SymbolNotFoundError
+from ._errors import (
+    McpAuthError,
+    McpCancelledError,
+    McpClosedError,
+    McpConfigError,
+    McpConflictError,
+    McpError,
+    McpInvalidError,
+    McpNotFoundError,
+    McpPolicyError,
+    McpProtocolError,
+    McpTimeoutError,
+    McpTransportError,
+    McpUnsupportedError,
+    McpUserError,
+    error_class,
+)
+from ._ffi import LibraryNotFoundError
+from ._version import (
+    EXPECTED_VERSION,
+    EXPECTED_VERSION_NUMBER,
+    LibraryVersionError,
+    __version__,
+    check_version,
+    version,
+    version_number,
+)
+from .manager import Manager, status_str
+
+assert_version = check_version  # the sqlite-style "assert runtime == header" helper
+
+__all__ = [
+    "Manager",
+    "Status",
+    "version",
+    "version_number",
+    "check_version",
+    "assert_version",
+    "status_str",
+    "EXPECTED_VERSION",
+    "EXPECTED_VERSION_NUMBER",
+    "__version__",
+    "LibraryNotFoundError",
+    "LibraryVersionError",
+    "SymbolNotFoundError",
+    "error_class",
+    "McpError",
+    "McpInvalidError",
+    "McpConfigError",
+    "McpPolicyError",
+    "McpTransportError",
+    "McpTimeoutError",
+    "McpCancelledError",
+    "McpProtocolError",
+    "McpAuthError",
+    "McpClosedError",
+    "McpNotFoundError",
+    "McpUnsupportedError",
+    "McpUserError",
+    "McpConflictError",
+]

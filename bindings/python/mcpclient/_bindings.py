@@ -1,0 +1,302 @@
+"""1:1 ctypes declarations of the mcpclient C ABI (docs/abi-draft.md).
+
+Each declaration carries its C prototype in a comment and is made with the
+``@ctypes_function(name, argtypes, restype)`` decorator. Symbols are resolved
+one by one, lazily, on first call: importing this module never loads the
+library, and a symbol missing from an older library only fails when it is
+called (``SymbolNotFoundError``) — use ``available(name)`` to probe.
+
+Ownership rules at this layer:
+
+* every ``char **out_*`` parameter is declared ``POINTER(c_void_p)``; the
+  caller passes ``byref(c_void_p())`` and turns the result into ``str`` with
+  ``take_string()``, which reads it with ``string_at`` and then frees it with
+  ``mcp_string_free``. ``c_char_p`` is used only for borrowed inputs and for
+  the static strings of ``mcp_version`` / ``mcp_status_str``.
+* handles (``mcp_manager *``) are plain ``c_void_p``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import threading
+from ctypes import POINTER, c_char_p, c_int32, c_uint64, c_void_p
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from . import _ffi
+
+
+class Status(enum.IntEnum):
+    """``mcp_status`` (append-only; values are part of the ABI)."""
+
+    MCP_OK = 0
+    MCP_ERROR = -1
+    MCP_ERR_INVALID = -2
+    MCP_ERR_CONFIG = -3
+    MCP_ERR_POLICY = -4
+    MCP_ERR_TRANSPORT = -5
+    MCP_ERR_TIMEOUT = -6
+    MCP_ERR_CANCELLED = -7
+    MCP_ERR_PROTOCOL = -8
+    MCP_ERR_AUTH = -9
+    MCP_ERR_CLOSED = -10
+    MCP_ERR_NOT_FOUND = -11
+    MCP_ERR_UNSUPPORTED = -12
+    MCP_ERR_USER = -13
+    MCP_ERR_CONFLICT = -14
+
+
+# C type aliases used in the declarations below.
+mcp_status = c_int32  # typedef enum mcp_status { ... } mcp_status;  (a C enum is an int)
+mcp_manager_p = c_void_p  # mcp_manager *
+mcp_manager_pp = POINTER(c_void_p)  # mcp_manager **
+owned_char_pp = POINTER(c_void_p)  # char **  (out-param receiving an owned string)
+
+
+class SymbolNotFoundError(NotImplementedError):
+    """The loaded libmcpclient.so does not export this function (older library?)."""
+
+
+class CFunction:
+    """A lazily bound foreign function. Calls resolve the symbol once, then go straight to ctypes."""
+
+    def __init__(self, name: str, argtypes: Sequence[Any], restype: Any, doc: Optional[str]):
+        self.name = name
+        self.argtypes = list(argtypes)
+        self.restype = restype
+        self.__doc__ = doc
+        self._fn: Optional[Callable[..., Any]] = None
+        self._lock = threading.Lock()
+
+    def _bind(self) -> Callable[..., Any]:
+        with self._lock:
+            if self._fn is None:
+                lib = _ffi.load()
+                try:
+                    fn = getattr(lib, self.name)
+                except AttributeError:
+                    raise SymbolNotFoundError(
+                        f"{self.name} is not exported by {_ffi.library_path()}"
+                    ) from None
+                fn.argtypes = self.argtypes
+                fn.restype = self.restype
+                self._fn = fn
+            return self._fn
+
+    def available(self) -> bool:
+        try:
+            self._bind()
+        except SymbolNotFoundError:
+            return False
+        return True
+
+    def __call__(self, *args: Any) -> Any:
+        fn = self._fn
+        if fn is None:
+            fn = self._bind()
+        return fn(*args)
+
+    def __repr__(self) -> str:
+        state = "bound" if self._fn is not None else "unbound"
+        return f"<CFunction {self.name} ({state})>"
+
+
+FUNCTIONS: Dict[str, CFunction] = {}
+
+
+def ctypes_function(name: str, argtypes: Sequence[Any], restype: Any) -> Callable[[Callable[..., Any]], CFunction]:
+    """Declare a C function; the decorated stub only supplies the Python name and docstring."""
+
+    def decorator(stub: Callable[..., Any]) -> CFunction:
+        fn = CFunction(name, argtypes, restype, stub.__doc__)
+        FUNCTIONS[name] = fn
+        return fn
+
+    return decorator
+
+
+def available(name: str) -> bool:
+    """True when the loaded library exports ``name`` (loads the library)."""
+    fn = FUNCTIONS.get(name)
+    return fn.available() if fn is not None else hasattr(_ffi.load(), name)
+
+
+def missing_symbols() -> List[str]:
+    """Declared functions the loaded library does not export."""
+    return [name for name, fn in FUNCTIONS.items() if not fn.available()]
+
+
+# --------------------------------------------------------------------------
+# Version and strings
+# --------------------------------------------------------------------------
+
+# const char *mcp_version(void);                 /* static "0.1.0" */
+@ctypes_function("mcp_version", [], c_char_p)
+def mcp_version() -> bytes:
+    """Runtime library version string (static, not freed)."""
+    ...
+
+
+# int32_t mcp_version_number(void);              /* major*10000 + minor*100 + patch */
+@ctypes_function("mcp_version_number", [], c_int32)
+def mcp_version_number() -> int:
+    """Runtime library version as major*10000 + minor*100 + patch."""
+    ...
+
+
+# const char *mcp_status_str(mcp_status status); /* static, never NULL */
+@ctypes_function("mcp_status_str", [mcp_status], c_char_p)
+def mcp_status_str(status: int) -> bytes:
+    """Static name/description of a status code (not freed)."""
+    ...
+
+
+# void mcp_string_free(char *str);               /* NULL-safe; frees every char* the library returns */
+@ctypes_function("mcp_string_free", [c_void_p], None)
+def mcp_string_free(s: Optional[int]) -> None:
+    """Free a string returned by the library."""
+    ...
+
+
+# --------------------------------------------------------------------------
+# Manager
+# --------------------------------------------------------------------------
+
+# mcp_status mcp_manager_new(mcp_manager **out_manager, const char *options_json /* may be NULL */,
+#                            char **out_error_json);
+@ctypes_function("mcp_manager_new", [mcp_manager_pp, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_new(out_manager: Any, options_json: Optional[bytes], out_error_json: Any) -> int:
+    """Create a manager."""
+    ...
+
+
+# void mcp_manager_free(mcp_manager *manager); /* NULL-safe; disconnects everything, wakes waiters */
+@ctypes_function("mcp_manager_free", [mcp_manager_p], None)
+def mcp_manager_free(manager: Any) -> None:
+    """Free a manager (disconnects every server, wakes next_event waiters)."""
+    ...
+
+
+# mcp_status mcp_manager_add_server(mcp_manager *manager, const char *name, const char *config_json,
+#                                   char **out_error_json);
+@ctypes_function("mcp_manager_add_server", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_add_server(manager: Any, name: bytes, config_json: bytes, out_error_json: Any) -> int:
+    """Register a server configuration under a name."""
+    ...
+
+
+# mcp_status mcp_manager_remove_server(mcp_manager *manager, const char *name, char **out_error_json);
+@ctypes_function("mcp_manager_remove_server", [mcp_manager_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_remove_server(manager: Any, name: bytes, out_error_json: Any) -> int:
+    """Remove a server (disconnecting it first)."""
+    ...
+
+
+# mcp_status mcp_manager_connect(mcp_manager *manager, const char *server, char **out_info_json,
+#                                char **out_error_json);
+@ctypes_function("mcp_manager_connect", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_connect(manager: Any, server: bytes, out_info_json: Any, out_error_json: Any) -> int:
+    """Connect (spawn + handshake/discover) a server; blocks."""
+    ...
+
+
+# mcp_status mcp_manager_disconnect(mcp_manager *manager, const char *server, char **out_error_json);
+@ctypes_function("mcp_manager_disconnect", [mcp_manager_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_disconnect(manager: Any, server: bytes, out_error_json: Any) -> int:
+    """Disconnect a server (stops its process)."""
+    ...
+
+
+# mcp_status mcp_manager_list_tools(mcp_manager *manager, const char *server, char **out_tools_json,
+#                                   char **out_error_json);
+@ctypes_function("mcp_manager_list_tools", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_tools(manager: Any, server: bytes, out_tools_json: Any, out_error_json: Any) -> int:
+    """List a server's tools; blocks."""
+    ...
+
+
+# mcp_status mcp_manager_call_tool(mcp_manager *manager, const char *server, const char *tool,
+#                                  const char *arguments_json /* may be NULL = {} */,
+#                                  int32_t timeout_ms /* <=0: server default */,
+#                                  char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_call_tool",
+    [mcp_manager_p, c_char_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp],
+    mcp_status,
+)
+def mcp_manager_call_tool(
+    manager: Any,
+    server: bytes,
+    tool: bytes,
+    arguments_json: Optional[bytes],
+    timeout_ms: int,
+    out_result_json: Any,
+    out_error_json: Any,
+) -> int:
+    """Call a tool; blocks until the result, an error or the timeout."""
+    ...
+
+
+# mcp_status mcp_manager_submit(mcp_manager *manager, const char *request_json, uint64_t *out_request_id,
+#                               char **out_error_json);
+@ctypes_function("mcp_manager_submit", [mcp_manager_p, c_char_p, POINTER(c_uint64), owned_char_pp], mcp_status)
+def mcp_manager_submit(manager: Any, request_json: bytes, out_request_id: Any, out_error_json: Any) -> int:
+    """Queue an asynchronous request; its outcome arrives as a result/error event."""
+    ...
+
+
+# mcp_status mcp_manager_cancel(mcp_manager *manager, uint64_t request_id, char **out_error_json);
+@ctypes_function("mcp_manager_cancel", [mcp_manager_p, c_uint64, owned_char_pp], mcp_status)
+def mcp_manager_cancel(manager: Any, request_id: int, out_error_json: Any) -> int:
+    """Cancel a submitted request."""
+    ...
+
+
+# mcp_status mcp_manager_next_event(mcp_manager *manager, int32_t timeout_ms /* <0 = wait forever */,
+#                                   char **out_event_json);
+#            /* MCP_OK, MCP_ERR_TIMEOUT, or MCP_ERR_CLOSED after mcp_manager_free/close */
+@ctypes_function("mcp_manager_next_event", [mcp_manager_p, c_int32, owned_char_pp], mcp_status)
+def mcp_manager_next_event(manager: Any, timeout_ms: int, out_event_json: Any) -> int:
+    """Pop the next event, waiting up to timeout_ms."""
+    ...
+
+
+# mcp_status mcp_manager_server_status(mcp_manager *manager, const char *server, char **out_status_json,
+#                                      char **out_error_json);
+@ctypes_function("mcp_manager_server_status", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_server_status(manager: Any, server: bytes, out_status_json: Any, out_error_json: Any) -> int:
+    """Snapshot of one server's status."""
+    ...
+
+
+# --------------------------------------------------------------------------
+# Helpers for owned strings
+# --------------------------------------------------------------------------
+
+
+def new_out_string() -> c_void_p:
+    """A ``char *`` slot to pass (with ``ctypes.byref``) as an owned-string out-param."""
+    return c_void_p()
+
+
+def take_string(slot: c_void_p) -> Optional[str]:
+    """Read an owned string from an out-param slot, free it, and clear the slot. NULL gives None."""
+    address = slot.value
+    if not address:
+        return None
+    try:
+        data = ctypes.string_at(address)
+    finally:
+        mcp_string_free(address)
+        slot.value = None
+    return data.decode("utf-8", errors="replace")
+
+
+def encode(text: Optional[str]) -> Optional[bytes]:
+    """A borrowed ``const char *`` argument: UTF-8 bytes, or None for NULL."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    return text.encode("utf-8")

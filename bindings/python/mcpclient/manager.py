@@ -1,0 +1,273 @@
+"""Pythonic wrapper over ``mcp_manager``.
+
+Every method maps 1:1 onto a C function. Inputs may be given as Python objects
+(serialised with ``json.dumps``) or as ``str`` holding raw JSON, which is passed
+through untouched (so the library's own JSON validation can be exercised).
+Failures raise the ``McpError`` subclass that matches the returned status.
+
+Thread safety: one Manager may be used from many Python threads at once; the
+library handle is thread-safe and ctypes releases the GIL for every foreign
+call, so blocking calls and ``next_event`` run in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+from ctypes import byref, c_uint64, c_void_p
+from typing import Any, Dict, List, Optional, Union
+
+from . import _bindings as B
+from ._bindings import Status, encode, take_string
+from ._errors import McpClosedError, McpError, McpInvalidError, error_from_status
+from ._managed import Managed
+from ._version import ensure_version_checked
+
+JsonInput = Union[Dict[str, Any], str]
+
+_INT32_MIN = -(2**31)
+_INT32_MAX = 2**31 - 1
+_UINT64_MAX = 2**64 - 1
+
+
+def _json_arg(value: Optional[JsonInput], what: str) -> Optional[str]:
+    """Serialise a JSON argument exactly as given (nothing is added). A str is raw JSON and is
+    passed as is; None stays NULL."""
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        raise McpInvalidError(f"{what} must be a dict or a JSON string, not {type(value).__name__}", source="local")
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise McpInvalidError(f"{what} is not JSON-serialisable: {exc}", source="local") from exc
+
+
+def _decode(text: Optional[str], what: str) -> Dict[str, Any]:
+    if text is None:
+        raise McpError(f"the library returned MCP_OK but no {what} JSON", source="local")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise McpError(f"the library returned invalid {what} JSON: {exc}: {text[:200]!r}", source="local") from exc
+    if not isinstance(value, dict):
+        raise McpError(f"the library returned {what} JSON that is not an object: {text[:200]!r}", source="local")
+    return value
+
+
+def _int32(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise McpInvalidError(f"{what} must be an int", source="local")
+    if not _INT32_MIN <= value <= _INT32_MAX:
+        raise McpInvalidError(f"{what} {value} does not fit in int32_t", source="local")
+    return value
+
+
+def _name(value: str, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise McpInvalidError(f"{what} must be a str, not {type(value).__name__}", source="local")
+    return _utf8(value, what)
+
+
+def _utf8(value: Optional[str], what: str) -> Optional[bytes]:
+    """A borrowed ``const char *``: UTF-8 bytes (None stays NULL). Lone surrogates are rejected here."""
+    if value is None:
+        return None
+    try:
+        return encode(value)
+    except UnicodeEncodeError as exc:
+        raise McpInvalidError(f"{what} is not valid UTF-8: {exc}", source="local") from exc
+
+
+def _raise_for(status: int, err: c_void_p, what: str) -> None:
+    """Free the error string (always) and raise if ``status`` is not MCP_OK."""
+    error_json = take_string(err)
+    if status != Status.MCP_OK:
+        raise error_from_status(status, error_json, f"{what} failed: {status_str(status)}")
+
+
+def status_str(status: int) -> str:
+    """``mcp_status_str(status)`` as a Python str."""
+    raw = B.mcp_status_str(int(status))
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
+
+
+class Manager(Managed):
+    """Many MCP servers behind one thread-safe handle (``mcp_manager``)."""
+
+    def __init__(self, options: Optional[JsonInput] = None):
+        ensure_version_checked()
+        options_json = _json_arg(options, "options")
+        out = c_void_p()
+        err = c_void_p()
+        status = B.mcp_manager_new(byref(out), _utf8(options_json, "options"), byref(err))
+        try:
+            _raise_for(status, err, "mcp_manager_new")
+        except BaseException:
+            if out.value:  # defensive: never leak a handle returned alongside an error
+                B.mcp_manager_free(out.value)
+            raise
+        if not out.value:
+            raise McpError("mcp_manager_new returned MCP_OK but no handle", source="local")
+        super().__init__(out.value)
+
+    # -- lifetime ----------------------------------------------------------
+
+    def _delete(self, ptr: Any) -> None:
+        B.mcp_manager_free(ptr)
+
+    def _handle(self) -> Any:
+        ptr = self._ptr
+        if ptr is None:
+            raise McpClosedError("already closed", source="local")
+        return ptr
+
+    # -- servers -----------------------------------------------------------
+
+    def add_server(self, name: str, config: JsonInput) -> None:
+        """Register a server configuration (``mcp_manager_add_server``)."""
+        config_json = _json_arg(config, "config")
+        if config_json is None:
+            raise McpInvalidError("config is required", source="local")
+        err = c_void_p()
+        status = B.mcp_manager_add_server(self._handle(), _name(name, "name"), _utf8(config_json, "config"), byref(err))
+        _raise_for(status, err, "add_server")
+
+    def remove_server(self, name: str) -> None:
+        err = c_void_p()
+        status = B.mcp_manager_remove_server(self._handle(), _name(name, "name"), byref(err))
+        _raise_for(status, err, "remove_server")
+
+    def connect(self, name: str) -> Dict[str, Any]:
+        """Connect a server and return the connect info (era, protocolVersion, serverInfo, ...)."""
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = B.mcp_manager_connect(self._handle(), _name(name, "server"), byref(out), byref(err))
+            _raise_for(status, err, "connect")
+            return _decode(take_string(out), "connect info")
+        finally:
+            take_string(out)
+
+    def disconnect(self, name: str) -> None:
+        err = c_void_p()
+        status = B.mcp_manager_disconnect(self._handle(), _name(name, "server"), byref(err))
+        _raise_for(status, err, "disconnect")
+
+    def server_status(self, name: str) -> Dict[str, Any]:
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = B.mcp_manager_server_status(self._handle(), _name(name, "server"), byref(out), byref(err))
+            _raise_for(status, err, "server_status")
+            return _decode(take_string(out), "server status")
+        finally:
+            take_string(out)
+
+    # -- tools -------------------------------------------------------------
+
+    def list_tools_payload(self, name: str) -> Dict[str, Any]:
+        """The whole ``{"version":1,"server":..,"tools":[..]}`` payload."""
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = B.mcp_manager_list_tools(self._handle(), _name(name, "server"), byref(out), byref(err))
+            _raise_for(status, err, "list_tools")
+            return _decode(take_string(out), "tools")
+        finally:
+            take_string(out)
+
+    def list_tools(self, name: str) -> List[Dict[str, Any]]:
+        """The server's tools (each ``{name, description, inputSchema, ...}``)."""
+        payload = self.list_tools_payload(name)
+        tools = payload.get("tools")
+        if not isinstance(tools, list):
+            raise McpError(f"tools payload has no 'tools' list: {payload!r}", source="local")
+        return tools
+
+    def call_tool_payload(
+        self,
+        name: str,
+        tool: str,
+        arguments: Optional[JsonInput] = None,
+        timeout_ms: int = 0,
+    ) -> Dict[str, Any]:
+        """The whole ``{"version":1,"server":..,"tool":..,"result":{..}}`` payload."""
+        arguments_json = _json_arg(arguments, "arguments")
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = B.mcp_manager_call_tool(
+                self._handle(),
+                _name(name, "server"),
+                _name(tool, "tool"),
+                _utf8(arguments_json, "arguments"),
+                _int32(timeout_ms, "timeout_ms"),
+                byref(out),
+                byref(err),
+            )
+            _raise_for(status, err, "call_tool")
+            return _decode(take_string(out), "call result")
+        finally:
+            take_string(out)
+
+    def call_tool(
+        self,
+        name: str,
+        tool: str,
+        arguments: Optional[JsonInput] = None,
+        timeout_ms: int = 0,
+    ) -> Dict[str, Any]:
+        """Call a tool and return the MCP result object (``content``, ``isError``, ``structuredContent``...).
+
+        A tool that fails returns normally with ``result["isError"] == True``; JSON-RPC
+        errors raise McpProtocolError. ``timeout_ms <= 0`` uses the server's default.
+        """
+        payload = self.call_tool_payload(name, tool, arguments, timeout_ms)
+        result = payload.get("result")
+        if not isinstance(result, dict):
+            raise McpError(f"call payload has no 'result' object: {payload!r}", source="local")
+        return result
+
+    # -- asynchronous requests and events ------------------------------------
+
+    def submit(self, request: JsonInput) -> int:
+        """Queue ``{"op": "connect"|"disconnect"|"list_tools"|"call_tool", ...}``; returns the request id."""
+        request_json = _json_arg(request, "request")
+        if request_json is None:
+            raise McpInvalidError("request is required", source="local")
+        request_id = c_uint64()
+        err = c_void_p()
+        status = B.mcp_manager_submit(self._handle(), _utf8(request_json, "request"), byref(request_id), byref(err))
+        _raise_for(status, err, "submit")
+        return int(request_id.value)
+
+    def cancel(self, request_id: int) -> None:
+        if isinstance(request_id, bool) or not isinstance(request_id, int) or not 0 <= request_id <= _UINT64_MAX:
+            raise McpInvalidError(f"request_id must be an int in uint64_t range, not {request_id!r}", source="local")
+        err = c_void_p()
+        status = B.mcp_manager_cancel(self._handle(), request_id, byref(err))
+        _raise_for(status, err, "cancel")
+
+    def next_event(self, timeout_ms: int = -1) -> Optional[Dict[str, Any]]:
+        """Pop the next event; None when ``timeout_ms`` passes first (``< 0`` waits forever).
+
+        Raises McpClosedError once the manager is closed (also in a thread that was
+        waiting here when another thread closed it).
+        """
+        out = c_void_p()
+        try:
+            status = B.mcp_manager_next_event(self._handle(), _int32(timeout_ms, "timeout_ms"), byref(out))
+            text = take_string(out)
+            if status == Status.MCP_OK:
+                return _decode(text, "event")
+            if status == Status.MCP_ERR_TIMEOUT:
+                return None
+            if status == Status.MCP_ERR_CLOSED:
+                raise McpClosedError("manager closed", status=status, source="local")
+            raise error_from_status(status, None, f"next_event failed: {status_str(status)}")
+        finally:
+            take_string(out)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<mcpclient.Manager {state}>"
