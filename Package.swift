@@ -14,9 +14,11 @@ let package = Package(
         .library(name: "mcpclient", type: .dynamic, targets: ["MCPClientABI"]),
     ],
     targets: [
-        // System libraries with typed shims (curl_easy_setopt is variadic; Swift cannot call it directly).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libcurl behind typed shims (curl_easy_setopt is variadic; Swift cannot call it), loaded with dlopen on
+        // first use so stdio-only hosts never map it; needs libcurl4-openssl-dev headers to build.
+        .target(name: "CCurl"),
+        // OpenSSL's libcrypto (random, hashes, signatures); TLS itself goes through libcurl's OpenSSL backend.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux calls Swift cannot reach directly (variadic syscall/fcntl, _np spawn actions).
         .target(name: "CMCPSystem"),
 

@@ -74,3 +74,7 @@ void csys_oneshot_set(uint32_t *word) {
         syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
     }
 }
+
+int csys_oneshot_is_set(uint32_t *word) {
+    return atomic_load_explicit((_Atomic uint32_t *)word, memory_order_acquire) == 1;
+}

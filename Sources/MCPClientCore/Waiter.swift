@@ -22,6 +22,9 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Whether the value has been delivered (and can be read without blocking).
+    public var isResolved: Bool { csys_oneshot_is_set(word) != 0 }
+
     /// Blocks until resolved or until `timeoutNanoseconds` passes (nil = forever). Returns nil on timeout.
     public func wait(timeoutNanoseconds: UInt64?) -> Value? {
         let timeout = timeoutNanoseconds.map { Int64(min($0, UInt64(Int64.max))) } ?? -1

@@ -345,7 +345,13 @@ public final class Manager: @unchecked Sendable {
         callTool(server: server, tool: tool, arguments: arguments, timeoutMs: effective, schedulerTimeout: false, requestID: requestID) {
             waiter.resolve($0)
         }
-        if let result = waiter.wait(timeoutNanoseconds: UInt64(effective) * 1_000_000) { return result }
+        let deadline = started + UInt64(effective) * 1_000_000
+        if !waiter.isResolved, let transport = servers.withLock({ $0[server] })?.connectedSession?.rpc.transport {
+            // Read our own reply on this thread when nobody else is reading (saves a wake-up via the I/O thread).
+            _ = transport.readWhileWaiting(untilNanoseconds: deadline) { waiter.isResolved }
+        }
+        let now = SystemClock().nowNanoseconds()
+        if let result = waiter.wait(timeoutNanoseconds: deadline > now ? deadline - now : 0) { return result }
         let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
         let timeout = MCPError(.timeout, "tools/call \(tool) timed out after \(elapsed) ms",
             details: ["server": .string(server), "tool": .string(tool), "timeout_ms": .int(Int64(effective))])

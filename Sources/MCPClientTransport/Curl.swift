@@ -1,12 +1,20 @@
 import CCurl
+public import MCPClientCore
 
-/// libcurl, set up once per process. The HTTP engine (a later issue) drives its multi interface from the EventLoop.
+/// libcurl, loaded on first use. The HTTP engine (a later issue) drives its multi interface from the EventLoop.
 public enum Curl {
-    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// The loaded function table, or a clear error when libcurl is not installed.
+    static func api() throws(MCPError) -> UnsafePointer<ccurl_api> {
+        var reason: UnsafePointer<CChar>?
+        guard let api = ccurl_load(&reason) else {
+            throw MCPError(.unsupported, reason.map { String(cString: $0) } ?? "libcurl could not be loaded")
+        }
+        return api
+    }
 
     /// libcurl's version string, e.g. "libcurl/7.88.1 OpenSSL/3.0.x ...".
-    public static var versionDescription: String {
-        _ = initialized
-        return String(cString: curl_version())
+    public static func versionDescription() throws(MCPError) -> String {
+        guard let version = try api().pointee.version?() else { throw MCPError(.generic, "curl_version returned NULL") }
+        return String(cString: version)
     }
 }

@@ -31,6 +31,10 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private let serverName: String?
     private let control = Mutex(Control())
     private let writer = Mutex(Writer())
+    /// Who may read stdout right now: the I/O thread or one blocked caller (leader/follower). The owner
+    /// disarms the loop's one-shot watch while it reads and re-arms it when it lets go.
+    private let readOwner = Atomic<Bool>(false)
+    private static let stdoutEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
 
     // Loop-thread state.
     private nonisolated(unsafe) var delegate: (any TransportDelegate)?
@@ -87,7 +91,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             pidFD = child.pidFD
             let out = FDHandler(self, .stdout), err = FDHandler(self, .stderr), exit = FDHandler(self, .exit)
             handlers = [out, err, exit]
-            stdoutToken = try loop.register(fd: stdoutFD, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: out)
+            stdoutToken = try loop.register(fd: stdoutFD, events: StdioTransport.stdoutEvents, handler: out)
             if stderrFD >= 0 { stderrToken = try loop.register(fd: stderrFD, events: EPOLLIN.rawValue, handler: err) }
             if pidFD >= 0 { pidToken = try loop.register(fd: pidFD, events: EPOLLIN.rawValue, handler: exit) }
         } catch {
@@ -240,19 +244,63 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     // MARK: reading (loop thread)
 
-    fileprivate func readStdout() {
+    private enum ReadOutcome { case drained, endOfStream, failed }
+
+    /// Reads and dispatches what is available. Only the read owner calls this.
+    private func drainStdout() -> ReadOutcome {
         while stdoutFD >= 0 {
             let n = Glibc.read(stdoutFD, readBuffer.baseAddress, readBuffer.count)
             if n > 0 {
-                if !consume(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) { return }
-                if n < readBuffer.count { return }
+                if !consume(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) { return .failed }
+                if n < readBuffer.count { return .drained }
                 continue
             }
             if n < 0, errno == EINTR { continue }
-            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
-            stdoutClosed()
-            return
+            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { return .drained }
+            return .endOfStream
         }
+        return .endOfStream
+    }
+
+    private func tryTakeReading() -> Bool {
+        readOwner.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    private func releaseReading() {
+        let fd = stdoutFD
+        readOwner.store(false, ordering: .releasing)
+        if fd >= 0 { loop.modify(fd: fd, token: stdoutToken, events: StdioTransport.stdoutEvents) }
+    }
+
+    /// The I/O thread's turn: skipped while a blocked caller is reading (it re-arms the watch when done).
+    fileprivate func readStdout() {
+        guard tryTakeReading() else { return }
+        if drainStdout() == .endOfStream { stdoutClosed() }
+        releaseReading()
+    }
+
+    public func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool {
+        guard tryTakeReading() else { return false }
+        let clock = SystemClock()
+        guard stdoutFD >= 0 else { releaseReading(); return false }
+        loop.modify(fd: stdoutFD, token: stdoutToken, events: EPOLLONESHOT.rawValue)
+        while !isDone() {
+            let now = clock.nowNanoseconds()
+            if now >= deadline { break }
+            // Short slices so a shutdown never waits on a caller parked here.
+            let sliceMs = Int32(min((deadline - now + 999_999) / 1_000_000, 100))
+            var descriptor = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, sliceMs)
+            if ready < 0, errno != EINTR { break }
+            if ready <= 0 {
+                if control.withLock({ $0.phase != .running }) { break }
+                continue
+            }
+            // End of stream and errors are the I/O thread's business: hand them over.
+            if drainStdout() != .drained { break }
+        }
+        releaseReading()
+        return true
     }
 
     /// Splits a chunk into lines and delivers each; false when the transport failed (oversized message).
@@ -364,8 +412,18 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         loop.unregister(fd: pidFD, token: pidToken)
         Glibc.close(pidFD)
         pidFD = -1
+        afterExit(pid: pid, description: description)
+    }
+
+    private func afterExit(pid: pid_t, description: String) {
         // Replies written just before exit are still in the socket: deliver them before failing anything.
-        readStdout()
+        // A caller reading right now will deliver them; try again in a moment.
+        guard tryTakeReading() else {
+            loop.schedule(afterNanoseconds: 1_000_000) { [self] in afterExit(pid: pid, description: description) }
+            return
+        }
+        if drainStdout() == .endOfStream { stdoutClosed() }
+        releaseReading()
         if stderrFD >= 0 { readStderr() }
         let wasRunning = control.withLock { $0.phase == .running }
         if wasRunning {
@@ -460,11 +518,16 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     }
 
     private func finish() {
+        guard tryTakeReading() else {
+            loop.schedule(afterNanoseconds: 1_000_000) { [self] in finish() }
+            return
+        }
         if stdoutFD >= 0 {
             loop.unregister(fd: stdoutFD, token: stdoutToken)
             Glibc.close(stdoutFD)
             stdoutFD = -1
         }
+        readOwner.store(false, ordering: .releasing)
         if stderrFD >= 0 {
             readStderr()
             if stderrFD >= 0 {

@@ -22,4 +22,5 @@ CSYS_HIDDEN int csys_spawnattr_default_signals(posix_spawnattr_t *attr);
  * that setting it wakes the waiter exactly once and never while holding a lock the waiter needs. */
 CSYS_HIDDEN int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns); /* 1 = set, 0 = timed out; <0 = forever */
 CSYS_HIDDEN void csys_oneshot_set(uint32_t *word);
+CSYS_HIDDEN int csys_oneshot_is_set(uint32_t *word);
 #endif

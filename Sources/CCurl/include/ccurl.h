@@ -1,0 +1,40 @@
+#ifndef CCURL_H
+#define CCURL_H
+/* libcurl, loaded on first use with dlopen: hosts that only run stdio servers never map libcurl and its
+ * TLS/LDAP/Kerberos dependency chain (about 4 MB of resident memory). Types come from curl's headers;
+ * every call goes through the table ccurl_load() fills. */
+#include <curl/curl.h>
+#include <stddef.h>
+
+typedef struct ccurl_api {
+    CURLcode (*global_init)(long flags);
+    char *(*version)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *handle);
+    CURLcode (*easy_setopt)(CURL *handle, CURLoption option, ...);
+    CURLcode (*easy_getinfo)(CURL *handle, CURLINFO info, ...);
+    CURLcode (*easy_perform)(CURL *handle);
+    const char *(*easy_strerror)(CURLcode code);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *multi);
+    CURLMcode (*multi_setopt)(CURLM *multi, CURLMoption option, ...);
+    CURLMcode (*multi_add_handle)(CURLM *multi, CURL *handle);
+    CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *handle);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *text);
+    void (*slist_free_all)(struct curl_slist *list);
+} ccurl_api;
+
+/* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */
+__attribute__((visibility("hidden"))) const ccurl_api *ccurl_load(const char **error);
+
+/* Typed wrappers for the variadic setters, which Swift cannot call. */
+static inline CURLcode ccurl_setopt_long(const ccurl_api *api, CURL *h, CURLoption o, long v) { return api->easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_string(const ccurl_api *api, CURL *h, CURLoption o, const char *v) { return api->easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_pointer(const ccurl_api *api, CURL *h, CURLoption o, void *v) { return api->easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_slist(const ccurl_api *api, CURL *h, CURLoption o, struct curl_slist *v) { return api->easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_write_function(const ccurl_api *api, CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
+    return api->easy_setopt(h, CURLOPT_WRITEFUNCTION, f);
+}
+static inline CURLcode ccurl_getinfo_long(const ccurl_api *api, CURL *h, CURLINFO i, long *v) { return api->easy_getinfo(h, i, v); }
+static inline CURLMcode ccurlm_setopt_long(const ccurl_api *api, CURLM *m, CURLMoption o, long v) { return api->multi_setopt(m, o, v); }
+#endif
