@@ -272,6 +272,20 @@ MCP_EXTERN mcp_status mcp_manager_cancel(
     char **out_error_json);
 
 /**
+ * Answers a server→client request delivered as a {"kind":"request","request_id":…,"method":…} event (roots,
+ * sampling, elicitation; only sent when the manager options declare client capabilities). response_json is
+ * {"result":{…}} or {"error":{"code":…,"message":…}}. MCP_ERR_NOT_FOUND when the request is unknown or answered.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager and response_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_respond(
+    mcp_manager *manager,
+    uint64_t request_id,
+    const char *response_json,
+    char **out_error_json);
+
+/**
  * Waits up to timeout_ms (negative: forever, 0: poll) for the next event: results of submitted operations,
  * status changes, progress, logs (server stderr included). Returns MCP_OK with *out_event_json set,
  * MCP_ERR_TIMEOUT, or MCP_ERR_CLOSED once the manager is shut down and the queue is drained.

@@ -12,6 +12,9 @@ public protocol MessageTransport: AnyObject, Sendable {
     func start(delegate: any TransportDelegate) throws(MCPError)
     /// Sends one serialized message (no trailing newline). Safe from any thread; never blocks on a slow peer.
     func send(_ message: [UInt8]) throws(MCPError)
+    /// Queues a message for the I/O thread to write, so a burst of asynchronous requests goes out in one write.
+    /// Order with `send` is preserved.
+    func sendBatched(_ message: [UInt8]) throws(MCPError)
     /// Graceful shutdown; `completion` runs once the peer is gone (stdio: the process group is reaped).
     func close(completion: @escaping @Sendable () -> Void)
     /// A short human description for status and errors ("stdio: python3 server.py (pid 123)").
@@ -23,5 +26,7 @@ public protocol MessageTransport: AnyObject, Sendable {
 }
 
 extension MessageTransport {
+    public func sendBatched(_ message: [UInt8]) throws(MCPError) { try send(message) }
+
     public func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool { false }
 }

@@ -16,9 +16,16 @@ public final class Manager: @unchecked Sendable {
     /// Era per server, keyed by what determines it (the launch), so a config change re-probes.
     private let eraCache = Mutex<[String: ProtocolEra]>([:])
     private let inFlight = Mutex<[UInt64: InFlight]>([:])
+    /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
+    private let hostRequests = Mutex<[UInt64: HostRequest]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
     private let closed = Atomic<Bool>(false)
     private let logSink: EventLogSink
+
+    private struct HostRequest {
+        var server: String
+        var reply: @Sendable (Result<JSONValue, MCPError>) -> Void
+    }
 
     private struct InFlight {
         var session: ClientSession?
@@ -199,6 +206,7 @@ public final class Manager: @unchecked Sendable {
             state.lastError = error
             return true
         }
+        dropHostRequests(server: entry.config.name)
         if changed { emitStatus(entry.config.name, error == nil ? .disconnected : .error, error) }
     }
 
@@ -291,9 +299,12 @@ public final class Manager: @unchecked Sendable {
             done(.failure(cancelled))
             return
         }
+        // Asynchronous calls (they carry a loop-enforced timeout), and any call made while others are in flight,
+        // are written in batches by the I/O thread; a lone blocking call writes at once.
+        let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
         session.request(
             id: rpcID, method: "tools/call", params: ["name": .string(tool), "arguments": arguments],
-            timeoutNanoseconds: timeoutNanoseconds, progress: progress, completion: done)
+            timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, completion: done)
     }
 
     public func timeoutMs(_ name: String) -> Int {
@@ -346,9 +357,10 @@ public final class Manager: @unchecked Sendable {
             waiter.resolve($0)
         }
         let deadline = started + UInt64(effective) * 1_000_000
-        if !waiter.isResolved, let transport = servers.withLock({ $0[server] })?.connectedSession?.rpc.transport {
-            // Read our own reply on this thread when nobody else is reading (saves a wake-up via the I/O thread).
-            _ = transport.readWhileWaiting(untilNanoseconds: deadline) { waiter.isResolved }
+        if !waiter.isResolved, let rpc = servers.withLock({ $0[server] })?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
+            // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
+            // the I/O thread reads them in batches, which serves concurrent callers better.
+            _ = rpc.transport.readWhileWaiting(untilNanoseconds: deadline) { waiter.isResolved }
         }
         let now = SystemClock().nowNanoseconds()
         if let result = waiter.wait(timeoutNanoseconds: deadline > now ? deadline - now : 0) { return result }
@@ -470,11 +482,46 @@ public final class Manager: @unchecked Sendable {
         events.push(.object(event), droppable: true)
     }
 
-    /// Server→client requests (roots, sampling, elicitation) need host answers; the host-reply API is issue 3.
-    /// Until a capability is declared, servers must not send them; answer "method not found" and tell the host.
+    /// Server→client requests (roots, sampling, elicitation) go to the host as `request` events when the host
+    /// declared client capabilities; the host answers with `respond`. Without capabilities a server has no
+    /// business asking, so the request is declined with "method not found" and logged.
     private func serverRequest(_ server: String, _ method: String, _ params: JSONValue?, _ reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void) {
-        logSink.log(.warning, "declined server request \(method): no host handler is registered", server: server, source: "protocol")
-        reply(.failure(MCPError.peer(code: -32601, message: "method not found: \(method)", data: nil)))
+        guard !options.capabilities.isEmpty else {
+            logSink.log(.warning, "declined server request \(method): the host declared no client capabilities", server: server, source: "protocol")
+            reply(.failure(MCPError.peer(code: -32601, message: "method not found: \(method)", data: nil)))
+            return
+        }
+        let id = allocateRequestID()
+        hostRequests.withLock { $0[id] = HostRequest(server: server, reply: reply) }
+        var event: JSONObject = ["version": 1, "kind": "request", "request_id": .int(Int64(id)), "server": .string(server), "method": .string(method)]
+        if let params { event["params"] = params }
+        events.push(.object(event), droppable: false)
+    }
+
+    /// Answers a `request` event: `{"result": {…}}` or `{"error": {"code": int, "message": string, "data"?: …}}`.
+    public func respond(requestID: UInt64, response: JSONValue) throws(MCPError) {
+        guard case .object(let object) = response else { throw MCPError.invalid("response must be a JSON object") }
+        try PayloadVersion.check(object)
+        let outcome: Result<JSONValue, MCPError>
+        if let result = object["result"] {
+            guard case .object = result else { throw MCPError.invalid("'result' must be an object", details: ["path": "result"]) }
+            outcome = .success(result)
+        } else if let error = object["error"] {
+            guard let code = error["code"]?.int64Value, let message = error["message"]?.stringValue else {
+                throw MCPError.invalid("'error' needs an integer 'code' and a string 'message'", details: ["path": "error"])
+            }
+            outcome = .failure(MCPError.peer(code: code, message: message, data: error["data"]))
+        } else {
+            throw MCPError.invalid("response needs 'result' or 'error'")
+        }
+        guard let pending = hostRequests.withLock({ $0.removeValue(forKey: requestID) }) else {
+            throw MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(requestID))])
+        }
+        pending.reply(outcome)
+    }
+
+    private func dropHostRequests(server: String) {
+        hostRequests.withLock { table in table = table.filter { $0.value.server != server } }
     }
 }
 

@@ -141,7 +141,7 @@ public final class ClientSession: @unchecked Sendable {
     @discardableResult
     public func request(
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil,
-        progress: RPCSession.ProgressHandler? = nil, completion: @escaping RPCSession.Completion
+        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, completion: @escaping RPCSession.Completion
     ) -> Int64 {
         let id = id ?? rpc.allocateID()
         var params = params
@@ -152,7 +152,7 @@ public final class ClientSession: @unchecked Sendable {
             if progress != nil { meta["progressToken"] = .int(id) }
             params["_meta"] = .object(meta)
         }
-        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress) { result in
+        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched) { result in
             completion(result.flatMap(Self.checkResultType))
         }
         return id

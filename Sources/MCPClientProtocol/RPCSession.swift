@@ -50,6 +50,9 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
     public var isClosed: Bool { state.withLock { $0.closedError != nil } }
 
+    /// Requests sent and not yet answered.
+    public var inFlightCount: Int { state.withLock { $0.pending.count } }
+
     // MARK: outgoing
 
     /// Allocates the id a request will use, so callers can correlate before sending (e.g. progress tokens).
@@ -59,7 +62,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     /// With `timeoutNanoseconds`, the scheduler cancels the request (sending notifications/cancelled) when it expires.
     public func request(
         id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil,
-        progress: ProgressHandler? = nil, completion: @escaping Completion
+        progress: ProgressHandler? = nil, batched: Bool = false, completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
         var message = JSONWriter(capacity: 256)
@@ -87,7 +90,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
             state.withLock { $0.pending[id]?.timer = timer }
         }
         do {
-            try transport.send(message.bytes)
+            if batched { try transport.sendBatched(message.bytes) } else { try transport.send(message.bytes) }
         } catch {
             fail(id: id, error: error)
         }

@@ -23,6 +23,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         var token: UInt64?
         var pending: [UInt8] = []
         var failure: MCPError?
+        /// A flush of `pending` is queued on the I/O thread.
+        var flushQueued = false
     }
 
     public let launch: StdioLaunch
@@ -195,6 +197,24 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         if let result { throw result }
     }
 
+    public func sendBatched(_ message: [UInt8]) throws(MCPError) {
+        let (failure, queueFlush): (MCPError?, Bool) = writer.withLock { writer in
+            if let failure = writer.failure { return (failure, false) }
+            guard writer.fd >= 0 else { return (MCPError(.closed, "the server's stdin is closed"), false) }
+            guard writer.pending.count + message.count < StdioTransport.maxPendingWriteBytes else {
+                return (MCPError.transport("the server is not reading its stdin (\(writer.pending.count) bytes queued)"), false)
+            }
+            writer.pending.append(contentsOf: message)
+            writer.pending.append(0x0A)
+            // Anything queued before this message already has a flush coming (queued, or EPOLLOUT armed).
+            guard !writer.flushQueued, writer.pending.count == message.count + 1 else { return (nil, false) }
+            writer.flushQueued = true
+            return (nil, true)
+        }
+        if let failure { throw failure }
+        if queueFlush { loop.execute { [self] in flushPending() } }
+    }
+
     /// One sendmsg of message + "\n"; returns bytes written, 0 on EAGAIN, -1 on error.
     private func writeLine(fd: Int32, _ message: [UInt8]) -> Int {
         var newline: UInt8 = 0x0A
@@ -230,6 +250,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     fileprivate func flushPending() {
         writer.withLock { writer in
+            writer.flushQueued = false
             guard writer.fd >= 0, !writer.pending.isEmpty else { return }
             let n = writer.pending.withUnsafeBytes { Glibc.send(writer.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
             if n > 0 { writer.pending.removeFirst(n) }

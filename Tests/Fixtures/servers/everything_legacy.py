@@ -15,6 +15,7 @@ everything_modern.py:
     image()                         one 1x1 PNG image content block
     env(name)                       value of an environment variable or "<unset>"
     write_stderr(text)              writes text (plus newline) to stderr, returns "ok"
+    roots()                         sends roots/list to the client mid-call, returns the URIs as JSON
 
 plus the resource `fixture://greeting` and the prompt `greet(name)`.
 
@@ -24,6 +25,7 @@ isError result (mcp 1.x would otherwise turn it into an isError result).
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import sys
@@ -102,6 +104,18 @@ def write_stderr(text: str) -> str:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
     return "ok"
+
+
+@server.tool(description="Ask the client for its roots (a server→client request) and return their URIs.")
+async def list_roots(ctx: Context) -> str:
+    result = await ctx.session.list_roots()
+    return ",".join(str(root.uri) for root in result.roots) or "<none>"
+
+
+@server.tool(description="Ask the client for its roots and return their URIs as a JSON list.")
+async def roots(ctx: Context) -> str:
+    listed = await ctx.session.list_roots()
+    return json.dumps([str(root.uri) for root in listed.roots])
 
 
 @server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")

@@ -13,6 +13,8 @@ everything_legacy.py so client tests can be parametrised over both eras:
     image()                         one 1x1 PNG image content block
     env(name)                       value of an environment variable or "<unset>"
     write_stderr(text)              writes text (plus newline) to stderr, returns "ok"
+    roots()                         asks the client for its roots (roots/list; in this era an
+                                    InputRequiredResult round trip), returns their URIs as JSON
 
 plus the resource `fixture://greeting` and the prompt `greet(name)`.
 
@@ -23,16 +25,19 @@ client's protocol-error path can be tested against this fixture.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import sys
 import zlib
 from collections.abc import Mapping
+from typing import Annotated
 
 import anyio
-from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver import Context, Image, ListRoots, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
+from mcp_types import ListRootsResult
 
 INVALID_PARAMS = -32602
 
@@ -99,6 +104,15 @@ def write_stderr(text: str) -> str:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
     return "ok"
+
+
+def ask_for_roots() -> ListRoots:
+    return ListRoots()
+
+
+@server.tool(description="Ask the client for its roots and return their URIs as a JSON list.")
+def roots(listed: Annotated[ListRootsResult, Resolve(ask_for_roots)]) -> str:
+    return json.dumps([str(root.uri) for root in listed.roots])
 
 
 @server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")
