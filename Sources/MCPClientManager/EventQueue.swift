@@ -60,11 +60,6 @@ public final class EventQueue: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while true {
-            if dropped > 0 {
-                let count = dropped
-                dropped = 0
-                return .event(["version": 1, "kind": "dropped", "count": .int(Int64(count))])
-            }
             if head < events.count {
                 let event = events[head]
                 head += 1
@@ -73,6 +68,12 @@ public final class EventQueue: @unchecked Sendable {
                     head = 0
                 }
                 return .event(event)
+            }
+            // The newest events were dropped, so the report comes after everything that was kept.
+            if dropped > 0 {
+                let count = dropped
+                dropped = 0
+                return .event(["version": 1, "kind": "dropped", "count": .int(Int64(count))])
             }
             if closed { return .closed }
             if timeoutMs == 0 { return .timeout }
@@ -87,14 +88,14 @@ public final class EventQueue: @unchecked Sendable {
 
     /// After a timed-out wait that raced with a push: take what arrived (lock already held).
     private func pop(unlockedRetry: Void) -> PopResult {
-        if dropped > 0 {
-            let count = dropped
-            dropped = 0
-            return .event(["version": 1, "kind": "dropped", "count": .int(Int64(count))])
+        if head < events.count {
+            let event = events[head]
+            head += 1
+            return .event(event)
         }
-        let event = events[head]
-        head += 1
-        return .event(event)
+        let count = dropped
+        dropped = 0
+        return .event(["version": 1, "kind": "dropped", "count": .int(Int64(count))])
     }
 
     /// Wakes every waiter; later pops drain what is left, then report `closed`.

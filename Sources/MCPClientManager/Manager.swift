@@ -460,7 +460,8 @@ public final class Manager: @unchecked Sendable {
     private func emitStatus(_ server: String, _ status: ServerEntry.Status, _ error: MCPError?) {
         var event: JSONObject = ["version": 1, "kind": "status", "server": .string(server), "status": .string(status.rawValue)]
         if let error { event["error"] = error.json }
-        events.push(.object(event), droppable: true)
+        // Status changes are rare and hosts track state from them: never dropped.
+        events.push(.object(event), droppable: false)
     }
 
     private func emitProgress(_ server: String, requestID: UInt64, _ params: JSONObject) {

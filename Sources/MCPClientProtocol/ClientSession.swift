@@ -164,8 +164,9 @@ public final class ClientSession: @unchecked Sendable {
         switch type.stringValue {
         case "complete": return .success(value)
         case "input_required":
+            // Our limitation, not the server's fault: reported as a local error.
             return .failure(MCPError(.unsupported, "the server asked for input (input_required), which this client does not handle yet",
-                source: .peer, details: ["resultType": type]))
+                details: ["resultType": type]))
         default:
             return .failure(MCPError(.protocolError, "the server sent an unknown resultType", source: .peer, details: ["resultType": type]))
         }

@@ -1,4 +1,7 @@
-"""1:1 ctypes declarations of the mcpclient C ABI (docs/abi-draft.md).
+"""1:1 ctypes declarations of the mcpclient C ABI.
+
+The contract is include/mcpclient.h (generated from Sources/MCPClientABI; it grew out of
+the first draft, docs/abi-draft.md, and adds mcp_manager_respond). JSON shapes: docs/abi/json.md.
 
 Each declaration carries its C prototype in a comment and is made with the
 ``@ctypes_function(name, argtypes, restype)`` decorator. Symbols are resolved
@@ -250,6 +253,14 @@ def mcp_manager_submit(manager: Any, request_json: bytes, out_request_id: Any, o
 @ctypes_function("mcp_manager_cancel", [mcp_manager_p, c_uint64, owned_char_pp], mcp_status)
 def mcp_manager_cancel(manager: Any, request_id: int, out_error_json: Any) -> int:
     """Cancel a submitted request."""
+    ...
+
+
+# mcp_status mcp_manager_respond(mcp_manager *manager, uint64_t request_id, const char *response_json,
+#                                char **out_error_json);
+@ctypes_function("mcp_manager_respond", [mcp_manager_p, c_uint64, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_respond(manager: Any, request_id: int, response_json: bytes, out_error_json: Any) -> int:
+    """Answer a server->client request delivered as a {"kind":"request"} event (added after the first draft)."""
     ...
 
 

@@ -8,8 +8,9 @@ Search order (c-abi-style.md §11.2):
 2. The package itself: ``mcpclient/lib/libmcpclient.so``, then
    ``mcpclient/libmcpclient.so``, then next to the package folder.
 3. The Swift build folders of the source checkout this package lives in
-   (the nearest parent folder with a ``Package.swift``):
-   ``.build/release``, ``.build/debug``, ``.build/self-contained``.
+   (the nearest parent folder with a ``Package.swift``): whichever of
+   ``.build/self-contained``, ``.build/release`` and ``.build/debug`` was built
+   most recently, so a stale build never shadows a fresh one.
 
 Loading is lazy and happens once; ``load()`` returns the cached ``CDLL``.
 """
@@ -24,7 +25,7 @@ from typing import List, Optional
 
 LIB_NAME = "libmcpclient.so"
 ENV_VAR = "MCPCLIENT_LIB_PATH"
-BUILD_FOLDERS = ("release", "debug", "self-contained")
+BUILD_FOLDERS = ("self-contained", "release", "debug")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -58,7 +59,9 @@ def candidate_paths() -> List[Path]:
     ]
     root = _repo_root()
     if root is not None:
-        paths.extend(root / ".build" / folder / LIB_NAME for folder in BUILD_FOLDERS)
+        builds = [root / ".build" / folder / LIB_NAME for folder in BUILD_FOLDERS]
+        builds.sort(key=lambda path: path.stat().st_mtime if path.is_file() else 0.0, reverse=True)
+        paths.extend(builds)
     return paths
 
 

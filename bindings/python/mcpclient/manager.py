@@ -85,6 +85,11 @@ def _raise_for(status: int, err: c_void_p, what: str) -> None:
         raise error_from_status(status, error_json, f"{what} failed: {status_str(status)}")
 
 
+def _check_request_id(request_id: int) -> None:
+    if isinstance(request_id, bool) or not isinstance(request_id, int) or not 0 <= request_id <= _UINT64_MAX:
+        raise McpInvalidError(f"request_id must be an int in uint64_t range, not {request_id!r}", source="local")
+
+
 def status_str(status: int) -> str:
     """``mcp_status_str(status)`` as a Python str."""
     raw = B.mcp_status_str(int(status))
@@ -242,11 +247,26 @@ class Manager(Managed):
         return int(request_id.value)
 
     def cancel(self, request_id: int) -> None:
-        if isinstance(request_id, bool) or not isinstance(request_id, int) or not 0 <= request_id <= _UINT64_MAX:
-            raise McpInvalidError(f"request_id must be an int in uint64_t range, not {request_id!r}", source="local")
+        """Cancel an in-flight request; its outcome becomes an MCP_ERR_CANCELLED error."""
+        _check_request_id(request_id)
         err = c_void_p()
         status = B.mcp_manager_cancel(self._handle(), request_id, byref(err))
         _raise_for(status, err, "cancel")
+
+    def respond(self, request_id: int, response: JsonInput) -> None:
+        """Answer a ``{"kind": "request"}`` event (roots, sampling, elicitation).
+
+        ``response`` is ``{"result": {...}}`` or ``{"error": {"code": ..., "message": ...}}``.
+        Raises McpNotFoundError when the request is unknown or already answered, and
+        SymbolNotFoundError with a library that predates ``mcp_manager_respond``.
+        """
+        _check_request_id(request_id)
+        response_json = _json_arg(response, "response")
+        if response_json is None:
+            raise McpInvalidError("response is required", source="local")
+        err = c_void_p()
+        status = B.mcp_manager_respond(self._handle(), request_id, _utf8(response_json, "response"), byref(err))
+        _raise_for(status, err, "respond")
 
     def next_event(self, timeout_ms: int = -1) -> Optional[Dict[str, Any]]:
         """Pop the next event; None when ``timeout_ms`` passes first (``< 0`` waits forever).

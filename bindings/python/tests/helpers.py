@@ -23,7 +23,7 @@ LEGACY_VENV = REPO_ROOT / ".venv-legacy"
 MODERN_PYTHON = MODERN_VENV / "bin" / "python"
 LEGACY_PYTHON = LEGACY_VENV / "bin" / "python"
 
-EVERYTHING_TOOLS = {"echo", "add", "slow", "fail", "image", "env", "write_stderr"}
+EVERYTHING_TOOLS = {"echo", "add", "slow", "fail", "image", "env", "write_stderr", "roots"}
 INSTRUCTIONS = "Fixture server for mcpclient tests."
 TAG_PREFIX = "--mcpclient-test-tag="
 EXPECTED_ERA = {"modern": "modern", "legacy": "legacy"}

@@ -25,6 +25,7 @@ CONTRACT_FUNCTIONS = [
     "mcp_manager_call_tool",
     "mcp_manager_submit",
     "mcp_manager_cancel",
+    "mcp_manager_respond",
     "mcp_manager_next_event",
     "mcp_manager_server_status",
 ]
@@ -115,9 +116,11 @@ def test_default_candidates_cover_package_and_build_folders():
     root = Path(__file__).resolve().parents[3]
     for folder in ("release", "debug", "self-contained"):
         assert str(root / ".build" / folder / "libmcpclient.so") in paths
-    assert paths.index(str(root / ".build" / "release" / "libmcpclient.so")) < paths.index(
-        str(root / ".build" / "debug" / "libmcpclient.so")
-    )
+    # Build folders come after the package folder, newest build first.
+    builds = [Path(p) for p in paths if "/.build/" in p]
+    assert paths.index(str(builds[0])) > paths.index(str(package / "lib" / "libmcpclient.so"))
+    mtimes = [p.stat().st_mtime if p.is_file() else 0.0 for p in builds]
+    assert mtimes == sorted(mtimes, reverse=True)
 
 
 # --- against the loaded library ------------------------------------------------

@@ -140,3 +140,23 @@ def test_python_side_argument_validation(manager):
         manager.cancel(-1)
     with pytest.raises(mcpclient.McpInvalidError):
         manager.add_server("x", {"type": "stdio", "command": "x", "bad": object()})
+
+
+def test_input_version_field(manager):
+    # docs/abi/json.md: inputs may carry "version"; 1 is accepted, anything else is MCP_ERR_UNSUPPORTED.
+    mcpclient.Manager({"version": 1}).close()
+    with pytest.raises(mcpclient.McpUnsupportedError) as info:
+        mcpclient.Manager({"version": 2})
+    assert_error(info.value, -12, "MCP_ERR_UNSUPPORTED")
+    manager.add_server("v1", {"version": 1, **everything_config("modern")})
+    with pytest.raises(mcpclient.McpUnsupportedError):
+        manager.add_server("v2", {"version": 2, **everything_config("modern")})
+    with pytest.raises(mcpclient.McpUnsupportedError):
+        manager.submit({"version": 2, "op": "connect", "server": "v1"})
+
+
+def test_unknown_config_field_is_named(manager):
+    with pytest.raises(mcpclient.McpConfigError) as info:
+        manager.add_server("typo", {**everything_config("modern"), "comand": "python3"})
+    assert_error(info.value, -3, "MCP_ERR_CONFIG")
+    assert "comand" in info.value.message or info.value.details.get("path") == "comand"

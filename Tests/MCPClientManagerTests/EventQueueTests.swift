@@ -1,0 +1,33 @@
+import MCPClientCore
+import MCPClientManager
+import Testing
+
+@Suite struct EventQueueTests {
+    @Test func overflowDropsTheNewestDroppableEventsAndReportsThemLast() {
+        let queue = EventQueue(capacity: 16)
+        for index in 0..<20 { queue.push(["kind": "log", "n": .int(Int64(index))], droppable: true) }
+        queue.push(["kind": "result"], droppable: false)
+        var kinds: [String] = []
+        while case .event(let event) = queue.pop(timeoutMs: 0) {
+            kinds.append(event["kind"]?.stringValue ?? "?")
+            if event["kind"] == "dropped" { #expect(event["count"] == 4) }
+        }
+        #expect(kinds == Array(repeating: "log", count: 16) + ["result", "dropped"])
+    }
+
+    @Test func closeDrainsBeforeReportingClosed() {
+        let queue = EventQueue(capacity: 16)
+        queue.push(["kind": "result"], droppable: false)
+        queue.close()
+        queue.push(["kind": "late"], droppable: false)
+        #expect(queue.pop(timeoutMs: -1) == .event(["kind": "result"]))
+        #expect(queue.pop(timeoutMs: -1) == .closed)
+    }
+
+    @Test func timedPopReturnsTimeout() {
+        let queue = EventQueue(capacity: 16)
+        let started = SystemClock().nowNanoseconds()
+        #expect(queue.pop(timeoutMs: 30) == .timeout)
+        #expect(SystemClock().nowNanoseconds() - started >= 30_000_000)
+    }
+}
