@@ -190,7 +190,15 @@ public final class EventLoop: @unchecked Sendable {
                 // Round up so a timer never fires early.
                 return (Int32(min((first.deadline - now + 999_999) / 1_000_000, 60_000)), false)
             }
-            if stop { break }
+            if stop {
+                // Timers and handlers capture their owners, which hold this loop: drop them to break the cycles.
+                let leftovers = state.withLock { state -> ([Timer], [UInt64: any IOHandler]) in
+                    defer { state.timers = []; state.handlers = [:] }
+                    return (state.timers, state.handlers)
+                }
+                _ = leftovers
+                break
+            }
             let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
             state.withLock { $0.plannedWake = 0 }
             if count > 0 {

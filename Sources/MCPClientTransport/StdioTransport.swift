@@ -95,7 +95,12 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             handlers = [out, err, exit]
             stdoutToken = try loop.register(fd: stdoutFD, events: StdioTransport.stdoutEvents, handler: out)
             if stderrFD >= 0 { stderrToken = try loop.register(fd: stderrFD, events: EPOLLIN.rawValue, handler: err) }
-            if pidFD >= 0 { pidToken = try loop.register(fd: pidFD, events: EPOLLIN.rawValue, handler: exit) }
+            if pidFD >= 0 {
+                pidToken = try loop.register(fd: pidFD, events: EPOLLIN.rawValue, handler: exit)
+            } else {
+                // No pidfd (kernel < 5.3, seccomp, valgrind): fall back to checking waitpid on a timer.
+                watchExitByPolling()
+            }
         } catch {
             control.withLock { $0.phase = .idle }
             self.delegate = nil
@@ -416,11 +421,20 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         }
     }
 
-    fileprivate func processExited() {
+    private func watchExitByPolling() {
+        loop.schedule(afterNanoseconds: 20_000_000) { [self] in
+            guard control.withLock({ $0.exitDescription == nil }) else { return }
+            if !processExited() { watchExitByPolling() }
+        }
+    }
+
+    /// Reaps the server if it has exited; false while it is still running.
+    @discardableResult
+    fileprivate func processExited() -> Bool {
         let pid = control.withLock { $0.pid }
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
-        if reaped == 0 { return }  // spurious
+        if reaped == 0 { return false }
         let description: String
         if reaped < 0 {
             description = "exited (status unknown)"
@@ -430,10 +444,13 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             description = "was killed by signal \(status & 0x7f)"
         }
         control.withLock { $0.exitDescription = description }
-        loop.unregister(fd: pidFD, token: pidToken)
-        Glibc.close(pidFD)
-        pidFD = -1
+        if pidFD >= 0 {
+            loop.unregister(fd: pidFD, token: pidToken)
+            Glibc.close(pidFD)
+            pidFD = -1
+        }
         afterExit(pid: pid, description: description)
+        return true
     }
 
     private func afterExit(pid: pid_t, description: String) {
@@ -528,11 +545,12 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         let (pid, exited) = control.withLock { ($0.pid, $0.exitDescription != nil) }
         guard pid > 0, !exited else { return }
         let grace = launch.shutdownGraceNanoseconds
+        let running: @Sendable () -> Bool = { [self] in control.withLock { $0.exitDescription == nil } }
         loop.schedule(afterNanoseconds: grace) { [self] in
-            guard pidFD >= 0 else { return }
+            guard running() else { return }
             kill(-pid, SIGTERM)
             loop.schedule(afterNanoseconds: grace) { [self] in
-                guard pidFD >= 0 else { return }
+                guard running() else { return }
                 kill(-pid, SIGKILL)
             }
         }
