@@ -6,7 +6,7 @@ import Synchronization
 /// Handles are registry keys, not raw object pointers: a call racing `mcp_manager_free` (or a stale handle)
 /// finds nothing and gets MCP_ERR_CLOSED instead of touching freed memory.
 enum HandleRegistry {
-    private static let managers = Mutex<[UInt: Manager]>([:])
+    private static let managers = Locked<[UInt: Manager]>([:])
     private static let nextKey = Atomic<UInt>(1)
 
     static func insert(_ manager: Manager) -> OpaquePointer {

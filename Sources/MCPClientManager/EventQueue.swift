@@ -1,6 +1,5 @@
 import Glibc
 public import MCPClientCore
-import Synchronization
 
 /// The pull queue behind `mcp_manager_next_event`. Bounded: when full, droppable events (logs, progress,
 /// status) are counted and reported as one `dropped` event; results and errors are never dropped.

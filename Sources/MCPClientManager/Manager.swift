@@ -12,12 +12,12 @@ public final class Manager: @unchecked Sendable {
     public let options: ManagerOptions
     public let events: EventQueue
     private let loop: EventLoop
-    private let servers = Mutex<[String: ServerEntry]>([:])
+    private let servers = Locked<[String: ServerEntry]>([:])
     /// Era per server, keyed by what determines it (the launch), so a config change re-probes.
-    private let eraCache = Mutex<[String: ProtocolEra]>([:])
-    private let inFlight = Mutex<[UInt64: InFlight]>([:])
+    private let eraCache = Locked<[String: ProtocolEra]>([:])
+    private let inFlight = Locked<[UInt64: InFlight]>([:])
     /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
-    private let hostRequests = Mutex<[UInt64: HostRequest]>([:])
+    private let hostRequests = Locked<[UInt64: HostRequest]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
     private let closed = Atomic<Bool>(false)
     private let logSink: EventLogSink
@@ -351,13 +351,14 @@ public final class Manager: @unchecked Sendable {
     public func callToolBlocking(server: String, tool: String, arguments: JSONValue, timeoutMs: Int) -> Result<JSONValue, MCPError> {
         let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
-        let effective = timeoutMs > 0 ? timeoutMs : self.timeoutMs(server)
+        let entry = servers.withLock { $0[server] }
+        let effective = timeoutMs > 0 ? timeoutMs : entry?.config.timeoutMs ?? ServerConfig.defaultTimeoutMs
         let started = SystemClock().nowNanoseconds()
         callTool(server: server, tool: tool, arguments: arguments, timeoutMs: effective, schedulerTimeout: false, requestID: requestID) {
             waiter.resolve($0)
         }
         let deadline = started + UInt64(effective) * 1_000_000
-        if !waiter.isResolved, let rpc = servers.withLock({ $0[server] })?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
+        if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
             // the I/O thread reads them in batches, which serves concurrent callers better.
             _ = rpc.transport.readWhileWaiting(untilNanoseconds: deadline) { waiter.isResolved }

@@ -1,7 +1,6 @@
 public import MCPClientConfig
 public import MCPClientCore
 public import MCPClientProtocol
-import Synchronization
 
 /// One registered server and its (single, shared) connection.
 final class ServerEntry: @unchecked Sendable {
@@ -22,7 +21,7 @@ final class ServerEntry: @unchecked Sendable {
     }
 
     let config: ServerConfig
-    let state = Mutex(State())
+    let state = Locked(State())
 
     init(config: ServerConfig) { self.config = config }
 

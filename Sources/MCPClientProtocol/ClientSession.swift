@@ -1,5 +1,4 @@
 public import MCPClientCore
-import Synchronization
 
 /// The MCP client side of one server connection, for both eras. Hosts never need to know which era a server is.
 public final class ClientSession: @unchecked Sendable {
@@ -7,7 +6,7 @@ public final class ClientSession: @unchecked Sendable {
 
     public let rpc: RPCSession
     public let options: ClientOptions
-    private let described = Mutex<ServerDescription?>(nil)
+    private let described = Locked<ServerDescription?>(nil)
     /// `_meta` every modern request carries, built once.
     private let modernMeta: JSONObject
 
@@ -61,7 +60,7 @@ public final class ClientSession: @unchecked Sendable {
         let id = rpc.allocateID()
         let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, timeoutNanoseconds) : timeoutNanoseconds
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
-        let timer = Mutex<UInt64?>(nil)
+        let timer = Locked<UInt64?>(nil)
         let fallback: @Sendable () -> Void = { [weak self] in
             self?.initialize(timeoutNanoseconds: timeoutNanoseconds, completion: completion)
         }

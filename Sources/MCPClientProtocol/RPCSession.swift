@@ -29,8 +29,8 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     private let logSink: any LogSink
     private let serverName: String?
     private let nextID = Atomic<Int64>(1)
-    private let state = Mutex(State())
-    private let handlers = Mutex<(request: RequestHandler?, notification: NotificationHandler?, close: CloseHandler?)>((nil, nil, nil))
+    private let state = Locked(State())
+    private let handlers = Locked<(request: RequestHandler?, notification: NotificationHandler?, close: CloseHandler?)>((nil, nil, nil))
 
     public init(transport: any MessageTransport, scheduler: (any Scheduler)?, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
         self.transport = transport

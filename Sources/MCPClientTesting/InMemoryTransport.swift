@@ -4,8 +4,8 @@ import Synchronization
 /// A transport whose other end is a closure-driven peer in the same process: the NIOEmbedded of this library.
 /// `peer` receives each message the client sends and can answer with `deliver`.
 public final class InMemoryTransport: MessageTransport, @unchecked Sendable {
-    private let delegate = Mutex<(any TransportDelegate)?>(nil)
-    private let sentMessages = Mutex<[JSONValue]>([])
+    private let delegate = Locked<(any TransportDelegate)?>(nil)
+    private let sentMessages = Locked<[JSONValue]>([])
     private let closedFlag = Atomic<Bool>(false)
     public var peer: (@Sendable (JSONValue, InMemoryTransport) -> Void)?
 

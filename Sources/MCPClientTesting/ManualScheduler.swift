@@ -1,10 +1,9 @@
 public import MCPClientCore
-import Synchronization
 
 /// A scheduler whose time moves only when a test says so.
 public final class ManualScheduler: Scheduler, MonotonicClock, @unchecked Sendable {
     private struct Entry { var id: UInt64; var deadline: UInt64; var action: @Sendable () -> Void }
-    private let state = Mutex<(now: UInt64, next: UInt64, entries: [Entry])>((0, 1, []))
+    private let state = Locked<(now: UInt64, next: UInt64, entries: [Entry])>((0, 1, []))
 
     public init() {}
 

@@ -31,8 +31,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private let loop: EventLoop
     private let logSink: any LogSink
     private let serverName: String?
-    private let control = Mutex(Control())
-    private let writer = Mutex(Writer())
+    private let control = Locked(Control())
+    private let writer = Locked(Writer())
     /// Who may read stdout right now: the I/O thread or one blocked caller (leader/follower). The owner
     /// disarms the loop's one-shot watch while it reads and re-arms it when it lets go.
     private let readOwner = Atomic<Bool>(false)

@@ -1,7 +1,6 @@
 import Glibc
 import MCPClientCore
 import MCPClientManager
-import Synchronization
 import Testing
 
 func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = 10_000) -> [JSONValue] {
@@ -83,7 +82,7 @@ struct ManagerTests {
         let manager = try Manager(options: ManagerOptions())
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.modern())
-        let results = Mutex<[String]>([])
+        let results = Locked<[String]>([])
         var threads: [pthread_t] = []
         final class Job: @unchecked Sendable { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
         for index in 0..<8 {

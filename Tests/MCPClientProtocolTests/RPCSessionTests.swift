@@ -1,12 +1,11 @@
 import MCPClientCore
 import MCPClientProtocol
 import MCPClientTesting
-import Synchronization
 import Testing
 
 /// Collects completions so tests can assert on them.
 final class Box<T: Sendable>: @unchecked Sendable {
-    private let storage = Mutex<[T]>([])
+    private let storage = Locked<[T]>([])
     func append(_ value: T) { storage.withLock { $0.append(value) } }
     var values: [T] { storage.withLock { $0 } }
 }

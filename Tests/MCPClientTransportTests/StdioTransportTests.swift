@@ -2,13 +2,12 @@ import Glibc
 import MCPClientCore
 import MCPClientProtocol
 import MCPClientTransport
-import Synchronization
 import Testing
 
 /// Records what a transport delivers and waits for it without sleeping.
 final class Recorder: TransportDelegate, LogSink, @unchecked Sendable {
-    private let lines = Mutex<[String]>([])
-    private let logs = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
+    private let logs = Locked<[String]>([])
     let closed = Waiter<MCPError?>()
     let firstLine = Waiter<String>()
 
