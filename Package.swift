@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth"], swiftSettings: strict),
-        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager"], swiftSettings: strict),
+        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientTransport"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore"], swiftSettings: strict),
     ]
 )

@@ -6,7 +6,7 @@ bin=$1 modern=$2 legacy=$3
 # Private copies of the fixture servers, so the leftover check below sees only this run's processes.
 fixtures=$(mktemp -d /tmp/mcpclient-examples.XXXXXX)
 trap 'rm -rf "$fixtures"' EXIT
-cp "$4"/everything_*.py "$fixtures"/
+cp "$4"/*.py "$fixtures"/
 passed=0 failed=0
 
 check() {  # name, expected substring(s)..., then -- command...

@@ -10,14 +10,14 @@ public enum ProcessGroup {
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard let first = name.utf8.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { continue }
-            guard let (state, group) = stat(pid: name), group == pgid else { continue }
-            if state != "Z" && state != "X" { return true }
+            guard let stat = status(of: name), stat.group == pgid else { continue }
+            if stat.state != "Z" && stat.state != "X" { return true }
         }
         return false
     }
 
-    /// State letter and process group of /proc/<pid>/stat ("pid (comm) S ppid pgrp …").
-    private static func stat(pid: String) -> (Character, Int32)? {
+    /// State letter, parent and process group from /proc/<pid>/stat ("pid (comm) S ppid pgrp …").
+    public static func status(of pid: String) -> (state: Character, parent: Int32, group: Int32)? {
         guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 512)
@@ -25,7 +25,7 @@ public enum ProcessGroup {
         let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let close = line.lastIndex(of: ")") else { return nil }
         let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count >= 3, let state = fields[0].first, let group = Int32(fields[2]) else { return nil }
-        return (state, group)
+        guard fields.count >= 3, let state = fields[0].first, let parent = Int32(fields[1]), let group = Int32(fields[2]) else { return nil }
+        return (state, parent, group)
     }
 }

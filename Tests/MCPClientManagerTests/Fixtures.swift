@@ -1,5 +1,6 @@
 import Glibc
 import MCPClientCore
+import MCPClientTransport
 
 /// Paths to the pinned Python environments and fixture servers (created by scripts/setup-test-env).
 enum Fixtures {
@@ -40,16 +41,9 @@ enum Fixtures {
         return pids
     }
 
-    /// Parent pid from /proc/<pid>/stat, skipping zombies (they are dead, only not yet reaped).
+    /// Parent pid of a live (not zombie) process.
     static func parent(of pid: Int32) -> Int32? {
-        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 512)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let close = line.lastIndex(of: ")") else { return nil }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count >= 2, fields[0] != "Z" else { return nil }
-        return Int32(fields[1])
+        guard let status = ProcessGroup.status(of: String(pid)), status.state != "Z" else { return nil }
+        return status.parent
     }
 }

@@ -176,14 +176,14 @@ extension ManagerTests {
         let manager = try Manager(options: options)
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.legacy())
-        let callID = try manager.submit(["op": "call_tool", "server": "fx", "tool": "list_roots"])
+        let callID = try manager.submit(["op": "call_tool", "server": "fx", "tool": "roots"])
         let request = try #require(drainEvents(manager) { $0["kind"] == "request" }.last)
         #expect(request["method"] == "roots/list")
         let requestID = try #require(request["request_id"]?.int64Value)
         try manager.respond(requestID: UInt64(requestID), response: ["result": ["roots": [["uri": "file:///work", "name": "work"]]]])
         let result = drainEvents(manager) { $0["kind"] == "result" }.last
         #expect(result?["request_id"] == .int(Int64(callID)))
-        #expect(result?["result"]?["result"]?["content"]?.arrayValue?.first?["text"] == "file:///work")
+        #expect(result?["result"]?["result"]?["content"]?.arrayValue?.first?["text"] == #"["file:///work"]"#)
         #expect(throws: MCPError.self) { try manager.respond(requestID: UInt64(requestID), response: ["result": [:]]) }
     }
 
@@ -191,7 +191,7 @@ extension ManagerTests {
         let manager = try Manager(options: ManagerOptions())
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.legacy())
-        let result = try manager.callToolBlocking(server: "fx", tool: "list_roots", arguments: [:], timeoutMs: 30_000).get()
+        let result = try manager.callToolBlocking(server: "fx", tool: "roots", arguments: [:], timeoutMs: 30_000).get()
         #expect(result["result"]?["isError"] == true)
     }
 }

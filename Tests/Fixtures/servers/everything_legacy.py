@@ -26,11 +26,7 @@ isError result (mcp 1.x would otherwise turn it into an isError result).
 from __future__ import annotations
 
 import json
-import os
-import struct
-import sys
 import warnings
-import zlib
 
 # pydantic-settings warns about FastMCP's Settings model on import/construction;
 # keep stderr clean so a client sees only what write_stderr writes.
@@ -42,20 +38,7 @@ from mcp import types  # noqa: E402
 from mcp.server.fastmcp import Context, FastMCP, Image  # noqa: E402
 from mcp.server.fastmcp.exceptions import ToolError  # noqa: E402
 from mcp.shared.exceptions import McpError  # noqa: E402
-
-GREETING = "Hello from the mcpclient fixture server."
-
-
-def tiny_png() -> bytes:
-    """A valid 1x1 opaque red RGBA PNG, built by hand (no image library needed)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit, RGBA
-    scanline = b"\x00" + b"\xff\x00\x00\xff"  # filter byte + one pixel
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(scanline)) + chunk(b"IEND", b"")
+from fixture_common import INVALID_PARAMS, register_plain_tools, tiny_png  # noqa: E402
 
 
 # WARNING keeps the SDK's own INFO logging off stderr.
@@ -64,16 +47,7 @@ server = FastMCP(
     instructions="Fixture server for mcpclient tests.",
     log_level="WARNING",
 )
-
-
-@server.tool(description="Return the given text unchanged.")
-def echo(text: str) -> str:
-    return text
-
-
-@server.tool(description="Add two integers.")
-def add(a: int, b: int) -> int:
-    return a + b
+register_plain_tools(server)
 
 
 @server.tool(description="Sleep `steps` times for `delay_ms` each, reporting progress after every step.")
@@ -94,38 +68,10 @@ def image() -> Image:
     return Image(data=tiny_png(), format="png")
 
 
-@server.tool(description="Return the value of an environment variable, or <unset>.")
-def env(name: str) -> str:
-    return os.environ.get(name, "<unset>")
-
-
-@server.tool(description="Write the text to the server's stderr and return ok.")
-def write_stderr(text: str) -> str:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
-    return "ok"
-
-
-@server.tool(description="Ask the client for its roots (a server→client request) and return their URIs.")
-async def list_roots(ctx: Context) -> str:
-    result = await ctx.session.list_roots()
-    return ",".join(str(root.uri) for root in result.roots) or "<none>"
-
-
 @server.tool(description="Ask the client for its roots and return their URIs as a JSON list.")
 async def roots(ctx: Context) -> str:
     listed = await ctx.session.list_roots()
     return json.dumps([str(root.uri) for root in listed.roots])
-
-
-@server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")
-def greeting() -> str:
-    return GREETING
-
-
-@server.prompt(description="Ask the model to greet someone.")
-def greet(name: str) -> str:
-    return f"Please greet {name} warmly."
 
 
 def reject_unknown_tools() -> None:

@@ -1,7 +1,7 @@
 """1:1 ctypes declarations of the mcpclient C ABI.
 
 The contract is include/mcpclient.h (generated from Sources/MCPClientABI; it grew out of
-the first draft, docs/abi-draft.md, and adds mcp_manager_respond). JSON shapes: docs/abi/json.md.
+the first draft, docs/abi/json.md, and adds mcp_manager_respond). JSON shapes: docs/abi/json.md.
 
 Each declaration carries its C prototype in a comment and is made with the
 ``@ctypes_function(name, argtypes, restype)`` decorator. Symbols are resolved

@@ -1,6 +1,6 @@
 """Typed exceptions built from the library's error JSON.
 
-Error JSON (docs/abi-draft.md)::
+Error JSON (docs/abi/json.md)::
 
     {"version":1,"code":-5,"name":"MCP_ERR_TRANSPORT","source":"local"|"peer"|"config",
      "message":"...","details":{...}}

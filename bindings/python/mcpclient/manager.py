@@ -137,6 +137,17 @@ class Manager(Managed):
         status = B.mcp_manager_add_server(self._handle(), _name(name, "name"), _utf8(config_json, "config"), byref(err))
         _raise_for(status, err, "add_server")
 
+    def _json_call(self, what: str, function: Any, *args: Any) -> Dict[str, Any]:
+        """Call ``function(handle, *args, &out, &err)`` and return its owned JSON output, decoded."""
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = function(self._handle(), *args, byref(out), byref(err))
+            _raise_for(status, err, what)
+            return _decode(take_string(out), what)
+        finally:
+            take_string(out)
+
     def remove_server(self, name: str) -> None:
         err = c_void_p()
         status = B.mcp_manager_remove_server(self._handle(), _name(name, "name"), byref(err))
@@ -144,14 +155,7 @@ class Manager(Managed):
 
     def connect(self, name: str) -> Dict[str, Any]:
         """Connect a server and return the connect info (era, protocolVersion, serverInfo, ...)."""
-        out = c_void_p()
-        err = c_void_p()
-        try:
-            status = B.mcp_manager_connect(self._handle(), _name(name, "server"), byref(out), byref(err))
-            _raise_for(status, err, "connect")
-            return _decode(take_string(out), "connect info")
-        finally:
-            take_string(out)
+        return self._json_call("connect", B.mcp_manager_connect, _name(name, "server"))
 
     def disconnect(self, name: str) -> None:
         err = c_void_p()
@@ -159,27 +163,13 @@ class Manager(Managed):
         _raise_for(status, err, "disconnect")
 
     def server_status(self, name: str) -> Dict[str, Any]:
-        out = c_void_p()
-        err = c_void_p()
-        try:
-            status = B.mcp_manager_server_status(self._handle(), _name(name, "server"), byref(out), byref(err))
-            _raise_for(status, err, "server_status")
-            return _decode(take_string(out), "server status")
-        finally:
-            take_string(out)
+        return self._json_call("server_status", B.mcp_manager_server_status, _name(name, "server"))
 
     # -- tools -------------------------------------------------------------
 
     def list_tools_payload(self, name: str) -> Dict[str, Any]:
         """The whole ``{"version":1,"server":..,"tools":[..]}`` payload."""
-        out = c_void_p()
-        err = c_void_p()
-        try:
-            status = B.mcp_manager_list_tools(self._handle(), _name(name, "server"), byref(out), byref(err))
-            _raise_for(status, err, "list_tools")
-            return _decode(take_string(out), "tools")
-        finally:
-            take_string(out)
+        return self._json_call("list_tools", B.mcp_manager_list_tools, _name(name, "server"))
 
     def list_tools(self, name: str) -> List[Dict[str, Any]]:
         """The server's tools (each ``{name, description, inputSchema, ...}``)."""
@@ -198,22 +188,14 @@ class Manager(Managed):
     ) -> Dict[str, Any]:
         """The whole ``{"version":1,"server":..,"tool":..,"result":{..}}`` payload."""
         arguments_json = _json_arg(arguments, "arguments")
-        out = c_void_p()
-        err = c_void_p()
-        try:
-            status = B.mcp_manager_call_tool(
-                self._handle(),
-                _name(name, "server"),
-                _name(tool, "tool"),
-                _utf8(arguments_json, "arguments"),
-                _int32(timeout_ms, "timeout_ms"),
-                byref(out),
-                byref(err),
-            )
-            _raise_for(status, err, "call_tool")
-            return _decode(take_string(out), "call result")
-        finally:
-            take_string(out)
+        return self._json_call(
+            "call_tool",
+            B.mcp_manager_call_tool,
+            _name(name, "server"),
+            _name(tool, "tool"),
+            _utf8(arguments_json, "arguments"),
+            _int32(timeout_ms, "timeout_ms"),
+        )
 
     def call_tool(
         self,
