@@ -145,8 +145,8 @@ private struct Reader {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
-                return string
+                guard UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
+                return String(decoding: slice, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in string") }
@@ -158,8 +158,9 @@ private struct Reader {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let string = String(validating: scratch, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
-                return string
+                let valid = scratch.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+                guard valid else { throw error("invalid UTF-8 in string") }
+                return String(decoding: scratch, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 position += 1
                 guard position < bytes.count else { throw error("unterminated escape") }
@@ -263,4 +264,35 @@ private struct Reader {
     }
 
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}
+
+/// UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). Hand-written because
+/// `String(validating:as:)` is a generic, unspecialized path that cost ~9% of a tool call's CPU.
+public enum UTF8Validation {
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 { index += 1; continue }
+            let length: Int
+            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F
+            default: return false
+            }
+            guard index + length <= count else { return false }
+            let second = bytes[index + 1]
+            guard second >= lower, second <= upper else { return false }
+            for offset in 2..<max(length, 2) where bytes[index + offset] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
+    }
 }

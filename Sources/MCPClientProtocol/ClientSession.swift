@@ -6,13 +6,15 @@ public final class ClientSession: @unchecked Sendable {
 
     public let rpc: RPCSession
     public let options: ClientOptions
+    private let clock: any MonotonicClock
     private let described = Locked<ServerDescription?>(nil)
     /// `_meta` every modern request carries, built once.
     private let modernMeta: JSONObject
 
-    public init(rpc: RPCSession, options: ClientOptions) {
+    public init(rpc: RPCSession, options: ClientOptions, clock: any MonotonicClock = SystemClock()) {
         self.rpc = rpc
         self.options = options
+        self.clock = clock
         modernMeta = [
             ProtocolVersion.metaProtocolVersion: .string(ProtocolVersion.modern[0]),
             ProtocolVersion.metaClientCapabilities: .object(options.capabilities),
@@ -33,6 +35,8 @@ public final class ClientSession: @unchecked Sendable {
             completion(.failure(error))
             return
         }
+        // One budget for the whole connect: a probe that times out leaves only the rest for initialize.
+        let deadline = clock.nowNanoseconds() &+ timeoutNanoseconds
         let finish: Completion<ServerDescription> = { [weak self] result in
             if case .success(let description) = result { self?.described.withLock { $0 = description } }
             completion(result)
@@ -43,26 +47,32 @@ public final class ClientSession: @unchecked Sendable {
         case .auto: knownEra
         }
         if preferred == .legacy {
-            initialize(timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+            initialize(deadline: deadline) { [weak self] result in
                 // A cached guess that proves wrong is re-probed; an explicit preference is not second-guessed.
                 if case .failure(let error) = result, self?.options.eraPreference == .auto, error.source == .peer {
-                    self?.discover(allowFallback: false, timeoutNanoseconds: timeoutNanoseconds, completion: finish)
+                    self?.discover(allowFallback: false, deadline: deadline, completion: finish)
                 } else {
                     finish(result)
                 }
             }
         } else {
-            discover(allowFallback: options.eraPreference == .auto, timeoutNanoseconds: timeoutNanoseconds, completion: finish)
+            discover(allowFallback: options.eraPreference == .auto, deadline: deadline, completion: finish)
         }
     }
 
-    private func discover(allowFallback: Bool, timeoutNanoseconds: UInt64, completion: @escaping Completion<ServerDescription>) {
+    private func remaining(until deadline: UInt64) -> UInt64 {
+        let now = clock.nowNanoseconds()
+        return deadline > now ? deadline - now : 1
+    }
+
+    private func discover(allowFallback: Bool, deadline: UInt64, completion: @escaping Completion<ServerDescription>) {
         let id = rpc.allocateID()
-        let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, timeoutNanoseconds) : timeoutNanoseconds
+        let budget = remaining(until: deadline)
+        let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, budget) : budget
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
         let fallback: @Sendable () -> Void = { [weak self] in
-            self?.initialize(timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+            self?.initialize(deadline: deadline, completion: completion)
         }
         rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
             if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }
@@ -108,13 +118,13 @@ public final class ClientSession: @unchecked Sendable {
             capabilities: result["capabilities"]?.objectValue ?? [:], instructions: result["instructions"]?.stringValue))
     }
 
-    private func initialize(timeoutNanoseconds: UInt64, completion: @escaping Completion<ServerDescription>) {
+    private func initialize(deadline: UInt64, completion: @escaping Completion<ServerDescription>) {
         let params: JSONObject = [
             "protocolVersion": .string(ProtocolVersion.legacy[0]),
             "capabilities": .object(options.capabilities),
             "clientInfo": .object(options.clientInfo),
         ]
-        rpc.request(method: "initialize", params: params, timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+        rpc.request(method: "initialize", params: params, timeoutNanoseconds: remaining(until: deadline)) { [weak self] result in
             guard let self else { return }
             switch result {
             case .failure(let error):

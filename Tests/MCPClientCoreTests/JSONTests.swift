@@ -95,3 +95,16 @@ import Testing
         #expect(waiter.wait(timeoutNanoseconds: nil) == 1)
     }
 }
+
+@Suite struct UTF8ValidationTests {
+    @Test(arguments: [
+        ([0x61], true), ([0xC3, 0xA9], true), ([0xE2, 0x82, 0xAC], true), ([0xF0, 0x9F, 0x98, 0x80], true),
+        ([0xC0, 0x80], false), ([0xE0, 0x80, 0x80], false), ([0xED, 0xA0, 0x80], false), ([0xF4, 0x90, 0x80, 0x80], false),
+        ([0xF5, 0x80, 0x80, 0x80], false), ([0xC3], false), ([0xE2, 0x82], false), ([0x80], false), ([0xC3, 0x28], false),
+        ([0xE2, 0x28, 0xAC], false), ([0xF0, 0x9F, 0x98, 0x28], false),
+    ] as [([UInt8], Bool)])
+    func agreesWithTheStandardLibrary(bytes: [UInt8], valid: Bool) {
+        #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == valid)
+        #expect((String(validating: bytes, as: UTF8.self) != nil) == valid)
+    }
+}

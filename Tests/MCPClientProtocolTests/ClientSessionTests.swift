@@ -154,3 +154,20 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
         #expect(error.code == expected)
     }
 }
+
+@Suite struct ConnectBudgetTests {
+    @Test func aSilentServerGetsOneBudgetForProbeAndHandshake() {
+        let scheduler = ManualScheduler()
+        let transport = scriptedTransport { _, _ in nil }  // answers nothing at all
+        let session = ClientSession(rpc: RPCSession(transport: transport, scheduler: scheduler), options: ClientOptions(), clock: scheduler)
+        let box = Box<Result<ServerDescription, MCPError>>()
+        session.connect(knownEra: nil, timeoutNanoseconds: 15_000_000_000) { box.append($0) }
+        scheduler.advance(byNanoseconds: 10_000_000_000)  // probe gives up: initialize gets the remaining 5 s
+        #expect(transport.sent.last?["method"] == "initialize")
+        scheduler.advance(byNanoseconds: 4_900_000_000)
+        #expect(box.values.isEmpty)
+        scheduler.advance(byNanoseconds: 100_000_000)
+        guard case .failure(let error) = box.values.first else { Issue.record("expected a timeout"); return }
+        #expect(error.code == .timeout)
+    }
+}
