@@ -49,7 +49,9 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private nonisolated(unsafe) var partialLine: [UInt8] = []
     private nonisolated(unsafe) var stderrPartial: [UInt8] = []
     private nonisolated(unsafe) var stderrTail: [String] = []
-    private nonisolated(unsafe) var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    /// Separate buffers: stdout is read by whichever thread owns reading, stderr always by the I/O thread.
+    private let stdoutBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    private let stderrBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 16)
     private nonisolated(unsafe) var handlers: [FDHandler] = []
 
     private static let maxPendingWriteBytes = 256 << 20
@@ -63,7 +65,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     }
 
     deinit {
-        readBuffer.deallocate()
+        stdoutBuffer.deallocate()
+        stderrBuffer.deallocate()
     }
 
     public var label: String {
@@ -275,10 +278,10 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     /// Reads and dispatches what is available. Only the read owner calls this.
     private func drainStdout() -> ReadOutcome {
         while stdoutFD >= 0 {
-            let n = Glibc.read(stdoutFD, readBuffer.baseAddress, readBuffer.count)
+            let n = Glibc.read(stdoutFD, stdoutBuffer.baseAddress, stdoutBuffer.count)
             if n > 0 {
-                if !consume(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) { return .failed }
-                if n < readBuffer.count { return .drained }
+                if !consume(UnsafeRawBufferPointer(rebasing: stdoutBuffer[0..<n])) { return .failed }
+                if n < stdoutBuffer.count { return .drained }
                 continue
             }
             if n < 0, errno == EINTR { continue }
@@ -370,9 +373,9 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     fileprivate func readStderr() {
         while stderrFD >= 0 {
-            let n = Glibc.read(stderrFD, readBuffer.baseAddress, readBuffer.count)
+            let n = Glibc.read(stderrFD, stderrBuffer.baseAddress, stderrBuffer.count)
             if n > 0 {
-                let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]).bindMemory(to: UInt8.self)
+                let bytes = UnsafeRawBufferPointer(rebasing: stderrBuffer[0..<n]).bindMemory(to: UInt8.self)
                 var start = 0
                 while let newline = bytes[start...].firstIndex(of: 0x0A) {
                     stderrPartial.append(contentsOf: bytes[start..<newline])
@@ -381,7 +384,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
                 }
                 stderrPartial.append(contentsOf: bytes[start...])
                 if stderrPartial.count > 64 << 10 { emitStderrLine() }  // a runaway line is logged in pieces
-                if n < readBuffer.count { return }
+                if n < stderrBuffer.count { return }
                 continue
             }
             if n < 0, errno == EINTR { continue }

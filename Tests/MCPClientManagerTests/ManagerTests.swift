@@ -108,7 +108,11 @@ struct ManagerTests {
         defer { manager.close() }
         // A server that answers the probe and the handshake, then dies on the first tool call.
         let script = #"""
-        import sys, json
+        import sys, json, threading, time
+        def chatter():
+            while True:
+                sys.stderr.write("noise " * 50 + "\n"); sys.stderr.flush(); time.sleep(0.0001)
+        threading.Thread(target=chatter, daemon=True).start()
         for line in sys.stdin:
             m = json.loads(line)
             if m.get("method") == "initialize":
@@ -193,5 +197,41 @@ extension ManagerTests {
         try manager.addServer(name: "fx", config: Fixtures.legacy())
         let result = try manager.callToolBlocking(server: "fx", tool: "roots", arguments: [:], timeoutMs: 30_000).get()
         #expect(result["result"]?["isError"] == true)
+    }
+}
+
+extension ManagerTests {
+    /// Regression: stdout (read by the blocked caller) and stderr (read by the I/O thread) once shared a buffer,
+    /// so a server logging while it replied could corrupt the reply and the call hung until its timeout.
+    @Test func repliesSurviveAServerThatLogsWhileReplying() throws {
+        let script = #"""
+        import sys, json, threading, time
+        def chatter():
+            while True:
+                sys.stderr.write("noise " * 50 + "\n"); sys.stderr.flush(); time.sleep(0.0001)
+        threading.Thread(target=chatter, daemon=True).start()
+        for line in sys.stdin:
+            m = json.loads(line)
+            if "id" not in m:
+                continue
+            if m.get("method") == "initialize":
+                result = {"protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "noisy", "version": "1"}}
+            elif m.get("method") == "tools/call":
+                result = {"content": [{"type": "text", "text": m["params"]["arguments"]["text"]}]}
+            else:
+                print(json.dumps({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32601, "message": "no"}}), flush=True)
+                continue
+            print(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": result}), flush=True)
+        """#
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "noisy", config: ["command": "python3", "args": ["-c", .string(script)]])
+        for index in 0..<1000 {
+            let text = "call-\(index)"
+            let result = manager.callToolBlocking(server: "noisy", tool: "echo", arguments: ["text": .string(text)], timeoutMs: 5_000)
+            let echoed = try result.get()["result"]?["content"]?.arrayValue?.first?["text"]
+            #expect(echoed == .string(text))
+            if echoed != .string(text) { break }
+        }
     }
 }
