@@ -108,11 +108,7 @@ struct ManagerTests {
         defer { manager.close() }
         // A server that answers the probe and the handshake, then dies on the first tool call.
         let script = #"""
-        import sys, json, threading, time
-        def chatter():
-            while True:
-                sys.stderr.write("noise " * 50 + "\n"); sys.stderr.flush(); time.sleep(0.0001)
-        threading.Thread(target=chatter, daemon=True).start()
+        import sys, json
         for line in sys.stdin:
             m = json.loads(line)
             if m.get("method") == "initialize":
