@@ -38,7 +38,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private let readOwner = Atomic<Bool>(false)
     private static let stdoutEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
 
-    // Loop-thread state.
+    // Touched only by the read owner (see readOwner): delegate, stdoutFD, stdoutToken, partialLine, stdoutBuffer.
+    // Touched only by the I/O thread: the stderr, pid and handler state.
     private nonisolated(unsafe) var delegate: (any TransportDelegate)?
     private nonisolated(unsafe) var stdoutFD: Int32 = -1
     private nonisolated(unsafe) var stdoutToken: UInt64 = 0
@@ -48,7 +49,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private nonisolated(unsafe) var pidToken: UInt64 = 0
     private nonisolated(unsafe) var partialLine: [UInt8] = []
     private nonisolated(unsafe) var stderrPartial: [UInt8] = []
-    private nonisolated(unsafe) var stderrTail: [String] = []
+    /// The last stderr lines, for crash errors; written by the I/O thread, read by whoever reports the failure.
+    private let stderrTail = Locked<[String]>([])
     /// Separate buffers: stdout is read by whichever thread owns reading, stderr always by the I/O thread.
     private let stdoutBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
     private let stderrBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 16)
@@ -401,8 +403,10 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         if stderrPartial.last == 0x0D { stderrPartial.removeLast() }
         let line = String(decoding: stderrPartial, as: UTF8.self)
         stderrPartial.removeAll(keepingCapacity: true)
-        stderrTail.append(line)
-        if stderrTail.count > StdioTransport.stderrTailLines { stderrTail.removeFirst() }
+        stderrTail.withLock { tail in
+            tail.append(line)
+            if tail.count > StdioTransport.stderrTailLines { tail.removeFirst() }
+        }
         logSink.log(.info, line, server: serverName, source: "stderr")
     }
 
@@ -510,7 +514,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private func exitDetails() -> JSONObject {
         var details: JSONObject = ["command": .string(launch.command)]
         if let exit = control.withLock({ $0.exitDescription }) { details["exit"] = .string(exit) }
-        if !stderrTail.isEmpty { details["stderr_tail"] = .array(stderrTail.map { .string($0) }) }
+        let tail = stderrTail.withLock { $0 }
+        if !tail.isEmpty { details["stderr_tail"] = .array(tail.map { .string($0) }) }
         return details
     }
 
