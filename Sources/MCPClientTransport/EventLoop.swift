@@ -79,14 +79,18 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: descriptors
 
-    /// Registers `fd` for `events` (EPOLLIN etc.); returns a token for modify/unregister.
-    public func register(fd: Int32, events: UInt32, handler: any IOHandler) throws(MCPError) -> UInt64 {
-        let token = state.withLock { state -> UInt64 in
-            let token = state.nextToken
-            state.nextToken += 1
-            state.handlers[token] = handler
-            return token
+    /// A fresh registration token. Owners store it before registering, so an event that arrives at once
+    /// (before `register` returns) already finds it in place.
+    public func newToken() -> UInt64 {
+        state.withLock { state in
+            defer { state.nextToken += 1 }
+            return state.nextToken
         }
+    }
+
+    /// Registers `fd` for `events` (EPOLLIN etc.) under `token` (from `newToken`).
+    public func register(fd: Int32, token: UInt64, events: UInt32, handler: any IOHandler) throws(MCPError) {
+        state.withLock { $0.handlers[token] = handler }
         var event = epoll_event()
         event.events = events
         event.data.u64 = token
@@ -95,6 +99,12 @@ public final class EventLoop: @unchecked Sendable {
             _ = state.withLock { $0.handlers.removeValue(forKey: token) }
             throw MCPError.transport("cannot watch descriptor: \(reason)")
         }
+    }
+
+    /// Registers `fd` and returns its new token.
+    public func register(fd: Int32, events: UInt32, handler: any IOHandler) throws(MCPError) -> UInt64 {
+        let token = newToken()
+        try register(fd: fd, token: token, events: events, handler: handler)
         return token
     }
 

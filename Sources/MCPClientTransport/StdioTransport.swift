@@ -98,10 +98,14 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             pidFD = child.pidFD
             let out = FDHandler(self, .stdout), err = FDHandler(self, .stderr), exit = FDHandler(self, .exit)
             handlers = [out, err, exit]
-            stdoutToken = try loop.register(fd: stdoutFD, events: StdioTransport.stdoutEvents, handler: out)
-            if stderrFD >= 0 { stderrToken = try loop.register(fd: stderrFD, events: EPOLLIN.rawValue, handler: err) }
+            // Tokens are in place before any registration: the I/O thread may handle an event at once.
+            stdoutToken = loop.newToken()
+            stderrToken = loop.newToken()
+            pidToken = loop.newToken()
+            try loop.register(fd: stdoutFD, token: stdoutToken, events: StdioTransport.stdoutEvents, handler: out)
+            if stderrFD >= 0 { try loop.register(fd: stderrFD, token: stderrToken, events: EPOLLIN.rawValue, handler: err) }
             if pidFD >= 0 {
-                pidToken = try loop.register(fd: pidFD, events: EPOLLIN.rawValue, handler: exit)
+                try loop.register(fd: pidFD, token: pidToken, events: EPOLLIN.rawValue, handler: exit)
             } else {
                 // No pidfd (kernel < 5.3, seccomp, valgrind): fall back to checking waitpid on a timer.
                 watchExitByPolling()
