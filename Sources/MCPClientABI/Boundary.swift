@@ -9,11 +9,12 @@ enum HandleRegistry {
     private static let managers = Locked<[UInt: Manager]>([:])
     private static let nextKey = Atomic<UInt>(1)
 
-    static func insert(_ manager: Manager) -> OpaquePointer {
+    static func insert(_ manager: Manager) throws(MCPError) -> OpaquePointer {
         // Keys step by 16 so a handle never looks like a small integer or NULL.
         let key = nextKey.wrappingAdd(1, ordering: .relaxed).oldValue << 4
+        guard let handle = OpaquePointer(bitPattern: key) else { throw MCPError(.generic, "handle space exhausted") }
         managers.withLock { $0[key] = manager }
-        return OpaquePointer(bitPattern: key)!
+        return handle
     }
 
     static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager {

@@ -4,7 +4,7 @@ import MCPClientManager
 
 // The C surface. Every function validates its arguments and converts every error at this boundary.
 
-private nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(MCPClientVersion.string)!
+private nonisolated(unsafe) let versionCString: UnsafePointer<CChar>? = UnsafePointer(strdup(MCPClientVersion.string))
 
 /// The library version as "MAJOR.MINOR.PATCH".
 /// Ownership: the string is static; do not free it.
@@ -12,7 +12,8 @@ private nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = st
 /// Threads: any thread.
 @c(mcp_version)
 public func mcpVersion() -> UnsafePointer<CChar> {
-    UnsafePointer(versionCString)
+    let unknown: StaticString = "unknown"  // only if the one-time copy failed for lack of memory
+    return versionCString ?? UnsafeRawPointer(unknown.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// The library version as MAJOR*10000 + MINOR*100 + PATCH; compare with MCP_VERSION_NUMBER.
@@ -57,7 +58,7 @@ public func mcpManagerNew(
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_manager, "out_manager")
         let options = try ManagerOptions.parse(try json(options_json, "options_json", fallback: .null))
-        out_manager?.pointee = HandleRegistry.insert(try Manager(options: options))
+        out_manager?.pointee = try HandleRegistry.insert(try Manager(options: options))
     }
 }
 

@@ -220,7 +220,8 @@ private struct Reader {
             throw error("unpaired surrogate in \\u escape")
         }
         guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-        scratch.append(contentsOf: UTF8.encode(scalar)!)
+        guard let encoded = UTF8.encode(scalar) else { throw error("invalid \\u escape") }
+        scratch.append(contentsOf: encoded)
     }
 
     mutating func readNumber() throws(JSONParseError) -> JSONValue {

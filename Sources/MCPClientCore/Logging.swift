@@ -3,7 +3,21 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
     case debug, info, notice, warning, error, critical, alert, emergency
 
     public static func < (a: LogLevel, b: LogLevel) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        a.severity < b.severity
+    }
+
+    /// Position in syslog order (debug = 0 … emergency = 7).
+    public var severity: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .notice: 2
+        case .warning: 3
+        case .error: 4
+        case .critical: 5
+        case .alert: 6
+        case .emergency: 7
+        }
     }
 }
 

@@ -340,7 +340,7 @@ public final class Manager: @unchecked Sendable {
             return .some((session, rpcID))
         }
         switch target {
-        case .none: throw MCPError.notFound("no request \(requestID) is in flight", details: ["request_id": .int(Int64(requestID))])
+        case .none: throw MCPError.notFound("no request \(requestID) is in flight", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
         case .some(nil): return
         case .some(.some(let (session, rpcID))): session.rpc.cancel(id: rpcID, error: error)
         }
@@ -517,7 +517,7 @@ public final class Manager: @unchecked Sendable {
             throw MCPError.invalid("response needs 'result' or 'error'")
         }
         guard let pending = hostRequests.withLock({ $0.removeValue(forKey: requestID) }) else {
-            throw MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(requestID))])
+            throw MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
         }
         pending.reply(outcome)
     }

@@ -53,7 +53,8 @@ public final class EventLoop: @unchecked Sendable {
 
         let box = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(&thread, nil, { raw in
-            let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+            guard let raw else { return nil }
+            let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeRetainedValue()
             // Host signals are delivered elsewhere; this thread only does I/O.
             var all = sigset_t()
             sigfillset(&all)

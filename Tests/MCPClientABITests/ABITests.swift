@@ -148,3 +148,16 @@ func errorJSON(_ pointer: UnsafeMutablePointer<CChar>?) throws -> JSONValue {
         #expect(outcome.status == CLOSED)
     }
 }
+
+@Suite struct ABIExtremeInputTests {
+    @Test func hugeRequestIDsAreNotFoundNotACrash() throws {
+        var manager: OpaquePointer?
+        #expect(code(mcpManagerNew(&manager, nil, nil)) == OK)
+        defer { mcpManagerFree(manager) }
+        var error: UnsafeMutablePointer<CChar>?
+        #expect(code(mcpManagerCancel(manager, UInt64.max, &error)) == NOT_FOUND)
+        _ = takeString(error)
+        #expect(code(mcpManagerRespond(manager, UInt64.max, #"{"result":{}}"#, &error)) == NOT_FOUND)
+        _ = takeString(error)
+    }
+}
