@@ -272,8 +272,10 @@ MCP_EXTERN mcp_status mcp_manager_cancel(
     char **out_error_json);
 
 /**
- * Answers a server→client request delivered as a {"kind":"request","request_id":…,"method":…} event (roots,
- * sampling, elicitation; only sent when the manager options declare client capabilities). response_json is
+ * Answers a {"kind":"request","request_id":…,"method":…} event: what a server asks of the client (roots,
+ * sampling, elicitation), in either era. Handshake-era servers send these as requests; 2026-07-28 servers
+ * return them as input_required results, and the library retries the original call once every input is
+ * answered. Sent only when the manager options declare client capabilities. response_json is
  * {"result":{…}} or {"error":{"code":…,"message":…}}. MCP_ERR_NOT_FOUND when the request is unknown or answered.
  * Ownership: free *out_error_json with mcp_string_free().
  * NULL: manager and response_json required; out_error_json may be NULL.

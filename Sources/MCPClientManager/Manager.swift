@@ -28,8 +28,8 @@ public final class Manager: @unchecked Sendable {
     }
 
     private struct InFlight {
-        var session: ClientSession?
-        var rpcID: Int64?
+        var handle: RequestHandle?
+        /// A cancellation that arrived before the request was sent (e.g. while connecting).
         var cancelled: MCPError?
     }
 
@@ -164,6 +164,10 @@ public final class Manager: @unchecked Sendable {
                 guard let self, let entry else { return }
                 self.connectionLost(entry, generation: generation, error: error)
             })
+        session.setInputHandler { [weak self] requests, completion in
+            guard let self else { completion(.failure(.closed)); return }
+            self.askHost(name, requests, completion)
+        }
         let knownEra = eraCache.withLock { $0[key] }
         session.connect(knownEra: knownEra, timeoutNanoseconds: UInt64(entry.config.initTimeoutMs) * 1_000_000) { [weak self] result in
             guard let self else { return }
@@ -294,17 +298,18 @@ public final class Manager: @unchecked Sendable {
             self?.endInFlight(requestID)
             completion(result.map { ["version": 1, "server": .string(name), "tool": .string(tool), "result": $0] })
         }
-        let rpcID = session.rpc.allocateID()
-        if let cancelled = attachInFlight(requestID, session: session, rpcID: rpcID) {
+        if let cancelled = inFlight.withLock({ $0[requestID]?.cancelled }) {
             done(.failure(cancelled))
             return
         }
         // Asynchronous calls (they carry a loop-enforced timeout), and any call made while others are in flight,
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
-        session.request(
-            id: rpcID, method: "tools/call", params: ["name": .string(tool), "arguments": arguments],
+        let handle = session.request(
+            method: "tools/call", params: ["name": .string(tool), "arguments": arguments],
             timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, completion: done)
+        // A cancellation that raced with sending is applied now.
+        if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
 
     public func timeoutMs(_ name: String) -> Int {
@@ -318,31 +323,25 @@ public final class Manager: @unchecked Sendable {
     private func beginInFlight(_ id: UInt64) { inFlight.withLock { $0[id] = InFlight() } }
     private func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
 
-    /// Records where a request went; returns the cancellation if one arrived before it was sent.
-    private func attachInFlight(_ id: UInt64, session: ClientSession, rpcID: Int64) -> MCPError? {
+    /// Records the request's handle; returns a cancellation that arrived while it was being sent.
+    private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
         inFlight.withLock { table in
-            if let cancelled = table[id]?.cancelled { return cancelled }
-            table[id]?.session = session
-            table[id]?.rpcID = rpcID
-            return nil
+            table[id]?.handle = handle
+            return table[id]?.cancelled
         }
     }
 
     /// Cancels an in-flight call: the caller gets MCP_ERR_CANCELLED (or `error`), the server a notifications/cancelled.
     public func cancel(requestID: UInt64, error: MCPError = MCPError(.cancelled, "cancelled by the host")) throws(MCPError) {
-        let target = inFlight.withLock { table -> (ClientSession, Int64)?? in
-            guard var entry = table[requestID] else { return .none }
-            guard let session = entry.session, let rpcID = entry.rpcID else {
-                entry.cancelled = error
-                table[requestID] = entry
-                return .some(nil)
-            }
-            return .some((session, rpcID))
+        let target = inFlight.withLock { table -> RequestHandle?? in
+            guard table[requestID] != nil else { return .none }
+            table[requestID]?.cancelled = error
+            return .some(table[requestID]?.handle)
         }
         switch target {
         case .none: throw MCPError.notFound("no request \(requestID) is in flight", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
-        case .some(nil): return
-        case .some(.some(let (session, rpcID))): session.rpc.cancel(id: rpcID, error: error)
+        case .some(nil): return  // not sent yet: sendCall sees the cancellation
+        case .some(.some(let handle)): handle.cancel(error)
         }
     }
 
@@ -522,8 +521,64 @@ public final class Manager: @unchecked Sendable {
         pending.reply(outcome)
     }
 
+    /// MRTR input requests (`{key: {"method", "params"}}`) become `request` events, answered with `respond` like the
+    /// handshake era's server→client requests; once every key has an answer the round is retried.
+    private func askHost(_ server: String, _ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) {
+        guard !options.capabilities.isEmpty else {
+            completion(.failure(MCPError(.unsupported, "the server asked for input but the host declared no client capabilities",
+                details: ["inputRequests": .object(requests)])))
+            return
+        }
+        let collector = InputCollector(keys: requests.keys, completion: completion)
+        for (key, request) in requests {
+            let id = allocateRequestID()
+            hostRequests.withLock { $0[id] = HostRequest(server: server) { collector.answer(key, $0) } }
+            var event: JSONObject = [
+                "version": 1, "kind": "request", "request_id": .int(Int64(id)), "server": .string(server),
+                "method": request["method"] ?? .null, "input_key": .string(key),
+            ]
+            if let params = request["params"] { event["params"] = params }
+            events.push(.object(event), droppable: false)
+        }
+    }
+
+    /// The connection is gone: unanswered requests fail, so calls waiting on host input end too.
     private func dropHostRequests(server: String) {
-        hostRequests.withLock { table in table = table.filter { $0.value.server != server } }
+        let dropped = hostRequests.withLock { table -> [HostRequest] in
+            let gone = table.filter { $0.value.server == server }
+            for key in gone.keys { table.removeValue(forKey: key) }
+            return Array(gone.values)
+        }
+        for request in dropped { request.reply(.failure(MCPError(.transport, "the server connection was lost"))) }
+    }
+}
+
+/// Gathers the host's answers to one MRTR round; completes once, with every answer or the first failure.
+final class InputCollector: @unchecked Sendable {
+    private let keys: [String]
+    private let state = Locked<(answers: [String: JSONValue], done: Bool)>(([:], false))
+    private let completion: @Sendable (Result<JSONObject, MCPError>) -> Void
+
+    init(keys: [String], completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) {
+        self.keys = keys
+        self.completion = completion
+    }
+
+    func answer(_ key: String, _ result: Result<JSONValue, MCPError>) {
+        let outcome = state.withLock { state -> Result<JSONObject, MCPError>? in
+            guard !state.done else { return nil }
+            switch result {
+            case .failure(let error):
+                state.done = true
+                return .failure(error)
+            case .success(let value):
+                state.answers[key] = value
+                guard state.answers.count == keys.count else { return nil }
+                state.done = true
+                return .success(JSONObject(keys.compactMap { key in state.answers[key].map { (key: key, value: $0) } }))
+            }
+        }
+        if let outcome { completion(outcome) }
     }
 }
 

@@ -146,14 +146,42 @@ public final class ClientSession: @unchecked Sendable {
 
     // MARK: requests
 
-    /// Sends a request with the era's envelope: modern requests carry the per-request `_meta`.
+    /// Answers a set of input requests (`{key: {"method", "params"}}`) with `{key: result}`; the host's job.
+    public typealias InputHandler = @Sendable (_ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) -> Void
+
+    /// Methods whose result may be `input_required` (MRTR).
+    public static let multiRoundMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
+    /// Rounds before giving up on a server that keeps asking (PySDK's `input_required_max_rounds` idea).
+    public static let maxInputRounds = 8
+
+    private let inputHandler = Locked<InputHandler?>(nil)
+
+    public func setInputHandler(_ handler: InputHandler?) { inputHandler.withLock { $0 = handler } }
+
+    /// Sends a request with the era's envelope (modern requests carry the per-request `_meta`) and runs the
+    /// MRTR loop: an `input_required` result is answered through the input handler and retried with
+    /// `inputResponses`, the server's `requestState` unchanged, and a new id.
     @discardableResult
     public func request(
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil,
         progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, completion: @escaping RPCSession.Completion
-    ) -> Int64 {
-        let id = id ?? rpc.allocateID()
-        var params = params
+    ) -> RequestHandle {
+        let handle = RequestHandle(rpc: rpc, completion: completion)
+        sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timeoutNanoseconds: timeoutNanoseconds,
+            progress: progress, batched: batched)
+        return handle
+    }
+
+    private func sendRound(
+        _ handle: RequestHandle, round: Int, id: Int64, method: String, params original: JSONObject, timeoutNanoseconds: UInt64?,
+        progress: RPCSession.ProgressHandler?, batched: Bool, input: (responses: JSONObject, state: JSONValue?)? = nil
+    ) {
+        guard handle.startRound(id: id) else { return }  // cancelled while the host was answering
+        var params = original
+        if let input {
+            if !input.responses.isEmpty { params["inputResponses"] = .object(input.responses) }
+            if let state = input.state { params["requestState"] = state }
+        }
         let era = described.withLock { $0?.era }
         if era == .modern || progress != nil {
             var meta = era == .modern ? modernMeta : [:]
@@ -161,24 +189,50 @@ public final class ClientSession: @unchecked Sendable {
             if progress != nil { meta["progressToken"] = .int(id) }
             params["_meta"] = .object(meta)
         }
-        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched) { result in
-            completion(result.flatMap(Self.checkResultType))
+        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched) {
+            [weak self] result in
+            guard case .success(let value) = result, value["resultType"]?.stringValue == "input_required",
+                  Self.multiRoundMethods.contains(method)
+            else {
+                handle.finish(result.flatMap(Self.checkResultType))
+                return
+            }
+            guard let self else { handle.finish(.failure(.closed)); return }
+            guard round + 1 < Self.maxInputRounds else {
+                handle.finish(.failure(MCPError(.protocolError, "\(method) still asked for input after \(Self.maxInputRounds) rounds",
+                    source: .peer, details: ["rounds": .int(Int64(Self.maxInputRounds))])))
+                return
+            }
+            let requests = value["inputRequests"]?.objectValue ?? [:]
+            let state = value["requestState"]
+            let next: @Sendable (JSONObject) -> Void = { [weak self] responses in
+                guard let self else { handle.finish(.failure(.closed)); return }
+                self.sendRound(handle, round: round + 1, id: self.rpc.allocateID(), method: method, params: original,
+                    timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, input: (responses, state))
+            }
+            // State only (load shedding): retry at once.
+            if requests.isEmpty { next([:]); return }
+            guard let handler = self.inputHandler.withLock({ $0 }) else {
+                handle.finish(.failure(MCPError(.unsupported, "the server asked for input but the host handles no input requests",
+                    details: ["inputRequests": .object(requests)])))
+                return
+            }
+            handle.awaitingInput()
+            handler(requests) { answered in
+                switch answered {
+                case .success(let responses): next(responses)
+                case .failure(let error): handle.finish(.failure(error))
+                }
+            }
         }
-        return id
     }
 
-    /// `resultType` absent or `complete` is a final result; `input_required` needs the MRTR engine (issue 3).
+    /// `resultType` absent or `complete` is a final result; anything else left over is not one we understand.
     private static func checkResultType(_ value: JSONValue) -> Result<JSONValue, MCPError> {
         guard let type = value["resultType"] else { return .success(value) }
-        switch type.stringValue {
-        case "complete": return .success(value)
-        case "input_required":
-            // Our limitation, not the server's fault: reported as a local error.
-            return .failure(MCPError(.unsupported, "the server asked for input (input_required), which this client does not handle yet",
-                details: ["resultType": type]))
-        default:
-            return .failure(MCPError(.protocolError, "the server sent an unknown resultType", source: .peer, details: ["resultType": type]))
-        }
+        if type.stringValue == "complete" { return .success(value) }
+        return .failure(MCPError(.protocolError, "the server sent resultType \(type.jsonString), which this request cannot have",
+            source: .peer, details: ["resultType": type]))
     }
 
     /// All tools, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
@@ -215,7 +269,7 @@ public final class ClientSession: @unchecked Sendable {
     public func callTool(
         name: String, arguments: JSONValue, timeoutNanoseconds: UInt64?, progress: RPCSession.ProgressHandler?,
         completion: @escaping RPCSession.Completion
-    ) -> Int64 {
+    ) -> RequestHandle {
         request(method: "tools/call", params: ["name": .string(name), "arguments": arguments], timeoutNanoseconds: timeoutNanoseconds,
             progress: progress, completion: completion)
     }

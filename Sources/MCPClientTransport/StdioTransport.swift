@@ -38,7 +38,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private let readOwner = Atomic<Bool>(false)
     private static let stdoutEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
 
-    // Touched only by the read owner (see readOwner): delegate, stdoutFD, stdoutToken, partialLine, stdoutBuffer.
+    // Touched only by the read owner (see readOwner): delegate, stdoutFD, stdoutToken, partialLine, readFailed, stdoutBuffer.
     // Touched only by the I/O thread: the stderr, pid and handler state.
     private nonisolated(unsafe) var delegate: (any TransportDelegate)?
     private nonisolated(unsafe) var stdoutFD: Int32 = -1
@@ -48,6 +48,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private nonisolated(unsafe) var pidFD: Int32 = -1
     private nonisolated(unsafe) var pidToken: UInt64 = 0
     private nonisolated(unsafe) var partialLine: [UInt8] = []
+    /// Set after a framing failure: nothing more is delivered (the rest of an oversized line is not a message).
+    private nonisolated(unsafe) var readFailed = false
     private nonisolated(unsafe) var stderrPartial: [UInt8] = []
     /// The last stderr lines, for crash errors; written by the I/O thread, read by whoever reports the failure.
     private let stderrTail = Locked<[String]>([])
@@ -340,6 +342,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     /// Splits a chunk into lines and delivers each; false when the transport failed (oversized message).
     private func consume(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if readFailed { return false }
         var start = 0
         let bytes = chunk.bindMemory(to: UInt8.self)
         while start < bytes.count {
@@ -371,6 +374,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     private func oversized() -> Bool {
         partialLine = []
+        readFailed = true
         failAndShutdown(MCPError.transport(
             "the server sent a message larger than \(launch.maxMessageBytes) bytes",
             details: ["reason": "message_too_large", "limit": .int(Int64(launch.maxMessageBytes))]))

@@ -170,12 +170,15 @@ struct ManagerTests {
 
 /// Server→client requests; part of the serialized suite because tests there count fixture processes.
 extension ManagerTests {
-    @Test func serverRequestsReachTheHostWhenItDeclaredCapabilities() throws {
+    /// Legacy: a mid-call roots/list request. Modern: an input_required result retried with inputResponses.
+    /// The host sees the same `request` event and answers with the same call either way.
+    @Test(arguments: [Fixtures.legacy(), Fixtures.modern()])
+    func serverRequestsReachTheHostWhenItDeclaredCapabilities(config: JSONValue) throws {
         var options = ManagerOptions()
         options.capabilities = ["roots": [:]]
         let manager = try Manager(options: options)
         defer { manager.close() }
-        try manager.addServer(name: "fx", config: Fixtures.legacy())
+        try manager.addServer(name: "fx", config: config)
         let callID = try manager.submit(["op": "call_tool", "server": "fx", "tool": "roots"])
         let request = try #require(drainEvents(manager) { $0["kind"] == "request" }.last)
         #expect(request["method"] == "roots/list")

@@ -28,18 +28,8 @@ def roots_manager():
         mgr.close()
 
 
-# The library answers a 2026-07-28 InputRequiredResult with MCP_ERR_UNSUPPORTED ("the server asked for
-# input (input_required), which this client does not handle yet"). strict=True: this starts failing
-# (XPASS) once the library implements it, so the marker gets removed then.
-MRTR_GAP = pytest.mark.xfail(
-    strict=True, reason="library gap: 2026-07-28 input_required (MRTR) round trip not implemented yet"
-)
-
-
 @pytest.fixture(params=["modern", "legacy"])
 def roots_kind(request):
-    if request.param == "modern":
-        request.applymarker(MRTR_GAP)
     return request.param
 
 

@@ -1,0 +1,46 @@
+public import MCPClientCore
+
+/// One logical request that may span several JSON-RPC requests (MRTR rounds). Completes exactly once;
+/// `cancel` works in every phase, including while the host is still answering an input request.
+public final class RequestHandle: @unchecked Sendable {
+    private struct State {
+        var rpcID: Int64?
+        var finished = false
+    }
+
+    private let rpc: RPCSession
+    private let state = Locked(State())
+    private let completion: RPCSession.Completion
+
+    init(rpc: RPCSession, completion: @escaping RPCSession.Completion) {
+        self.rpc = rpc
+        self.completion = completion
+    }
+
+    /// The JSON-RPC id of the round in flight (nil while waiting for host input).
+    public var currentID: Int64? { state.withLock { $0.rpcID } }
+
+    func startRound(id: Int64) -> Bool {
+        state.withLock { state in
+            guard !state.finished else { return false }
+            state.rpcID = id
+            return true
+        }
+    }
+
+    func awaitingInput() { state.withLock { $0.rpcID = nil } }
+
+    func finish(_ result: Result<JSONValue, MCPError>) {
+        let first = state.withLock { state -> Bool in
+            defer { state.finished = true }
+            return !state.finished
+        }
+        if first { completion(result) }
+    }
+
+    /// Cancels whatever phase the request is in. The server hears notifications/cancelled for a round in flight.
+    public func cancel(_ error: MCPError) {
+        if let id = currentID, rpc.cancel(id: id, error: error) { return }
+        finish(.failure(error))
+    }
+}
