@@ -32,7 +32,7 @@ let package = Package(
             dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
             swiftSettings: strict),
         // The only module with @c exports.
-        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientManager"], swiftSettings: strict),
+        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientProtocol", "MCPClientManager"], swiftSettings: strict),
         // In-memory doubles for tests: transport pair, fake clock, scripted peer.
         .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
 
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth"], swiftSettings: strict),
-        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientTransport"], swiftSettings: strict),
+        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore"], swiftSettings: strict),
     ]
 )

@@ -246,9 +246,91 @@ MCP_EXTERN mcp_status mcp_manager_call_tool(
     char **out_error_json);
 
 /**
- * Starts an operation without blocking. request_json is {"op":"connect"|"disconnect"|"list_tools"|"call_tool",
- * "server":…, "tool":…, "arguments":{…}, "timeout_ms":…}. Its outcome arrives through mcp_manager_next_event as
- * {"kind":"result","request_id":…} or {"kind":"error","request_id":…}.
+ * Lists a server's resources (all pages): {"version":1,"server","resources":[…]}.
+ * Ownership: free *out_resources_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_resources_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_resources(
+    mcp_manager *manager,
+    const char *server,
+    char **out_resources_json,
+    char **out_error_json);
+
+/**
+ * Lists a server's resource templates (all pages): {"version":1,"server","resourceTemplates":[…]}.
+ * Ownership: free *out_templates_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_templates_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_resource_templates(
+    mcp_manager *manager,
+    const char *server,
+    char **out_templates_json,
+    char **out_error_json);
+
+/**
+ * Lists a server's prompts (all pages): {"version":1,"server","prompts":[…]}.
+ * Ownership: free *out_prompts_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_prompts_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_prompts(
+    mcp_manager *manager,
+    const char *server,
+    char **out_prompts_json,
+    char **out_error_json);
+
+/**
+ * Reads a resource: {"version":1,"server","uri","result":{"contents":[{"uri","mimeType"?,"text"|"blob"}]}}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, uri and out_result_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_read_resource(
+    mcp_manager *manager,
+    const char *server,
+    const char *uri,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Gets a prompt with its arguments: {"version":1,"server","prompt","result":{"description"?,"messages":[…]}}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, name and out_result_json required; arguments_json NULL means {}; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_get_prompt(
+    mcp_manager *manager,
+    const char *server,
+    const char *name,
+    const char *arguments_json,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Sends any MCP method with the server era's envelope and returns {"version":1,"server","method","result":{…}}.
+ * tools/call, resources/read and prompts/get get the input_required round trip; list methods return one page.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, method and out_result_json required; params_json NULL means {}; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_request(
+    mcp_manager *manager,
+    const char *server,
+    const char *method,
+    const char *params_json,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
+ * "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
+ * "read_resource" (uri), "get_prompt" (name, arguments) or "request" (method, params); "timeout_ms" optional.
+ * Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
  * Ownership: free *out_error_json with mcp_string_free().
  * NULL: manager, request_json and out_request_id required; out_error_json may be NULL.
  * Threads: any thread.

@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientCore
 import MCPClientManager
+import MCPClientProtocol
 
 // The C surface. Every function validates its arguments and converts every error at this boundary.
 
@@ -148,8 +149,7 @@ public func mcpManagerListTools(
         try requireOut(out_tools_json, "out_tools_json")
         let instance = try HandleRegistry.manager(manager)
         let name = try string(server, "server")
-        let requestID = instance.allocateRequestID()
-        try result(instance.blocking { instance.listTools(server: name, requestID: requestID, completion: $0) }, to: out_tools_json)
+        try result(instance.blocking { instance.list(.tools, server: name, completion: $0) }, to: out_tools_json)
     }
 }
 
@@ -177,9 +177,121 @@ public func mcpManagerCallTool(
     }
 }
 
-/// Starts an operation without blocking. request_json is {"op":"connect"|"disconnect"|"list_tools"|"call_tool",
-/// "server":…, "tool":…, "arguments":{…}, "timeout_ms":…}. Its outcome arrives through mcp_manager_next_event as
-/// {"kind":"result","request_id":…} or {"kind":"error","request_id":…}.
+/// Lists a server's resources (all pages): {"version":1,"server","resources":[…]}.
+/// Ownership: free *out_resources_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_resources_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_list_resources)
+public func mcpManagerListResources(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_resources_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    listEntryPoint(.resources, manager, server, out_resources_json, out_error_json)
+}
+
+/// Lists a server's resource templates (all pages): {"version":1,"server","resourceTemplates":[…]}.
+/// Ownership: free *out_templates_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_templates_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_list_resource_templates)
+public func mcpManagerListResourceTemplates(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_templates_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    listEntryPoint(.resourceTemplates, manager, server, out_templates_json, out_error_json)
+}
+
+/// Lists a server's prompts (all pages): {"version":1,"server","prompts":[…]}.
+/// Ownership: free *out_prompts_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_prompts_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_list_prompts)
+public func mcpManagerListPrompts(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_prompts_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    listEntryPoint(.prompts, manager, server, out_prompts_json, out_error_json)
+}
+
+/// Reads a resource: {"version":1,"server","uri","result":{"contents":[{"uri","mimeType"?,"text"|"blob"}]}}.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, uri and out_result_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_read_resource)
+public func mcpManagerReadResource(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?, _ timeout_ms: Int32,
+    _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let resource = try string(uri, "uri")
+        try result(instance.requestBlocking(server: serverName, method: "resources/read", params: ["uri": .string(resource)],
+            timeoutMs: Int(timeout_ms), payload: Manager.payload(serverName, "uri", resource)), to: out_result_json)
+    }
+}
+
+/// Gets a prompt with its arguments: {"version":1,"server","prompt","result":{"description"?,"messages":[…]}}.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, name and out_result_json required; arguments_json NULL means {}; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_get_prompt)
+public func mcpManagerGetPrompt(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ arguments_json: UnsafePointer<CChar>?,
+    _ timeout_ms: Int32, _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let prompt = try string(name, "name")
+        let arguments = try json(arguments_json, "arguments_json", fallback: [:])
+        guard case .object = arguments else { throw MCPError.invalid("arguments_json must be a JSON object") }
+        try result(instance.requestBlocking(server: serverName, method: "prompts/get", params: ["name": .string(prompt), "arguments": arguments],
+            timeoutMs: Int(timeout_ms), payload: Manager.payload(serverName, "prompt", prompt)), to: out_result_json)
+    }
+}
+
+/// Sends any MCP method with the server era's envelope and returns {"version":1,"server","method","result":{…}}.
+/// tools/call, resources/read and prompts/get get the input_required round trip; list methods return one page.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, method and out_result_json required; params_json NULL means {}; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_request)
+public func mcpManagerRequest(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?, _ params_json: UnsafePointer<CChar>?,
+    _ timeout_ms: Int32, _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let methodName = try string(method, "method")
+        guard case .object(let params) = try json(params_json, "params_json", fallback: [:]) else {
+            throw MCPError.invalid("params_json must be a JSON object")
+        }
+        try result(instance.requestBlocking(server: serverName, method: methodName, params: params, timeoutMs: Int(timeout_ms),
+            payload: Manager.payload(serverName, "method", methodName)), to: out_result_json)
+    }
+}
+
+private func listEntryPoint(
+    _ kind: ClientSession.ListKind, _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out: OutString?, _ outError: OutString?
+) -> mcp_status {
+    out?.pointee = nil
+    return boundary(outError) { () throws(MCPError) in
+        try requireOut(out, "output")
+        let instance = try HandleRegistry.manager(manager)
+        let name = try string(server, "server")
+        try result(instance.blocking { instance.list(kind, server: name, completion: $0) }, to: out)
+    }
+}
+
+/// Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
+/// "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
+/// "read_resource" (uri), "get_prompt" (name, arguments) or "request" (method, params); "timeout_ms" optional.
+/// Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
 /// Ownership: free *out_error_json with mcp_string_free().
 /// NULL: manager, request_json and out_request_id required; out_error_json may be NULL.
 /// Threads: any thread.

@@ -251,25 +251,40 @@ public final class Manager: @unchecked Sendable {
 
     // MARK: operations
 
-    public func listTools(server name: String, requestID: UInt64, completion: @escaping Completion) {
+    /// Every item of one of the list methods: `{"version":1,"server":…,"<key>":[…]}`.
+    public func list(_ kind: ClientSession.ListKind, server name: String, completion: @escaping Completion) {
         session(for: name) { [weak self] result in
             guard let self else { return }
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let session):
-                let timeout = UInt64(self.timeoutMs(name)) * 1_000_000
-                session.listTools(timeoutNanoseconds: timeout) { result in
-                    completion(result.map { ["version": 1, "server": .string(name), "tools": .array($0)] })
+                session.list(kind, timeoutNanoseconds: UInt64(self.timeoutMs(name)) * 1_000_000) { result in
+                    completion(result.map { ["version": 1, "server": .string(name), .init(kind.key): .array($0)] })
                 }
             }
         }
     }
 
-    /// Calls a tool. With `schedulerTimeout` the I/O loop enforces the timeout (async form); otherwise the
-    /// blocking caller's own timed wait does, which keeps timer bookkeeping off the loop for the hot path.
+    public func listTools(server name: String, requestID: UInt64, completion: @escaping Completion) {
+        list(.tools, server: name, completion: completion)
+    }
+
+    /// Calls a tool: `{"version":1,"server","tool","result":{…}}`.
     public func callTool(
         server name: String, tool: String, arguments: JSONValue, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         completion: @escaping Completion
+    ) {
+        request(server: name, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
+            schedulerTimeout: schedulerTimeout, requestID: requestID,
+            payload: { ["version": 1, "server": .string(name), "tool": .string(tool), "result": $0] }, completion: completion)
+    }
+
+    /// Any MCP method, sent with the server era's envelope (and MRTR for tools/call, resources/read, prompts/get).
+    /// With `schedulerTimeout` the I/O loop enforces the timeout (async form); otherwise the blocking caller's own
+    /// timed wait does, which keeps timer bookkeeping off the loop for the hot path. `payload` wraps the result.
+    public func request(
+        server name: String, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
+        payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
     ) {
         beginInFlight(requestID)
         session(for: name) { [weak self] result in
@@ -280,23 +295,23 @@ public final class Manager: @unchecked Sendable {
                 completion(.failure(error))
             case .success(let session):
                 let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : self.timeoutMs(name)) * 1_000_000 : nil
-                self.sendCall(session, server: name, tool: tool, arguments: arguments, timeoutNanoseconds: timeout, requestID: requestID,
-                    completion: completion)
+                self.send(session, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
+                    payload: payload, completion: completion)
             }
         }
     }
 
-    private func sendCall(
-        _ session: ClientSession, server name: String, tool: String, arguments: JSONValue, timeoutNanoseconds: UInt64?, requestID: UInt64,
-        completion: @escaping Completion
+    private func send(
+        _ session: ClientSession, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
+        payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
     ) {
         var progress: RPCSession.ProgressHandler?
-        if options.progressEvents {
+        if options.progressEvents, ClientSession.multiRoundMethods.contains(method) {
             progress = { [weak self] params in self?.emitProgress(name, requestID: requestID, params) }
         }
         let done: RPCSession.Completion = { [weak self] result in
             self?.endInFlight(requestID)
-            completion(result.map { ["version": 1, "server": .string(name), "tool": .string(tool), "result": $0] })
+            completion(result.map(payload))
         }
         if let cancelled = inFlight.withLock({ $0[requestID]?.cancelled }) {
             done(.failure(cancelled))
@@ -306,8 +321,7 @@ public final class Manager: @unchecked Sendable {
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
         let handle = session.request(
-            method: "tools/call", params: ["name": .string(tool), "arguments": arguments],
-            timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, completion: done)
+            method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, completion: done)
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
@@ -348,14 +362,22 @@ public final class Manager: @unchecked Sendable {
     // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
 
     public func callToolBlocking(server: String, tool: String, arguments: JSONValue, timeoutMs: Int) -> Result<JSONValue, MCPError> {
+        requestBlocking(server: server, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
+            label: "tools/call \(tool)") { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+    }
+
+    /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
+    public func requestBlocking(
+        server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil,
+        payload: @escaping @Sendable (JSONValue) -> JSONValue
+    ) -> Result<JSONValue, MCPError> {
         let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
         let entry = servers.withLock { $0[server] }
         let effective = timeoutMs > 0 ? timeoutMs : entry?.config.timeoutMs ?? ServerConfig.defaultTimeoutMs
         let started = SystemClock().nowNanoseconds()
-        callTool(server: server, tool: tool, arguments: arguments, timeoutMs: effective, schedulerTimeout: false, requestID: requestID) {
-            waiter.resolve($0)
-        }
+        request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
+            payload: payload) { waiter.resolve($0) }
         let deadline = started + UInt64(effective) * 1_000_000
         if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
@@ -365,8 +387,8 @@ public final class Manager: @unchecked Sendable {
         let now = SystemClock().nowNanoseconds()
         if let result = waiter.wait(timeoutNanoseconds: deadline > now ? deadline - now : 0) { return result }
         let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
-        let timeout = MCPError(.timeout, "tools/call \(tool) timed out after \(elapsed) ms",
-            details: ["server": .string(server), "tool": .string(tool), "timeout_ms": .int(Int64(effective))])
+        let timeout = MCPError(.timeout, "\(label ?? method) timed out after \(elapsed) ms",
+            details: ["server": .string(server), "method": .string(method), "timeout_ms": .int(Int64(effective))])
         try? cancel(requestID: requestID, error: timeout)
         // The cancellation resolves the waiter unless the reply won the race; either way it is settled now.
         return waiter.wait(timeoutNanoseconds: nil) ?? .failure(timeout)
@@ -396,30 +418,58 @@ public final class Manager: @unchecked Sendable {
             }
             self?.events.push(.object(event), droppable: false)
         }
+        func string(_ key: String) throws(MCPError) -> String {
+            guard let value = object[key]?.stringValue else { throw MCPError.invalid("missing string field '\(key)'", details: ["path": .string(key)]) }
+            return value
+        }
+        func jsonObject(_ key: String) throws(MCPError) -> JSONObject {
+            guard let value = object[key] else { return [:] }
+            guard case .object(let fields) = value else { throw MCPError.invalid("'\(key)' must be an object", details: ["path": .string(key)]) }
+            return fields
+        }
+        var timeoutMs = 0
+        if let timeout = object["timeout_ms"] {
+            guard let value = timeout.int64Value, value >= 0, value <= Int64(Int32.max) else {
+                throw MCPError.invalid("'timeout_ms' must be a non-negative integer", details: ["path": "timeout_ms"])
+            }
+            timeoutMs = Int(value)
+        }
+        let kinds: [String: ClientSession.ListKind] = [
+            "list_tools": .tools, "list_resources": .resources, "list_resource_templates": .resourceTemplates, "list_prompts": .prompts,
+        ]
         switch op {
         case "connect":
             connect(server: server, completion: deliver)
         case "disconnect":
             disconnect(server: server) { result in deliver(result.map { ["version": 1, "server": .string(server)] }) }
-        case "list_tools":
-            listTools(server: server, requestID: requestID, completion: deliver)
+        case _ where kinds[op] != nil:
+            list(kinds[op] ?? .tools, server: server, completion: deliver)
         case "call_tool":
-            guard let tool = object["tool"]?.stringValue else { throw MCPError.invalid("missing string field 'tool'", details: ["path": "tool"]) }
-            let arguments = object["arguments"] ?? [:]
-            guard case .object = arguments else { throw MCPError.invalid("'arguments' must be an object", details: ["path": "arguments"]) }
-            var timeoutMs = 0
-            if let timeout = object["timeout_ms"] {
-                guard let value = timeout.int64Value, value >= 0, value <= Int64(Int32.max) else {
-                    throw MCPError.invalid("'timeout_ms' must be a non-negative integer", details: ["path": "timeout_ms"])
-                }
-                timeoutMs = Int(value)
-            }
-            callTool(server: server, tool: tool, arguments: arguments, timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID,
-                completion: deliver)
+            callTool(server: server, tool: try string("tool"), arguments: .object(try jsonObject("arguments")), timeoutMs: timeoutMs,
+                schedulerTimeout: true, requestID: requestID, completion: deliver)
+        case "read_resource":
+            let uri = try string("uri")
+            self.request(server: server, method: "resources/read", params: ["uri": .string(uri)], timeoutMs: timeoutMs, schedulerTimeout: true,
+                requestID: requestID, payload: Self.payload(server, "uri", uri), completion: deliver)
+        case "get_prompt":
+            let name = try string("name")
+            self.request(server: server, method: "prompts/get", params: ["name": .string(name), "arguments": .object(try jsonObject("arguments"))],
+                timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID, payload: Self.payload(server, "prompt", name), completion: deliver)
+        case "request":
+            let method = try string("method")
+            self.request(server: server, method: method, params: try jsonObject("params"), timeoutMs: timeoutMs, schedulerTimeout: true,
+                requestID: requestID, payload: Self.payload(server, "method", method), completion: deliver)
         default:
-            throw MCPError.invalid("unknown op '\(op)' (expected connect, disconnect, list_tools or call_tool)", details: ["path": "op"])
+            throw MCPError.invalid(
+                "unknown op '\(op)' (expected connect, disconnect, list_tools, list_resources, list_resource_templates, list_prompts, "
+                    + "call_tool, read_resource, get_prompt or request)", details: ["path": "op"])
         }
         return requestID
+    }
+
+    /// `{"version":1,"server":…,"<label>":…,"result":<result>}`: the shape of every single-request payload.
+    public static func payload(_ server: String, _ label: String, _ value: String) -> @Sendable (JSONValue) -> JSONValue {
+        { result in .object(["version": 1, "server": .string(server), .init(label): .string(value), "result": result]) }
     }
 
     // MARK: shutdown

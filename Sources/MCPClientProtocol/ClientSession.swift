@@ -235,9 +235,31 @@ public final class ClientSession: @unchecked Sendable {
             source: .peer, details: ["resultType": type]))
     }
 
-    /// All tools, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
+    /// The four paginated list methods and the result key each returns its items under.
+    public enum ListKind: String, Sendable, CaseIterable {
+        case tools = "tools/list"
+        case resources = "resources/list"
+        case resourceTemplates = "resources/templates/list"
+        case prompts = "prompts/list"
+
+        public var key: String {
+            switch self {
+            case .tools: "tools"
+            case .resources: "resources"
+            case .resourceTemplates: "resourceTemplates"
+            case .prompts: "prompts"
+            }
+        }
+    }
+
+    /// Every item of a list, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
+    public func list(_ kind: ListKind, timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
+        listPage(method: kind.rawValue, key: kind.key, cursor: nil, collected: [], seen: [], timeoutNanoseconds: timeoutNanoseconds,
+            completion: completion)
+    }
+
     public func listTools(timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
-        listPage(method: "tools/list", key: "tools", cursor: nil, collected: [], seen: [], timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+        list(.tools, timeoutNanoseconds: timeoutNanoseconds, completion: completion)
     }
 
     private static let maxPages = 1000

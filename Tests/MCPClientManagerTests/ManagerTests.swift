@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientCore
 import MCPClientManager
+import MCPClientProtocol
 import Testing
 
 func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = 10_000) -> [JSONValue] {
@@ -232,5 +233,38 @@ extension ManagerTests {
             #expect(echoed == .string(text))
             if echoed != .string(text) { break }
         }
+    }
+}
+
+/// Resources, prompts and any other method, through the same paths as tools, against both fixture eras.
+extension ManagerTests {
+    @Test(arguments: [Fixtures.modern(), Fixtures.legacy()])
+    func resourcesPromptsAndGenericRequests(config: JSONValue) throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: config)
+        let resources = try manager.blocking { manager.list(.resources, server: "fx", completion: $0) }.get()
+        #expect(resources["resources"]?.arrayValue?.contains { $0["uri"] == "fixture://greeting" } == true)
+        let read = try manager.requestBlocking(server: "fx", method: "resources/read", params: ["uri": "fixture://greeting"], timeoutMs: 10_000,
+            payload: Manager.payload("fx", "uri", "fixture://greeting")).get()
+        #expect(read["result"]?["contents"]?.arrayValue?.first?["text"] == "Hello from the mcpclient fixture server.")
+        let prompts = try manager.blocking { manager.list(.prompts, server: "fx", completion: $0) }.get()
+        #expect(prompts["prompts"]?.arrayValue?.first?["name"] == "greet")
+        let prompt = try manager.requestBlocking(server: "fx", method: "prompts/get", params: ["name": "greet", "arguments": ["name": "Ada"]],
+            timeoutMs: 10_000, payload: Manager.payload("fx", "prompt", "greet")).get()
+        let text = prompt["result"]?["messages"]?.arrayValue?.first?["content"]?["text"]?.stringValue
+        #expect(text?.contains("Ada") == true)
+        let templates = try manager.blocking { manager.list(.resourceTemplates, server: "fx", completion: $0) }.get()
+        #expect(templates["resourceTemplates"]?.arrayValue != nil)
+        // Async forms deliver on the event queue.
+        let id = try manager.submit(["op": "read_resource", "server": "fx", "uri": "fixture://greeting"])
+        let event = drainEvents(manager) { $0["request_id"] == .int(Int64(id)) }.last
+        #expect(event?["kind"] == "result")
+        #expect(event?["result"]?["uri"] == "fixture://greeting")
+        // An unknown resource is a peer error, not a crash or a hang.
+        let missing = manager.requestBlocking(server: "fx", method: "resources/read", params: ["uri": "fixture://nope"], timeoutMs: 10_000,
+            payload: Manager.payload("fx", "uri", "fixture://nope"))
+        guard case .failure(let error) = missing else { Issue.record("expected an error"); return }
+        #expect(error.source == .peer)
     }
 }

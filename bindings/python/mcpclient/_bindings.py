@@ -219,6 +219,74 @@ def mcp_manager_list_tools(manager: Any, server: bytes, out_tools_json: Any, out
     ...
 
 
+# mcp_status mcp_manager_list_resources(mcp_manager *manager, const char *server, char **out_resources_json,
+#                                       char **out_error_json);
+@ctypes_function("mcp_manager_list_resources", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_resources(manager: Any, server: bytes, out_resources_json: Any, out_error_json: Any) -> int:
+    """List a server's resources (all pages); blocks."""
+    ...
+
+
+# mcp_status mcp_manager_list_resource_templates(mcp_manager *manager, const char *server, char **out_templates_json,
+#                                                char **out_error_json);
+@ctypes_function("mcp_manager_list_resource_templates", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_resource_templates(manager: Any, server: bytes, out_templates_json: Any, out_error_json: Any) -> int:
+    """List a server's resource templates (all pages); blocks."""
+    ...
+
+
+# mcp_status mcp_manager_list_prompts(mcp_manager *manager, const char *server, char **out_prompts_json,
+#                                     char **out_error_json);
+@ctypes_function("mcp_manager_list_prompts", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_prompts(manager: Any, server: bytes, out_prompts_json: Any, out_error_json: Any) -> int:
+    """List a server's prompts (all pages); blocks."""
+    ...
+
+
+# mcp_status mcp_manager_read_resource(mcp_manager *manager, const char *server, const char *uri, int32_t timeout_ms,
+#                                      char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_read_resource", [mcp_manager_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp], mcp_status
+)
+def mcp_manager_read_resource(
+    manager: Any, server: bytes, uri: bytes, timeout_ms: int, out_result_json: Any, out_error_json: Any
+) -> int:
+    """Read one resource; blocks."""
+    ...
+
+
+# mcp_status mcp_manager_get_prompt(mcp_manager *manager, const char *server, const char *name,
+#                                   const char *arguments_json, int32_t timeout_ms,
+#                                   char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_get_prompt",
+    [mcp_manager_p, c_char_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp],
+    mcp_status,
+)
+def mcp_manager_get_prompt(
+    manager: Any, server: bytes, name: bytes, arguments_json: Optional[bytes], timeout_ms: int, out_result_json: Any,
+    out_error_json: Any,
+) -> int:
+    """Get a prompt with arguments; blocks."""
+    ...
+
+
+# mcp_status mcp_manager_request(mcp_manager *manager, const char *server, const char *method,
+#                                const char *params_json, int32_t timeout_ms,
+#                                char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_request",
+    [mcp_manager_p, c_char_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp],
+    mcp_status,
+)
+def mcp_manager_request(
+    manager: Any, server: bytes, method: bytes, params_json: Optional[bytes], timeout_ms: int, out_result_json: Any,
+    out_error_json: Any,
+) -> int:
+    """Send any MCP method; blocks."""
+    ...
+
+
 # mcp_status mcp_manager_call_tool(mcp_manager *manager, const char *server, const char *tool,
 #                                  const char *arguments_json /* may be NULL = {} */,
 #                                  int32_t timeout_ms /* <=0: server default */,

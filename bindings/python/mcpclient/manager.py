@@ -171,6 +171,56 @@ class Manager(Managed):
         """The whole ``{"version":1,"server":..,"tools":[..]}`` payload."""
         return self._json_call("list_tools", B.mcp_manager_list_tools, _name(name, "server"))
 
+    def _list(self, what: str, function: Any, key: str, name: str) -> List[Dict[str, Any]]:
+        payload = self._json_call(what, function, _name(name, "server"))
+        items = payload.get(key)
+        if not isinstance(items, list):
+            raise McpError(f"{what} payload has no '{key}' list: {payload!r}", source="local")
+        return items
+
+    def list_resources(self, name: str) -> List[Dict[str, Any]]:
+        """The server's resources (every page)."""
+        return self._list("list_resources", B.mcp_manager_list_resources, "resources", name)
+
+    def list_resource_templates(self, name: str) -> List[Dict[str, Any]]:
+        """The server's resource templates (every page)."""
+        return self._list("list_resource_templates", B.mcp_manager_list_resource_templates, "resourceTemplates", name)
+
+    def list_prompts(self, name: str) -> List[Dict[str, Any]]:
+        """The server's prompts (every page)."""
+        return self._list("list_prompts", B.mcp_manager_list_prompts, "prompts", name)
+
+    def read_resource(self, name: str, uri: str, timeout_ms: int = 0) -> Dict[str, Any]:
+        """The MCP ``resources/read`` result (``contents``)."""
+        payload = self._json_call(
+            "read_resource", B.mcp_manager_read_resource, _name(name, "server"), _name(uri, "uri"), _int32(timeout_ms, "timeout_ms")
+        )
+        return payload["result"]
+
+    def get_prompt(self, name: str, prompt: str, arguments: Optional[JsonInput] = None, timeout_ms: int = 0) -> Dict[str, Any]:
+        """The MCP ``prompts/get`` result (``messages``)."""
+        payload = self._json_call(
+            "get_prompt",
+            B.mcp_manager_get_prompt,
+            _name(name, "server"),
+            _name(prompt, "prompt"),
+            _utf8(_json_arg(arguments, "arguments"), "arguments"),
+            _int32(timeout_ms, "timeout_ms"),
+        )
+        return payload["result"]
+
+    def request(self, name: str, method: str, params: Optional[JsonInput] = None, timeout_ms: int = 0) -> Dict[str, Any]:
+        """Any MCP method, sent with the server era's envelope; returns the MCP result."""
+        payload = self._json_call(
+            "request",
+            B.mcp_manager_request,
+            _name(name, "server"),
+            _name(method, "method"),
+            _utf8(_json_arg(params, "params"), "params"),
+            _int32(timeout_ms, "timeout_ms"),
+        )
+        return payload["result"]
+
     def list_tools(self, name: str) -> List[Dict[str, Any]]:
         """The server's tools (each ``{name, description, inputSchema, ...}``)."""
         payload = self.list_tools_payload(name)

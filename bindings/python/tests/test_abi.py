@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,25 +11,9 @@ import pytest
 import mcpclient
 from mcpclient import Status, _bindings, _errors, _ffi
 
-CONTRACT_FUNCTIONS = [
-    "mcp_version",
-    "mcp_version_number",
-    "mcp_status_str",
-    "mcp_string_free",
-    "mcp_manager_new",
-    "mcp_manager_free",
-    "mcp_manager_add_server",
-    "mcp_manager_remove_server",
-    "mcp_manager_connect",
-    "mcp_manager_disconnect",
-    "mcp_manager_list_tools",
-    "mcp_manager_call_tool",
-    "mcp_manager_submit",
-    "mcp_manager_cancel",
-    "mcp_manager_respond",
-    "mcp_manager_next_event",
-    "mcp_manager_server_status",
-]
+HEADER = Path(__file__).resolve().parents[3] / "include" / "mcpclient.h"
+# The generated header is the contract: every function it declares must be bound, and nothing else.
+CONTRACT_FUNCTIONS = re.findall(r"MCP_EXTERN\s+[^;(]*?\b(mcp_\w+)\s*\(", HEADER.read_text())
 
 
 # --- pure Python (no library needed) ------------------------------------------
