@@ -31,10 +31,14 @@ public struct ServerConfig: Sendable, Equatable {
     public var timeoutMs: Int
     /// Connect + era detection (LibreChat `initTimeout`, default 30 s).
     public var initTimeoutMs: Int
+    /// Progress restarts `timeout`, up to this total (TS SDK `maxTotalTimeout`); 0 = progress does not extend it.
+    public var maxTotalTimeoutMs: Int
     public var era: Era
 
     public static let defaultTimeoutMs = 60_000
     public static let defaultInitTimeoutMs = 30_000
+    /// Long tools that report progress may run this long (LibreChat #6626: they died at 60 s).
+    public static let defaultMaxTotalTimeoutMs = 600_000
     public static let defaultMaxMessageBytes = 64 << 20
     public static let defaultShutdownGraceMs = 2_000
 
@@ -57,7 +61,7 @@ public struct ServerConfig: Sendable, Equatable {
         }
         let known: Set<String> = [
             "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
-            "shutdownGraceMs", "url", "description", "title", "version",
+            "shutdownGraceMs", "url", "description", "title", "version", "maxTotalTimeout", "resetTimeoutOnProgress",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw problem(unknown, "unknown field '\(unknown)'")
@@ -80,9 +84,15 @@ public struct ServerConfig: Sendable, Equatable {
         }
         let eraText = try optionalString(object, "era") ?? "auto"
         guard let era = Era(rawValue: eraText) else { throw problem("era", "'era' must be auto, modern or legacy") }
+        let timeoutMs = try optionalInt(object, "timeout", min: 1) ?? defaultTimeoutMs
+        var maxTotal = try optionalInt(object, "maxTotalTimeout", min: 1) ?? defaultMaxTotalTimeoutMs
+        if let reset = object["resetTimeoutOnProgress"] {
+            guard let flag = reset.boolValue else { throw problem("resetTimeoutOnProgress", "'resetTimeoutOnProgress' must be a boolean") }
+            if !flag { maxTotal = 0 }
+        }
         return ServerConfig(
-            name: name, transport: transport, timeoutMs: try optionalInt(object, "timeout", min: 1) ?? defaultTimeoutMs,
-            initTimeoutMs: try optionalInt(object, "initTimeout", min: 1) ?? defaultInitTimeoutMs, era: era)
+            name: name, transport: transport, timeoutMs: timeoutMs,
+            initTimeoutMs: try optionalInt(object, "initTimeout", min: 1) ?? defaultInitTimeoutMs, maxTotalTimeoutMs: maxTotal, era: era)
     }
 
     private static func parseStdio(_ object: JSONObject) throws(MCPError) -> Stdio {

@@ -284,7 +284,7 @@ public final class Manager: @unchecked Sendable {
     /// timed wait does, which keeps timer bookkeeping off the loop for the hot path. `payload` wraps the result.
     public func request(
         server name: String, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
-        payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
+        onProgress: (@Sendable () -> Void)? = nil, payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
     ) {
         beginInFlight(requestID)
         session(for: name) { [weak self] result in
@@ -296,19 +296,27 @@ public final class Manager: @unchecked Sendable {
             case .success(let session):
                 let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : self.timeoutMs(name)) * 1_000_000 : nil
                 self.send(session, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-                    payload: payload, completion: completion)
+                    onProgress: onProgress, payload: payload, completion: completion)
             }
         }
     }
 
     private func send(
         _ session: ClientSession, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
-        payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
+        onProgress: (@Sendable () -> Void)?, payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
     ) {
+        // A progress token is sent when the host wants progress events or progress may extend the timeout.
+        let maxTotalMs = servers.withLock { $0[name]?.config.maxTotalTimeoutMs } ?? 0
         var progress: RPCSession.ProgressHandler?
-        if options.progressEvents, ClientSession.multiRoundMethods.contains(method) {
-            progress = { [weak self] params in self?.emitProgress(name, requestID: requestID, params) }
+        if ClientSession.multiRoundMethods.contains(method), options.progressEvents || maxTotalMs > 0 {
+            let emit = options.progressEvents
+            progress = { [weak self] params in
+                onProgress?()
+                if emit { self?.emitProgress(name, requestID: requestID, params) }
+            }
         }
+        // The total limit is never shorter than the timeout itself.
+        let maxTotal = timeoutNanoseconds.flatMap { maxTotalMs > 0 ? max(UInt64(maxTotalMs) * 1_000_000, $0) : nil }
         let done: RPCSession.Completion = { [weak self] result in
             self?.endInFlight(requestID)
             completion(result.map(payload))
@@ -321,7 +329,8 @@ public final class Manager: @unchecked Sendable {
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
         let handle = session.request(
-            method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, completion: done)
+            method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
+            batched: batched, completion: done)
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
@@ -371,27 +380,40 @@ public final class Manager: @unchecked Sendable {
         server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil,
         payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
+        let entry = servers.withLock { $0[server] }
+        // Connecting has its own budget (initTimeout); the call's timeout starts when the request goes out.
+        if let entry, entry.connectedSession == nil, case .failure(let error) = blocking({ connect(server: server, completion: $0) }) {
+            return .failure(error)
+        }
         let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
-        let entry = servers.withLock { $0[server] }
         let effective = timeoutMs > 0 ? timeoutMs : entry?.config.timeoutMs ?? ServerConfig.defaultTimeoutMs
-        let started = SystemClock().nowNanoseconds()
+        let clock = SystemClock()
+        let started = clock.nowNanoseconds()
+        // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
+        let lastProgress = Atomic<UInt64>(started)
+        let timeout = UInt64(effective) * 1_000_000
+        let hardLimit = started + max(UInt64(entry?.config.maxTotalTimeoutMs ?? 0) * 1_000_000, timeout)
+        let deadline = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
         request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-            payload: payload) { waiter.resolve($0) }
-        let deadline = started + UInt64(effective) * 1_000_000
+            onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, payload: payload) { waiter.resolve($0) }
         if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
             // the I/O thread reads them in batches, which serves concurrent callers better.
-            _ = rpc.transport.readWhileWaiting(untilNanoseconds: deadline) { waiter.isResolved }
+            _ = rpc.transport.readWhileWaiting(untilNanoseconds: hardLimit) { waiter.isResolved || clock.nowNanoseconds() >= deadline() }
         }
-        let now = SystemClock().nowNanoseconds()
-        if let result = waiter.wait(timeoutNanoseconds: deadline > now ? deadline - now : 0) { return result }
+        while true {
+            let now = clock.nowNanoseconds()
+            let until = deadline()
+            if let result = waiter.wait(timeoutNanoseconds: until > now ? until - now : 0) { return result }
+            if clock.nowNanoseconds() >= deadline() { break }
+        }
         let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
-        let timeout = MCPError(.timeout, "\(label ?? method) timed out after \(elapsed) ms",
+        let expired = MCPError(.timeout, "\(label ?? method) timed out after \(elapsed) ms",
             details: ["server": .string(server), "method": .string(method), "timeout_ms": .int(Int64(effective))])
-        try? cancel(requestID: requestID, error: timeout)
+        try? cancel(requestID: requestID, error: expired)
         // The cancellation resolves the waiter unless the reply won the race; either way it is settled now.
-        return waiter.wait(timeoutNanoseconds: nil) ?? .failure(timeout)
+        return waiter.wait(timeoutNanoseconds: nil) ?? .failure(expired)
     }
 
     public func blocking(_ operation: (@escaping Completion) -> Void) -> Result<JSONValue, MCPError> {

@@ -163,17 +163,20 @@ public final class ClientSession: @unchecked Sendable {
     /// `inputResponses`, the server's `requestState` unchanged, and a new id.
     @discardableResult
     public func request(
-        id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil,
+        id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
         progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
         let handle = RequestHandle(rpc: rpc, completion: completion)
-        sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timeoutNanoseconds: timeoutNanoseconds,
-            progress: progress, batched: batched)
+        let timing = Timing(timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds)
+        sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timing: timing, progress: progress,
+            batched: batched)
         return handle
     }
 
+    private struct Timing { var timeout: UInt64?; var maxTotal: UInt64? }
+
     private func sendRound(
-        _ handle: RequestHandle, round: Int, id: Int64, method: String, params original: JSONObject, timeoutNanoseconds: UInt64?,
+        _ handle: RequestHandle, round: Int, id: Int64, method: String, params original: JSONObject, timing: Timing,
         progress: RPCSession.ProgressHandler?, batched: Bool, input: (responses: JSONObject, state: JSONValue?)? = nil
     ) {
         guard handle.startRound(id: id) else { return }  // cancelled while the host was answering
@@ -189,7 +192,10 @@ public final class ClientSession: @unchecked Sendable {
             if progress != nil { meta["progressToken"] = .int(id) }
             params["_meta"] = .object(meta)
         }
-        rpc.request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched) {
+        rpc.request(
+            id: id, method: method, params: params, timeoutNanoseconds: timing.timeout, maxTotalNanoseconds: timing.maxTotal, progress: progress,
+            batched: batched
+        ) {
             [weak self] result in
             guard case .success(let value) = result, value["resultType"]?.stringValue == "input_required",
                   Self.multiRoundMethods.contains(method)
@@ -208,7 +214,7 @@ public final class ClientSession: @unchecked Sendable {
             let next: @Sendable (JSONObject) -> Void = { [weak self] responses in
                 guard let self else { handle.finish(.failure(.closed)); return }
                 self.sendRound(handle, round: round + 1, id: self.rpc.allocateID(), method: method, params: original,
-                    timeoutNanoseconds: timeoutNanoseconds, progress: progress, batched: batched, input: (responses, state))
+                    timing: timing, progress: progress, batched: batched, input: (responses, state))
             }
             // State only (load shedding): retry at once.
             if requests.isEmpty { next([:]); return }

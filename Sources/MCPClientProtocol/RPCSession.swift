@@ -16,6 +16,9 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         var completion: Completion
         var progress: ProgressHandler?
         var timer: UInt64?
+        var timeout: UInt64?
+        /// With a total limit, progress restarts the timeout until this absolute time.
+        var hardLimit: UInt64?
     }
 
     private struct State {
@@ -32,7 +35,13 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     private let state = Locked(State())
     private let handlers = Locked<(request: RequestHandler?, notification: NotificationHandler?, close: CloseHandler?)>((nil, nil, nil))
 
-    public init(transport: any MessageTransport, scheduler: (any Scheduler)?, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
+    private let clock: any MonotonicClock
+
+    public init(
+        transport: any MessageTransport, scheduler: (any Scheduler)?, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil,
+        clock: any MonotonicClock = SystemClock()
+    ) {
+        self.clock = clock
         self.transport = transport
         self.scheduler = scheduler
         self.logSink = logSink
@@ -60,8 +69,9 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
     /// Sends a request. `completion` runs exactly once, on the I/O thread or on the caller's thread for local failures.
     /// With `timeoutNanoseconds`, the scheduler cancels the request (sending notifications/cancelled) when it expires.
+    /// With `maxTotalNanoseconds` too, each progress notification restarts the timeout, up to that total.
     public func request(
-        id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil,
+        id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
         progress: ProgressHandler? = nil, batched: Bool = false, completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
@@ -78,17 +88,13 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
         let closed = state.withLock { state -> MCPError? in
             if let error = state.closedError { return error }
-            state.pending[id] = Pending(method: method, completion: completion, progress: progress, timer: nil)
+            state.pending[id] = Pending(
+                method: method, completion: completion, progress: progress, timer: nil, timeout: timeoutNanoseconds,
+                hardLimit: maxTotalNanoseconds.map { clock.nowNanoseconds() &+ $0 })
             return nil
         }
         if let closed { completion(.failure(closed)); return }
-        if let timeoutNanoseconds, let scheduler {
-            let timer = scheduler.schedule(afterNanoseconds: timeoutNanoseconds) { [weak self] in
-                self?.cancel(id: id, error: MCPError(.timeout, "\(method) timed out after \(timeoutNanoseconds / 1_000_000) ms",
-                    details: ["method": .string(method), "timeout_ms": .int(Int64(timeoutNanoseconds / 1_000_000))]))
-            }
-            state.withLock { $0.pending[id]?.timer = timer }
-        }
+        if let timeoutNanoseconds { armTimer(id: id, method: method, after: timeoutNanoseconds) }
         do {
             if batched { try transport.sendBatched(message.bytes) } else { try transport.send(message.bytes) }
         } catch {
@@ -122,6 +128,31 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     }
 
     func schedulerCancel(_ timer: UInt64) { scheduler?.cancelTimer(timer) }
+
+    private func armTimer(id: Int64, method: String, after delay: UInt64) {
+        guard let scheduler else { return }
+        let timer = scheduler.schedule(afterNanoseconds: delay) { [weak self] in
+            self?.cancel(id: id, error: MCPError(.timeout, "\(method) timed out (no reply or progress for \(delay / 1_000_000) ms)",
+                details: ["method": .string(method), "timeout_ms": .int(Int64(delay / 1_000_000))]))
+        }
+        let replaced = state.withLock { state -> UInt64? in
+            guard state.pending[id] != nil else { return timer }  // answered meanwhile: drop the new timer
+            defer { state.pending[id]?.timer = timer }
+            return state.pending[id]?.timer
+        }
+        if let replaced { scheduler.cancelTimer(replaced) }
+    }
+
+    /// Progress restarts the timeout of a request that has a total limit (never past that limit).
+    private func restartTimeout(id: Int64) {
+        let plan = state.withLock { state -> (String, UInt64)? in
+            guard let pending = state.pending[id], let timeout = pending.timeout, let limit = pending.hardLimit else { return nil }
+            let now = clock.nowNanoseconds()
+            return (pending.method, limit > now ? min(timeout, limit - now) : 0)
+        }
+        guard let (method, delay) = plan, delay > 0 else { return }
+        armTimer(id: id, method: method, after: delay)
+    }
 
     private func take(_ id: Int64) -> Pending? {
         let pending = state.withLock { $0.pending.removeValue(forKey: id) }
@@ -194,6 +225,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
             if let token = params["progressToken"].flatMap(Self.numericID),
                let handler = state.withLock({ $0.pending[token]?.progress })
             {
+                restartTimeout(id: token)
                 handler(params)
             }
             return

@@ -43,7 +43,8 @@ struct ManagerTests {
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.modern())
         let started = SystemClock().nowNanoseconds()
-        let slow = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 50, "delay_ms": 100], timeoutMs: 300)
+        // No progress within 300 ms (the first comes after 1 s), so the timeout is not extended.
+        let slow = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 5, "delay_ms": 1000], timeoutMs: 300)
         guard case .failure(let error) = slow else { Issue.record("expected timeout"); return }
         #expect(error.code == .timeout)
         #expect(SystemClock().nowNanoseconds() - started < 5_000_000_000 + 300_000_000)
@@ -266,5 +267,35 @@ extension ManagerTests {
             payload: Manager.payload("fx", "uri", "fixture://nope"))
         guard case .failure(let error) = missing else { Issue.record("expected an error"); return }
         #expect(error.source == .peer)
+    }
+}
+
+/// Progress restarts the timeout (LibreChat #6626: long tools died at 60 s), up to maxTotalTimeout.
+extension ManagerTests {
+    @Test func progressKeepsALongCallAliveBlockingAndAsync() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        // 6 steps of 150 ms = 900 ms in all, against a 400 ms timeout: every step's progress restarts it.
+        let blocking = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 6, "delay_ms": 150], timeoutMs: 400)
+        #expect(try blocking.get()["result"]?["content"]?.arrayValue?.first?["text"] == "done after 6 steps")
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 6, "delay_ms": 150], "timeout_ms": 400])
+        let outcome = drainEvents(manager) { $0["request_id"] == .int(Int64(id)) && ($0["kind"] == "result" || $0["kind"] == "error") }.last
+        #expect(outcome?["kind"] == "result")
+    }
+
+    @Test(arguments: [["maxTotalTimeout": 600] as JSONObject, ["resetTimeoutOnProgress": false] as JSONObject])
+    func progressCannotExtendPastTheLimit(limit: JSONObject) throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern(limit))
+        let started = SystemClock().nowNanoseconds()
+        let result = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 20, "delay_ms": 150], timeoutMs: 400)
+        guard case .failure(let error) = result else { Issue.record("expected a timeout"); return }
+        #expect(error.code == .timeout)
+        #expect(SystemClock().nowNanoseconds() - started < 2_500_000_000)
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 20, "delay_ms": 150], "timeout_ms": 400])
+        let outcome = drainEvents(manager) { $0["request_id"] == .int(Int64(id)) && ($0["kind"] == "result" || $0["kind"] == "error") }.last
+        #expect(outcome?["error"]?["name"] == "MCP_ERR_TIMEOUT")
     }
 }

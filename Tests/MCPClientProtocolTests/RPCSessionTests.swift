@@ -116,3 +116,40 @@ final class Box<T: Sendable>: @unchecked Sendable {
         #expect(results.values == [1, 2])
     }
 }
+
+@Suite struct ProgressTimeoutTests {
+    @Test func progressRestartsTheTimeoutUpToTheTotal() throws {
+        let transport = InMemoryTransport()
+        let scheduler = ManualScheduler()
+        let rpc = RPCSession(transport: transport, scheduler: scheduler, clock: scheduler)
+        try rpc.start()
+        let results = Box<Result<JSONValue, MCPError>>()
+        rpc.request(id: 4, method: "tools/call", params: [:], timeoutNanoseconds: 1_000_000_000, maxTotalNanoseconds: 2_500_000_000,
+            progress: { _ in }) { results.append($0) }
+        let progress: JSONValue = ["jsonrpc": "2.0", "method": "notifications/progress", "params": ["progressToken": 4, "progress": 1]]
+        scheduler.advance(byNanoseconds: 900_000_000)
+        transport.deliver(progress)  // deadline moves to 1.9 s
+        scheduler.advance(byNanoseconds: 900_000_000)
+        #expect(results.values.isEmpty)
+        transport.deliver(progress)  // 1.8 s: would move to 2.8 s, capped at 2.5 s
+        scheduler.advance(byNanoseconds: 600_000_000)
+        #expect(results.values.isEmpty)
+        scheduler.advance(byNanoseconds: 100_000_000)
+        guard case .failure(let error) = results.values.first else { Issue.record("expected a timeout"); return }
+        #expect(error.code == .timeout)
+        #expect(scheduler.pendingTimers == 0)
+    }
+
+    @Test func withoutATotalProgressDoesNotExtend() throws {
+        let transport = InMemoryTransport()
+        let scheduler = ManualScheduler()
+        let rpc = RPCSession(transport: transport, scheduler: scheduler, clock: scheduler)
+        try rpc.start()
+        let results = Box<Result<JSONValue, MCPError>>()
+        rpc.request(id: 5, method: "tools/call", params: [:], timeoutNanoseconds: 1_000_000_000, progress: { _ in }) { results.append($0) }
+        scheduler.advance(byNanoseconds: 900_000_000)
+        transport.deliver(["jsonrpc": "2.0", "method": "notifications/progress", "params": ["progressToken": 5, "progress": 1]])
+        scheduler.advance(byNanoseconds: 100_000_000)
+        #expect(results.values.count == 1)
+    }
+}

@@ -113,7 +113,7 @@ def test_timeout_raises_and_connection_survives(connected):
     mgr, name, _, _ = connected
     started = time.monotonic()
     with pytest.raises(mcpclient.McpTimeoutError) as info:
-        mgr.call_tool(name, "slow", {"steps": 20, "delay_ms": 200}, timeout_ms=300)
+        mgr.call_tool(name, "slow", {"steps": 5, "delay_ms": 1000}, timeout_ms=300)  # no progress within 300 ms
     elapsed = time.monotonic() - started
     assert elapsed < 3.0, f"a 300 ms timeout took {elapsed:.2f}s"
     assert info.value.status == -6 and info.value.name == "MCP_ERR_TIMEOUT"
@@ -190,7 +190,7 @@ def test_config_timeout_is_the_default(manager, kind):
     manager.connect(name)
     started = time.monotonic()
     with pytest.raises(mcpclient.McpTimeoutError):
-        manager.call_tool(name, "slow", {"steps": 10, "delay_ms": 200})  # timeout_ms=0: the config's 400 ms
+        manager.call_tool(name, "slow", {"steps": 3, "delay_ms": 1000})  # timeout_ms=0: the config's 400 ms
     assert time.monotonic() - started < 3.0
     # A per-call timeout overrides the configured one.
     result = manager.call_tool(name, "slow", {"steps": 3, "delay_ms": 200}, timeout_ms=10000)

@@ -95,7 +95,7 @@ def test_submit_error_event_for_protocol_error(connected):
 def test_submit_timeout_is_error_event(connected):
     mgr, name, _, _ = connected
     request_id = mgr.submit(
-        {"op": "call_tool", "server": name, "tool": "slow", "arguments": {"steps": 20, "delay_ms": 200}, "timeout_ms": 300}
+        {"op": "call_tool", "server": name, "tool": "slow", "arguments": {"steps": 5, "delay_ms": 1000}, "timeout_ms": 300}
     )
     event, _ = wait_for_event(mgr, is_outcome(request_id), timeout_s=10)
     assert event["kind"] == "error", event
