@@ -9,6 +9,8 @@ public struct ManagerOptions: Sendable {
     /// Ask servers for progress on every tool call and deliver it as `progress` events.
     public var progressEvents = true
     public var probeTimeoutMs = 10_000
+    /// Ask servers for log messages at this level and above (`log` events with source "server").
+    public var logLevel: String?
 
     public init() {}
 
@@ -16,7 +18,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -43,6 +45,12 @@ public struct ManagerOptions: Sendable {
             guard let value = progress.boolValue else { throw MCPError.invalid("'progressEvents' must be a boolean", details: ["path": "progressEvents"]) }
             options.progressEvents = value
         }
+        if let level = object["logLevel"] {
+            guard let name = level.stringValue, LogLevel(rawValue: name) != nil else {
+                throw MCPError.invalid("'logLevel' must be one of \(LogLevel.allCases.map(\.rawValue))", details: ["path": "logLevel"])
+            }
+            options.logLevel = name
+        }
         if let probe = object["probeTimeoutMs"] {
             guard let value = probe.int64Value, value >= 1, value <= 600_000 else {
                 throw MCPError.invalid("'probeTimeoutMs' must be an integer from 1 to 600000", details: ["path": "probeTimeoutMs"])
@@ -53,6 +61,7 @@ public struct ManagerOptions: Sendable {
     }
 
     var clientOptions: ClientOptions {
-        ClientOptions(clientInfo: clientInfo, capabilities: capabilities, probeTimeoutNanoseconds: UInt64(probeTimeoutMs) * 1_000_000)
+        ClientOptions(
+            clientInfo: clientInfo, capabilities: capabilities, probeTimeoutNanoseconds: UInt64(probeTimeoutMs) * 1_000_000, logLevel: logLevel)
     }
 }

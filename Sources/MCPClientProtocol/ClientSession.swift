@@ -15,11 +15,14 @@ public final class ClientSession: @unchecked Sendable {
         self.rpc = rpc
         self.options = options
         self.clock = clock
-        modernMeta = [
+        var meta: JSONObject = [
             ProtocolVersion.metaProtocolVersion: .string(ProtocolVersion.modern[0]),
             ProtocolVersion.metaClientCapabilities: .object(options.capabilities),
             ProtocolVersion.metaClientInfo: .object(options.clientInfo),
         ]
+        // Only when the host asked for server logs: without it a server must not send notifications/message.
+        if let level = options.logLevel { meta[ProtocolVersion.metaLogLevel] = .string(level) }
+        modernMeta = meta
     }
 
     public var server: ServerDescription? { described.withLock { $0 } }
@@ -114,7 +117,7 @@ public final class ClientSession: @unchecked Sendable {
                 source: .peer, details: ["supported": .array(supported.map { .string($0) })]))
         }
         return .success(ServerDescription(
-            era: .modern, protocolVersion: version, serverInfo: result["_meta"]?[ProtocolVersion.metaServerInfo],
+            era: .modern, protocolVersion: version, serverInfo: result["_meta"]?[ProtocolVersion.metaServerInfo].map(Icons.sanitize),
             capabilities: result["capabilities"]?.objectValue ?? [:], instructions: result["instructions"]?.stringValue))
     }
 
@@ -137,8 +140,11 @@ public final class ClientSession: @unchecked Sendable {
                     return
                 }
                 self.rpc.notify(method: "notifications/initialized", params: nil)
+                if let level = self.options.logLevel, value["capabilities"]?["logging"] != nil {
+                    self.rpc.request(method: "logging/setLevel", params: ["level": .string(level)]) { _ in }
+                }
                 completion(.success(ServerDescription(
-                    era: .legacy, protocolVersion: version, serverInfo: value["serverInfo"],
+                    era: .legacy, protocolVersion: version, serverInfo: value["serverInfo"].map(Icons.sanitize),
                     capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)))
             }
         }
@@ -280,7 +286,7 @@ public final class ClientSession: @unchecked Sendable {
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let value):
-                let items = collected + (value[key]?.arrayValue ?? [])
+                let items = collected + (value[key]?.arrayValue ?? []).map(Icons.sanitize)
                 guard let next = value["nextCursor"]?.stringValue else { completion(.success(items)); return }
                 guard !seen.contains(next), seen.count < Self.maxPages else {
                     completion(.failure(MCPError(.protocolError, "\(method) pagination does not end (cursor repeated or more than \(Self.maxPages) pages)", source: .peer)))

@@ -15,6 +15,7 @@ public enum ProtocolVersion {
     public static let metaClientCapabilities = "io.modelcontextprotocol/clientCapabilities"
     public static let metaClientInfo = "io.modelcontextprotocol/clientInfo"
     public static let metaServerInfo = "io.modelcontextprotocol/serverInfo"
+    public static let metaLogLevel = "io.modelcontextprotocol/logLevel"
 
     /// JSON-RPC codes that only a 2026-07-28 server sends; one of them proves the era.
     public static let unsupportedVersionCode: Int64 = -32022

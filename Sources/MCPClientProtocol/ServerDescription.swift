@@ -27,11 +27,15 @@ public struct ClientOptions: Sendable {
     public var eraPreference: EraPreference
     /// Silence from `server/discover` for this long means a legacy server (PySDK uses 10 s).
     public var probeTimeoutNanoseconds: UInt64
+    /// Server log level the host asked for (syslog names); nil = no server logs.
+    public var logLevel: String?
 
     public init(
         clientInfo: JSONObject = ["name": "mcpclient", "version": .string(MCPClientVersion.string)],
-        capabilities: JSONObject = [:], eraPreference: EraPreference = .auto, probeTimeoutNanoseconds: UInt64 = 10_000_000_000
+        capabilities: JSONObject = [:], eraPreference: EraPreference = .auto, probeTimeoutNanoseconds: UInt64 = 10_000_000_000,
+        logLevel: String? = nil
     ) {
+        self.logLevel = logLevel
         self.clientInfo = clientInfo
         self.capabilities = capabilities
         self.eraPreference = eraPreference

@@ -299,3 +299,31 @@ extension ManagerTests {
         #expect(outcome?["error"]?["name"] == "MCP_ERR_TIMEOUT")
     }
 }
+
+/// Server logs reach the host only when it asked for them (modern: `_meta` logLevel; legacy: logging/setLevel).
+extension ManagerTests {
+    @Test(arguments: [Fixtures.modern(), Fixtures.legacy()])
+    func serverLogsArriveAsLogEventsWhenAskedFor(config: JSONValue) throws {
+        var options = ManagerOptions()
+        options.logLevel = "info"
+        let manager = try Manager(options: options)
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: config)
+        let result = try manager.callToolBlocking(server: "fx", tool: "log", arguments: ["message": "marker-log-7"], timeoutMs: 30_000).get()
+        #expect(result["result"]?["isError"] == false)
+        let events = drainEvents(manager) { $0["kind"] == "log" && $0["message"] == "marker-log-7" }
+        let log = events.last
+        #expect(log?["message"] == "marker-log-7")
+        #expect(log?["source"] == "server")
+        #expect(log?["level"] == "info")
+    }
+
+    @Test func aModernServerSendsNoLogsUnlessAsked() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "fx", config: Fixtures.modern())
+        _ = try manager.callToolBlocking(server: "fx", tool: "log", arguments: ["message": "marker-log-8"], timeoutMs: 30_000).get()
+        let events = drainEvents(manager, until: { _ in false }, timeoutMs: 500)
+        #expect(!events.contains { $0["message"] == "marker-log-8" })
+    }
+}

@@ -171,3 +171,23 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
         #expect(error.code == .timeout)
     }
 }
+
+@Suite struct IconTests {
+    @Test func onlyHTTPSAndDataIconsReachTheHost() throws {
+        let icons: JSONValue = [
+            ["src": "https://example.com/a.png"], ["src": "data:image/png;base64,AAAA"], ["src": "javascript:alert(1)"],
+            ["src": "file:///etc/passwd"], ["src": "http://example.com/b.png"], ["src": "HTTPS://EXAMPLE.COM/C.PNG"], ["mimeType": "image/png"],
+        ]
+        let transport = scriptedTransport { method, _ in
+            method == "server/discover" ? discoverResult : ["tools": [["name": "t", "icons": icons, "title": "T"]]]
+        }
+        let (session, _) = connect(transport)
+        let box = Box<Result<[JSONValue], MCPError>>()
+        session.listTools(timeoutNanoseconds: nil) { box.append($0) }
+        let tool = try #require(try box.values.first?.get().first)
+        #expect(tool["icons"]?.arrayValue?.compactMap { $0["src"]?.stringValue } == [
+            "https://example.com/a.png", "data:image/png;base64,AAAA", "HTTPS://EXAMPLE.COM/C.PNG",
+        ])
+        #expect(tool["title"] == "T")
+    }
+}

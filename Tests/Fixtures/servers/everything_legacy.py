@@ -58,6 +58,12 @@ async def slow(ctx: Context, steps: int = 3, delay_ms: int = 50) -> str:
     return f"done after {steps} steps"
 
 
+@server.tool(description="Send the message as a server log notification at info level, then return ok.")
+async def log(ctx: Context, message: str) -> str:
+    await ctx.info(message)
+    return "ok"
+
+
 @server.tool(description="Always fails: the result has isError = true and carries the message.")
 def fail(message: str) -> str:
     raise ToolError(message)

@@ -29,6 +29,8 @@ import json
 from collections.abc import Mapping
 from typing import Annotated
 
+import warnings
+
 import anyio
 from mcp.server.mcpserver import Context, Image, ListRoots, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
@@ -39,6 +41,9 @@ from fixture_common import INVALID_PARAMS, register_plain_tools, tiny_png  # noq
 
 # WARNING keeps the SDK's own INFO logging off stderr, so the only stderr
 # output a client sees is what write_stderr produces (plus real failures).
+# The log tool uses the deprecated logging capability on purpose; keep its warning off stderr.
+warnings.filterwarnings("ignore", message="The logging capability is deprecated")
+
 server = MCPServer(
     "everything-modern",
     version="0.1.0",
@@ -54,6 +59,12 @@ async def slow(ctx: Context, steps: int = 3, delay_ms: int = 50) -> str:
         await anyio.sleep(delay_ms / 1000.0)
         await ctx.report_progress(step, steps, f"step {step}/{steps}")
     return f"done after {steps} steps"
+
+
+@server.tool(description="Send the message as a server log notification at info level, then return ok.")
+async def log(ctx: Context, message: str) -> str:
+    await ctx.info(message)
+    return "ok"
 
 
 @server.tool(description="Always fails: the result has isError = true and carries the message.")
