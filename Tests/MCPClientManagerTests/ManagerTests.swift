@@ -327,3 +327,41 @@ extension ManagerTests {
         #expect(!events.contains { $0["message"] == "marker-log-8" })
     }
 }
+
+/// Misbehaving peers (our own scripts: no real server misbehaves on purpose) end in a clear result, never a hang.
+extension ManagerTests {
+    @Test func aServerThatIgnoresDiscoverAndSendsGarbageStillWorks() throws {
+        // Silent on server/discover (so the probe times out), then answers initialize; every reply is preceded by
+        // garbage, a reply to an id never sent, and an unknown notification.
+        let script = #"""
+        import sys, json
+        def send(obj): print(json.dumps(obj), flush=True)
+        for line in sys.stdin:
+            m = json.loads(line)
+            if "id" not in m or m.get("method") == "server/discover":
+                continue
+            print("this is not json", flush=True)
+            send({"jsonrpc": "2.0", "id": 987654, "result": {}})
+            send({"jsonrpc": "2.0", "method": "notifications/whatever", "params": {}})
+            if m["method"] == "initialize":
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "odd", "version": "1"}}})
+            elif m["method"] == "tools/call":
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "fine"}]}})
+            else:
+                send({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32601, "message": "no"}})
+        """#
+        var options = ManagerOptions()
+        options.probeTimeoutMs = 300
+        let manager = try Manager(options: options)
+        defer { manager.close() }
+        try manager.addServer(name: "odd", config: ["command": "python3", "args": ["-c", .string(script)]])
+        let info = try manager.blocking { manager.connect(server: "odd", completion: $0) }.get()
+        #expect(info["era"] == "legacy")
+        #expect(info["protocolVersion"] == "2025-06-18")
+        let result = try manager.callToolBlocking(server: "odd", tool: "x", arguments: [:], timeoutMs: 10_000).get()
+        #expect(result["result"]?["content"]?.arrayValue?.first?["text"] == "fine")
+        let events = drainEvents(manager, until: { _ in false }, timeoutMs: 300)
+        #expect(events.contains { $0["kind"] == "log" && ($0["message"]?.stringValue?.contains("not JSON") ?? false) })
+        #expect(events.contains { $0["kind"] == "notification" && $0["method"] == "notifications/whatever" })
+    }
+}
