@@ -35,6 +35,7 @@ warnings.filterwarnings("ignore", message=".*incomplete definition.*")
 
 import anyio  # noqa: E402
 from mcp import types  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 from mcp.server.fastmcp import Context, FastMCP, Image  # noqa: E402
 from mcp.server.fastmcp.exceptions import ToolError  # noqa: E402
 from mcp.shared.exceptions import McpError  # noqa: E402
@@ -78,6 +79,23 @@ def image() -> Image:
 async def roots(ctx: Context) -> str:
     listed = await ctx.session.list_roots()
     return json.dumps([str(root.uri) for root in listed.roots])
+
+
+class Name(BaseModel):
+    name: str
+
+
+@server.tool(description="Elicit the user's name (form mode) and greet them; returns the action when not accepted.")
+async def ask_name(ctx: Context) -> str:
+    answer = await ctx.elicit("What is your name?", Name)
+    return f"hello {answer.data.name}" if answer.action == "accept" else answer.action
+
+
+@server.tool(description="Ask the client's model to say hi (sampling) and return its text.")
+async def summarize(ctx: Context) -> str:
+    message = types.SamplingMessage(role="user", content=types.TextContent(type="text", text="Say hi"))
+    result = await ctx.session.create_message(messages=[message], max_tokens=50)
+    return result.content.text
 
 
 def reject_unknown_tools() -> None:

@@ -32,10 +32,11 @@ from typing import Annotated
 import warnings
 
 import anyio
-from mcp.server.mcpserver import Context, Image, ListRoots, MCPServer, Resolve
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Image, ListRoots, MCPServer, Resolve, Sample
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp_types import ListRootsResult
+from mcp_types import CreateMessageResult, ListRootsResult, SamplingMessage, TextContent
+from pydantic import BaseModel
 from fixture_common import INVALID_PARAMS, register_plain_tools, tiny_png  # noqa: E402
 
 
@@ -84,6 +85,28 @@ def ask_for_roots() -> ListRoots:
 @server.tool(description="Ask the client for its roots and return their URIs as a JSON list.")
 def roots(listed: Annotated[ListRootsResult, Resolve(ask_for_roots)]) -> str:
     return json.dumps([str(root.uri) for root in listed.roots])
+
+
+class Name(BaseModel):
+    name: str
+
+
+def ask_for_name() -> Elicit:
+    return Elicit("What is your name?", Name)
+
+
+@server.tool(description="Elicit the user's name (form mode) and greet them; returns the action when not accepted.")
+def ask_name(answer: Annotated[ElicitationResult[Name], Resolve(ask_for_name)]) -> str:
+    return f"hello {answer.data.name}" if answer.action == "accept" and answer.data else answer.action
+
+
+def ask_for_sample() -> Sample:
+    return Sample([SamplingMessage(role="user", content=TextContent(type="text", text="Say hi"))], max_tokens=50)
+
+
+@server.tool(description="Ask the client's model to say hi (sampling) and return its text.")
+def summarize(sampled: Annotated[CreateMessageResult, Resolve(ask_for_sample)]) -> str:
+    return sampled.content.text
 
 
 async def unknown_tool_is_protocol_error(ctx, call_next):
