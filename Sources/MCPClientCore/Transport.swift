@@ -17,8 +17,6 @@ public protocol MessageTransport: AnyObject, Sendable {
     func sendBatched(_ message: [UInt8]) throws(MCPError)
     /// Graceful shutdown; `completion` runs once the peer is gone (stdio: the process group is reaped).
     func close(completion: @escaping @Sendable () -> Void)
-    /// A short human description for status and errors ("stdio: python3 server.py (pid 123)").
-    var label: String { get }
     /// Lets a host thread that blocks on a reply read and dispatch incoming messages itself until `isDone()`
     /// or the deadline, instead of being woken by the I/O thread: one context switch less per blocking call.
     /// Returns false at once when another thread is reading; the caller then just waits for its result.

@@ -265,10 +265,6 @@ public final class Manager: @unchecked Sendable {
         }
     }
 
-    public func listTools(server name: String, requestID: UInt64, completion: @escaping Completion) {
-        list(.tools, server: name, completion: completion)
-    }
-
     /// Calls a tool: `{"version":1,"server","tool","result":{…}}`.
     public func callTool(
         server name: String, tool: String, arguments: JSONValue, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,

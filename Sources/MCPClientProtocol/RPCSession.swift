@@ -57,8 +57,6 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         state.withLock { $0.started = true }
     }
 
-    public var isClosed: Bool { state.withLock { $0.closedError != nil } }
-
     /// Requests sent and not yet answered.
     public var inFlightCount: Int { state.withLock { $0.pending.count } }
 

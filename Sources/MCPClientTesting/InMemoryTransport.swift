@@ -11,8 +11,6 @@ public final class InMemoryTransport: MessageTransport, @unchecked Sendable {
 
     public init(peer: (@Sendable (JSONValue, InMemoryTransport) -> Void)? = nil) { self.peer = peer }
 
-    public var label: String { "in-memory" }
-
     public func start(delegate: any TransportDelegate) throws(MCPError) {
         self.delegate.withLock { $0 = delegate }
     }

@@ -73,11 +73,6 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         stderrBuffer.deallocate()
     }
 
-    public var label: String {
-        let pid = control.withLock { $0.pid }
-        return "stdio: \(([launch.command] + launch.arguments).joined(separator: " "))" + (pid > 0 ? " (pid \(pid))" : "")
-    }
-
     /// The server's process id once started (0 before).
     public var processID: Int32 { control.withLock { $0.pid } }
 

@@ -23,7 +23,7 @@ struct ManagerTests {
         try manager.addServer(name: "fx", config: config)
         let info = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()
         #expect(info["era"] == .string(era))
-        let tools = try manager.blocking { manager.listTools(server: "fx", requestID: 0, completion: $0) }.get()
+        let tools = try manager.blocking { manager.list(.tools, server: "fx", completion: $0) }.get()
         let names = Set(tools["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
         #expect(names.isSuperset(of: ["echo", "add", "slow", "fail", "image"]))
         let sum = try manager.callToolBlocking(server: "fx", tool: "add", arguments: ["a": 2, "b": 3], timeoutMs: 10_000).get()
