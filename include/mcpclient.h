@@ -327,6 +327,20 @@ MCP_EXTERN mcp_status mcp_manager_request(
     char **out_error_json);
 
 /**
+ * Sends a notification to a server, e.g. notifications/roots/list_changed when the host's roots changed
+ * (handshake era). Connects first if needed; returns once the notification is written.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager, server and method required; params_json may be NULL (no params); out_error_json may be NULL.
+ * Threads: any host thread (blocking while connecting).
+ */
+MCP_EXTERN mcp_status mcp_manager_notify(
+    mcp_manager *manager,
+    const char *server,
+    const char *method,
+    const char *params_json,
+    char **out_error_json);
+
+/**
  * Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
  * "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
  * "read_resource" (uri), "get_prompt" (name, arguments) or "request" (method, params); "timeout_ms" optional.

@@ -276,6 +276,29 @@ public func mcpManagerRequest(
     }
 }
 
+/// Sends a notification to a server, e.g. notifications/roots/list_changed when the host's roots changed
+/// (handshake era). Connects first if needed; returns once the notification is written.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager, server and method required; params_json may be NULL (no params); out_error_json may be NULL.
+/// Threads: any host thread (blocking while connecting).
+@c(mcp_manager_notify)
+public func mcpManagerNotify(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?, _ params_json: UnsafePointer<CChar>?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let methodName = try string(method, "method")
+        var params: JSONObject?
+        if params_json != nil {
+            guard case .object(let object) = try json(params_json, "params_json") else { throw MCPError.invalid("params_json must be a JSON object") }
+            params = object
+        }
+        try result(instance.blocking { instance.notify(server: serverName, method: methodName, params: params, completion: $0) }, to: nil)
+    }
+}
+
 private func listEntryPoint(
     _ kind: ClientSession.ListKind, _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out: OutString?, _ outError: OutString?
 ) -> mcp_status {

@@ -331,6 +331,16 @@ public final class Manager: @unchecked Sendable {
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
 
+    /// Sends a notification (e.g. `notifications/roots/list_changed` after the host's roots changed), connecting first.
+    public func notify(server name: String, method: String, params: JSONObject?, completion: @escaping Completion) {
+        session(for: name) { result in
+            completion(result.map { session in
+                session.rpc.notify(method: method, params: params)
+                return ["version": 1, "server": .string(name), "method": .string(method)]
+            })
+        }
+    }
+
     public func timeoutMs(_ name: String) -> Int {
         servers.withLock { $0[name]?.config.timeoutMs } ?? ServerConfig.defaultTimeoutMs
     }

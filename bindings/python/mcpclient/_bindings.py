@@ -287,6 +287,14 @@ def mcp_manager_request(
     ...
 
 
+# mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
+#                               const char *params_json, char **out_error_json);
+@ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_notify(manager: Any, server: bytes, method: bytes, params_json: Optional[bytes], out_error_json: Any) -> int:
+    """Send a notification to a server."""
+    ...
+
+
 # mcp_status mcp_manager_call_tool(mcp_manager *manager, const char *server, const char *tool,
 #                                  const char *arguments_json /* may be NULL = {} */,
 #                                  int32_t timeout_ms /* <=0: server default */,

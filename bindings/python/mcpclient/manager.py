@@ -221,6 +221,14 @@ class Manager(Managed):
         )
         return payload["result"]
 
+    def notify(self, name: str, method: str, params: Optional[JsonInput] = None) -> None:
+        """Send a notification, e.g. ``notifications/roots/list_changed`` after the host's roots changed."""
+        err = c_void_p()
+        status = B.mcp_manager_notify(
+            self._handle(), _name(name, "server"), _name(method, "method"), _utf8(_json_arg(params, "params"), "params"), byref(err)
+        )
+        _raise_for(status, err, "notify")
+
     def list_tools(self, name: str) -> List[Dict[str, Any]]:
         """The server's tools (each ``{name, description, inputSchema, ...}``)."""
         payload = self.list_tools_payload(name)

@@ -119,3 +119,28 @@ def test_no_request_events_without_declared_capability(manager, kind):
             break
         events.append(event)
     assert not [ev for ev in events if ev.get("kind") == "request"], events
+
+
+def test_notify_reaches_the_server(tmp_path):
+    # A tiny handshake-era server that reports every notification it receives on stderr.
+    script = tmp_path / "echo_notifications.py"
+    script.write_text(
+        "import sys, json\n"
+        "for line in sys.stdin:\n"
+        "    m = json.loads(line)\n"
+        "    if 'id' not in m:\n"
+        "        sys.stderr.write('got ' + m['method'] + ' ' + json.dumps(m.get('params')) + '\\n'); sys.stderr.flush()\n"
+        "    elif m['method'] == 'initialize':\n"
+        "        print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {'protocolVersion': '2025-11-25',"
+        " 'capabilities': {}, 'serverInfo': {'name': 'n', 'version': '1'}}}), flush=True)\n"
+        "    else:\n"
+        "        print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'error': {'code': -32601, 'message': 'no'}}), flush=True)\n"
+    )
+    with mcpclient.Manager({"capabilities": {"roots": {"listChanged": True}}}) as mgr:
+        mgr.add_server("n", {"command": "python3", "args": [str(script)]})
+        mgr.notify("n", "notifications/roots/list_changed")
+        mgr.notify("n", "notifications/custom", {"k": 1})
+        seen, _ = wait_for_event(mgr, lambda ev: ev.get("kind") == "log" and "notifications/custom" in str(ev.get("message")))
+        assert seen["message"] == 'got notifications/custom {"k": 1}'
+        with pytest.raises(mcpclient.McpNotFoundError):
+            mgr.notify("missing", "notifications/roots/list_changed")
