@@ -549,6 +549,18 @@ public final class Manager: @unchecked Sendable {
     }
 
     private func serverNotification(_ server: String, _ method: String, _ params: JSONValue?) {
+        if let cache = servers.withLock({ $0[server] })?.connectedSession?.cache {
+            switch method {
+            case "notifications/tools/list_changed": cache.invalidate(method: "tools/list")
+            case "notifications/prompts/list_changed": cache.invalidate(method: "prompts/list")
+            case "notifications/resources/list_changed":
+                cache.invalidate(method: "resources/list")
+                cache.invalidate(method: "resources/templates/list")
+            case "notifications/resources/updated":
+                if let uri = params?["uri"]?.stringValue { cache.invalidate(key: "resources/read|uri|" + uri) }
+            default: break
+            }
+        }
         if method == "notifications/message" {
             let level = params?["level"]?.stringValue ?? "info"
             let data = params?["data"] ?? .null

@@ -11,10 +11,14 @@ public final class ClientSession: @unchecked Sendable {
     /// `_meta` every modern request carries, built once.
     private let modernMeta: JSONObject
 
+    /// Cacheable results (ttlMs/cacheScope), invalidated by list_changed and resources/updated.
+    public let cache: ResponseCache
+
     public init(rpc: RPCSession, options: ClientOptions, clock: any MonotonicClock = SystemClock()) {
         self.rpc = rpc
         self.options = options
         self.clock = clock
+        cache = ResponseCache(clock: clock)
         var meta: JSONObject = [
             ProtocolVersion.metaProtocolVersion: .string(ProtocolVersion.modern[0]),
             ProtocolVersion.metaClientCapabilities: .object(options.capabilities),
@@ -172,7 +176,21 @@ public final class ClientSession: @unchecked Sendable {
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
         progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
-        let handle = RequestHandle(rpc: rpc, completion: completion)
+        let cacheKey = ResponseCache.key(method: method, params: params)
+        if let cacheKey, let cached = cache.fresh(cacheKey) {
+            let handle = RequestHandle(rpc: rpc, completion: completion)
+            handle.finish(.success(cached))
+            return handle
+        }
+        let cache = self.cache
+        let handle = RequestHandle(rpc: rpc) { result in
+            switch result {
+            case .success(let value): if let cacheKey { cache.store(cacheKey, value) }
+            // An invalid cursor discards every page of that list.
+            case .failure(let error): if params["cursor"] != nil, error.rpcCode == -32602 { cache.invalidate(method: method) }
+            }
+            completion(result)
+        }
         let timing = Timing(timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds)
         sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timing: timing, progress: progress,
             batched: batched)

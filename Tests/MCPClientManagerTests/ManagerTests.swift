@@ -365,3 +365,36 @@ extension ManagerTests {
         #expect(events.contains { $0["kind"] == "notification" && $0["method"] == "notifications/whatever" })
     }
 }
+
+/// A 2026-07-28 server's cache hints: a fresh tools/list is served locally; list_changed forces a new one.
+extension ManagerTests {
+    @Test func cachedListsAreInvalidatedByListChanged() throws {
+        let script = #"""
+        import sys, json
+        lists = 0
+        def send(obj): print(json.dumps(obj), flush=True)
+        for line in sys.stdin:
+            m = json.loads(line)
+            if "id" not in m: continue
+            meth = m["method"]
+            if meth == "server/discover":
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {"listChanged": True}}}})
+            elif meth == "tools/list":
+                lists += 1
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": [{"name": "v%d" % lists, "inputSchema": {"type": "object"}}], "ttlMs": 600000, "cacheScope": "public"}})
+            elif meth == "tools/call":
+                send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": []}})
+        """#
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "c", config: ["command": "python3", "args": ["-c", .string(script)]])
+        func names() throws -> [String] {
+            try manager.blocking { manager.list(.tools, server: "c", completion: $0) }.get()["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        }
+        #expect(try names() == ["v1"])
+        #expect(try names() == ["v1"])  // fresh for 10 minutes: not asked again
+        _ = try manager.callToolBlocking(server: "c", tool: "v1", arguments: [:], timeoutMs: 10_000).get()
+        #expect(try names() == ["v2"])
+    }
+}

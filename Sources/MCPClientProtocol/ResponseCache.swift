@@ -1,0 +1,48 @@
+public import MCPClientCore
+
+/// Results a 2026-07-28 server marked cacheable (`ttlMs` > 0), per connection. Keyed by method and the params
+/// that select the result (cursor, uri). A connection is one authorization context, so `cacheScope: private`
+/// entries are never shared beyond it.
+public final class ResponseCache: @unchecked Sendable {
+    public static let cacheableMethods: Set<String> = [
+        "server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read",
+    ]
+
+    private struct Entry { var expires: UInt64; var value: JSONValue }
+    private let entries = Locked<[String: Entry]>([:])
+    private let clock: any MonotonicClock
+
+    public init(clock: any MonotonicClock) { self.clock = clock }
+
+    /// The cache key, or nil when the request must not be cached (not cacheable, or an MRTR retry).
+    public static func key(method: String, params: JSONObject) -> String? {
+        guard cacheableMethods.contains(method), params["inputResponses"] == nil, params["requestState"] == nil else { return nil }
+        if let uri = params["uri"]?.stringValue { return method + "|uri|" + uri }
+        if let cursor = params["cursor"]?.stringValue { return method + "|cursor|" + cursor }
+        return method
+    }
+
+    public func fresh(_ key: String) -> JSONValue? {
+        let now = clock.nowNanoseconds()
+        return entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            if entry.expires > now { return entry.value }
+            entries[key] = nil
+            return nil
+        }
+    }
+
+    /// Stores a result whose `ttlMs` is positive; 0, negative or absent means stale at once.
+    public func store(_ key: String, _ value: JSONValue) {
+        guard let ttl = value["ttlMs"]?.int64Value, ttl > 0 else { return }
+        let expires = clock.nowNanoseconds() &+ UInt64(ttl) * 1_000_000
+        entries.withLock { $0[key] = Entry(expires: expires, value: value) }
+    }
+
+    /// Drops every entry of `method` (all pages or all URIs), e.g. on list_changed or an invalid cursor.
+    public func invalidate(method: String) {
+        entries.withLock { entries in entries = entries.filter { $0.key != method && !$0.key.hasPrefix(method + "|") } }
+    }
+
+    public func invalidate(key: String) { entries.withLock { $0[key] = nil } }
+}

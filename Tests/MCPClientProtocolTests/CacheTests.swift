@@ -1,0 +1,69 @@
+import MCPClientCore
+import MCPClientProtocol
+import MCPClientTesting
+import Testing
+
+@Suite struct CacheTests {
+    func server(ttl: Int64) -> InMemoryTransport {
+        scriptedTransport { method, message in
+            switch method {
+            case "server/discover": return discoverResult
+            case "tools/list": return ["tools": [["name": "a"]], "ttlMs": .int(ttl), "cacheScope": "private"]
+            case "resources/read": return ["contents": [["uri": message["params"]?["uri"] ?? nil, "text": "x"]], "ttlMs": .int(ttl)]
+            default: return ["content": [], "ttlMs": 60_000]
+            }
+        }
+    }
+
+    func session(_ transport: InMemoryTransport, _ clock: ManualScheduler) -> ClientSession {
+        let session = ClientSession(rpc: RPCSession(transport: transport, scheduler: clock, clock: clock), options: ClientOptions(), clock: clock)
+        session.connect(knownEra: nil, timeoutNanoseconds: 30_000_000_000) { _ in }
+        return session
+    }
+
+    func count(_ transport: InMemoryTransport, _ method: String) -> Int { transport.sent.filter { $0["method"] == .string(method) }.count }
+
+    @Test func freshEntriesAreServedFromTheCacheUntilTheirTTL() {
+        let clock = ManualScheduler()
+        let transport = server(ttl: 1000)
+        let session = session(transport, clock)
+        for _ in 0..<3 { session.listTools(timeoutNanoseconds: nil) { _ in } }
+        #expect(count(transport, "tools/list") == 1)
+        clock.advance(byNanoseconds: 1_000_000_000)
+        session.listTools(timeoutNanoseconds: nil) { _ in }
+        #expect(count(transport, "tools/list") == 2)
+    }
+
+    @Test func zeroTTLIsNeverCachedAndToolCallsNeverAre() {
+        let clock = ManualScheduler()
+        let transport = server(ttl: 0)
+        let session = session(transport, clock)
+        session.listTools(timeoutNanoseconds: nil) { _ in }
+        session.listTools(timeoutNanoseconds: nil) { _ in }
+        #expect(count(transport, "tools/list") == 2)
+        session.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { _ in }
+        session.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { _ in }
+        #expect(count(transport, "tools/call") == 2)
+    }
+
+    @Test func readsAreKeyedByURIAndInvalidatedOneByOne() {
+        let clock = ManualScheduler()
+        let transport = server(ttl: 60_000)
+        let session = session(transport, clock)
+        for uri in ["a://1", "a://2", "a://1"] { session.request(method: "resources/read", params: ["uri": .string(uri)]) { _ in } }
+        #expect(count(transport, "resources/read") == 2)
+        session.cache.invalidate(key: "resources/read|uri|a://1")
+        for uri in ["a://1", "a://2"] { session.request(method: "resources/read", params: ["uri": .string(uri)]) { _ in } }
+        #expect(count(transport, "resources/read") == 3)
+    }
+
+    @Test func listChangedInvalidatesEveryPage() {
+        let clock = ManualScheduler()
+        let transport = server(ttl: 60_000)
+        let session = session(transport, clock)
+        session.listTools(timeoutNanoseconds: nil) { _ in }
+        session.cache.invalidate(method: "tools/list")
+        session.listTools(timeoutNanoseconds: nil) { _ in }
+        #expect(count(transport, "tools/list") == 2)
+    }
+}
