@@ -182,14 +182,19 @@ public final class ClientSession: @unchecked Sendable {
             handle.finish(.success(cached))
             return handle
         }
-        let cache = self.cache
-        let handle = RequestHandle(rpc: rpc) { result in
-            switch result {
-            case .success(let value): if let cacheKey { cache.store(cacheKey, value) }
-            // An invalid cursor discards every page of that list.
-            case .failure(let error): if params["cursor"] != nil, error.rpcCode == -32602 { cache.invalidate(method: method) }
+        let handle: RequestHandle
+        if let cacheKey {
+            let cache = self.cache
+            handle = RequestHandle(rpc: rpc) { result in
+                switch result {
+                case .success(let value): cache.store(cacheKey, value)
+                // An invalid cursor discards every page of that list.
+                case .failure(let error): if params["cursor"] != nil, error.rpcCode == -32602 { cache.invalidate(method: method) }
+                }
+                completion(result)
             }
-            completion(result)
+        } else {
+            handle = RequestHandle(rpc: rpc, completion: completion)  // tools/call and friends: nothing to cache
         }
         let timing = Timing(timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds)
         sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timing: timing, progress: progress,
