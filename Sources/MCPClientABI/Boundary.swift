@@ -85,6 +85,14 @@ func json(_ pointer: UnsafePointer<CChar>?, _ name: String, fallback: JSONValue?
     }
 }
 
+/// A JSON object argument; NULL means `{}`.
+func jsonObject(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(MCPError) -> JSONObject {
+    guard case .object(let object) = try json(pointer, name, fallback: [:]) else {
+        throw MCPError.invalid("\(name) must be a JSON object", details: ["argument": .string(name)])
+    }
+    return object
+}
+
 func requireOut<T>(_ out: UnsafeMutablePointer<T>?, _ name: String) throws(MCPError) {
     if out == nil { throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)]) }
 }

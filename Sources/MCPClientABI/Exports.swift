@@ -170,8 +170,7 @@ public func mcpManagerCallTool(
         let instance = try HandleRegistry.manager(manager)
         let serverName = try string(server, "server")
         let toolName = try string(tool, "tool")
-        let arguments = try json(arguments_json, "arguments_json", fallback: [:])
-        guard case .object = arguments else { throw MCPError.invalid("arguments_json must be a JSON object") }
+        let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
         try result(instance.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms)),
             to: out_result_json)
     }
@@ -219,14 +218,9 @@ public func mcpManagerReadResource(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?, _ timeout_ms: Int32,
     _ out_result_json: OutString?, _ out_error_json: OutString?
 ) -> mcp_status {
-    out_result_json?.pointee = nil
-    return boundary(out_error_json) { () throws(MCPError) in
-        try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
-        let serverName = try string(server, "server")
+    requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let resource = try string(uri, "uri")
-        try result(instance.requestBlocking(server: serverName, method: "resources/read", params: ["uri": .string(resource)],
-            timeoutMs: Int(timeout_ms), payload: Manager.payload(serverName, "uri", resource)), to: out_result_json)
+        return ("resources/read", ["uri": .string(resource)], "uri", resource)
     }
 }
 
@@ -239,16 +233,9 @@ public func mcpManagerGetPrompt(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ arguments_json: UnsafePointer<CChar>?,
     _ timeout_ms: Int32, _ out_result_json: OutString?, _ out_error_json: OutString?
 ) -> mcp_status {
-    out_result_json?.pointee = nil
-    return boundary(out_error_json) { () throws(MCPError) in
-        try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
-        let serverName = try string(server, "server")
+    requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let prompt = try string(name, "name")
-        let arguments = try json(arguments_json, "arguments_json", fallback: [:])
-        guard case .object = arguments else { throw MCPError.invalid("arguments_json must be a JSON object") }
-        try result(instance.requestBlocking(server: serverName, method: "prompts/get", params: ["name": .string(prompt), "arguments": arguments],
-            timeoutMs: Int(timeout_ms), payload: Manager.payload(serverName, "prompt", prompt)), to: out_result_json)
+        return ("prompts/get", ["name": .string(prompt), "arguments": .object(try jsonObject(arguments_json, "arguments_json"))], "prompt", prompt)
     }
 }
 
@@ -262,17 +249,9 @@ public func mcpManagerRequest(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?, _ params_json: UnsafePointer<CChar>?,
     _ timeout_ms: Int32, _ out_result_json: OutString?, _ out_error_json: OutString?
 ) -> mcp_status {
-    out_result_json?.pointee = nil
-    return boundary(out_error_json) { () throws(MCPError) in
-        try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
-        let serverName = try string(server, "server")
+    requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let methodName = try string(method, "method")
-        guard case .object(let params) = try json(params_json, "params_json", fallback: [:]) else {
-            throw MCPError.invalid("params_json must be a JSON object")
-        }
-        try result(instance.requestBlocking(server: serverName, method: methodName, params: params, timeoutMs: Int(timeout_ms),
-            payload: Manager.payload(serverName, "method", methodName)), to: out_result_json)
+        return (methodName, try jsonObject(params_json, "params_json"), "method", methodName)
     }
 }
 
@@ -290,12 +269,24 @@ public func mcpManagerNotify(
         let instance = try HandleRegistry.manager(manager)
         let serverName = try string(server, "server")
         let methodName = try string(method, "method")
-        var params: JSONObject?
-        if params_json != nil {
-            guard case .object(let object) = try json(params_json, "params_json") else { throw MCPError.invalid("params_json must be a JSON object") }
-            params = object
-        }
+        let params = params_json == nil ? nil : try jsonObject(params_json, "params_json")
         try result(instance.blocking { instance.notify(server: serverName, method: methodName, params: params, completion: $0) }, to: nil)
+    }
+}
+
+/// The blocking single-request entry points: common argument checks, then the request `build` describes.
+private func requestEntryPoint(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ timeoutMs: Int32, _ out: OutString?, _ outError: OutString?,
+    _ build: () throws(MCPError) -> (method: String, params: JSONObject, label: String, value: String)
+) -> mcp_status {
+    out?.pointee = nil
+    return boundary(outError) { () throws(MCPError) in
+        try requireOut(out, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let request = try build()
+        try result(instance.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
+            payload: Manager.payload(serverName, request.label, request.value)), to: out)
     }
 }
 
