@@ -83,10 +83,15 @@ public final class Manager: @unchecked Sendable {
 
     // MARK: connections
 
+    /// A connected session and the configuration it was made from (one registry lookup per operation).
+    private typealias Connected = (session: ClientSession, config: ServerConfig)
+
     /// Connects (or joins a connect already under way) and yields the session.
-    private func session(for name: String, completion: @escaping @Sendable (Result<ClientSession, MCPError>) -> Void) {
-        if closed.load(ordering: .relaxed) { completion(.failure(.closed)); return }
-        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
+    private func session(for name: String, completion done: @escaping @Sendable (Result<Connected, MCPError>) -> Void) {
+        if closed.load(ordering: .relaxed) { done(.failure(.closed)); return }
+        guard let entry = servers.withLock({ $0[name] }) else { done(.failure(unknownServer(name))); return }
+        let config = entry.config
+        let completion: @Sendable (Result<ClientSession, MCPError>) -> Void = { done($0.map { ($0, config) }) }
         enum Next { case ready(ClientSession), joined, start(ClientSession, Int), failed(MCPError) }
         let next = entry.state.withLock { state -> Next in
             switch state.connection {
@@ -216,9 +221,9 @@ public final class Manager: @unchecked Sendable {
 
     public func connect(server name: String, completion: @escaping Completion) {
         session(for: name) { result in
-            completion(result.map { session in
+            completion(result.map { connected in
                 var object: JSONObject = ["version": 1, "server": .string(name)]
-                for (key, value) in session.server?.json ?? [:] { object[key] = value }
+                for (key, value) in connected.session.server?.json ?? [:] { object[key] = value }
                 return .object(object)
             })
         }
@@ -253,12 +258,11 @@ public final class Manager: @unchecked Sendable {
 
     /// Every item of one of the list methods: `{"version":1,"server":…,"<key>":[…]}`.
     public func list(_ kind: ClientSession.ListKind, server name: String, completion: @escaping Completion) {
-        session(for: name) { [weak self] result in
-            guard let self else { return }
+        session(for: name) { result in
             switch result {
             case .failure(let error): completion(.failure(error))
-            case .success(let session):
-                session.list(kind, timeoutNanoseconds: UInt64(self.timeoutMs(name)) * 1_000_000) { result in
+            case .success(let connected):
+                connected.session.list(kind, timeoutNanoseconds: UInt64(connected.config.timeoutMs) * 1_000_000) { result in
                     completion(result.map { ["version": 1, "server": .string(name), .init(kind.key): .array($0)] })
                 }
             }
@@ -289,20 +293,21 @@ public final class Manager: @unchecked Sendable {
             case .failure(let error):
                 self.endInFlight(requestID)
                 completion(.failure(error))
-            case .success(let session):
-                let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : self.timeoutMs(name)) * 1_000_000 : nil
-                self.send(session, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
+            case .success(let connected):
+                let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
+                self.send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
                     onProgress: onProgress, payload: payload, completion: completion)
             }
         }
     }
 
     private func send(
-        _ session: ClientSession, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
+        _ connected: Connected, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
     ) {
         // A progress token is sent when the host wants progress events or progress may extend the timeout.
-        let maxTotalMs = servers.withLock { $0[name]?.config.maxTotalTimeoutMs } ?? 0
+        let session = connected.session
+        let maxTotalMs = connected.config.maxTotalTimeoutMs
         var progress: RPCSession.ProgressHandler?
         if ClientSession.multiRoundMethods.contains(method), options.progressEvents || maxTotalMs > 0 {
             let emit = options.progressEvents
@@ -334,15 +339,11 @@ public final class Manager: @unchecked Sendable {
     /// Sends a notification (e.g. `notifications/roots/list_changed` after the host's roots changed), connecting first.
     public func notify(server name: String, method: String, params: JSONObject?, completion: @escaping Completion) {
         session(for: name) { result in
-            completion(result.map { session in
-                session.rpc.notify(method: method, params: params)
+            completion(result.map { connected in
+                connected.session.rpc.notify(method: method, params: params)
                 return ["version": 1, "server": .string(name), "method": .string(method)]
             })
         }
-    }
-
-    public func timeoutMs(_ name: String) -> Int {
-        servers.withLock { $0[name]?.config.timeoutMs } ?? ServerConfig.defaultTimeoutMs
     }
 
     public func allocateRequestID() -> UInt64 { nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue }
