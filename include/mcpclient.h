@@ -341,9 +341,55 @@ MCP_EXTERN mcp_status mcp_manager_notify(
     char **out_error_json);
 
 /**
+ * Subscribes to updates of a resource: `resource_updated` events {"server","uri"} follow whenever it changes.
+ * Returns once the server granted it: {"version":1,"server","uri","subscribed":true}; a server that does not
+ * support it (or left the URI out of its acknowledgement) gives MCP_ERR_UNSUPPORTED. The subscription is kept
+ * across reconnects until mcp_manager_unsubscribe() or the server's removal.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and uri required; out_result_json and out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_subscribe(
+    mcp_manager *manager,
+    const char *server,
+    const char *uri,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Ends a resource subscription: {"version":1,"server","uri","subscribed":false}. Unknown URIs are not an error.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and uri required; out_result_json and out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_unsubscribe(
+    mcp_manager *manager,
+    const char *server,
+    const char *uri,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Asks for argument completions (completion/complete). params_json is
+ * {"ref":{"type":"ref/prompt","name":…}|{"type":"ref/resource","uri":…},"argument":{"name":…,"value":…},"context"?:{"arguments":{…}}};
+ * returns {"version":1,"server","method":"completion/complete","result":{"completion":{"values":[…],"total"?,"hasMore"?}}}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, params_json and out_result_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_complete(
+    mcp_manager *manager,
+    const char *server,
+    const char *params_json,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
  * Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
  * "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
- * "read_resource" (uri), "get_prompt" (name, arguments) or "request" (method, params); "timeout_ms" optional.
+ * "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params)
+ * or "request" (method, params); "timeout_ms" optional.
  * Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
  * Ownership: free *out_error_json with mcp_string_free().
  * NULL: manager, request_json and out_request_id required; out_error_json may be NULL.

@@ -274,6 +274,66 @@ public func mcpManagerNotify(
     }
 }
 
+/// Subscribes to updates of a resource: `resource_updated` events {"server","uri"} follow whenever it changes.
+/// Returns once the server granted it: {"version":1,"server","uri","subscribed":true}; a server that does not
+/// support it (or left the URI out of its acknowledgement) gives MCP_ERR_UNSUPPORTED. The subscription is kept
+/// across reconnects until mcp_manager_unsubscribe() or the server's removal.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and uri required; out_result_json and out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_subscribe)
+public func mcpManagerSubscribe(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?, _ out_result_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    subscriptionEntryPoint(subscribe: true, manager, server, uri, out_result_json, out_error_json)
+}
+
+/// Ends a resource subscription: {"version":1,"server","uri","subscribed":false}. Unknown URIs are not an error.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and uri required; out_result_json and out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_unsubscribe)
+public func mcpManagerUnsubscribe(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?, _ out_result_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    subscriptionEntryPoint(subscribe: false, manager, server, uri, out_result_json, out_error_json)
+}
+
+private func subscriptionEntryPoint(
+    subscribe: Bool, _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?, _ out: OutString?,
+    _ outError: OutString?
+) -> mcp_status {
+    out?.pointee = nil
+    return boundary(outError) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let name = try string(server, "server")
+        let resource = try string(uri, "uri")
+        try result(instance.blocking { done in
+            if subscribe { instance.subscribe(server: name, uri: resource, completion: done) } else { instance.unsubscribe(server: name, uri: resource, completion: done) }
+        }, to: out)
+    }
+}
+
+/// Asks for argument completions (completion/complete). params_json is
+/// {"ref":{"type":"ref/prompt","name":…}|{"type":"ref/resource","uri":…},"argument":{"name":…,"value":…},"context"?:{"arguments":{…}}};
+/// returns {"version":1,"server","method":"completion/complete","result":{"completion":{"values":[…],"total"?,"hasMore"?}}}.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, params_json and out_result_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_complete)
+public func mcpManagerComplete(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ params_json: UnsafePointer<CChar>?, _ timeout_ms: Int32,
+    _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
+        guard params_json != nil else { throw MCPError.invalid("params_json must not be NULL", details: ["argument": "params_json"]) }
+        let params = try CompletionRequest.validate(try jsonObject(params_json, "params_json"))
+        return ("completion/complete", params, "method", "completion/complete")
+    }
+}
+
 /// The blocking single-request entry points: common argument checks, then the request `build` describes.
 private func requestEntryPoint(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ timeoutMs: Int32, _ out: OutString?, _ outError: OutString?,
@@ -304,7 +364,8 @@ private func listEntryPoint(
 
 /// Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
 /// "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
-/// "read_resource" (uri), "get_prompt" (name, arguments) or "request" (method, params); "timeout_ms" optional.
+/// "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params)
+/// or "request" (method, params); "timeout_ms" optional.
 /// Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
 /// Ownership: free *out_error_json with mcp_string_free().
 /// NULL: manager, request_json and out_request_id required; out_error_json may be NULL.

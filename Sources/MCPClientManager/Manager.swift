@@ -1,4 +1,4 @@
-public import MCPClientConfig
+import MCPClientConfig
 public import MCPClientCore
 public import MCPClientProtocol
 import MCPClientTransport
@@ -162,13 +162,18 @@ public final class Manager: @unchecked Sendable {
     private func startConnect(_ entry: ServerEntry, session: ClientSession, generation: Int) {
         let name = entry.config.name
         let key = eraKey(entry.config)
-        session.rpc.setHandlers(
+        session.setHandlers(
             request: { [weak self] method, params, reply in self?.serverRequest(name, method, params, reply) },
             notification: { [weak self] method, params in self?.serverNotification(name, method, params) },
             close: { [weak self, weak entry] error in
                 guard let self, let entry else { return }
                 self.connectionLost(entry, generation: generation, error: error)
             })
+        session.setSubscriptionEndHandler { [weak self] error in
+            // A closed transport is reported by status events; only the server ending or refusing the stream is news here.
+            guard error == nil || error?.source == .peer else { return }
+            self?.emitSubscription(name, filter: nil, result: error.map { .failure($0) } ?? .success(SubscriptionFilter()), ended: true)
+        }
         session.setInputHandler { [weak self] requests, completion in
             guard let self else { completion(.failure(.closed)); return }
             self.askHost(name, requests, completion)
@@ -195,6 +200,7 @@ public final class Manager: @unchecked Sendable {
                 self.eraCache.withLock { $0[key] = description.era }
                 self.emitStatus(name, .connected, nil)
                 for waiter in waiters { waiter(.success(session)) }
+                self.applySubscriptions(entry, session) { _ in }
             case .failure(let error):
                 self.emitStatus(name, .error, error)
                 session.close {}
@@ -216,8 +222,18 @@ public final class Manager: @unchecked Sendable {
             return true
         }
         dropHostRequests(server: entry.config.name)
-        if changed { emitStatus(entry.config.name, error == nil ? .disconnected : .error, error) }
+        guard changed else { return }
+        emitStatus(entry.config.name, error == nil ? .disconnected : .error, error)
+        // Subscriptions live only as long as a connection: a server that died is restarted so they are re-sent.
+        let reconnect = error != nil && entry.state.withLock { state in
+            guard !state.removed, !state.resourceSubscriptions.isEmpty, state.automaticReconnects < Self.maxAutomaticReconnects else { return false }
+            state.automaticReconnects += 1
+            return true
+        }
+        if reconnect { session(for: entry.config.name) { _ in } }
     }
+
+    static let maxAutomaticReconnects = 5
 
     public func connect(server name: String, completion: @escaping Completion) {
         session(for: name) { result in
@@ -344,6 +360,85 @@ public final class Manager: @unchecked Sendable {
                 return ["version": 1, "server": .string(name), "method": .string(method)]
             })
         }
+    }
+
+    // MARK: subscriptions
+
+    /// Subscribes to updates of one resource (`resource_updated` events). Completes once the server acknowledged it;
+    /// a server that does not grant it gives MCP_ERR_UNSUPPORTED. The subscription survives reconnects.
+    public func subscribe(server name: String, uri: String, completion: @escaping Completion) {
+        changeSubscription(server: name, uri: uri, subscribe: true, completion: completion)
+    }
+
+    public func unsubscribe(server name: String, uri: String, completion: @escaping Completion) {
+        changeSubscription(server: name, uri: uri, subscribe: false, completion: completion)
+    }
+
+    private func changeSubscription(server name: String, uri: String, subscribe: Bool, completion: @escaping Completion) {
+        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
+        let payload: JSONValue = ["version": 1, "server": .string(name), "uri": .string(uri), "subscribed": .bool(subscribe)]
+        let changed = entry.state.withLock { state in
+            if subscribe { state.automaticReconnects = 0 }
+            return subscribe ? state.resourceSubscriptions.insert(uri).inserted : state.resourceSubscriptions.remove(uri) != nil
+        }
+        // Unsubscribing needs no connection: there is nothing to tell a server that is not running.
+        if !subscribe, !changed || entry.connectedSession == nil { completion(.success(payload)); return }
+        session(for: name) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error):
+                if subscribe { entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) } }
+                completion(.failure(error))
+            case .success(let connected):
+                self.applySubscriptions(entry, connected.session) { result in
+                    switch result {
+                    case .success(let granted) where !subscribe || granted.resourceURIs.contains(uri):
+                        completion(.success(payload))
+                    case .success:
+                        entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) }
+                        completion(.failure(MCPError(.unsupported, "the server did not grant a subscription to '\(uri)'", source: .peer,
+                            details: ["server": .string(name), "uri": .string(uri)])))
+                    case .failure(let error):
+                        if subscribe { entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) } }
+                        completion(.failure(error))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends the connection everything it should listen to: list changes the server announces (when the host wants
+    /// them) and the host's resource subscriptions. Emits a `subscription` event with what was granted.
+    private func applySubscriptions(_ entry: ServerEntry, _ session: ClientSession, completion: @escaping @Sendable (Result<SubscriptionFilter, MCPError>) -> Void) {
+        let capabilities = session.server?.capabilities ?? [:]
+        func listChanges(_ kind: String) -> Bool { options.listChanges && capabilities[kind]?["listChanged"]?.boolValue == true }
+        let filter = SubscriptionFilter(
+            toolsListChanged: listChanges("tools"), promptsListChanged: listChanges("prompts"), resourcesListChanged: listChanges("resources"),
+            resourceURIs: entry.state.withLock { $0.resourceSubscriptions })
+        let name = entry.config.name
+        guard !filter.isEmpty || session.hasSubscriptions else { completion(.success(filter)); return }
+        session.subscribe(filter, timeoutNanoseconds: UInt64(entry.config.timeoutMs) * 1_000_000) { [weak self] result in
+            self?.emitSubscription(name, filter: filter, result: result, ended: false)
+            completion(result)
+        }
+    }
+
+    private func emitSubscription(_ server: String, filter: SubscriptionFilter?, result: Result<SubscriptionFilter, MCPError>, ended: Bool) {
+        var event: JSONObject = ["version": 1, "kind": "subscription", "server": .string(server)]
+        switch result {
+        case .failure(let error):
+            event["status"] = ended ? "ended" : "failed"
+            event["error"] = error.json
+        case .success(let granted):
+            event["status"] = ended ? "ended" : "active"
+            if let filter {
+                event["requested"] = .object(filter.wire)
+                event["granted"] = .object(granted.wire)
+                let missing = filter.subtracting(granted)
+                if !missing.isEmpty { event["missing"] = .object(missing.wire) }
+            }
+        }
+        events.push(.object(event), droppable: false)
     }
 
     public func allocateRequestID() -> UInt64 { nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -484,6 +579,13 @@ public final class Manager: @unchecked Sendable {
             let name = try string("name")
             self.request(server: server, method: "prompts/get", params: ["name": .string(name), "arguments": .object(try jsonObject("arguments"))],
                 timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID, payload: Self.payload(server, "prompt", name), completion: deliver)
+        case "subscribe", "unsubscribe":
+            let uri = try string("uri")
+            if op == "subscribe" { subscribe(server: server, uri: uri, completion: deliver) } else { unsubscribe(server: server, uri: uri, completion: deliver) }
+        case "complete":
+            let params = try CompletionRequest.validate(try jsonObject("params"))
+            self.request(server: server, method: "completion/complete", params: params, timeoutMs: timeoutMs, schedulerTimeout: true,
+                requestID: requestID, payload: Self.payload(server, "method", "completion/complete"), completion: deliver)
         case "request":
             let method = try string("method")
             self.request(server: server, method: method, params: try jsonObject("params"), timeoutMs: timeoutMs, schedulerTimeout: true,
@@ -550,17 +652,26 @@ public final class Manager: @unchecked Sendable {
     }
 
     private func serverNotification(_ server: String, _ method: String, _ params: JSONValue?) {
-        if let cache = servers.withLock({ $0[server] })?.connectedSession?.cache {
-            switch method {
-            case "notifications/tools/list_changed": cache.invalidate(method: "tools/list")
-            case "notifications/prompts/list_changed": cache.invalidate(method: "prompts/list")
-            case "notifications/resources/list_changed":
-                cache.invalidate(method: "resources/list")
-                cache.invalidate(method: "resources/templates/list")
-            case "notifications/resources/updated":
-                if let uri = params?["uri"]?.stringValue { cache.invalidate(key: "resources/read|uri|" + uri) }
-            default: break
-            }
+        var event: JSONObject = ["version": 1, "server": .string(server)]
+        switch method {
+        case "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed":
+            // The same event in both eras, whether it came over a listen stream or the handshake-era session.
+            event["kind"] = "list_changed"
+            event["list"] = .string(String(method.dropFirst("notifications/".count).prefix { $0 != "/" }))
+            events.push(.object(event), droppable: true)
+            return
+        case "notifications/resources/updated":
+            event["kind"] = "resource_updated"
+            event["uri"] = params?["uri"] ?? .null
+            events.push(.object(event), droppable: true)
+            return
+        case "notifications/elicitation/complete":
+            // The host may close the consent UI it showed for this URL.
+            event["kind"] = "elicitation_complete"
+            event["elicitationId"] = params?["elicitationId"] ?? .null
+            events.push(.object(event), droppable: true)
+            return
+        default: break
         }
         if method == "notifications/message" {
             let level = params?["level"]?.stringValue ?? "info"
@@ -569,23 +680,35 @@ public final class Manager: @unchecked Sendable {
             events.push(["version": 1, "kind": "log", "server": .string(server), "source": "server", "level": .string(level), "message": .string(message)], droppable: true)
             return
         }
-        var event: JSONObject = ["version": 1, "kind": "notification", "server": .string(server), "method": .string(method)]
+        event["kind"] = "notification"
+        event["method"] = .string(method)
         if let params { event["params"] = params }
         events.push(.object(event), droppable: true)
     }
 
-    /// Server→client requests (roots, sampling, elicitation) go to the host as `request` events when the host
-    /// declared client capabilities; the host answers with `respond`. Without capabilities a server has no
-    /// business asking, so the request is declined with "method not found" and logged.
+    /// Server→client requests (roots, sampling, elicitation) go to the host as `request` events, answered with
+    /// `respond`. A request for a capability the host did not declare is refused here and logged: a server has no
+    /// business asking for it.
     private func serverRequest(_ server: String, _ method: String, _ params: JSONValue?, _ reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void) {
-        guard !options.capabilities.isEmpty else {
-            logSink.log(.warning, "declined server request \(method): the host declared no client capabilities", server: server, source: "protocol")
-            reply(.failure(MCPError.peer(code: -32601, message: "method not found: \(method)", data: nil)))
+        if let refusal = ClientCapabilities(options.capabilities).refusal(method: method, params: params) {
+            logSink.log(.warning, "declined server request \(method): \(refusal)", server: server, source: "protocol")
+            let code: Int64 = method == "elicitation/create" && options.capabilities["elicitation"] != nil ? -32602 : -32601
+            reply(.failure(MCPError.peer(code: code, message: "\(method) refused: \(refusal)", data: nil)))
             return
         }
+        askHost(server, method: method, params: params, inputKey: nil, reply: reply)
+    }
+
+    /// Emits one `request` event and keeps `reply` until the host answers it.
+    private func askHost(
+        _ server: String, method: String, params: JSONValue?, inputKey: String?, reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void
+    ) {
         let id = allocateRequestID()
         hostRequests.withLock { $0[id] = HostRequest(server: server, reply: reply) }
         var event: JSONObject = ["version": 1, "kind": "request", "request_id": .int(Int64(id)), "server": .string(server), "method": .string(method)]
+        if let inputKey { event["input_key"] = .string(inputKey) }
+        // Spelled out so a host never has to apply the "missing mode means form" rule itself.
+        if method == "elicitation/create" { event["mode"] = .string(ClientCapabilities.elicitationMode(params)) }
         if let params { event["params"] = params }
         events.push(.object(event), droppable: false)
     }
@@ -615,21 +738,18 @@ public final class Manager: @unchecked Sendable {
     /// MRTR input requests (`{key: {"method", "params"}}`) become `request` events, answered with `respond` like the
     /// handshake era's server→client requests; once every key has an answer the round is retried.
     private func askHost(_ server: String, _ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) {
-        guard !options.capabilities.isEmpty else {
-            completion(.failure(MCPError(.unsupported, "the server asked for input but the host declared no client capabilities",
-                details: ["inputRequests": .object(requests)])))
-            return
+        let capabilities = ClientCapabilities(options.capabilities)
+        for (key, request) in requests {
+            let method = request["method"]?.stringValue ?? ""
+            if let refusal = capabilities.refusal(method: method, params: request["params"]) {
+                completion(.failure(MCPError(.unsupported, "the server asked for \(method) but \(refusal)", source: .peer,
+                    details: ["input_key": .string(key), "method": .string(method)])))
+                return
+            }
         }
         let collector = InputCollector(keys: requests.keys, completion: completion)
         for (key, request) in requests {
-            let id = allocateRequestID()
-            hostRequests.withLock { $0[id] = HostRequest(server: server) { collector.answer(key, $0) } }
-            var event: JSONObject = [
-                "version": 1, "kind": "request", "request_id": .int(Int64(id)), "server": .string(server),
-                "method": request["method"] ?? .null, "input_key": .string(key),
-            ]
-            if let params = request["params"] { event["params"] = params }
-            events.push(.object(event), droppable: false)
+            askHost(server, method: request["method"]?.stringValue ?? "", params: request["params"], inputKey: key) { collector.answer(key, $0) }
         }
     }
 

@@ -1,5 +1,5 @@
 public import MCPClientCore
-public import MCPClientProtocol
+import MCPClientProtocol
 
 /// Options for a manager, from the host's `options_json`.
 public struct ManagerOptions: Sendable {
@@ -11,6 +11,9 @@ public struct ManagerOptions: Sendable {
     public var probeTimeoutMs = 10_000
     /// Ask servers for log messages at this level and above (`log` events with source "server").
     public var logLevel: String?
+    /// Listen for tools/prompts/resources list changes on servers that announce them (`list_changed` events,
+    /// and the caches stay correct). Modern servers need a `subscriptions/listen` stream for it.
+    public var listChanges = true
 
     public init() {}
 
@@ -18,7 +21,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -44,6 +47,10 @@ public struct ManagerOptions: Sendable {
         if let progress = object["progressEvents"] {
             guard let value = progress.boolValue else { throw MCPError.invalid("'progressEvents' must be a boolean", details: ["path": "progressEvents"]) }
             options.progressEvents = value
+        }
+        if let listen = object["listChanges"] {
+            guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
+            options.listChanges = value
         }
         if let level = object["logLevel"] {
             guard let name = level.stringValue, LogLevel(rawValue: name) != nil else {

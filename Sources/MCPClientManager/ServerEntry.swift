@@ -1,6 +1,6 @@
-public import MCPClientConfig
-public import MCPClientCore
-public import MCPClientProtocol
+import MCPClientConfig
+import MCPClientCore
+import MCPClientProtocol
 
 /// One registered server and its (single, shared) connection.
 final class ServerEntry: @unchecked Sendable {
@@ -18,6 +18,10 @@ final class ServerEntry: @unchecked Sendable {
         var lastError: MCPError?
         var generation = 0
         var removed = false
+        /// Resources the host subscribed to; re-subscribed on every new connection.
+        var resourceSubscriptions: Set<String> = []
+        /// Reconnects made on its own after losing a connection that had subscriptions; bounded.
+        var automaticReconnects = 0
     }
 
     let config: ServerConfig

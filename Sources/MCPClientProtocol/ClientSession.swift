@@ -9,7 +9,10 @@ public final class ClientSession: @unchecked Sendable {
     private let clock: any MonotonicClock
     private let described = Locked<ServerDescription?>(nil)
     /// `_meta` every modern request carries, built once.
-    private let modernMeta: JSONObject
+    let modernMeta: JSONObject
+    let subscriptionState = Locked(SubscriptionState())
+    let subscriptionEndHandler = Locked<(@Sendable (MCPError?) -> Void)?>(nil)
+    let elicitationState = Locked(ElicitationState())
 
     /// Cacheable results (ttlMs/cacheScope), invalidated by list_changed and resources/updated.
     public let cache: ResponseCache
@@ -30,6 +33,32 @@ public final class ClientSession: @unchecked Sendable {
     }
 
     public var server: ServerDescription? { described.withLock { $0 } }
+
+    /// Installs the owner's handlers. Notifications pass through the session first: subscription plumbing is
+    /// consumed here and list changes and resource updates invalidate the cache before the owner hears of them.
+    public func setHandlers(
+        request: RPCSession.RequestHandler?, notification: RPCSession.NotificationHandler?, close: RPCSession.CloseHandler?
+    ) {
+        rpc.setHandlers(request: request, notification: { [weak self] method, params in
+            guard let self, !self.consumeSubscriptionMessage(method, params) else { return }
+            self.invalidateCache(after: method, params)
+            if method == "notifications/elicitation/complete", let id = params?["elicitationId"]?.stringValue { self.elicitationCompleted(id) }
+            notification?(method, params)
+        }, close: close)
+    }
+
+    private func invalidateCache(after method: String, _ params: JSONValue?) {
+        switch method {
+        case "notifications/tools/list_changed": cache.invalidate(method: "tools/list")
+        case "notifications/prompts/list_changed": cache.invalidate(method: "prompts/list")
+        case "notifications/resources/list_changed":
+            cache.invalidate(method: "resources/list")
+            cache.invalidate(method: "resources/templates/list")
+        case "notifications/resources/updated":
+            if let uri = params?["uri"]?.stringValue { cache.invalidate(key: "resources/read|uri|" + uri) }
+        default: break
+        }
+    }
 
     // MARK: connecting
 
@@ -163,8 +192,10 @@ public final class ClientSession: @unchecked Sendable {
     public static let multiRoundMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
     /// Rounds before giving up on a server that keeps asking (PySDK's `input_required_max_rounds` idea).
     public static let maxInputRounds = 8
+    /// How long a request waits for a URL elicitation to complete when it has no timeout of its own.
+    static let longestInputWait: UInt64 = 600_000_000_000
 
-    private let inputHandler = Locked<InputHandler?>(nil)
+    let inputHandler = Locked<InputHandler?>(nil)
 
     public func setInputHandler(_ handler: InputHandler?) { inputHandler.withLock { $0 = handler } }
 
@@ -226,6 +257,15 @@ public final class ClientSession: @unchecked Sendable {
             batched: batched
         ) {
             [weak self] result in
+            if case .failure(let error) = result, error.rpcCode == ProtocolVersion.urlElicitationRequiredCode, let self, round + 1 < Self.maxInputRounds {
+                self.handleURLElicitationRequired(error, handle: handle, waitNanoseconds: timing.maxTotal ?? timing.timeout ?? Self.longestInputWait) {
+                    [weak self] in
+                    guard let self else { handle.finish(.failure(.closed)); return }
+                    self.sendRound(handle, round: round + 1, id: self.rpc.allocateID(), method: method, params: original, timing: timing,
+                        progress: progress, batched: batched)
+                }
+                return
+            }
             guard case .success(let value) = result, value["resultType"]?.stringValue == "input_required",
                   Self.multiRoundMethods.contains(method)
             else {

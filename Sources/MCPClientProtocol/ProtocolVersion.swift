@@ -21,4 +21,6 @@ public enum ProtocolVersion {
     public static let unsupportedVersionCode: Int64 = -32022
     public static let missingCapabilityCode: Int64 = -32021
     public static let headerMismatchCode: Int64 = -32020
+    /// 2025-11-25: the request needs the user to visit URLs first (`data.elicitations`).
+    public static let urlElicitationRequiredCode: Int64 = -32042
 }

@@ -23,6 +23,8 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
     private struct State {
         var pending: [Int64: Pending] = [:]
+        /// Long-lived requests (subscription streams): pending, but not calls in flight.
+        var streams: Set<Int64> = []
         var closedError: MCPError?
         var started = false
     }
@@ -57,8 +59,8 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         state.withLock { $0.started = true }
     }
 
-    /// Requests sent and not yet answered.
-    public var inFlightCount: Int { state.withLock { $0.pending.count } }
+    /// Requests sent and not yet answered, not counting long-lived streams.
+    public var inFlightCount: Int { state.withLock { $0.pending.count - $0.streams.count } }
 
     // MARK: outgoing
 
@@ -68,9 +70,10 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     /// Sends a request. `completion` runs exactly once, on the I/O thread or on the caller's thread for local failures.
     /// With `timeoutNanoseconds`, the scheduler cancels the request (sending notifications/cancelled) when it expires.
     /// With `maxTotalNanoseconds` too, each progress notification restarts the timeout, up to that total.
+    /// A `longLived` request (a subscription stream) is not counted in `inFlightCount`.
     public func request(
         id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
-        progress: ProgressHandler? = nil, batched: Bool = false, completion: @escaping Completion
+        progress: ProgressHandler? = nil, batched: Bool = false, longLived: Bool = false, completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
         var message = JSONWriter(capacity: 256)
@@ -89,6 +92,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
             state.pending[id] = Pending(
                 method: method, completion: completion, progress: progress, timer: nil, timeout: timeoutNanoseconds,
                 hardLimit: maxTotalNanoseconds.map { clock.nowNanoseconds() &+ $0 })
+            if longLived { state.streams.insert(id) }
             return nil
         }
         if let closed { completion(.failure(closed)); return }
@@ -153,7 +157,10 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     }
 
     private func take(_ id: Int64) -> Pending? {
-        let pending = state.withLock { $0.pending.removeValue(forKey: id) }
+        let pending = state.withLock { state -> Pending? in
+            state.streams.remove(id)
+            return state.pending.removeValue(forKey: id)
+        }
         if let timer = pending?.timer { scheduler?.cancelTimer(timer) }
         return pending
     }
@@ -165,7 +172,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     private func failAll(_ error: MCPError) {
         let pending = state.withLock { state -> [Pending] in
             if state.closedError == nil { state.closedError = error }
-            defer { state.pending = [:] }
+            defer { state.pending = [:]; state.streams = [] }
             return Array(state.pending.values)
         }
         for entry in pending {

@@ -287,6 +287,34 @@ def mcp_manager_request(
     ...
 
 
+# mcp_status mcp_manager_subscribe(mcp_manager *manager, const char *server, const char *uri,
+#                                  char **out_result_json, char **out_error_json);
+@ctypes_function("mcp_manager_subscribe", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_subscribe(manager: Any, server: bytes, uri: bytes, out_result_json: Any, out_error_json: Any) -> int:
+    """Subscribe to a resource's updates; blocks until the server granted it."""
+    ...
+
+
+# mcp_status mcp_manager_unsubscribe(mcp_manager *manager, const char *server, const char *uri,
+#                                    char **out_result_json, char **out_error_json);
+@ctypes_function("mcp_manager_unsubscribe", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_unsubscribe(manager: Any, server: bytes, uri: bytes, out_result_json: Any, out_error_json: Any) -> int:
+    """End a resource subscription."""
+    ...
+
+
+# mcp_status mcp_manager_complete(mcp_manager *manager, const char *server, const char *params_json, int32_t timeout_ms,
+#                                 char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_complete", [mcp_manager_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp], mcp_status
+)
+def mcp_manager_complete(
+    manager: Any, server: bytes, params_json: bytes, timeout_ms: int, out_result_json: Any, out_error_json: Any
+) -> int:
+    """Argument completions (completion/complete); blocks."""
+    ...
+
+
 # mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
 #                               const char *params_json, char **out_error_json);
 @ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)

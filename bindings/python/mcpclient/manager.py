@@ -221,6 +221,33 @@ class Manager(Managed):
         )
         return payload["result"]
 
+    def subscribe(self, name: str, uri: str) -> None:
+        """Subscribe to a resource: ``resource_updated`` events follow its changes, across reconnects.
+
+        Raises McpUnsupportedError when the server does not grant the subscription.
+        """
+        self._json_call("subscribe", B.mcp_manager_subscribe, _name(name, "server"), _name(uri, "uri"))
+
+    def unsubscribe(self, name: str, uri: str) -> None:
+        """End a resource subscription (an unknown URI is not an error)."""
+        self._json_call("unsubscribe", B.mcp_manager_unsubscribe, _name(name, "server"), _name(uri, "uri"))
+
+    def complete(
+        self, name: str, ref: Dict[str, Any], argument: str, value: str, context: Optional[Dict[str, Any]] = None, timeout_ms: int = 0
+    ) -> Dict[str, Any]:
+        """Completions for one argument: the ``completion`` object (``values``, ``total``, ``hasMore``).
+
+        ``ref`` is ``{"type": "ref/prompt", "name": ...}`` or ``{"type": "ref/resource", "uri": ...}``.
+        """
+        params: Dict[str, Any] = {"ref": ref, "argument": {"name": argument, "value": value}}
+        if context is not None:
+            params["context"] = context
+        payload = self._json_call(
+            "complete", B.mcp_manager_complete, _name(name, "server"), _utf8(_json_arg(params, "params"), "params"),
+            _int32(timeout_ms, "timeout_ms"),
+        )
+        return payload["result"].get("completion", {})
+
     def notify(self, name: str, method: str, params: Optional[JsonInput] = None) -> None:
         """Send a notification, e.g. ``notifications/roots/list_changed`` after the host's roots changed."""
         err = c_void_p()
