@@ -30,6 +30,7 @@ public final class ClientSession: @unchecked Sendable {
         // Only when the host asked for server logs: without it a server must not send notifications/message.
         if let level = options.logLevel { meta[ProtocolVersion.metaLogLevel] = .string(level) }
         modernMeta = meta
+        setHandlers(request: nil, notification: nil, close: nil)
     }
 
     public var server: ServerDescription? { described.withLock { $0 } }
