@@ -386,10 +386,26 @@ MCP_EXTERN mcp_status mcp_manager_complete(
     char **out_error_json);
 
 /**
+ * Follows a task (tasks extension) that an earlier tool call created, e.g. after the host restarted with the
+ * taskId it persisted from a `task` event: polls until the task ends, answering its input requests through
+ * `request` events, and returns {"version":1,"server","task_id","result":{…the tool result…}}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server, task_id and out_result_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_resume_task(
+    mcp_manager *manager,
+    const char *server,
+    const char *task_id,
+    int32_t timeout_ms,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
  * Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
  * "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
- * "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params)
- * or "request" (method, params); "timeout_ms" optional.
+ * "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params),
+ * "resume_task" (task_id) or "request" (method, params); "timeout_ms" optional.
  * Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
  * Ownership: free *out_error_json with mcp_string_free().
  * NULL: manager, request_json and out_request_id required; out_error_json may be NULL.

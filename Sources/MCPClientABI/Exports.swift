@@ -334,6 +334,28 @@ public func mcpManagerComplete(
     }
 }
 
+/// Follows a task (tasks extension) that an earlier tool call created, e.g. after the host restarted with the
+/// taskId it persisted from a `task` event: polls until the task ends, answering its input requests through
+/// `request` events, and returns {"version":1,"server","task_id","result":{…the tool result…}}.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server, task_id and out_result_json required; out_error_json may be NULL.
+/// Threads: any host thread (blocking).
+@c(mcp_manager_resume_task)
+public func mcpManagerResumeTask(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ task_id: UnsafePointer<CChar>?, _ timeout_ms: Int32,
+    _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let serverName = try string(server, "server")
+        let taskID = try string(task_id, "task_id")
+        try result(instance.requestBlocking(server: serverName, method: "tools/call", params: [:], timeoutMs: Int(timeout_ms),
+            label: "task \(taskID)", resumeTask: taskID, payload: Manager.payload(serverName, "task_id", taskID)), to: out_result_json)
+    }
+}
+
 /// The blocking single-request entry points: common argument checks, then the request `build` describes.
 private func requestEntryPoint(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ timeoutMs: Int32, _ out: OutString?, _ outError: OutString?,
@@ -364,8 +386,8 @@ private func listEntryPoint(
 
 /// Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
 /// "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
-/// "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params)
-/// or "request" (method, params); "timeout_ms" optional.
+/// "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params),
+/// "resume_task" (task_id) or "request" (method, params); "timeout_ms" optional.
 /// Its outcome arrives through mcp_manager_next_event as {"kind":"result","request_id":…} or {"kind":"error",…}.
 /// Ownership: free *out_error_json with mcp_string_free().
 /// NULL: manager, request_json and out_request_id required; out_error_json may be NULL.

@@ -300,7 +300,8 @@ public final class Manager: @unchecked Sendable {
     /// timed wait does, which keeps timer bookkeeping off the loop for the hot path. `payload` wraps the result.
     public func request(
         server name: String, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
-        onProgress: (@Sendable () -> Void)? = nil, payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
+        onProgress: (@Sendable () -> Void)? = nil, resumeTask: String? = nil, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        completion: @escaping Completion
     ) {
         beginInFlight(requestID)
         session(for: name) { [weak self] result in
@@ -312,14 +313,15 @@ public final class Manager: @unchecked Sendable {
             case .success(let connected):
                 let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
                 self.send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-                    onProgress: onProgress, payload: payload, completion: completion)
+                    onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
             }
         }
     }
 
     private func send(
         _ connected: Connected, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
-        onProgress: (@Sendable () -> Void)?, payload: @escaping @Sendable (JSONValue) -> JSONValue, completion: @escaping Completion
+        onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        completion: @escaping Completion
     ) {
         // A progress token is sent when the host wants progress events or progress may extend the timeout.
         let session = connected.session
@@ -345,9 +347,18 @@ public final class Manager: @unchecked Sendable {
         // Asynchronous calls (they carry a loop-enforced timeout), and any call made while others are in flight,
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
-        let handle = session.request(
-            method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
-            batched: batched, completion: done)
+        let taskUpdate: ClientSession.TaskUpdateHandler = { [weak self] task in
+            onProgress?()  // a task reporting its state is alive, like a call reporting progress
+            self?.emitTask(name, requestID: requestID, task)
+        }
+        let handle = if let resumeTask {
+            session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate,
+                completion: done)
+        } else {
+            session.request(
+                method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
+                batched: batched, taskUpdate: taskUpdate, completion: done)
+        }
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
@@ -479,7 +490,7 @@ public final class Manager: @unchecked Sendable {
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
     public func requestBlocking(
-        server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil,
+        server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil, resumeTask: String? = nil,
         payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
         let entry = servers.withLock { $0[server] }
@@ -498,7 +509,9 @@ public final class Manager: @unchecked Sendable {
         let hardLimit = started + max(UInt64(entry?.config.maxTotalTimeoutMs ?? 0) * 1_000_000, timeout)
         let deadline = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
         request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-            onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, payload: payload) { waiter.resolve($0) }
+            onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload) {
+            waiter.resolve($0)
+        }
         if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
             // the I/O thread reads them in batches, which serves concurrent callers better.
@@ -582,6 +595,10 @@ public final class Manager: @unchecked Sendable {
         case "subscribe", "unsubscribe":
             let uri = try string("uri")
             if op == "subscribe" { subscribe(server: server, uri: uri, completion: deliver) } else { unsubscribe(server: server, uri: uri, completion: deliver) }
+        case "resume_task":
+            let taskID = try string("task_id")
+            self.request(server: server, method: "tools/call", params: [:], timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID,
+                resumeTask: taskID, payload: Self.payload(server, "task_id", taskID), completion: deliver)
         case "complete":
             let params = try CompletionRequest.validate(try jsonObject("params"))
             self.request(server: server, method: "completion/complete", params: params, timeoutMs: timeoutMs, schedulerTimeout: true,
@@ -642,6 +659,13 @@ public final class Manager: @unchecked Sendable {
         var event: JSONObject = ["version": 1, "kind": "status", "server": .string(server), "status": .string(status.rawValue)]
         if let error { event["error"] = error.json }
         // Status changes are rare and hosts track state from them: never dropped.
+        events.push(.object(event), droppable: false)
+    }
+
+    private func emitTask(_ server: String, requestID: UInt64, _ task: JSONObject) {
+        var event: JSONObject = ["version": 1, "kind": "task", "server": .string(server), "request_id": .int(Int64(requestID))]
+        for (key, value) in task { event[key] = value }
+        // Hosts persist task ids from these to resume after a restart: never dropped.
         events.push(.object(event), droppable: false)
     }
 

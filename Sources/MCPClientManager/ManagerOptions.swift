@@ -1,5 +1,5 @@
 public import MCPClientCore
-import MCPClientProtocol
+public import MCPClientProtocol
 
 /// Options for a manager, from the host's `options_json`.
 public struct ManagerOptions: Sendable {
@@ -14,6 +14,9 @@ public struct ManagerOptions: Sendable {
     /// Listen for tools/prompts/resources list changes on servers that announce them (`list_changed` events,
     /// and the caches stay correct). Modern servers need a `subscriptions/listen` stream for it.
     public var listChanges = true
+    /// Whether tool calls may become tasks (`off`, `when_required`, `always`); tasks are followed to their end and
+    /// reported as `task` events so a host can persist their ids.
+    public var tasks = TaskMode.off
 
     public init() {}
 
@@ -21,7 +24,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -48,6 +51,12 @@ public struct ManagerOptions: Sendable {
             guard let value = progress.boolValue else { throw MCPError.invalid("'progressEvents' must be a boolean", details: ["path": "progressEvents"]) }
             options.progressEvents = value
         }
+        if let tasks = object["tasks"] {
+            guard let mode = tasks.stringValue.flatMap(TaskMode.init(rawValue:)) else {
+                throw MCPError.invalid("'tasks' must be one of \(TaskMode.allCases.map(\.rawValue))", details: ["path": "tasks"])
+            }
+            options.tasks = mode
+        }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
             options.listChanges = value
@@ -68,7 +77,9 @@ public struct ManagerOptions: Sendable {
     }
 
     var clientOptions: ClientOptions {
-        ClientOptions(
+        var options = ClientOptions(
             clientInfo: clientInfo, capabilities: capabilities, probeTimeoutNanoseconds: UInt64(probeTimeoutMs) * 1_000_000, logLevel: logLevel)
+        options.tasks = tasks
+        return options
     }
 }

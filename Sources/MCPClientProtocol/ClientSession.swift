@@ -6,10 +6,11 @@ public final class ClientSession: @unchecked Sendable {
 
     public let rpc: RPCSession
     public let options: ClientOptions
-    private let clock: any MonotonicClock
+    let clock: any MonotonicClock
     private let described = Locked<ServerDescription?>(nil)
     /// `_meta` every modern request carries, built once.
     let modernMeta: JSONObject
+    let modernMetaWithTasks: JSONObject
     let subscriptionState = Locked(SubscriptionState())
     let subscriptionEndHandler = Locked<(@Sendable (MCPError?) -> Void)?>(nil)
     let elicitationState = Locked(ElicitationState())
@@ -30,6 +31,12 @@ public final class ClientSession: @unchecked Sendable {
         // Only when the host asked for server logs: without it a server must not send notifications/message.
         if let level = options.logLevel { meta[ProtocolVersion.metaLogLevel] = .string(level) }
         modernMeta = meta
+        var capabilities = options.capabilities
+        var extensions = capabilities["extensions"]?.objectValue ?? [:]
+        extensions[Self.tasksExtension] = .object([:])
+        capabilities["extensions"] = .object(extensions)
+        meta[ProtocolVersion.metaClientCapabilities] = .object(capabilities)
+        modernMetaWithTasks = meta
         setHandlers(request: nil, notification: nil, close: nil)
     }
 
@@ -202,11 +209,13 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Sends a request with the era's envelope (modern requests carry the per-request `_meta`) and runs the
     /// MRTR loop: an `input_required` result is answered through the input handler and retried with
-    /// `inputResponses`, the server's `requestState` unchanged, and a new id.
+    /// `inputResponses`, the server's `requestState` unchanged, and a new id. A `tools/call` that becomes a task
+    /// (tasks extension) is followed to its end; `taskUpdate` hears each status the task reports.
     @discardableResult
     public func request(
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
-        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, completion: @escaping RPCSession.Completion
+        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, taskUpdate: TaskUpdateHandler? = nil,
+        completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
         let cacheKey = ResponseCache.key(method: method, params: params)
         if let cacheKey, let cached = cache.fresh(cacheKey) {
@@ -228,83 +237,126 @@ public final class ClientSession: @unchecked Sendable {
         } else {
             handle = RequestHandle(rpc: rpc, completion: completion)  // tools/call and friends: nothing to cache
         }
-        let timing = Timing(timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds)
-        sendRound(handle, round: 0, id: id ?? rpc.allocateID(), method: method, params: params, timing: timing, progress: progress,
-            batched: batched)
+        let call = Call(
+            handle: handle, method: method, params: params, timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: progress,
+            batched: batched, optInTasks: method == "tools/call" && options.tasks == .always, taskUpdate: taskUpdate,
+            started: clock.nowNanoseconds())
+        sendRound(call, round: 0, id: id ?? rpc.allocateID())
         return handle
     }
 
-    private struct Timing { var timeout: UInt64?; var maxTotal: UInt64? }
+    /// What stays the same across the rounds of one logical request.
+    struct Call: Sendable {
+        let handle: RequestHandle
+        let method: String
+        let params: JSONObject
+        let timeout: UInt64?
+        let maxTotal: UInt64?
+        let progress: RPCSession.ProgressHandler?
+        let batched: Bool
+        /// Declares the tasks extension on this call, so the server may answer with a task.
+        var optInTasks: Bool
+        let taskUpdate: TaskUpdateHandler?
+        let started: UInt64
+    }
 
-    private func sendRound(
-        _ handle: RequestHandle, round: Int, id: Int64, method: String, params original: JSONObject, timing: Timing,
-        progress: RPCSession.ProgressHandler?, batched: Bool, input: (responses: JSONObject, state: JSONValue?)? = nil
-    ) {
-        guard handle.startRound(id: id) else { return }  // cancelled while the host was answering
+    /// The per-request envelope: modern `_meta` (with the tasks extension when the call opts in) and a progress token.
+    func envelope(_ original: JSONObject, id: Int64, progress: Bool, optInTasks: Bool) -> JSONObject {
+        let era = described.withLock { $0?.era }
+        guard era == .modern || progress else { return original }
         var params = original
+        var meta = era == .modern ? (optInTasks ? modernMetaWithTasks : modernMeta) : [:]
+        if let existing = params["_meta"]?.objectValue { for (key, value) in existing { meta[key] = value } }
+        if progress { meta["progressToken"] = .int(id) }
+        params["_meta"] = .object(meta)
+        return params
+    }
+
+    func sendRound(_ call: Call, round: Int, id: Int64, input: (responses: JSONObject, state: JSONValue?)? = nil) {
+        guard call.handle.startRound(id: id) else { return }  // cancelled while the host was answering
+        var params = call.params
         if let input {
             if !input.responses.isEmpty { params["inputResponses"] = .object(input.responses) }
             if let state = input.state { params["requestState"] = state }
         }
-        let era = described.withLock { $0?.era }
-        if era == .modern || progress != nil {
-            var meta = era == .modern ? modernMeta : [:]
-            if let existing = params["_meta"]?.objectValue { for (key, value) in existing { meta[key] = value } }
-            if progress != nil { meta["progressToken"] = .int(id) }
-            params["_meta"] = .object(meta)
-        }
+        params = envelope(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
         rpc.request(
-            id: id, method: method, params: params, timeoutNanoseconds: timing.timeout, maxTotalNanoseconds: timing.maxTotal, progress: progress,
-            batched: batched
-        ) {
-            [weak self] result in
-            if case .failure(let error) = result, error.rpcCode == ProtocolVersion.urlElicitationRequiredCode, let self, round + 1 < Self.maxInputRounds {
-                self.handleURLElicitationRequired(error, handle: handle, waitNanoseconds: timing.maxTotal ?? timing.timeout ?? Self.longestInputWait) {
-                    [weak self] in
-                    guard let self else { handle.finish(.failure(.closed)); return }
-                    self.sendRound(handle, round: round + 1, id: self.rpc.allocateID(), method: method, params: original, timing: timing,
-                        progress: progress, batched: batched)
-                }
-                return
-            }
-            guard case .success(let value) = result, value["resultType"]?.stringValue == "input_required",
-                  Self.multiRoundMethods.contains(method)
-            else {
-                handle.finish(result.flatMap(Self.checkResultType))
-                return
-            }
-            guard let self else { handle.finish(.failure(.closed)); return }
-            guard round + 1 < Self.maxInputRounds else {
-                handle.finish(.failure(MCPError(.protocolError, "\(method) still asked for input after \(Self.maxInputRounds) rounds",
-                    source: .peer, details: ["rounds": .int(Int64(Self.maxInputRounds))])))
-                return
-            }
-            let requests = value["inputRequests"]?.objectValue ?? [:]
-            let state = value["requestState"]
-            let next: @Sendable (JSONObject) -> Void = { [weak self] responses in
+            id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
+            progress: call.progress, batched: call.batched
+        ) { [weak self] result in
+            guard let self else { call.handle.finish(.failure(.closed)); return }
+            self.roundFinished(call, round: round, result)
+        }
+    }
+
+    private func roundFinished(_ call: Call, round: Int, _ result: Result<JSONValue, MCPError>) {
+        let handle = call.handle
+        let value: JSONValue
+        switch result {
+        case .failure(let error) where error.rpcCode == ProtocolVersion.urlElicitationRequiredCode && round + 1 < Self.maxInputRounds:
+            handleURLElicitationRequired(error, handle: handle, waitNanoseconds: call.maxTotal ?? call.timeout ?? Self.longestInputWait) {
+                [weak self] in
                 guard let self else { handle.finish(.failure(.closed)); return }
-                self.sendRound(handle, round: round + 1, id: self.rpc.allocateID(), method: method, params: original,
-                    timing: timing, progress: progress, batched: batched, input: (responses, state))
+                self.sendRound(call, round: round + 1, id: self.rpc.allocateID())
             }
-            // State only (load shedding): retry at once.
-            if requests.isEmpty { next([:]); return }
-            guard let handler = self.inputHandler.withLock({ $0 }) else {
-                handle.finish(.failure(MCPError(.unsupported, "the server asked for input but the host handles no input requests",
-                    details: ["inputRequests": .object(requests)])))
-                return
-            }
-            handle.awaitingInput()
-            handler(requests) { answered in
-                switch answered {
-                case .success(let responses): next(responses)
-                case .failure(let error): handle.finish(.failure(error))
-                }
+            return
+        case .failure(let error) where error.rpcCode == ProtocolVersion.missingCapabilityCode && !call.optInTasks
+            && options.tasks != .off && Self.requiresTasks(error):
+            // The server can only serve this call as a task and the host allows tasks: ask again, opting in.
+            var retry = call
+            retry.optInTasks = true
+            sendRound(retry, round: round + 1, id: rpc.allocateID())
+            return
+        case .failure(let error):
+            handle.finish(.failure(error))
+            return
+        case .success(let result):
+            value = result
+        }
+        switch value["resultType"]?.stringValue {
+        case "input_required" where Self.multiRoundMethods.contains(call.method):
+            break
+        case "task" where call.optInTasks:
+            followTask(call, created: value)
+            return
+        default:
+            handle.finish(Self.checkResultType(value))
+            return
+        }
+        guard round + 1 < Self.maxInputRounds else {
+            handle.finish(.failure(MCPError(.protocolError, "\(call.method) still asked for input after \(Self.maxInputRounds) rounds",
+                source: .peer, details: ["rounds": .int(Int64(Self.maxInputRounds))])))
+            return
+        }
+        let requests = value["inputRequests"]?.objectValue ?? [:]
+        let state = value["requestState"]
+        let next: @Sendable (JSONObject) -> Void = { [weak self] responses in
+            guard let self else { handle.finish(.failure(.closed)); return }
+            self.sendRound(call, round: round + 1, id: self.rpc.allocateID(), input: (responses, state))
+        }
+        // State only (load shedding): retry at once.
+        if requests.isEmpty { next([:]); return }
+        askInput(requests, handle: handle) { next($0) }
+    }
+
+    /// Hands input requests to the host; a failure (or no host handler) ends the request.
+    func askInput(_ requests: JSONObject, handle: RequestHandle, then answered: @escaping @Sendable (JSONObject) -> Void) {
+        guard let handler = inputHandler.withLock({ $0 }) else {
+            handle.finish(.failure(MCPError(.unsupported, "the server asked for input but the host handles no input requests",
+                details: ["inputRequests": .object(requests)])))
+            return
+        }
+        handle.awaitingInput()
+        handler(requests) { result in
+            switch result {
+            case .success(let responses): answered(responses)
+            case .failure(let error): handle.finish(.failure(error))
             }
         }
     }
 
     /// `resultType` absent or `complete` is a final result; anything else left over is not one we understand.
-    private static func checkResultType(_ value: JSONValue) -> Result<JSONValue, MCPError> {
+    static func checkResultType(_ value: JSONValue) -> Result<JSONValue, MCPError> {
         guard let type = value["resultType"] else { return .success(value) }
         if type.stringValue == "complete" { return .success(value) }
         return .failure(MCPError(.protocolError, "the server sent resultType \(type.jsonString), which this request cannot have",

@@ -6,6 +6,8 @@ public final class RequestHandle: @unchecked Sendable {
     private struct State {
         var rpcID: Int64?
         var finished = false
+        /// Runs on cancel instead of notifications/cancelled (a task is cancelled with tasks/cancel).
+        var cancelHook: (@Sendable () -> Void)?
     }
 
     private let rpc: RPCSession
@@ -30,6 +32,8 @@ public final class RequestHandle: @unchecked Sendable {
 
     func awaitingInput() { state.withLock { $0.rpcID = nil } }
 
+    func setCancelHook(_ hook: @escaping @Sendable () -> Void) { state.withLock { $0.cancelHook = hook } }
+
     func finish(_ result: Result<JSONValue, MCPError>) {
         let first = state.withLock { state -> Bool in
             defer { state.finished = true }
@@ -40,7 +44,13 @@ public final class RequestHandle: @unchecked Sendable {
 
     /// Cancels whatever phase the request is in. The server hears notifications/cancelled for a round in flight.
     public func cancel(_ error: MCPError) {
-        if let id = currentID, rpc.cancel(id: id, error: error) { return }
+        let (id, hook) = state.withLock { ($0.finished ? nil : $0.rpcID, $0.finished ? nil : $0.cancelHook) }
+        if let hook {
+            hook()
+            if let id { rpc.cancel(id: id, error: error, notifyServer: false) }
+        } else if let id, rpc.cancel(id: id, error: error) {
+            return
+        }
         finish(.failure(error))
     }
 }

@@ -29,13 +29,16 @@ public struct ClientOptions: Sendable {
     public var probeTimeoutNanoseconds: UInt64
     /// Server log level the host asked for (syslog names); nil = no server logs.
     public var logLevel: String?
+    /// Whether `tools/call` may become a task.
+    public var tasks: TaskMode
 
     public init(
         clientInfo: JSONObject = ["name": "mcpclient", "version": .string(MCPClientVersion.string)],
         capabilities: JSONObject = [:], eraPreference: EraPreference = .auto, probeTimeoutNanoseconds: UInt64 = 10_000_000_000,
-        logLevel: String? = nil
+        logLevel: String? = nil, tasks: TaskMode = .off
     ) {
         self.logLevel = logLevel
+        self.tasks = tasks
         self.clientInfo = clientInfo
         self.capabilities = capabilities
         self.eraPreference = eraPreference

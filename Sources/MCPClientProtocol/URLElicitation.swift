@@ -15,7 +15,7 @@ extension ClientSession {
     /// once each was accepted and completed. Declines, cancels and silence end the request with `error`.
     func handleURLElicitationRequired(_ error: MCPError, handle: RequestHandle, waitNanoseconds: UInt64, retry: @escaping @Sendable () -> Void) {
         let elicitations = error.details["rpc"]?["data"]?["elicitations"]?.arrayValue ?? []
-        guard !elicitations.isEmpty, let handler = inputHandler.withLock({ $0 }) else { handle.finish(.failure(error)); return }
+        guard !elicitations.isEmpty else { handle.finish(.failure(error)); return }
         var requests: JSONObject = [:]
         for (index, elicitation) in elicitations.enumerated() {
             var params = elicitation.objectValue ?? [:]
@@ -23,22 +23,17 @@ extension ClientSession {
             requests[elicitation["elicitationId"]?.stringValue ?? String(index)] = ["method": "elicitation/create", "params": .object(params)]
         }
         let ids = Set(requests.keys)
-        handle.awaitingInput()
-        handler(requests) { [weak self] answered in
-            switch answered {
-            case .failure(let failure): handle.finish(.failure(failure))
-            case .success(let responses):
-                guard let self, responses.allSatisfy({ $0.value["action"]?.stringValue == "accept" }) else {
-                    handle.finish(.failure(error))
-                    return
-                }
-                self.awaitElicitationsCompleted(ids, waitNanoseconds: waitNanoseconds) { completed in
-                    if completed {
-                        retry()
-                    } else {
-                        handle.finish(.failure(MCPError(.timeout, "the server never announced that the URL elicitation was completed",
-                            source: .local, details: ["elicitationIds": .array(ids.sorted().map { .string($0) }), "rpc": error.details["rpc"] ?? .null])))
-                    }
+        askInput(requests, handle: handle) { [weak self] responses in
+            guard let self, responses.allSatisfy({ $0.value["action"]?.stringValue == "accept" }) else {
+                handle.finish(.failure(error))
+                return
+            }
+            self.awaitElicitationsCompleted(ids, waitNanoseconds: waitNanoseconds) { completed in
+                if completed {
+                    retry()
+                } else {
+                    handle.finish(.failure(MCPError(.timeout, "the server never announced that the URL elicitation was completed",
+                        details: ["elicitationIds": .array(ids.sorted().map { .string($0) }), "rpc": error.details["rpc"] ?? .null])))
                 }
             }
         }

@@ -315,6 +315,18 @@ def mcp_manager_complete(
     ...
 
 
+# mcp_status mcp_manager_resume_task(mcp_manager *manager, const char *server, const char *task_id, int32_t timeout_ms,
+#                                    char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_resume_task", [mcp_manager_p, c_char_p, c_char_p, c_int32, owned_char_pp, owned_char_pp], mcp_status
+)
+def mcp_manager_resume_task(
+    manager: Any, server: bytes, task_id: bytes, timeout_ms: int, out_result_json: Any, out_error_json: Any
+) -> int:
+    """Follow a persisted task to its end; blocks."""
+    ...
+
+
 # mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
 #                               const char *params_json, char **out_error_json);
 @ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)

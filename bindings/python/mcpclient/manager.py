@@ -248,6 +248,13 @@ class Manager(Managed):
         )
         return payload["result"].get("completion", {})
 
+    def resume_task(self, name: str, task_id: str, timeout_ms: int = 0) -> Dict[str, Any]:
+        """Follow a task created earlier (its id came in a ``task`` event) until it ends; returns the tool result."""
+        payload = self._json_call(
+            "resume_task", B.mcp_manager_resume_task, _name(name, "server"), _name(task_id, "task_id"), _int32(timeout_ms, "timeout_ms")
+        )
+        return payload["result"]
+
     def notify(self, name: str, method: str, params: Optional[JsonInput] = None) -> None:
         """Send a notification, e.g. ``notifications/roots/list_changed`` after the host's roots changed."""
         err = c_void_p()

@@ -1,0 +1,147 @@
+public import MCPClientCore
+
+/// Whether `tools/call` may become a task (`io.modelcontextprotocol/tasks`). A host opts in; the server decides.
+public enum TaskMode: String, Sendable, CaseIterable {
+    /// Never declare the extension: servers must answer directly (or with -32021).
+    case off
+    /// Declare it only when a server answers -32021 asking for it, then re-send.
+    case whenRequired = "when_required"
+    /// Declare it on every `tools/call`.
+    case always
+}
+
+extension ClientSession {
+    public typealias TaskUpdateHandler = @Sendable (JSONObject) -> Void
+
+    public static let tasksExtension = "io.modelcontextprotocol/tasks"
+    /// Bounds on the server's `pollIntervalMs`, so a typo neither spins nor stalls the client.
+    static let pollIntervalBounds: ClosedRange<Int64> = 10...60_000
+    static let defaultPollIntervalMs: Int64 = 1_000
+
+    static func requiresTasks(_ error: MCPError) -> Bool {
+        error.details["rpc"]?["data"]?["requiredCapabilities"]?["extensions"]?[tasksExtension] != nil
+    }
+
+    /// Continues a task a host persisted (e.g. across a restart): polls `taskId` until it ends, like a call that
+    /// just created it. The completion gets the tool result.
+    @discardableResult
+    public func resumeTask(
+        _ taskID: String, timeoutNanoseconds: UInt64?, maxTotalNanoseconds: UInt64?, taskUpdate: TaskUpdateHandler?,
+        completion: @escaping RPCSession.Completion
+    ) -> RequestHandle {
+        let handle = RequestHandle(rpc: rpc, completion: completion)
+        let call = Call(
+            handle: handle, method: "tools/call", params: [:], timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: nil,
+            batched: false, optInTasks: true, taskUpdate: taskUpdate, started: clock.nowNanoseconds())
+        watchTask(call, taskID: taskID)
+        pollTask(call, taskID: taskID, afterMs: 0, intervalMs: Self.defaultPollIntervalMs, answered: [], lastStatus: nil)
+        return handle
+    }
+
+    /// A `tools/call` answered with a CreateTaskResult: report it, then poll until it ends.
+    func followTask(_ call: Call, created: JSONValue) {
+        guard let taskID = created["taskId"]?.stringValue, let status = created["status"]?.stringValue else {
+            call.handle.finish(.failure(MCPError(.protocolError, "a task result needs a string taskId and status", source: .peer,
+                details: ["result": created])))
+            return
+        }
+        watchTask(call, taskID: taskID)
+        call.taskUpdate?(Self.taskSummary(created))
+        handleTaskState(call, taskID: taskID, state: created, intervalMs: Self.defaultPollIntervalMs, answered: [], lastStatus: status, created: true)
+    }
+
+    /// Cancelling the call cancels the task (cooperatively; `notifications/cancelled` must not be used for tasks).
+    private func watchTask(_ call: Call, taskID: String) {
+        call.handle.setCancelHook { [weak self] in
+            guard let self else { return }
+            self.rpc.request(method: "tasks/cancel", params: self.envelope(["taskId": .string(taskID)], id: 0, progress: false, optInTasks: true),
+                timeoutNanoseconds: call.timeout) { _ in }
+        }
+    }
+
+    private func pollTask(_ call: Call, taskID: String, afterMs: Int64, intervalMs: Int64, answered: Set<String>, lastStatus: String?) {
+        let poll: @Sendable () -> Void = { [weak self] in
+            guard let self else { call.handle.finish(.failure(.closed)); return }
+            if let limit = call.maxTotal, self.clock.nowNanoseconds() &- call.started > limit {
+                call.handle.cancel(MCPError(.timeout, "task \(taskID) did not finish within \(limit / 1_000_000) ms",
+                    details: ["taskId": .string(taskID)]))
+                return
+            }
+            let id = self.rpc.allocateID()
+            guard call.handle.startRound(id: id) else { return }
+            self.rpc.request(id: id, method: "tasks/get", params: self.envelope(["taskId": .string(taskID)], id: id, progress: false, optInTasks: true),
+                timeoutNanoseconds: call.timeout) { [weak self] result in
+                guard let self else { call.handle.finish(.failure(.closed)); return }
+                switch result {
+                case .failure(let error): call.handle.finish(.failure(error))
+                case .success(let state):
+                    self.handleTaskState(call, taskID: taskID, state: state, intervalMs: intervalMs, answered: answered, lastStatus: lastStatus, created: false)
+                }
+            }
+        }
+        guard afterMs > 0 else { poll(); return }
+        guard let scheduler = rpc.scheduler else {
+            call.handle.finish(.failure(MCPError(.unsupported, "following a task needs a scheduler")))
+            return
+        }
+        call.handle.awaitingInput()  // between polls nothing is in flight: a cancel goes straight to the hook
+        _ = scheduler.schedule(afterNanoseconds: UInt64(afterMs) * 1_000_000, poll)
+    }
+
+    private func handleTaskState(
+        _ call: Call, taskID: String, state: JSONValue, intervalMs previous: Int64, answered: Set<String>, lastStatus: String?, created: Bool
+    ) {
+        let status = state["status"]?.stringValue ?? ""
+        if !created, status != lastStatus { call.taskUpdate?(Self.taskSummary(state)) }
+        // The interval may change over the task's life; a poll that does not repeat it keeps the last one.
+        let interval = (state["pollIntervalMs"]?.int64Value ?? previous).clamped(to: Self.pollIntervalBounds)
+        let handle = call.handle
+        switch status {
+        case "working":
+            pollTask(call, taskID: taskID, afterMs: interval, intervalMs: interval, answered: answered, lastStatus: status)
+        case "input_required":
+            // The same request may be listed on several polls; the host is asked once per key.
+            let requests = JSONObject((state["inputRequests"]?.objectValue ?? [:]).entries.filter { !answered.contains($0.key) })
+            guard !requests.isEmpty else {
+                pollTask(call, taskID: taskID, afterMs: interval, intervalMs: interval, answered: answered, lastStatus: status)
+                return
+            }
+            askInput(requests, handle: handle) { [weak self] responses in
+                guard let self else { handle.finish(.failure(.closed)); return }
+                let params: JSONObject = ["taskId": .string(taskID), "inputResponses": .object(responses)]
+                self.rpc.request(method: "tasks/update", params: self.envelope(params, id: 0, progress: false, optInTasks: true),
+                    timeoutNanoseconds: call.timeout) { [weak self] result in
+                    switch result {
+                    case .failure(let error): handle.finish(.failure(error))
+                    case .success:
+                        self?.pollTask(call, taskID: taskID, afterMs: interval, intervalMs: interval, answered: answered.union(requests.keys), lastStatus: status)
+                    }
+                }
+            }
+        case "completed":
+            handle.finish(Self.checkResultType(state["result"] ?? [:]))
+        case "failed":
+            let error = state["error"]
+            handle.finish(.failure(MCPError.peer(
+                code: error?["code"]?.int64Value ?? -32603, message: error?["message"]?.stringValue ?? "task \(taskID) failed", data: error?["data"])))
+        case "cancelled":
+            handle.finish(.failure(MCPError(.cancelled, "the server cancelled task \(taskID)", source: .peer, details: ["taskId": .string(taskID)])))
+        default:
+            handle.finish(.failure(MCPError(.protocolError, "task \(taskID) has unknown status '\(status)'", source: .peer,
+                details: ["taskId": .string(taskID)])))
+        }
+    }
+
+    /// What a host needs to show or persist a task: everything but the payloads.
+    static func taskSummary(_ state: JSONValue) -> JSONObject {
+        var summary: JSONObject = [:]
+        for key in ["taskId", "status", "statusMessage", "createdAt", "lastUpdatedAt", "ttlMs", "pollIntervalMs"] {
+            if let value = state[key] { summary[key] = value }
+        }
+        return summary
+    }
+}
+
+extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
+}
