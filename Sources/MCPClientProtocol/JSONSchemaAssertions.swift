@@ -70,7 +70,8 @@ extension SchemaEvaluator {
         if case .int(let integer) = value, case .int(let step) = divisor { return integer % step == 0 }
         guard let number = value.doubleValue, let step = divisor.doubleValue else { return false }
         let quotient = number / step
-        guard quotient.isFinite else { return false }
+        // The quotient overflows for huge values; the exact remainder still answers.
+        guard quotient.isFinite else { return number.isFinite && number.truncatingRemainder(dividingBy: step) == 0 }
         // A few ulps of slack: 0.0075 / 0.0001 is 74.99999999999999 in binary floating point.
         return abs(quotient - quotient.rounded()) <= 4 * quotient.ulp
     }

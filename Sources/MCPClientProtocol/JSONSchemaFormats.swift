@@ -85,7 +85,14 @@ enum SchemaFormats {
             guard !fraction.isEmpty, fraction.allSatisfy(\.isASCIIDigit) else { return false }
             time = time[..<dot]
         }
-        return isClock(time, seconds: true, maxHour: 23)
+        guard isClock(time, seconds: true, maxHour: 23) else { return false }
+        // A leap second only exists at 23:59:60 UTC.
+        let clock = time.split(separator: ":").compactMap { Int($0) }
+        guard clock[2] == 60 else { return true }
+        let zone = offset.split(separator: ":").compactMap { Int($0) }
+        let sign = text[text.index(text.endIndex, offsetBy: -(offset.count + 1))] == "-" ? -1 : 1
+        let utcMinutes = clock[0] * 60 + clock[1] - sign * (zone[0] * 60 + zone[1])
+        return ((utcMinutes % 1440) + 1440) % 1440 == 1439
     }
 
     /// "hh:mm" or "hh:mm:ss" (a leap second 60 is accepted).

@@ -61,6 +61,7 @@ extension SchemaOutcome {
         let huge = try schema(#"{"maximum": 9007199254740992}"#)
         #expect(!huge.validate(.int(9_007_199_254_740_993)).isValid)  // exact beyond 2^53
         #expect(try !schema(#"{"multipleOf": 0.123456789}"#).validate(.double(1e308)).isValid)
+        #expect(try schema(#"{"multipleOf": 0.5}"#).validate(.double(1e308)).isValid)  // quotient overflows
         let both = try schema(#"{"exclusiveMinimum": 0, "maximum": 5}"#).validate(.double(-1))
         #expect(both.violations.map(\.keywordLocation) == ["/exclusiveMinimum"])
     }
@@ -105,6 +106,9 @@ extension SchemaOutcome {
         #expect(dateTime.validate("1996-12-19T16:39:57-08:00").isValid)
         #expect(!dateTime.validate("1996-12-19 16:39:57").isValid)
         #expect(!dateTime.validate("1996-12-19T25:00:00Z").isValid)
+        #expect(dateTime.validate("1998-12-31T23:59:60Z").isValid)
+        #expect(dateTime.validate("1998-12-31T15:59:60.123-08:00").isValid)  // 23:59:60 in UTC
+        #expect(!dateTime.validate("1998-12-31T22:59:60Z").isValid)
         #expect(try schema(#"{"format": "ipv4"}"#, assertsFormat: true).validate("anything").isValid)  // unknown: annotation
     }
 }
