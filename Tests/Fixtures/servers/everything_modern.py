@@ -26,6 +26,7 @@ client's protocol-error path can be tested against this fixture.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -33,6 +34,7 @@ from typing import Annotated, Any
 import warnings
 
 import anyio
+from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Image, ListRoots, MCPServer, Resolve, Sample
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.prompts import Prompt
@@ -125,8 +127,20 @@ async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
             group.cancel_scope.cancel()  # abandon running tasks at shutdown
 
 
+def cache_hints_from_env() -> dict[str, CacheHint] | None:
+    """Opt-in caching hints: MCPCLIENT_FIXTURE_CACHE_TTL_MS=<ms> (and MCPCLIENT_FIXTURE_CACHE_SCOPE=
+    public|private, default private) put that ttlMs/cacheScope on every cacheable result
+    (server/discover, the four list methods, resources/read). Unset: the SDK default, ttlMs 0."""
+    ttl = os.environ.get("MCPCLIENT_FIXTURE_CACHE_TTL_MS")
+    if not ttl:
+        return None
+    scope = os.environ.get("MCPCLIENT_FIXTURE_CACHE_SCOPE", "private")
+    return {method: CacheHint(ttl_ms=int(ttl), scope=scope) for method in CACHEABLE_METHODS}
+
+
 server = MCPServer(
     "everything-modern",
+    cache_hints=cache_hints_from_env(),
     version="0.1.0",
     instructions="Fixture server for mcpclient tests.",
     log_level="WARNING",

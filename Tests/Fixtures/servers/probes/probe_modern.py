@@ -181,10 +181,19 @@ def tasks() -> None:
 
 
 def cache_hints() -> None:
+    methods = ("server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list")
     with Peer("modern") as peer:
-        for method in ("tools/list", "prompts/list", "resources/list", "resources/templates/list"):
+        for method in methods:
             result = peer.request(method, {"_meta": envelope()})["result"]
-            print(f"      {method}: ttlMs={result.get('ttlMs')} cacheScope={result.get('cacheScope')}")
+            check(result["ttlMs"] == 0 and result["cacheScope"] == "private", f"default {method}: ttlMs 0, private", result)
+    with Peer("modern", env={"MCPCLIENT_FIXTURE_CACHE_TTL_MS": "60000", "MCPCLIENT_FIXTURE_CACHE_SCOPE": "public"}) as peer:
+        for method in methods:
+            result = peer.request(method, {"_meta": envelope()})["result"]
+            check(result["ttlMs"] == 60000 and result["cacheScope"] == "public", f"opt-in {method}: ttlMs 60000, public", result)
+        read = peer.request("resources/read", {"uri": "fixture://counter", "_meta": envelope()})["result"]
+        check(read["ttlMs"] == 60000 and read["cacheScope"] == "public", "opt-in resources/read", read)
+        listing = call(peer, "echo", {"text": "x"})["result"]
+        check("ttlMs" not in listing, "tools/call carries no hint", listing)
 
 
 if __name__ == "__main__":

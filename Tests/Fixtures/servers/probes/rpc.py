@@ -65,7 +65,7 @@ def _kill_all() -> None:
 
 
 class Peer:
-    def __init__(self, era: str, verbose: bool = False) -> None:
+    def __init__(self, era: str, verbose: bool = False, env: dict[str, str] | None = None) -> None:
         script = "everything_modern.py" if era == "modern" else "everything_legacy.py"
         python = _venv(".venv-modern" if era == "modern" else ".venv-legacy")
         self.era = era
@@ -76,6 +76,7 @@ class Peer:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=SERVERS,
+            env={**os.environ, **(env or {})},
         )
         _PEERS.append(self)
         self.inbox: queue.Queue[dict] = queue.Queue()
