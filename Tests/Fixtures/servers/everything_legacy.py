@@ -17,7 +17,50 @@ everything_modern.py:
     write_stderr(text)              writes text (plus newline) to stderr, returns "ok"
     roots()                         sends roots/list to the client mid-call, returns the URIs as JSON
 
-plus the resource `fixture://greeting` and the prompt `greet(name)`.
+    log(message)                    notifications/message at info level, returns "ok"
+    ask_name()                      elicitation/create (form) for a name, returns "hello <name>" or the action
+    summarize()                     sampling/createMessage, returns the model's text
+
+List changes and resource updates (capabilities tools/prompts/resources.listChanged and
+resources.subscribe are true):
+
+    add_tool(name)                  registers a trivial tool `name` (returns "ok"); notifications/tools/list_changed
+    remove_tool(name)               removes tool `name`; notifications/tools/list_changed
+    bump(uri="fixture://counter")   counter += 1, returns the new count; notifications/resources/updated {uri}
+                                    only if `uri` was resources/subscribe'd (and not unsubscribed)
+    change_prompts()                adds prompt dynamic_<n>; notifications/prompts/list_changed
+    change_resources()              adds resource fixture://dynamic/<n>; notifications/resources/list_changed
+
+URL-mode elicitation (2025-11-25):
+
+    open_url(url)                   sends elicitation/create {mode: url, message, url, elicitationId},
+                                    returns the answered action; isError if the client did not
+                                    declare capabilities.elicitation.url
+    needs_url(url)                  JSON-RPC error -32042 {data: {elicitations: [{mode: url, message, url,
+                                    elicitationId}]}}, then ~200 ms later notifications/elicitation/complete
+                                    {elicitationId}; each completion lets one later call return "authorized"
+
+Structured output:
+
+    weather(city)                   structuredContent {city, temperature: 21.5, conditions: "sunny"}
+                                    matching its outputSchema
+    bad_weather(city)               same outputSchema, but structuredContent.temperature is "warm"
+
+Tasks (mcp 1.27 experimental tasks; capabilities.tasks {list, cancel, requests.tools.call}):
+
+    long_job(seconds=0.3, ask=false, fail=false)
+                                    execution.taskSupport "optional"; with params.task {ttl}:
+                                    CreateTaskResult {task}, tasks/get, tasks/result, tasks/list,
+                                    tasks/cancel, notifications/tasks/status; ask=true elicits inside the
+                                    task (input_required; elicitation/create is sent during tasks/result);
+                                    fail=true -> status failed. Inline: "done", ask=true elicits
+                                    ("hello <name>"), fail=true is JSON-RPC error -32603
+    task_only()                     execution.taskSupport "required"; without params.task -32601
+
+plus the resources `fixture://greeting` and `fixture://counter` (text = the count) and the prompt
+`greet(name)`.
+
+probes/probe_legacy.py drives all of this with raw JSON-RPC.
 
 A call to an unknown tool is answered with a JSON-RPC -32602 error, not with an
 isError result (mcp 1.x would otherwise turn it into an isError result).

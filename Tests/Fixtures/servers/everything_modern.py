@@ -16,7 +16,50 @@ everything_legacy.py so client tests can be parametrised over both eras:
     roots()                         asks the client for its roots (roots/list; in this era an
                                     InputRequiredResult round trip), returns their URIs as JSON
 
-plus the resource `fixture://greeting` and the prompt `greet(name)`.
+    log(message)                    notifications/message at info level, returns "ok"
+    ask_name()                      form elicitation (MRTR) for a name, returns "hello <name>" or the action
+    summarize()                     sampling (MRTR), returns the model's text
+
+List changes and resource updates (delivered only on `subscriptions/listen` streams, each
+frame tagged `_meta["io.modelcontextprotocol/subscriptionId"]` = the listen request id):
+
+    add_tool(name)                  registers a trivial tool `name` (returns "ok"); tools/list_changed
+    remove_tool(name)               removes tool `name`; tools/list_changed
+    bump(uri="fixture://counter")   counter += 1, returns the new count; resources/updated {uri}
+    change_prompts()                adds prompt dynamic_<n>; prompts/list_changed
+    change_resources()              adds resource fixture://dynamic/<n>; resources/list_changed
+
+URL-mode elicitation:
+
+    open_url(url)                   input_required with inputRequests.open_url =
+                                    {method: elicitation/create, params: {mode: url, message, url}};
+                                    the retry returns the answered action (accept/decline/cancel).
+                                    Needs clientCapabilities.elicitation.url, else -32021.
+
+Structured output:
+
+    weather(city)                   structuredContent {city, temperature: 21.5, conditions: "sunny"}
+                                    matching its outputSchema
+    bad_weather(city)               same outputSchema, but structuredContent.temperature is "warm"
+
+Tasks (`io.modelcontextprotocol/tasks` extension, see modern_tasks.py):
+
+    long_job(seconds=0.3, ask=false, fail=false)
+                                    with clientCapabilities.extensions["io.modelcontextprotocol/tasks"]:
+                                    CreateTaskResult (resultType "task"), then tasks/get
+                                    working -> [input_required -> tasks/update ->] completed/failed;
+                                    without: runs inline ("done"; ask=true is an MRTR form elicitation,
+                                    "hello <name>"; fail=true is JSON-RPC error -32603)
+    task_only()                     only as a task; without the opt-in -32021
+                                    {requiredCapabilities: {extensions: {io.modelcontextprotocol/tasks: {}}}}
+
+plus the resources `fixture://greeting` and `fixture://counter` (text = the count) and the prompt
+`greet(name)`.
+
+Caching hints are opt-in: MCPCLIENT_FIXTURE_CACHE_TTL_MS=<ms> (MCPCLIENT_FIXTURE_CACHE_SCOPE=
+public|private) sets ttlMs/cacheScope on every cacheable result; unset, the SDK default (0, private).
+
+probes/probe_modern.py drives all of this with raw JSON-RPC.
 
 A call to an unknown tool is answered with a JSON-RPC -32602 error (as the
 spec requires and mcp-server-time does), not with an isError result, so the
