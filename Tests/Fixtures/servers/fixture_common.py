@@ -6,6 +6,9 @@ import os
 import struct
 import sys
 import zlib
+from typing import Literal
+
+from pydantic import BaseModel
 
 INVALID_PARAMS = -32602
 
@@ -58,3 +61,31 @@ def register_plain_tools(server) -> None:
     server.tool(description="Write the text to the server's stderr and return ok.")(write_stderr)
     server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")(greeting)
     server.prompt(description="Ask the model to greet someone.")(greet)
+
+
+# --- shared by the list-change, structured-output and elicitation tools -------------------------
+
+COUNTER_URI = "fixture://counter"
+
+NAME_SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+"""Form-elicitation schema the task-mode `long_job(ask=true)` asks with."""
+
+
+class Weather(BaseModel):
+    """Output model of the `weather` tool; its JSON schema is both weather tools' outputSchema."""
+
+    city: str
+    temperature: float
+    conditions: Literal["sunny", "cloudy", "rainy", "snowy"]
+
+
+def weather_report(city: str) -> Weather:
+    return Weather(city=city, temperature=21.5, conditions="sunny")
+
+
+def bad_weather_report(city: str) -> dict:
+    """Violates Weather's schema on purpose: temperature is a string."""
+    return {"city": city, "temperature": "warm", "conditions": "sunny"}
+
+
+BAD_WEATHER = "bad_weather"
