@@ -284,7 +284,8 @@ public final class ClientSession: @unchecked Sendable {
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
             progress: call.progress, batched: call.batched
         ) { [weak self] result in
-            guard let self else { call.handle.finish(.failure(.closed)); return }
+            // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
+            guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
             self.roundFinished(call, round: round, result)
         }
     }

@@ -71,10 +71,10 @@ extension ClientSession {
             guard call.handle.startRound(id: id) else { return }
             self.rpc.request(id: id, method: "tasks/get", params: self.envelope(["taskId": .string(taskID)], id: id, progress: false, optInTasks: true),
                 timeoutNanoseconds: call.timeout) { [weak self] result in
-                guard let self else { call.handle.finish(.failure(.closed)); return }
                 switch result {
                 case .failure(let error): call.handle.finish(.failure(error))
                 case .success(let state):
+                    guard let self else { call.handle.finish(.failure(.closed)); return }
                     self.handleTaskState(call, taskID: taskID, state: state, intervalMs: intervalMs, answered: answered, lastStatus: lastStatus, created: false)
                 }
             }
