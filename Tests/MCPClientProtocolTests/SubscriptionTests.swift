@@ -223,3 +223,18 @@ func notification(_ method: String, subscription: JSONValue?, _ params: JSONObje
         #expect(calls.values.count == 1)
     }
 }
+
+@Suite struct ClientCapabilityTests {
+    @Test func requestsAreCheckedAgainstWhatTheHostDeclared() {
+        let formOnly = ClientCapabilities(["elicitation": [:], "sampling": [:]])
+        #expect(formOnly.refusal(method: "elicitation/create", params: ["message": "name?"]) == nil)  // no mode = form
+        #expect(formOnly.refusal(method: "elicitation/create", params: ["mode": "url", "url": "https://x"]) != nil)
+        #expect(formOnly.refusal(method: "roots/list", params: nil) != nil)
+        #expect(formOnly.refusal(method: "sampling/createMessage", params: ["maxTokens": 5]) == nil)
+        #expect(formOnly.refusal(method: "sampling/createMessage", params: ["maxTokens": 5, "tools": []]) != nil)
+        let both = ClientCapabilities(["elicitation": ["form": [:], "url": [:]]])
+        #expect(both.refusal(method: "elicitation/create", params: ["mode": "url"]) == nil)
+        #expect(ClientCapabilities([:]).refusal(method: "anything/else", params: nil) != nil)
+        #expect(both.refusal(method: "anything/else", params: nil) == nil)
+    }
+}
