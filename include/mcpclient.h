@@ -402,6 +402,20 @@ MCP_EXTERN mcp_status mcp_manager_resume_task(
     char **out_error_json);
 
 /**
+ * Expands an RFC 6570 URI template (level 4), e.g. a resource template's uriTemplate, with variables from a
+ * JSON object (strings, numbers and booleans; arrays are lists, objects are associative arrays; null is undefined).
+ * A malformed template gives MCP_ERR_INVALID with details.offset; an expansion over 1 MiB gives MCP_ERR_INVALID.
+ * Ownership: free *out_uri and *out_error_json with mcp_string_free().
+ * NULL: template_str and out_uri required; variables_json NULL means {}; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_uri_template_expand(
+    const char *template_str,
+    const char *variables_json,
+    char **out_uri,
+    char **out_error_json);
+
+/**
  * Starts an operation without blocking. request_json is {"op":…, "server":…, …}: "connect", "disconnect",
  * "list_tools", "list_resources", "list_resource_templates", "list_prompts", "call_tool" (tool, arguments),
  * "read_resource" (uri), "get_prompt" (name, arguments), "subscribe"/"unsubscribe" (uri), "complete" (params),

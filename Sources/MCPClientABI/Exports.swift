@@ -356,6 +356,26 @@ public func mcpManagerResumeTask(
     }
 }
 
+/// Expands an RFC 6570 URI template (level 4), e.g. a resource template's uriTemplate, with variables from a
+/// JSON object (strings, numbers and booleans; arrays are lists, objects are associative arrays; null is undefined).
+/// A malformed template gives MCP_ERR_INVALID with details.offset; an expansion over 1 MiB gives MCP_ERR_INVALID.
+/// Ownership: free *out_uri and *out_error_json with mcp_string_free().
+/// NULL: template_str and out_uri required; variables_json NULL means {}; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_uri_template_expand)
+public func mcpURITemplateExpand(
+    _ template_str: UnsafePointer<CChar>?, _ variables_json: UnsafePointer<CChar>?, _ out_uri: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_uri?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_uri, "out_uri")
+        let template = try URITemplate(try string(template_str, "template_str"))
+        let uri = try template.expandChecked(try jsonObject(variables_json, "variables_json"))
+        guard let copy = allocate(Array(uri.utf8)) else { throw MCPError(.generic, "out of memory") }
+        out_uri?.pointee = copy
+    }
+}
+
 /// The blocking single-request entry points: common argument checks, then the request `build` describes.
 private func requestEntryPoint(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ timeoutMs: Int32, _ out: OutString?, _ outError: OutString?,

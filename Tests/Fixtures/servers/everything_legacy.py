@@ -89,7 +89,9 @@ from mcp.server.fastmcp.prompts import Prompt  # noqa: E402
 from mcp.server.fastmcp.resources import TextResource  # noqa: E402
 from mcp.server.lowlevel.server import NotificationOptions  # noqa: E402
 from mcp.shared.exceptions import McpError, UrlElicitationRequiredError  # noqa: E402
+from mcp.types import Completion as _Completion  # noqa: E402
 from fixture_common import (  # noqa: E402
+    name_completions,
     BAD_WEATHER,
     COUNTER_URI,
     INVALID_PARAMS,
@@ -109,6 +111,12 @@ server = FastMCP(
     log_level="WARNING",
 )
 register_plain_tools(server)
+
+
+@server.completion()
+async def complete(ref, argument, context):
+    values = name_completions(ref, argument)
+    return None if values is None else _Completion(values=values, total=len(values), hasMore=False)
 
 
 @server.tool(description="Sleep `steps` times for `delay_ms` each, reporting progress after every step.")

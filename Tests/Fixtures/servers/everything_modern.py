@@ -96,7 +96,9 @@ from mcp_types import (
     TextContent,
 )
 from pydantic import BaseModel
+from mcp_types import Completion as _Completion  # noqa: E402
 from fixture_common import (  # noqa: E402
+    name_completions,
     BAD_WEATHER,
     COUNTER_URI,
     INVALID_PARAMS,
@@ -191,6 +193,12 @@ server = MCPServer(
     lifespan=lifespan,
 )
 register_plain_tools(server)
+
+
+@server.completion()
+async def complete(ref, argument, context):
+    values = name_completions(ref, argument)
+    return None if values is None else _Completion(values=values, total=len(values), hasMore=False)
 
 
 @server.tool(description="Sleep `steps` times for `delay_ms` each, reporting progress after every step.")

@@ -53,6 +53,20 @@ def greet(name: str) -> str:
     return f"Please greet {name} warmly."
 
 
+NAMES = ["Ada", "Alan", "Barbara", "Grace"]
+
+
+def name_completions(ref, argument) -> list[str] | None:
+    """Completions for the `name` argument of the prompt `greet`; None for anything else."""
+    if getattr(ref, "type", None) == "ref/prompt" and getattr(ref, "name", None) == "greet" and argument.name == "name":
+        return [name for name in NAMES if name.lower().startswith(argument.value.lower())]
+    return None
+
+
+def item(id: str) -> str:
+    return f"item {id}"
+
+
 def register_plain_tools(server) -> None:
     """The tools whose code does not depend on the SDK."""
     server.tool(description="Return the given text unchanged.")(echo)
@@ -61,6 +75,7 @@ def register_plain_tools(server) -> None:
     server.tool(description="Write the text to the server's stderr and return ok.")(write_stderr)
     server.resource("fixture://greeting", name="greeting", description="A fixed greeting.", mime_type="text/plain")(greeting)
     server.prompt(description="Ask the model to greet someone.")(greet)
+    server.resource("fixture://items/{id}", name="item", description="One item by id.", mime_type="text/plain")(item)
 
 
 # --- shared by the list-change, structured-output and elicitation tools -------------------------

@@ -42,7 +42,7 @@ from ._version import (
     version,
     version_number,
 )
-from .manager import Manager, status_str
+from .manager import Manager, expand_uri_template, status_str
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
@@ -54,6 +54,7 @@ __all__ = [
     "check_version",
     "assert_version",
     "status_str",
+    "expand_uri_template",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",

@@ -327,6 +327,14 @@ def mcp_manager_resume_task(
     ...
 
 
+# mcp_status mcp_uri_template_expand(const char *template_str, const char *variables_json, char **out_uri,
+#                                    char **out_error_json);
+@ctypes_function("mcp_uri_template_expand", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_uri_template_expand(template_str: bytes, variables_json: Optional[bytes], out_uri: Any, out_error_json: Any) -> int:
+    """Expand an RFC 6570 URI template."""
+    ...
+
+
 # mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
 #                               const char *params_json, char **out_error_json);
 @ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)

@@ -96,6 +96,20 @@ def status_str(status: int) -> str:
     return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
+def expand_uri_template(template: str, variables: Optional[JsonInput] = None) -> str:
+    """Expand an RFC 6570 URI template (e.g. a resource template's ``uriTemplate``) with ``variables``."""
+    out = c_void_p()
+    err = c_void_p()
+    try:
+        status = B.mcp_uri_template_expand(
+            _utf8(template, "template"), _utf8(_json_arg(variables, "variables"), "variables"), byref(out), byref(err)
+        )
+        _raise_for(status, err, "expand_uri_template")
+        return take_string(out) or ""
+    finally:
+        take_string(out)
+
+
 class Manager(Managed):
     """Many MCP servers behind one thread-safe handle (``mcp_manager``)."""
 
