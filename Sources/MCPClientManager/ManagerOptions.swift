@@ -17,6 +17,8 @@ public struct ManagerOptions: Sendable {
     /// Whether tool calls may become tasks (`off`, `when_required`, `always`); tasks are followed to their end and
     /// reported as `task` events so a host can persist their ids.
     public var tasks = TaskMode.off
+    /// Check each tool's `structuredContent` against its `outputSchema`; a mismatch is MCP_ERR_PROTOCOL.
+    public var validateOutput = true
 
     public init() {}
 
@@ -24,7 +26,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -57,6 +59,10 @@ public struct ManagerOptions: Sendable {
             }
             options.tasks = mode
         }
+        if let validate = object["validateOutput"] {
+            guard let value = validate.boolValue else { throw MCPError.invalid("'validateOutput' must be a boolean", details: ["path": "validateOutput"]) }
+            options.validateOutput = value
+        }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
             options.listChanges = value
@@ -80,6 +86,7 @@ public struct ManagerOptions: Sendable {
         var options = ClientOptions(
             clientInfo: clientInfo, capabilities: capabilities, probeTimeoutNanoseconds: UInt64(probeTimeoutMs) * 1_000_000, logLevel: logLevel)
         options.tasks = tasks
+        options.validateOutput = validateOutput
         return options
     }
 }

@@ -14,6 +14,7 @@ public final class ClientSession: @unchecked Sendable {
     let subscriptionState = Locked(SubscriptionState())
     let subscriptionEndHandler = Locked<(@Sendable (MCPError?) -> Void)?>(nil)
     let elicitationState = Locked(ElicitationState())
+    let toolCatalog = Locked(ToolCatalog())
 
     /// Cacheable results (ttlMs/cacheScope), invalidated by list_changed and resources/updated.
     public let cache: ResponseCache
@@ -57,7 +58,9 @@ public final class ClientSession: @unchecked Sendable {
 
     private func invalidateCache(after method: String, _ params: JSONValue?) {
         switch method {
-        case "notifications/tools/list_changed": cache.invalidate(method: "tools/list")
+        case "notifications/tools/list_changed":
+            cache.invalidate(method: "tools/list")
+            toolCatalog.withLock { $0 = ToolCatalog() }
         case "notifications/prompts/list_changed": cache.invalidate(method: "prompts/list")
         case "notifications/resources/list_changed":
             cache.invalidate(method: "resources/list")
@@ -239,7 +242,7 @@ public final class ClientSession: @unchecked Sendable {
         }
         let call = Call(
             handle: handle, method: method, params: params, timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: progress,
-            batched: batched, optInTasks: method == "tools/call" && options.tasks == .always, taskUpdate: taskUpdate,
+            batched: batched, optInTasks: method == "tools/call" && wantsTask(tool: params["name"]?.stringValue), taskUpdate: taskUpdate,
             started: clock.nowNanoseconds())
         sendRound(call, round: 0, id: id ?? rpc.allocateID())
         return handle
@@ -280,6 +283,8 @@ public final class ClientSession: @unchecked Sendable {
             if let state = input.state { params["requestState"] = state }
         }
         params = envelope(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
+        // Handshake-era (2025-11-25) tasks are asked for on the request itself.
+        if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
             progress: call.progress, batched: call.batched
@@ -320,8 +325,11 @@ public final class ClientSession: @unchecked Sendable {
         case "task" where call.optInTasks:
             followTask(call, created: value)
             return
+        case nil where call.optInTasks && value["task"]?["taskId"] != nil:
+            followTask(call, created: value["task"] ?? .null)  // 2025-11-25 CreateTaskResult
+            return
         default:
-            handle.finish(Self.checkResultType(value))
+            handle.finish(checkedToolResult(call, Self.checkResultType(value)))
             return
         }
         guard round + 1 < Self.maxInputRounds else {
@@ -383,8 +391,15 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Every item of a list, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
     public func list(_ kind: ListKind, timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
+        var finish = completion
+        if kind == .tools {
+            finish = { [weak self] result in
+                if case .success(let tools) = result { self?.toolCatalog.withLock { $0 = ToolCatalog(tools: tools) } }
+                completion(result)
+            }
+        }
         listPage(method: kind.rawValue, key: kind.key, cursor: nil, collected: [], seen: [], timeoutNanoseconds: timeoutNanoseconds,
-            completion: completion)
+            completion: finish)
     }
 
     public func listTools(timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {

@@ -31,6 +31,8 @@ public struct ClientOptions: Sendable {
     public var logLevel: String?
     /// Whether `tools/call` may become a task.
     public var tasks: TaskMode
+    /// Check `structuredContent` against the tool's `outputSchema` (from the last tools/list).
+    public var validateOutput = true
 
     public init(
         clientInfo: JSONObject = ["name": "mcpclient", "version": .string(MCPClientVersion.string)],

@@ -18,6 +18,19 @@ extension ClientSession {
     static let pollIntervalBounds: ClosedRange<Int64> = 10...60_000
     static let defaultPollIntervalMs: Int64 = 1_000
 
+    /// Whether a `tools/call` opts in. Modern servers decide per call, so only the host's mode matters; a handshake-era
+    /// server says per tool (`execution.taskSupport` in tools/list) and must advertise `tasks.requests.tools.call`.
+    func wantsTask(tool: String?) -> Bool {
+        guard options.tasks != .off else { return false }
+        guard let server, server.era == .legacy else { return options.tasks == .always }
+        guard server.capabilities["tasks"]?["requests"]?["tools"]?["call"] != nil, let tool else { return false }
+        switch toolCatalog.withLock({ $0.taskSupport[tool] }) {
+        case "required": return true
+        case "optional": return options.tasks == .always
+        default: return false
+        }
+    }
+
     static func requiresTasks(_ error: MCPError) -> Bool {
         error.details["rpc"]?["data"]?["requiredCapabilities"]?["extensions"]?[tasksExtension] != nil
     }
@@ -94,8 +107,13 @@ extension ClientSession {
         let status = state["status"]?.stringValue ?? ""
         if !created, status != lastStatus { call.taskUpdate?(Self.taskSummary(state)) }
         // The interval may change over the task's life; a poll that does not repeat it keeps the last one.
-        let interval = (state["pollIntervalMs"]?.int64Value ?? previous).clamped(to: Self.pollIntervalBounds)
+        let interval = (state["pollIntervalMs"]?.int64Value ?? state["pollInterval"]?.int64Value ?? previous).clamped(to: Self.pollIntervalBounds)
         let handle = call.handle
+        // 2025-11-25: the result (and any input the task needs, as ordinary server requests) comes from tasks/result.
+        if server?.era == .legacy, status == "completed" || status == "input_required" {
+            fetchTaskResult(call, taskID: taskID, reported: created ? lastStatus : status)
+            return
+        }
         switch status {
         case "working":
             pollTask(call, taskID: taskID, afterMs: interval, intervalMs: interval, answered: answered, lastStatus: status)
@@ -119,7 +137,10 @@ extension ClientSession {
                 }
             }
         case "completed":
-            handle.finish(Self.checkResultType(state["result"] ?? [:]))
+            handle.finish(checkedToolResult(call, Self.checkResultType(state["result"] ?? [:])))
+        case "failed" where state["error"] == nil:
+            handle.finish(.failure(MCPError(.protocolError, state["statusMessage"]?.stringValue ?? "task \(taskID) failed", source: .peer,
+                details: ["taskId": .string(taskID)])))
         case "failed":
             let error = state["error"]
             handle.finish(.failure(MCPError.peer(
@@ -132,11 +153,26 @@ extension ClientSession {
         }
     }
 
-    /// What a host needs to show or persist a task: everything but the payloads.
+    /// Handshake era: `tasks/result` waits for the end; meanwhile the server may send requests (elicitation) that
+    /// reach the host like any other.
+    private func fetchTaskResult(_ call: Call, taskID: String, reported: String?) {
+        let id = rpc.allocateID()
+        guard call.handle.startRound(id: id) else { return }
+        rpc.request(id: id, method: "tasks/result", params: ["taskId": .string(taskID)], timeoutNanoseconds: call.maxTotal) { [weak self] result in
+            guard let self else { call.handle.finish(result); return }
+            let status = result.failure == nil ? "completed" : "failed"
+            if status != reported { call.taskUpdate?(["taskId": .string(taskID), "status": .string(status)]) }
+            call.handle.finish(self.checkedToolResult(call, result.flatMap(Self.checkResultType)))
+        }
+    }
+
+    /// What a host needs to show or persist a task: everything but the payloads. Handshake-era names (`ttl`,
+    /// `pollInterval`) are given the 2026 names so hosts see one shape.
     static func taskSummary(_ state: JSONValue) -> JSONObject {
         var summary: JSONObject = [:]
-        for key in ["taskId", "status", "statusMessage", "createdAt", "lastUpdatedAt", "ttlMs", "pollIntervalMs"] {
-            if let value = state[key] { summary[key] = value }
+        for (key, legacy) in [("taskId", ""), ("status", ""), ("statusMessage", ""), ("createdAt", ""), ("lastUpdatedAt", ""),
+                              ("ttlMs", "ttl"), ("pollIntervalMs", "pollInterval")] {
+            if let value = state[key] ?? (legacy.isEmpty ? nil : state[legacy]) { summary[key] = value }
         }
         return summary
     }

@@ -365,7 +365,8 @@ logging.getLogger().addFilter(_DropTaskResponseIdWarning())
 
 
 def _text(text: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], isError=False)
+    # FastMCP declares {"result": string} as the outputSchema of a str tool, so task results carry it too.
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structuredContent={"result": text}, isError=False)
 
 
 def task_work(name: str, arguments: dict):

@@ -1,0 +1,42 @@
+import MCPClientCore
+
+/// What `tools/list` said about each tool that later calls need: the compiled `outputSchema` (to validate
+/// `structuredContent`) and, for handshake-era servers, `execution.taskSupport`. Rebuilt on every full listing,
+/// emptied when the server announces that its tools changed.
+struct ToolCatalog {
+    var outputSchemas: [String: JSONSchema] = [:]
+    var taskSupport: [String: String] = [:]
+
+    init() {}
+
+    init(tools: [JSONValue]) {
+        for tool in tools {
+            guard let name = tool["name"]?.stringValue else { continue }
+            if let schema = tool["outputSchema"], schema.objectValue != nil { outputSchemas[name] = JSONSchema(schema) }
+            if let support = tool["execution"]?["taskSupport"]?.stringValue { taskSupport[name] = support }
+        }
+    }
+}
+
+extension ClientSession {
+    /// A tool result checked against the tool's declared `outputSchema`. Results that are tool errors, tools
+    /// without a schema (or not listed yet) and schemas the validator cannot decide on pass unchanged.
+    func checkedToolResult(_ call: Call, _ result: Result<JSONValue, MCPError>) -> Result<JSONValue, MCPError> {
+        guard options.validateOutput, call.method == "tools/call", case .success(let value) = result, value["isError"]?.boolValue != true,
+              let name = call.params["name"]?.stringValue, let schema = toolCatalog.withLock({ $0.outputSchemas[name] })
+        else { return result }
+        guard let structured = value["structuredContent"] else {
+            return .failure(MCPError(.protocolError, "tool '\(name)' declares an outputSchema but returned no structuredContent",
+                source: .peer, details: ["tool": .string(name), "result": value]))
+        }
+        guard case .invalid(let violations) = schema.validate(structured) else { return result }
+        let first = violations.first.map { " (\($0.instancePath.isEmpty ? "/" : $0.instancePath): \($0.message))" } ?? ""
+        return .failure(MCPError(.protocolError, "the structuredContent of tool '\(name)' does not match its outputSchema\(first)",
+            source: .peer, details: [
+                "tool": .string(name),
+                "violations": .array(violations.map { ["instancePath": .string($0.instancePath), "keywordLocation": .string($0.keywordLocation),
+                                                       "message": .string($0.message)] }),
+                "result": value,
+            ]))
+    }
+}
