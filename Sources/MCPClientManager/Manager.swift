@@ -278,7 +278,9 @@ public final class Manager: @unchecked Sendable {
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let connected):
-                connected.session.list(kind, timeoutNanoseconds: UInt64(connected.config.timeoutMs) * 1_000_000) { result in
+                let maxTotal = connected.config.maxTotalTimeoutMs > 0 ? UInt64(connected.config.maxTotalTimeoutMs) * 1_000_000 : nil
+                connected.session.list(kind, timeoutNanoseconds: UInt64(connected.config.timeoutMs) * 1_000_000, maxTotalNanoseconds: maxTotal) {
+                    result in
                     completion(result.map { ["version": 1, "server": .string(name), .init(kind.key): .array($0)] })
                 }
             }

@@ -129,8 +129,13 @@ public final class ClientSession: @unchecked Sendable {
                 completion(self.describeModern(value))
             case .failure(let error) where error.source == .peer:
                 if error.rpcCode == ProtocolVersion.unsupportedVersionCode {
-                    // Proves the server is modern: never fall back after this.
                     let supported = error.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    // The server knows the 2026 envelope but wants another version: a handshake-era one we speak is
+                    // the only other version to retry with. Otherwise nothing else will work, so no blind fallback.
+                    if allowFallback, let version = ProtocolVersion.legacy.first(where: supported.contains) {
+                        self.initialize(version: version, deadline: deadline, completion: completion)
+                        return
+                    }
                     completion(.failure(MCPError(.unsupported,
                         "the server supports protocol versions \(supported) but this client speaks \(ProtocolVersion.modern + ProtocolVersion.legacy)",
                         source: .peer, details: error.details)))
@@ -165,9 +170,9 @@ public final class ClientSession: @unchecked Sendable {
             capabilities: result["capabilities"]?.objectValue ?? [:], instructions: result["instructions"]?.stringValue))
     }
 
-    private func initialize(deadline: UInt64, completion: @escaping Completion<ServerDescription>) {
+    private func initialize(version: String = ProtocolVersion.legacy[0], deadline: UInt64, completion: @escaping Completion<ServerDescription>) {
         let params: JSONObject = [
-            "protocolVersion": .string(ProtocolVersion.legacy[0]),
+            "protocolVersion": .string(version),
             "capabilities": .object(options.capabilities),
             "clientInfo": .object(options.clientInfo),
         ]
@@ -389,8 +394,11 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
-    /// Every item of a list, following `nextCursor` ("" is a valid cursor; only its absence ends the list).
-    public func list(_ kind: ListKind, timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
+    /// Every item of a list, following `nextCursor` ("" is a valid cursor; only its absence ends the list). The whole
+    /// listing is bounded: `maxPages` pages, `maxListItems` items and, with `maxTotalNanoseconds`, that much time.
+    public func list(
+        _ kind: ListKind, timeoutNanoseconds: UInt64?, maxTotalNanoseconds: UInt64? = nil, completion: @escaping Completion<[JSONValue]>
+    ) {
         var finish = completion
         if kind == .tools {
             finish = { [weak self] result in
@@ -398,34 +406,51 @@ public final class ClientSession: @unchecked Sendable {
                 completion(result)
             }
         }
-        listPage(method: kind.rawValue, key: kind.key, cursor: nil, collected: [], seen: [], timeoutNanoseconds: timeoutNanoseconds,
-            completion: finish)
+        let listing = Listing(kind: kind, timeout: timeoutNanoseconds, deadline: maxTotalNanoseconds.map { clock.nowNanoseconds() &+ $0 })
+        listPage(listing, cursor: nil, collected: [], seen: [], completion: finish)
     }
 
     public func listTools(timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {
         list(.tools, timeoutNanoseconds: timeoutNanoseconds, completion: completion)
     }
 
-    private static let maxPages = 1000
+    static let maxPages = 1000
+    static let maxListItems = 100_000
+
+    private struct Listing { let kind: ListKind; let timeout: UInt64?; let deadline: UInt64? }
 
     private func listPage(
-        method: String, key: String, cursor: String?, collected: [JSONValue], seen: Set<String>, timeoutNanoseconds: UInt64?,
-        completion: @escaping Completion<[JSONValue]>
+        _ listing: Listing, cursor: String?, collected: [JSONValue], seen: Set<String>, completion: @escaping Completion<[JSONValue]>
     ) {
+        let method = listing.kind.rawValue
+        var timeout = listing.timeout
+        if let deadline = listing.deadline {
+            let now = clock.nowNanoseconds()
+            guard deadline > now else {
+                completion(.failure(MCPError(.timeout, "\(method) did not finish within its total time (\(collected.count) items so far)",
+                    details: ["method": .string(method), "items": .int(Int64(collected.count))])))
+                return
+            }
+            timeout = min(timeout ?? .max, deadline - now)
+        }
         var params: JSONObject = [:]
         if let cursor { params["cursor"] = .string(cursor) }
-        _ = request(method: method, params: params, timeoutNanoseconds: timeoutNanoseconds) { [weak self] result in
+        _ = request(method: method, params: params, timeoutNanoseconds: timeout) { [weak self] result in
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let value):
-                let items = collected + (value[key]?.arrayValue ?? []).map(Icons.sanitize)
+                let items = collected + (value[listing.kind.key]?.arrayValue ?? []).map(Icons.sanitize)
+                guard items.count <= Self.maxListItems else {
+                    completion(.failure(MCPError(.protocolError, "\(method) returned more than \(Self.maxListItems) items", source: .peer,
+                        details: ["method": .string(method), "items": .int(Int64(items.count))])))
+                    return
+                }
                 guard let next = value["nextCursor"]?.stringValue else { completion(.success(items)); return }
                 guard !seen.contains(next), seen.count < Self.maxPages else {
                     completion(.failure(MCPError(.protocolError, "\(method) pagination does not end (cursor repeated or more than \(Self.maxPages) pages)", source: .peer)))
                     return
                 }
-                self?.listPage(method: method, key: key, cursor: next, collected: items, seen: seen.union([next]),
-                    timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+                self?.listPage(listing, cursor: next, collected: items, seen: seen.union([next]), completion: completion)
             }
         }
     }

@@ -79,6 +79,21 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
         #expect(!transport.sent.contains { $0["method"] == "initialize" })
     }
 
+    @Test func unsupportedVersionListingALegacyVersionGetsTheHandshake() throws {
+        let transport = scriptedTransport { method, message in
+            switch method {
+            case "server/discover":
+                return ["error": ["code": -32022, "message": "unsupported", "data": ["supported": ["2025-06-18", "2027-01-01"], "requested": "2026-07-28"]]]
+            case "initialize": return ["protocolVersion": message["params"]?["protocolVersion"] ?? .null, "capabilities": [:]]
+            default: return nil
+            }
+        }
+        let (_, result) = connect(transport)
+        let description = try #require(try result?.get())
+        #expect(description.era == .legacy && description.protocolVersion == "2025-06-18")
+        #expect(transport.sent.first { $0["method"] == "initialize" }?["params"]?["protocolVersion"] == "2025-06-18")
+    }
+
     @Test func legacyServerChoosingAnUnknownVersionIsRejected() {
         let transport = scriptedTransport { method, _ in
             method == "initialize" ? ["protocolVersion": "1999-01-01", "capabilities": [:]] : ["error": ["code": -32601, "message": "x"]]
@@ -128,6 +143,33 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
         let box = Box<Result<[JSONValue], MCPError>>()
         session.listTools(timeoutNanoseconds: nil) { box.append($0) }
         #expect(try box.values.first?.get().map { $0["name"] } == ["a", "b", "c"])
+    }
+
+    @Test func listStopsAtItsItemAndTimeBudget() {
+        let clock = ManualScheduler()
+        let page = Box<Int>()
+        let transport = scriptedTransport { method, _ in
+            switch method {
+            case "initialize": return ["protocolVersion": "2025-11-25", "capabilities": [:]]
+            case "tools/list":
+                page.append(1)
+                clock.advance(byNanoseconds: 400_000_000)  // each page takes 0.4 s
+                let tools = JSONValue.array(Array(repeating: ["name": "t"], count: 40_000))
+                return ["tools": tools, "nextCursor": .string("p\(page.values.count)")]
+            default: return ["error": ["code": -32601, "message": "no"]]
+            }
+        }
+        let session = ClientSession(rpc: RPCSession(transport: transport, scheduler: nil), options: ClientOptions(), clock: clock)
+        session.connect(knownEra: nil, timeoutNanoseconds: 30_000_000_000) { _ in }
+        let byItems = Box<Result<[JSONValue], MCPError>>()
+        session.list(.tools, timeoutNanoseconds: nil) { byItems.append($0) }
+        guard case .failure(let tooMany) = byItems.values.first else { Issue.record("expected the item cap"); return }
+        #expect(tooMany.code == .protocolError && tooMany.details["items"] == 120_000)
+
+        let byTime = Box<Result<[JSONValue], MCPError>>()
+        session.list(.tools, timeoutNanoseconds: nil, maxTotalNanoseconds: 700_000_000) { byTime.append($0) }
+        guard case .failure(let late) = byTime.values.first else { Issue.record("expected the time budget"); return }
+        #expect(late.code == .timeout && late.details["items"] == 80_000)
     }
 
     @Test func repeatingCursorIsAnError() {
