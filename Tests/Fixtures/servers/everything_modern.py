@@ -123,7 +123,8 @@ warnings.filterwarnings("ignore", message="The logging capability is deprecated"
 
 
 def _text_result(text: str) -> dict[str, Any]:
-    return {"content": [{"type": "text", "text": text}], "isError": False}
+    # MCPServer declares {"result": string} as the outputSchema of a str tool, so task results carry it too.
+    return {"content": [{"type": "text", "text": text}], "structuredContent": {"result": text}, "isError": False}
 
 
 def _name_elicitation() -> dict[str, Any]:

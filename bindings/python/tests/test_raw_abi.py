@@ -78,3 +78,31 @@ def test_python_rejects_lone_surrogates(manager):
         manager.add_server("bad\udc80name", {"type": "stdio", "command": "python3"})
     with pytest.raises(mcpclient.McpInvalidError):
         manager.add_server("ok", {"type": "stdio", "command": "python3", "args": ["\udc80"]})
+
+
+def test_null_arguments_of_the_subscription_task_and_completion_functions(handle):
+    out = c_void_p()
+    for fn in (B.mcp_manager_subscribe, B.mcp_manager_unsubscribe):
+        assert_invalid(*call_with_error(fn, handle, None, b"fixture://x", byref(out)), "server")
+        assert_invalid(*call_with_error(fn, handle, b"s", None, byref(out)), "uri")
+        assert_invalid(*call_with_error(fn, None, b"s", b"fixture://x", byref(out)))
+    assert_invalid(*call_with_error(B.mcp_manager_complete, handle, b"s", None, 0, byref(out)), "params_json")
+    assert_invalid(*call_with_error(B.mcp_manager_complete, handle, b"s", b"[1]", 0, byref(out)), "params_json")
+    assert_invalid(*call_with_error(B.mcp_manager_complete, handle, b"s", b'{"ref": {}}', 0, byref(out)))
+    assert_invalid(*call_with_error(B.mcp_manager_resume_task, handle, b"s", None, 0, byref(out)), "task_id")
+    assert_invalid(*call_with_error(B.mcp_manager_resume_task, handle, b"s", b"t", 0, None), "out_result_json")
+    assert out.value is None
+
+
+def test_uri_template_expand_at_the_boundary():
+    out = c_void_p()
+    assert_invalid(*call_with_error(B.mcp_uri_template_expand, None, None, byref(out)), "template_str")
+    assert_invalid(*call_with_error(B.mcp_uri_template_expand, b"{x}", None, None), "out_uri")
+    assert_invalid(*call_with_error(B.mcp_uri_template_expand, b"{x}", b"{bad", byref(out)), "variables_json")
+    assert_invalid(*call_with_error(B.mcp_uri_template_expand, b"\xff{x}", None, byref(out)), "template_str")
+    status, error = call_with_error(B.mcp_uri_template_expand, b"a{", None, byref(out))
+    assert_invalid(status, error)
+    assert error["details"]["offset"] == 1
+    assert out.value is None
+    assert B.mcp_uri_template_expand(b"/{x}{?y}", b'{"x": "a b", "y": 1}', byref(out), None) == mcpclient.Status.MCP_OK
+    assert B.take_string(out) == "/a%20b?y=1"
