@@ -220,7 +220,7 @@ public func mcpManagerReadResource(
 ) -> mcp_status {
     requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let resource = try string(uri, "uri")
-        return ("resources/read", ["uri": .string(resource)], "uri", resource)
+        return ("resources/read", ["uri": .string(resource)], "uri", resource, nil)
     }
 }
 
@@ -235,7 +235,7 @@ public func mcpManagerGetPrompt(
 ) -> mcp_status {
     requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let prompt = try string(name, "name")
-        return ("prompts/get", ["name": .string(prompt), "arguments": .object(try jsonObject(arguments_json, "arguments_json"))], "prompt", prompt)
+        return ("prompts/get", ["name": .string(prompt), "arguments": .object(try jsonObject(arguments_json, "arguments_json"))], "prompt", prompt, nil)
     }
 }
 
@@ -251,7 +251,7 @@ public func mcpManagerRequest(
 ) -> mcp_status {
     requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let methodName = try string(method, "method")
-        return (methodName, try jsonObject(params_json, "params_json"), "method", methodName)
+        return (methodName, try jsonObject(params_json, "params_json"), "method", methodName, nil)
     }
 }
 
@@ -330,7 +330,7 @@ public func mcpManagerComplete(
     requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         guard params_json != nil else { throw MCPError.invalid("params_json must not be NULL", details: ["argument": "params_json"]) }
         let params = try CompletionRequest.validate(try jsonObject(params_json, "params_json"))
-        return ("completion/complete", params, "method", "completion/complete")
+        return ("completion/complete", params, "method", "completion/complete", nil)
     }
 }
 
@@ -345,14 +345,9 @@ public func mcpManagerResumeTask(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ task_id: UnsafePointer<CChar>?, _ timeout_ms: Int32,
     _ out_result_json: OutString?, _ out_error_json: OutString?
 ) -> mcp_status {
-    out_result_json?.pointee = nil
-    return boundary(out_error_json) { () throws(MCPError) in
-        try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
-        let serverName = try string(server, "server")
+    requestEntryPoint(manager, server, timeout_ms, out_result_json, out_error_json) { () throws(MCPError) in
         let taskID = try string(task_id, "task_id")
-        try result(instance.requestBlocking(server: serverName, method: "tools/call", params: [:], timeoutMs: Int(timeout_ms),
-            label: "task \(taskID)", resumeTask: taskID, payload: Manager.payload(serverName, "task_id", taskID)), to: out_result_json)
+        return ("tools/call", [:], "task_id", taskID, resumeTask: taskID)
     }
 }
 
@@ -379,7 +374,7 @@ public func mcpURITemplateExpand(
 /// The blocking single-request entry points: common argument checks, then the request `build` describes.
 private func requestEntryPoint(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ timeoutMs: Int32, _ out: OutString?, _ outError: OutString?,
-    _ build: () throws(MCPError) -> (method: String, params: JSONObject, label: String, value: String)
+    _ build: () throws(MCPError) -> (method: String, params: JSONObject, label: String, value: String, resumeTask: String?)
 ) -> mcp_status {
     out?.pointee = nil
     return boundary(outError) { () throws(MCPError) in
@@ -388,7 +383,7 @@ private func requestEntryPoint(
         let serverName = try string(server, "server")
         let request = try build()
         try result(instance.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
-            payload: Manager.payload(serverName, request.label, request.value)), to: out)
+            resumeTask: request.resumeTask, payload: Manager.payload(serverName, request.label, request.value)), to: out)
     }
 }
 

@@ -181,31 +181,44 @@ public final class Manager: @unchecked Sendable {
         let knownEra = eraCache.withLock { $0[key] }
         session.connect(knownEra: knownEra, timeoutNanoseconds: UInt64(entry.config.initTimeoutMs) * 1_000_000) { [weak self] result in
             guard let self else { return }
-            let waiters = entry.state.withLock { state -> [@Sendable (Result<ClientSession, MCPError>) -> Void] in
-                guard case .connecting(_, let current, let waiters) = state.connection, current == generation else { return [] }
-                switch result {
-                case .success:
-                    state.connection = .connected(session: session, generation: generation)
-                    state.status = .connected
-                    state.lastError = nil
-                case .failure(let error):
-                    state.connection = .idle
-                    state.status = .error
-                    state.lastError = error
-                }
-                return waiters
+            guard case .success(let description) = result else {
+                self.finishConnect(entry, session: session, generation: generation, result)
+                return
             }
+            self.eraCache.withLock { $0[key] = description.era }
+            // Subscriptions are in place (acknowledged) before anyone can use the connection, so no change made
+            // through it can be missed. A server that does not acknowledge within a short bound gets a `failed`
+            // subscription event instead of holding the connect up; the connection is usable anyway.
+            let ackTimeout = min(entry.config.initTimeoutMs, Self.subscriptionAckOnConnectMs)
+            self.applySubscriptions(entry, session, timeoutMs: ackTimeout) { [weak self] _ in
+                self?.finishConnect(entry, session: session, generation: generation, result)
+            }
+        }
+    }
+
+    private func finishConnect(_ entry: ServerEntry, session: ClientSession, generation: Int, _ result: Result<ServerDescription, MCPError>) {
+        let waiters = entry.state.withLock { state -> [@Sendable (Result<ClientSession, MCPError>) -> Void] in
+            guard case .connecting(_, let current, let waiters) = state.connection, current == generation else { return [] }
             switch result {
-            case .success(let description):
-                self.eraCache.withLock { $0[key] = description.era }
-                self.emitStatus(name, .connected, nil)
-                for waiter in waiters { waiter(.success(session)) }
-                self.applySubscriptions(entry, session) { _ in }
+            case .success:
+                state.connection = .connected(session: session, generation: generation)
+                state.status = .connected
+                state.lastError = nil
             case .failure(let error):
-                self.emitStatus(name, .error, error)
-                session.close {}
-                for waiter in waiters { waiter(.failure(error)) }
+                state.connection = .idle
+                state.status = .error
+                state.lastError = error
             }
+            return waiters
+        }
+        switch result {
+        case .success:
+            emitStatus(entry.config.name, .connected, nil)
+            for waiter in waiters { waiter(.success(session)) }
+        case .failure(let error):
+            emitStatus(entry.config.name, .error, error)
+            session.close {}
+            for waiter in waiters { waiter(.failure(error)) }
         }
     }
 
@@ -234,6 +247,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     static let maxAutomaticReconnects = 5
+    static let subscriptionAckOnConnectMs = 2_000
 
     public func connect(server name: String, completion: @escaping Completion) {
         session(for: name) { result in
@@ -422,7 +436,9 @@ public final class Manager: @unchecked Sendable {
 
     /// Sends the connection everything it should listen to: list changes the server announces (when the host wants
     /// them) and the host's resource subscriptions. Emits a `subscription` event with what was granted.
-    private func applySubscriptions(_ entry: ServerEntry, _ session: ClientSession, completion: @escaping @Sendable (Result<SubscriptionFilter, MCPError>) -> Void) {
+    private func applySubscriptions(
+        _ entry: ServerEntry, _ session: ClientSession, timeoutMs: Int? = nil, completion: @escaping @Sendable (Result<SubscriptionFilter, MCPError>) -> Void
+    ) {
         let capabilities = session.server?.capabilities ?? [:]
         func listChanges(_ kind: String) -> Bool { options.listChanges && capabilities[kind]?["listChanged"]?.boolValue == true }
         let filter = SubscriptionFilter(
@@ -430,7 +446,7 @@ public final class Manager: @unchecked Sendable {
             resourceURIs: entry.state.withLock { $0.resourceSubscriptions })
         let name = entry.config.name
         guard !filter.isEmpty || session.hasSubscriptions else { completion(.success(filter)); return }
-        session.subscribe(filter, timeoutNanoseconds: UInt64(entry.config.timeoutMs) * 1_000_000) { [weak self] result in
+        session.subscribe(filter, timeoutNanoseconds: UInt64(timeoutMs ?? entry.config.timeoutMs) * 1_000_000) { [weak self] result in
             self?.emitSubscription(name, filter: filter, result: result, ended: false)
             completion(result)
         }

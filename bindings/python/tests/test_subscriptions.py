@@ -77,10 +77,11 @@ def test_subscriptions_are_sent_again_after_the_server_restarts(server):
     (pid, _), = processes_with(tag)
     os.kill(pid, signal.SIGKILL)
     wait_for_event(mgr, lambda ev: ev.get("kind") == "status" and ev.get("status") == "error")
-    # The library restarts the server on its own because it has subscriptions, and subscribes again.
-    wait_for_event(mgr, lambda ev: ev.get("kind") == "status" and ev.get("status") == "connected")
+    # The library restarts the server on its own because it has subscriptions, and subscribes again before it
+    # reports the connection ready.
     event, _ = wait_for_event(mgr, lambda ev: ev.get("kind") == "subscription" and "fixture://counter" in ev.get("granted", {}).get("resourceSubscriptions", []))
     assert event["status"] == "active"
+    wait_for_event(mgr, lambda ev: ev.get("kind") == "status" and ev.get("status") == "connected")
     assert [p for p, _ in processes_with(tag)] != [pid]
     mgr.call_tool(name, "bump")
     update, _ = wait_for_event(mgr, kind("resource_updated"))
