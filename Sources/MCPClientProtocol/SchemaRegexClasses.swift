@@ -86,13 +86,11 @@ enum RegexScalars {
     /// The `\p{...}` names this engine knows: general categories (short, long, or `gc=`/`General_Category=` forms)
     /// and a few binary properties. Scripts and the rest are rejected at compile time.
     static func property(named text: String) -> RegexBuiltinSet? {
-        var name = text
-        for prefix in ["General_Category=", "gc="] where name.hasPrefix(prefix) {
-            name = String(name.dropFirst(prefix.count))
-            return generalCategories[name].map(RegexBuiltinSet.categories)
+        for prefix in ["General_Category=", "gc="] where text.hasPrefix(prefix) {
+            return generalCategories[String(text.dropFirst(prefix.count))].map(RegexBuiltinSet.categories)
         }
-        if let categories = generalCategories[name] { return .categories(categories) }
-        switch name {
+        if let categories = generalCategories[text] { return .categories(categories) }
+        switch text {
         case "Any": return .property(.any)
         case "ASCII": return .property(.ascii)
         case "Alphabetic", "Alpha": return .property(.alphabetic)
@@ -134,6 +132,11 @@ enum RegexScalars {
         }
         table["LC"] = [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter]
         table["Cased_Letter"] = table["LC"]
+        // The extra aliases ECMA-262 accepts (Unicode's PropertyValueAliases.txt).
+        table["digit"] = table["Nd"]
+        table["punct"] = table["P"]
+        table["Combining_Mark"] = table["M"]
+        table["cntrl"] = table["Cc"]
         return table
     }()
 }

@@ -79,6 +79,7 @@ private func rejection(_ pattern: String) -> String? {
         #expect(search(#"^\p{S}$"#, "€") == true)
         #expect(search(#"^\p{Zs}$"#, "\u{3000}") == true)
         #expect(search(#"^\p{gc=Lu}$"#, "Q") == true)
+        #expect(search(#"^\p{digit}+$"#, "4২") == true)  // ECMA-262 accepts the alias "digit" for Nd
         #expect(search(#"^\P{L}$"#, "1") == true)
         #expect(search(#"^[\p{L}\d]+$"#, "ab12") == true)
         #expect(rejection(#"\p{Script=Greek}"#)?.contains("not supported") == true)
