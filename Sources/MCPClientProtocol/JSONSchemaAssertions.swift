@@ -27,7 +27,7 @@ extension SchemaEvaluator {
         if !valid && !visit.report { return false }
         switch instance {
         case .int, .double: numberAssertions(visit, fail)
-        case .string(let text): stringAssertions(visit, text, fail)
+        case .string(let text): try stringAssertions(visit, text, fail)
         default: break
         }
         return valid
@@ -76,7 +76,7 @@ extension SchemaEvaluator {
         return abs(quotient - quotient.rounded()) <= 4 * quotient.ulp
     }
 
-    func stringAssertions(_ visit: Visit, _ text: String, _ fail: (String, String) -> Void) {
+    func stringAssertions(_ visit: Visit, _ text: String, _ fail: (String, String) -> Void) throws(SchemaStop) {
         let node = visit.node
         if node.minLength != nil || node.maxLength != nil {
             // Lengths count code points, as JSON Schema defines them (not UTF-16 units, not graphemes).
@@ -84,7 +84,7 @@ extension SchemaEvaluator {
             if let minimum = node.minLength, length < minimum { fail("minLength", "must be at least \(minimum) characters long") }
             if let maximum = node.maxLength, length > maximum { fail("maxLength", "must be at most \(maximum) characters long") }
         }
-        if let pattern = node.pattern, !pattern.matches(text) {
+        if let pattern = node.pattern, try !matches(pattern, text) {
             fail("pattern", "must match the pattern \(pattern.source.debugDescription)")
         }
         if assertsFormat, let format = node.format, let valid = SchemaFormats.check(format, text), !valid {

@@ -19,7 +19,7 @@ extension SchemaEvaluator {
                     matched = true
                     if try !child(schema, value, visit, key), failed() { return false }
                 }
-                for (pattern, schema) in node.patternProperties ?? [] where pattern.matches(key) {
+                for (pattern, schema) in node.patternProperties ?? [] where try matches(pattern, key) {
                     try step()
                     matched = true
                     if try !child(schema, value, visit, key), failed() { return false }

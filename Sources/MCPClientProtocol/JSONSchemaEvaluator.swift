@@ -134,6 +134,17 @@ final class SchemaEvaluator {
         }
     }
 
+    /// Runs a pattern on the validation's remaining step budget, so a catastrophic pattern ends as indeterminate.
+    func matches(_ pattern: SchemaPattern, _ text: String) throws(SchemaStop) -> Bool {
+        var budget = max(0, limits.maxSteps - steps)
+        let found = pattern.regex.firstMatch(in: text.unicodeScalars, budget: &budget)
+        steps = limits.maxSteps - max(0, budget)
+        guard let found else {
+            throw SchemaStop(reason: "pattern \(pattern.source.debugDescription) exceeded the step budget (\(limits.maxSteps) steps)")
+        }
+        return found
+    }
+
     func record(_ path: InstancePath?, _ location: String, _ message: String) {
         guard violations.count < limits.maxViolations else { return }
         violations.append(SchemaViolation(instancePath: InstancePath.render(path), keywordLocation: location, message: message))

@@ -118,16 +118,12 @@ extension SchemaCompiler {
         return names
     }
 
-    /// ECMA-262 semantics as far as Swift's Regex allows: code-point matching, ASCII `\d` and `\w`, unanchored.
+    /// ECMA-262 subset, matched on code points with ASCII `\d` and `\w`, unanchored (see `SchemaRegex`).
     func pattern(_ source: String, _ location: String, _ keyword: String) throws(SchemaCompileFailure) -> SchemaPattern {
-        let regex: Regex<AnyRegexOutput>
-        do {
-            regex = try Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits().asciiOnlyWordCharacters()
+        do throws(SchemaRegexError) {
+            return SchemaPattern(regex: try SchemaRegex(source))
         } catch {
-            throw SchemaCompileFailure(reason: "\(keyword) \(source.debugDescription) at \(display(location)) cannot be compiled: \(error)")
+            throw SchemaCompileFailure(reason: "\(keyword) \(source.debugDescription) at \(display(location)) cannot be compiled: \(error.reason)")
         }
-        let compiled = SchemaPattern(source: source, regex: regex)
-        _ = compiled.matches("")  // builds the regex program now, before the schema is shared across threads
-        return compiled
     }
 }

@@ -1,12 +1,10 @@
 internal import MCPClientCore
 
-/// A compiled `pattern`: the source for messages, the regex matched once per string.
-struct SchemaPattern: @unchecked Sendable {
-    // Regex is a value type whose lazily built program is published atomically; it is warmed when compiled.
-    let source: String
-    let regex: Regex<AnyRegexOutput>
+/// A compiled `pattern` (or `patternProperties` key); its source is kept for messages.
+struct SchemaPattern: Sendable {
+    let regex: SchemaRegex
 
-    func matches(_ text: String) -> Bool { text.firstMatch(of: regex) != nil }
+    var source: String { regex.source }
 }
 
 /// One subschema with its keywords pre-parsed. Subschemas are indices into `SchemaProgram.nodes`, so recursive

@@ -136,7 +136,16 @@ enum SchemaURI {
 enum JSONPointer {
     static func escape(_ token: String) -> String {
         guard token.contains(where: { $0 == "~" || $0 == "/" }) else { return token }
-        return token.replacing("~", with: "~0").replacing("/", with: "~1")
+        // A plain loop: String.replacing comes from _StringProcessing, which would link the whole regex runtime.
+        var escaped = ""
+        for character in token {
+            switch character {
+            case "~": escaped += "~0"
+            case "/": escaped += "~1"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     /// The reference tokens, or nil when the text is not a pointer (non-empty without a leading "/", bad escape).
