@@ -60,6 +60,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
 
     private static let maxPendingWriteBytes = 256 << 20
     private static let stderrTailLines = 20
+    fileprivate static let stderrChunksPerWakeup = 4
 
     public init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
         self.launch = launch
@@ -376,8 +377,12 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         return false
     }
 
-    fileprivate func readStderr() {
-        while stderrFD >= 0 {
+    /// Reads what stderr has. While the server runs, one wake-up reads at most `chunkLimit` buffers: stderr is
+    /// level-triggered, so the rest waits for the next turn and a server flooding stderr cannot starve its replies.
+    fileprivate func readStderr(chunkLimit: Int = .max) {
+        var chunks = 0
+        while stderrFD >= 0, chunks < chunkLimit {
+            chunks += 1
             let n = Glibc.read(stderrFD, stderrBuffer.baseAddress, stderrBuffer.count)
             if n > 0 {
                 let bytes = UnsafeRawBufferPointer(rebasing: stderrBuffer[0..<n]).bindMemory(to: UInt8.self)
@@ -560,7 +565,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         loop.schedule(afterNanoseconds: grace) { [self] in
             guard running() else { return }
             kill(-pid, SIGTERM)
-            loop.schedule(afterNanoseconds: grace) { [self] in
+            loop.schedule(afterNanoseconds: grace) {
                 guard running() else { return }
                 kill(-pid, SIGKILL)
             }
@@ -621,7 +626,7 @@ private final class FDHandler: IOHandler, @unchecked Sendable {
         switch kind {
         case .stdin: transport.flushPending()
         case .stdout: transport.readStdout()
-        case .stderr: transport.readStderr()
+        case .stderr: transport.readStderr(chunkLimit: StdioTransport.stderrChunksPerWakeup)
         case .exit: transport.processExited()
         }
     }
