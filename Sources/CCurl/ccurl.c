@@ -26,13 +26,16 @@ static void load(void) {
     LOAD(multi_remove_handle, "curl_multi_remove_handle")
     LOAD(slist_append, "curl_slist_append")
     LOAD(slist_free_all, "curl_slist_free_all")
+    LOAD(multi_socket_action, "curl_multi_socket_action")
+    LOAD(multi_info_read, "curl_multi_info_read")
+    LOAD(multi_strerror, "curl_multi_strerror")
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { load_error = "curl_global_init failed"; return; }
     load_error = NULL;
 }
 
 const ccurl_api *ccurl_load(const char **error) {
     pthread_once(&once, load);
-    if (load_error || !api.slist_free_all) {
+    if (load_error || !api.multi_strerror) {
         if (error) *error = load_error ? load_error : "libcurl could not be loaded";
         return NULL;
     }

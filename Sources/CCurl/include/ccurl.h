@@ -22,6 +22,9 @@ typedef struct ccurl_api {
     CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *handle);
     struct curl_slist *(*slist_append)(struct curl_slist *list, const char *text);
     void (*slist_free_all)(struct curl_slist *list);
+    CURLMcode (*multi_socket_action)(CURLM *multi, curl_socket_t s, int ev_bitmask, int *running_handles);
+    CURLMsg *(*multi_info_read)(CURLM *multi, int *msgs_in_queue);
+    const char *(*multi_strerror)(CURLMcode code);
 } ccurl_api;
 
 /* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */
@@ -37,4 +40,34 @@ static inline CURLcode ccurl_setopt_write_function(const ccurl_api *api, CURL *h
 }
 static inline CURLcode ccurl_getinfo_long(const ccurl_api *api, CURL *h, CURLINFO i, long *v) { return api->easy_getinfo(h, i, v); }
 static inline CURLMcode ccurlm_setopt_long(const ccurl_api *api, CURLM *m, CURLMoption o, long v) { return api->multi_setopt(m, o, v); }
+static inline CURLMcode ccurlm_setopt_pointer(const ccurl_api *api, CURLM *m, CURLMoption o, void *v) { return api->multi_setopt(m, o, v); }
+static inline CURLMcode ccurlm_setopt_socket_function(const ccurl_api *api, CURLM *m, int (*f)(CURL *, curl_socket_t, int, void *, void *)) {
+    return api->multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f);
+}
+static inline CURLMcode ccurlm_setopt_timer_function(const ccurl_api *api, CURLM *m, int (*f)(CURLM *, long, void *)) {
+    return api->multi_setopt(m, CURLMOPT_TIMERFUNCTION, f);
+}
+static inline CURLcode ccurl_setopt_header_function(const ccurl_api *api, CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
+    return api->easy_setopt(h, CURLOPT_HEADERFUNCTION, f);
+}
+static inline CURLcode ccurl_setopt_opensocket_function(const ccurl_api *api, CURL *h, curl_socket_t (*f)(void *, curlsocktype, struct curl_sockaddr *)) {
+    return api->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f);
+}
+static inline CURLcode ccurl_setopt_off(const ccurl_api *api, CURL *h, CURLoption o, curl_off_t v) { return api->easy_setopt(h, o, v); }
+static inline CURLcode ccurl_getinfo_pointer(const ccurl_api *api, CURL *h, CURLINFO i, void **v) { return api->easy_getinfo(h, i, v); }
+/* A finished transfer from curl_multi_info_read (CURLMSG_DONE only); 0 for other messages. */
+static inline int ccurl_msg_done(const CURLMsg *msg, CURL **easy, CURLcode *result) {
+    if (!msg || msg->msg != CURLMSG_DONE) return 0;
+    *easy = msg->easy_handle;
+    *result = msg->data.result;
+    return 1;
+}
+/* curl_sockaddr's address as a plain sockaddr pointer and length. */
+static inline const struct sockaddr *ccurl_sockaddr(const struct curl_sockaddr *a, unsigned int *length) {
+    *length = a->addrlen;
+    return &a->addr;
+}
+static inline int ccurl_sockaddr_family(const struct curl_sockaddr *a) { return a->family; }
+static inline int ccurl_sockaddr_socktype(const struct curl_sockaddr *a) { return a->socktype; }
+static inline int ccurl_sockaddr_protocol(const struct curl_sockaddr *a) { return a->protocol; }
 #endif

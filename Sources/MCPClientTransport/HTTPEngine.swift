@@ -1,0 +1,269 @@
+import CCurl
+import CMCPSystem
+import Glibc
+public import MCPClientCore
+
+/// One HTTP exchange to start.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    public var connectTimeoutMs = 30_000
+    /// The whole exchange; nil for streams that may last (their liveness is `idleTimeoutMs`).
+    public var timeoutMs: Int?
+    /// No byte for this long fails the exchange (LibreChat's `sseReadTimeout` for streams).
+    public var idleTimeoutMs: Int?
+    public var maxResponseBytes = 64 << 20
+    public var tls = TLSOptions()
+    /// Per-server proxy; without it libcurl honours HTTP(S)_PROXY and NO_PROXY.
+    public var proxy: String?
+    /// Checked on every address libcurl is about to connect to (after DNS, so rebinding cannot slip past); the
+    /// argument is the raw `sockaddr_in`/`sockaddr_in6`. An error refuses the connection.
+    public var checkAddress: (@Sendable (UnsafeRawBufferPointer) -> MCPError?)?
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct TLSOptions: Sendable {
+    /// A CA bundle to trust instead of the system store.
+    public var caFile: String?
+    public var clientCertificate: String?
+    public var clientKey: String?
+    public init(caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil) {
+        self.caFile = caFile
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+    }
+}
+
+/// What a response delivers, always on the I/O thread: the head once, body bytes as they arrive, then the end.
+public struct HTTPResponseHandler: Sendable {
+    public var head: @Sendable (_ status: Int, _ headers: [(name: String, value: String)]) -> Void
+    public var body: @Sendable (UnsafeRawBufferPointer) -> Void
+    public var end: @Sendable (MCPError?) -> Void
+    public init(
+        head: @escaping @Sendable (Int, [(name: String, value: String)]) -> Void, body: @escaping @Sendable (UnsafeRawBufferPointer) -> Void,
+        end: @escaping @Sendable (MCPError?) -> Void
+    ) {
+        self.head = head
+        self.body = body
+        self.end = end
+    }
+}
+
+/// A started exchange; `cancel` ends it (closing its connection or stream) from any thread.
+public final class HTTPExchange: @unchecked Sendable {
+    fileprivate weak var engine: HTTPEngine?
+    fileprivate let id: UInt64
+    fileprivate init(engine: HTTPEngine, id: UInt64) {
+        self.engine = engine
+        self.id = id
+    }
+
+    public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
+        guard let engine else { return }
+        engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
+    }
+}
+
+/// libcurl's multi interface driven by the library's own epoll loop: no thread per request or connection, one
+/// connection cache (keep-alive, HTTP/2 multiplexing) for every server of a manager. All curl calls happen on the
+/// loop thread; public entry points hop there.
+public final class HTTPEngine: @unchecked Sendable {
+    let loop: EventLoop
+    private let api: UnsafePointer<ccurl_api>
+    private let multi: UnsafeMutableRawPointer
+
+    // Loop-thread state.
+    private nonisolated(unsafe) var transfers: [UInt64: Transfer] = [:]
+    private nonisolated(unsafe) var byHandle: [UInt: UInt64] = [:]
+    private nonisolated(unsafe) var sockets: [Int32: (token: UInt64, events: UInt32)] = [:]
+    private nonisolated(unsafe) var timer: EventLoop.TimerID?
+    private nonisolated(unsafe) var closed = false
+
+    private let nextID = Locked<UInt64>(1)
+
+    public init(loop: EventLoop) throws(MCPError) {
+        self.loop = loop
+        api = try Curl.api()
+        guard let multi = api.pointee.multi_init?() else { throw MCPError(.generic, "curl_multi_init failed") }
+        self.multi = multi
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurlm_setopt_socket_function(api, multi, httpEngineSocketCallback)
+        _ = ccurlm_setopt_pointer(api, multi, CURLMOPT_SOCKETDATA, me)
+        _ = ccurlm_setopt_timer_function(api, multi, httpEngineTimerCallback)
+        _ = ccurlm_setopt_pointer(api, multi, CURLMOPT_TIMERDATA, me)
+        _ = ccurlm_setopt_long(api, multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+    }
+
+    /// Ends every exchange and releases libcurl. Blocks until the loop thread has done it.
+    public func close() {
+        let done = Waiter<Bool>()
+        loop.execute { [self] in
+            closed = true
+            for id in Array(transfers.keys) { finish(id, error: MCPError(.closed, "the HTTP engine was closed")) }
+            if let timer { _ = loop.cancelTimer(timer) }
+            _ = api.pointee.multi_cleanup?(multi)
+            done.resolve(true)
+        }
+        _ = done.wait(timeoutNanoseconds: 10_000_000_000)
+    }
+
+    /// Starts an exchange; the handler hears of it on the I/O thread.
+    public func start(_ request: HTTPRequest, handler: HTTPResponseHandler) -> HTTPExchange {
+        let id = nextID.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        let exchange = HTTPExchange(engine: self, id: id)
+        loop.execute { [self] in begin(id, request, handler) }
+        return exchange
+    }
+
+    // MARK: loop thread
+
+    private func begin(_ id: UInt64, _ request: HTTPRequest, _ handler: HTTPResponseHandler) {
+        guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
+        guard let easy = api.pointee.easy_init?() else { handler.end(MCPError(.generic, "curl_easy_init failed")); return }
+        let transfer = Transfer(id: id, easy: easy, request: request, handler: handler, engine: self)
+        transfers[id] = transfer
+        byHandle[UInt(bitPattern: easy)] = id
+        if let error = transfer.configure(api) {
+            finish(id, error: error)
+            return
+        }
+        let code = api.pointee.multi_add_handle?(multi, easy) ?? CURLM_INTERNAL_ERROR
+        if code != CURLM_OK {
+            finish(id, error: MCPError.transport("cannot start the HTTP request: \(multiError(code))"))
+            return
+        }
+        transfer.armIdleTimer(loop)
+    }
+
+    /// Ends an exchange once: removes it from curl and tells its handler.
+    func finish(_ id: UInt64, error: MCPError?) {
+        guard let transfer = transfers.removeValue(forKey: id) else { return }
+        byHandle[UInt(bitPattern: transfer.easy)] = nil
+        _ = api.pointee.multi_remove_handle?(multi, transfer.easy)
+        transfer.release(api, loop: loop)
+        transfer.handler.end(transfer.failure ?? error)
+    }
+
+    fileprivate func socketAction(_ fd: Int32, _ flags: Int32) {
+        var running: Int32 = 0
+        _ = api.pointee.multi_socket_action?(multi, fd, flags, &running)
+        collectFinished()
+    }
+
+    private func collectFinished() {
+        var queued: Int32 = 0
+        while let message = api.pointee.multi_info_read?(multi, &queued) {
+            var easy: UnsafeMutableRawPointer?
+            var result = CURLE_OK
+            guard ccurl_msg_done(message, &easy, &result) != 0, let easy, let id = byHandle[UInt(bitPattern: easy)] else { continue }
+            finish(id, error: result == CURLE_OK ? nil : curlError(result, transfers[id]))
+        }
+    }
+
+    private func curlError(_ code: CURLcode, _ transfer: Transfer?) -> MCPError {
+        let reason = api.pointee.easy_strerror?(code).map { String(cString: $0) } ?? "error \(code.rawValue)"
+        let url = transfer.map { JSONValue.string(Self.redacted($0.request.url)) } ?? .null
+        if code == CURLE_OPERATION_TIMEDOUT {
+            return MCPError(.timeout, "HTTP request timed out: \(reason)", details: ["url": url])
+        }
+        return MCPError.transport("HTTP request failed: \(reason)", details: ["url": url, "curl_code": .int(Int64(code.rawValue))])
+    }
+
+    private func multiError(_ code: CURLMcode) -> String {
+        api.pointee.multi_strerror?(code).map { String(cString: $0) } ?? "error \(code.rawValue)"
+    }
+
+    /// A URL for errors and logs: without user info or query, which may carry secrets.
+    static func redacted(_ url: String) -> String {
+        var bytes = Array(url.utf8)
+        if let cut = bytes.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { bytes.removeSubrange(cut...) }
+        let separator = Array("://".utf8)
+        if let start = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) {
+            let authority = start + separator.count
+            let end = bytes[authority...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            if let at = bytes[authority..<end].lastIndex(of: UInt8(ascii: "@")) { bytes.removeSubrange(authority...at) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // Called by curl (inside socketAction) with what it wants watched on `fd`.
+    fileprivate func watch(_ fd: Int32, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if let entry = sockets.removeValue(forKey: fd) { loop.unregister(fd: fd, token: entry.token) }
+            return
+        }
+        var events: UInt32 = 0
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { events |= EPOLLIN.rawValue }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { events |= EPOLLOUT.rawValue }
+        if let entry = sockets[fd] {
+            if entry.events != events {
+                loop.modify(fd: fd, token: entry.token, events: events)
+                sockets[fd] = (entry.token, events)
+            }
+            return
+        }
+        let token = loop.newToken()
+        do {
+            try loop.register(fd: fd, token: token, events: events, handler: SocketWatch(engine: self, fd: fd))
+            sockets[fd] = (token, events)
+        } catch {
+            // curl will notice the socket never becomes ready and time the transfer out.
+        }
+    }
+
+    // Called by curl with when it next wants `socketAction(timeout)`.
+    fileprivate func setTimer(_ milliseconds: Int) {
+        if let timer { _ = loop.cancelTimer(timer) }
+        timer = nil
+        guard milliseconds >= 0 else { return }
+        // Never act from inside curl's callback: a zero timeout runs on the next loop turn.
+        timer = loop.schedule(afterNanoseconds: UInt64(milliseconds) * 1_000_000) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            self.socketAction(CURL_SOCKET_TIMEOUT, 0)
+        }
+    }
+
+    fileprivate func transfer(_ id: UInt64) -> Transfer? { transfers[id] }
+}
+
+private final class SocketWatch: IOHandler, @unchecked Sendable {
+    weak var engine: HTTPEngine?
+    let fd: Int32
+    init(engine: HTTPEngine, fd: Int32) {
+        self.engine = engine
+        self.fd = fd
+    }
+
+    func handleIO(events: UInt32) {
+        var flags: Int32 = 0
+        if events & EPOLLIN.rawValue != 0 { flags |= CURL_CSELECT_IN }
+        if events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
+        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_ERR }
+        engine?.socketAction(fd, flags)
+    }
+}
+
+private let httpEngineSocketCallback: @convention(c) (UnsafeMutableRawPointer?, curl_socket_t, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32 = {
+    _, fd, what, engine, _ in
+    guard let engine else { return 0 }
+    Unmanaged<HTTPEngine>.fromOpaque(engine).takeUnretainedValue().watch(fd, what: what)
+    return 0
+}
+
+private let httpEngineTimerCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Int32 = { _, milliseconds, engine in
+    guard let engine else { return 0 }
+    Unmanaged<HTTPEngine>.fromOpaque(engine).takeUnretainedValue().setTimer(milliseconds)
+    return 0
+}

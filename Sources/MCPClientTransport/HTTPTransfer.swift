@@ -1,0 +1,166 @@
+import CCurl
+import CMCPSystem
+import Glibc
+import MCPClientCore
+
+/// One exchange inside the engine: its curl handle, the options it was configured with, and what has arrived.
+/// Touched only on the loop thread.
+final class Transfer: @unchecked Sendable {
+    let id: UInt64
+    let easy: UnsafeMutableRawPointer
+    let request: HTTPRequest
+    let handler: HTTPResponseHandler
+    private weak var engine: HTTPEngine?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var headers: [(name: String, value: String)] = []
+    private var headDelivered = false
+    private var received = 0
+    private var idleTimer: EventLoop.TimerID?
+    /// A failure found by our own callbacks (size cap, refused address); wins over curl's generic code.
+    var failure: MCPError?
+
+    init(id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest, handler: HTTPResponseHandler, engine: HTTPEngine) {
+        self.id = id
+        self.easy = easy
+        self.request = request
+        self.handler = handler
+        self.engine = engine
+    }
+
+    func configure(_ api: UnsafePointer<ccurl_api>) -> MCPError? {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var failed: CURLoption?
+        func set(_ option: CURLoption, _ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = option } }
+        set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url))
+        set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
+        set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
+        set(CURLOPT_PROTOCOLS_STR, ccurl_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+        set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
+        switch request.method {
+        case "GET": break
+        case "POST": set(CURLOPT_POST, ccurl_setopt_long(api, easy, CURLOPT_POST, 1))
+        default: set(CURLOPT_CUSTOMREQUEST, ccurl_setopt_string(api, easy, CURLOPT_CUSTOMREQUEST, request.method))
+        }
+        if let body = request.body {
+            set(CURLOPT_POSTFIELDSIZE, ccurl_setopt_long(api, easy, CURLOPT_POSTFIELDSIZE, body.count))
+            body.withUnsafeBytes { bytes in
+                set(CURLOPT_COPYPOSTFIELDS, ccurl_setopt_pointer(api, easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
+            }
+        }
+        // libcurl adds "Expect: 100-continue" to larger POSTs; MCP servers answer directly.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            headerList = api.pointee.slist_append?(headerList, line)
+        }
+        set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, headerList))
+        set(CURLOPT_HEADERFUNCTION, ccurl_setopt_header_function(api, easy, transferHeaderCallback))
+        set(CURLOPT_HEADERDATA, ccurl_setopt_pointer(api, easy, CURLOPT_HEADERDATA, me))
+        set(CURLOPT_WRITEFUNCTION, ccurl_setopt_write_function(api, easy, transferWriteCallback))
+        set(CURLOPT_WRITEDATA, ccurl_setopt_pointer(api, easy, CURLOPT_WRITEDATA, me))
+        if let ca = request.tls.caFile { set(CURLOPT_CAINFO, ccurl_setopt_string(api, easy, CURLOPT_CAINFO, ca)) }
+        if let certificate = request.tls.clientCertificate { set(CURLOPT_SSLCERT, ccurl_setopt_string(api, easy, CURLOPT_SSLCERT, certificate)) }
+        if let key = request.tls.clientKey { set(CURLOPT_SSLKEY, ccurl_setopt_string(api, easy, CURLOPT_SSLKEY, key)) }
+        if let proxy = request.proxy { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, proxy)) }
+        if request.checkAddress != nil {
+            set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback))
+            set(CURLOPT_OPENSOCKETDATA, ccurl_setopt_pointer(api, easy, CURLOPT_OPENSOCKETDATA, me))
+        }
+        guard let failed else { return nil }
+        return MCPError(.unsupported, "this libcurl does not support option \(failed.rawValue)", details: ["option": .int(Int64(failed.rawValue))])
+    }
+
+    func release(_ api: UnsafePointer<ccurl_api>, loop: EventLoop) {
+        if let idleTimer { _ = loop.cancelTimer(idleTimer) }
+        idleTimer = nil
+        api.pointee.easy_cleanup?(easy)
+        api.pointee.slist_free_all?(headerList)
+        headerList = nil
+    }
+
+    func armIdleTimer(_ loop: EventLoop) {
+        guard let idle = request.idleTimeoutMs else { return }
+        if let idleTimer { _ = loop.cancelTimer(idleTimer) }
+        let id = self.id
+        idleTimer = loop.schedule(afterNanoseconds: UInt64(idle) * 1_000_000) { [weak engine] in
+            engine?.finish(id, error: MCPError(.timeout, "no data from the server for \(idle) ms", details: ["read_timeout_ms": .int(Int64(idle))]))
+        }
+    }
+
+    fileprivate func headerLine(_ line: UnsafeRawBufferPointer) {
+        let text = String(decoding: line, as: UTF8.self)
+        if text.hasPrefix("HTTP/") { headers = []; return }  // a new response (after 100 Continue, say)
+        let trimmed = text.trimmingCharacters(in: " \t\r\n")
+        if trimmed.isEmpty {
+            guard let api = try? Curl.api() else { return }
+            var status = 0
+            _ = ccurl_getinfo_long(api, easy, CURLINFO_RESPONSE_CODE, &status)
+            if status >= 200, !headDelivered {
+                headDelivered = true
+                handler.head(status, headers)
+            }
+            return
+        }
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        let name = String(trimmed[..<colon]).trimmingCharacters(in: " \t")
+        let value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: " \t")
+        headers.append((name, value))
+    }
+
+    /// False aborts the transfer (a cap was exceeded).
+    fileprivate func bodyBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        received += bytes.count
+        if received > request.maxResponseBytes {
+            failure = MCPError.transport("the response exceeded \(request.maxResponseBytes) bytes",
+                details: ["reason": "response_too_large", "limit": .int(Int64(request.maxResponseBytes))])
+            return false
+        }
+        if let engine { armIdleTimer(engine.loop) }
+        handler.body(bytes)
+        return true
+    }
+
+    fileprivate func openSocket(family: Int32, type: Int32, protocol proto: Int32, address: UnsafePointer<sockaddr>, length: socklen_t) -> Int32 {
+        if let refusal = request.checkAddress?(UnsafeRawBufferPointer(start: address, count: Int(length))) {
+            failure = refusal
+            return -1  // CURL_SOCKET_BAD
+        }
+        return socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let drop = Set(set)
+        var text = Substring(self)
+        while let first = text.first, drop.contains(first) { text = text.dropFirst() }
+        while let last = text.last, drop.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+private let transferHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, transfer in
+    let length = size * count
+    guard let buffer, let transfer else { return length }
+    Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().headerLine(UnsafeRawBufferPointer(start: buffer, count: length))
+    return length
+}
+
+private let transferWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, transfer in
+    let length = size * count
+    guard let buffer, let transfer else { return length }
+    let keep = Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length))
+    return keep ? length : 0
+}
+
+private let transferOpenSocketCallback: @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = {
+    transfer, _, address in
+    guard let transfer, let address else { return -1 }
+    var length: UInt32 = 0
+    guard let socketAddress = ccurl_sockaddr(address, &length) else { return -1 }
+    return Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().openSocket(
+        family: ccurl_sockaddr_family(address), type: ccurl_sockaddr_socktype(address), protocol: ccurl_sockaddr_protocol(address),
+        address: socketAddress, length: length)
+}
