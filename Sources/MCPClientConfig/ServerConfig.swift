@@ -1,11 +1,29 @@
 public import MCPClientCore
 
-/// One server's normalized configuration. Only stdio is connectable in this slice; the other transports
-/// are recognized so that a config naming them gets a precise "not supported yet" rather than a parse error.
+/// One server's normalized configuration: a stdio process or a remote URL, plus the shared timeouts.
 public struct ServerConfig: Sendable, Equatable {
     public enum Transport: Sendable, Equatable {
         case stdio(Stdio)
-        case remote(type: String, url: String)
+        case remote(Remote)
+    }
+
+    public struct Remote: Sendable, Equatable {
+        /// `streamable-http` (also `http`), `sse` or `websocket` (also `ws`).
+        public var type: String
+        public var url: String
+        public var headers: [String: String] = [:]
+        /// No byte on a long-lived stream for this long ends it (LibreChat `sseReadTimeout`, default 5 min).
+        public var sseReadTimeoutMs = 300_000
+        public var caFile: String?
+        public var clientCertificate: String?
+        public var clientKey: String?
+        public var proxy: String?
+        public var maxResponseBytes = ServerConfig.defaultMaxMessageBytes
+
+        public init(type: String, url: String) {
+            self.type = type
+            self.url = url
+        }
     }
 
     public struct Stdio: Sendable, Equatable {
@@ -62,6 +80,7 @@ public struct ServerConfig: Sendable, Equatable {
         let known: Set<String> = [
             "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
             "shutdownGraceMs", "url", "description", "title", "version", "maxTotalTimeout", "resetTimeoutOnProgress",
+            "headers", "sseReadTimeout", "caFile", "clientCert", "clientKey", "proxy", "maxResponseBytes",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw problem(unknown, "unknown field '\(unknown)'")
@@ -74,9 +93,9 @@ public struct ServerConfig: Sendable, Equatable {
         case nil where object["command"] != nil, "stdio":
             transport = .stdio(try parseStdio(object))
         case nil where object["url"] != nil:
-            transport = .remote(type: "streamable-http", url: try requiredString(object, "url"))
+            transport = .remote(try parseRemote(object, type: "streamable-http"))
         case .some(let remote) where ["sse", "streamable-http", "http", "websocket", "ws"].contains(remote):
-            transport = .remote(type: remote, url: try requiredString(object, "url"))
+            transport = .remote(try parseRemote(object, type: remote))
         case nil:
             throw problem("command", "missing 'command' (stdio) or 'url' (remote)")
         case .some(let other):
@@ -93,6 +112,34 @@ public struct ServerConfig: Sendable, Equatable {
         return ServerConfig(
             name: name, transport: transport, timeoutMs: timeoutMs,
             initTimeoutMs: try optionalInt(object, "initTimeout", min: 1) ?? defaultInitTimeoutMs, maxTotalTimeoutMs: maxTotal, era: era)
+    }
+
+    private static func parseRemote(_ object: JSONObject, type: String) throws(MCPError) -> Remote {
+        let url = try requiredString(object, "url")
+        let lowered = url.lowercased()
+        let schemes = type == "websocket" || type == "ws" ? ["ws://", "wss://"] : ["http://", "https://"]
+        guard schemes.contains(where: lowered.hasPrefix) else {
+            throw problem("url", "'url' must start with \(schemes.joined(separator: " or ")) for a \(type) server")
+        }
+        var remote = Remote(type: type, url: url)
+        if let value = object["headers"] {
+            guard case .object(let entries) = value else { throw problem("headers", "'headers' must be an object of strings") }
+            for (key, header) in entries {
+                guard let text = header.stringValue else { throw problem("headers.\(key)", "header values must be strings") }
+                try rejectNUL(text, "headers.\(key)")
+                guard !key.isEmpty, !key.contains(where: { $0 == ":" || $0 == "\r" || $0 == "\n" || $0 == " " }),
+                      !text.contains(where: { $0 == "\r" || $0 == "\n" })
+                else { throw problem("headers.\(key)", "invalid header name or value") }
+                remote.headers[key] = text
+            }
+        }
+        remote.sseReadTimeoutMs = try optionalInt(object, "sseReadTimeout", min: 1) ?? remote.sseReadTimeoutMs
+        remote.maxResponseBytes = try optionalInt(object, "maxResponseBytes", min: 1024) ?? remote.maxResponseBytes
+        remote.caFile = try optionalString(object, "caFile")
+        remote.clientCertificate = try optionalString(object, "clientCert")
+        remote.clientKey = try optionalString(object, "clientKey")
+        remote.proxy = try optionalString(object, "proxy")
+        return remote
     }
 
     private static func parseStdio(_ object: JSONObject) throws(MCPError) -> Stdio {

@@ -60,6 +60,6 @@ import Testing
 
     @Test func recognizesRemoteTransportsForLaterIssues() throws {
         let config = try ServerConfig.parse(name: "r", json: ["type": "sse", "url": "https://example.com/sse"])
-        #expect(config.transport == .remote(type: "sse", url: "https://example.com/sse"))
+        #expect(config.transport == .remote(ServerConfig.Remote(type: "sse", url: "https://example.com/sse")))
     }
 }
