@@ -4,6 +4,12 @@ public protocol TransportDelegate: AnyObject, Sendable {
     func transport(didReceive message: UnsafeRawBufferPointer)
     /// The transport is gone for good; `error` is nil after a requested close.
     func transportDidClose(error: MCPError?)
+    /// One request failed below JSON-RPC (an HTTP exchange that broke or answered without a message).
+    func transport(requestFailed id: Int64, error: MCPError)
+}
+
+extension TransportDelegate {
+    public func transport(requestFailed id: Int64, error: MCPError) {}
 }
 
 /// A bidirectional message pipe to one MCP server: the seam between the protocol and stdio/HTTP/WebSocket/in-memory.

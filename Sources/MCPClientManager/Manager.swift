@@ -21,6 +21,7 @@ public final class Manager: @unchecked Sendable {
     private let nextRequestID = Atomic<UInt64>(1)
     private let closed = Atomic<Bool>(false)
     private let logSink: EventLogSink
+    private let httpEngineSlot = Locked<HTTPEngine?>(nil)
 
     private struct HostRequest {
         var server: String
@@ -129,21 +130,33 @@ public final class Manager: @unchecked Sendable {
 
     private func makeSession(_ entry: ServerEntry) throws(MCPError) -> ClientSession {
         let config = entry.config
-        guard case .stdio(let stdio) = config.transport else {
-            throw MCPError(.unsupported, "remote transports are not available yet; only stdio servers can connect",
-                details: ["server": .string(config.name)])
+        let transport: any MessageTransport
+        switch config.transport {
+        case .stdio(let stdio):
+            let stderr: StdioLaunch.StderrMode = switch stdio.stderr {
+            case .log: .log
+            case .inherit: .inherit
+            case .discard: .discard
+            case .file(let path): .file(path)
+            }
+            let launch = StdioLaunch(
+                command: stdio.command, arguments: stdio.args, environment: StdioLaunch.environment(configured: stdio.env),
+                workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
+                shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
+            transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
+        case .remote(let remote) where remote.type == "streamable-http" || remote.type == "http":
+            var options = StreamableHTTPTransport.Options(url: remote.url)
+            options.headers = remote.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+            options.connectTimeoutMs = config.initTimeoutMs
+            options.readTimeoutMs = remote.sseReadTimeoutMs
+            options.maxResponseBytes = remote.maxResponseBytes
+            options.tls = TLSOptions(caFile: remote.caFile, clientCertificate: remote.clientCertificate, clientKey: remote.clientKey)
+            options.proxy = remote.proxy
+            transport = StreamableHTTPTransport(options: options, engine: try httpEngine())
+        case .remote(let remote):
+            throw MCPError(.unsupported, "the \(remote.type) transport is not available yet (streamable-http and stdio are)",
+                details: ["server": .string(config.name), "type": .string(remote.type)])
         }
-        let stderr: StdioLaunch.StderrMode = switch stdio.stderr {
-        case .log: .log
-        case .inherit: .inherit
-        case .discard: .discard
-        case .file(let path): .file(path)
-        }
-        let launch = StdioLaunch(
-            command: stdio.command, arguments: stdio.args, environment: StdioLaunch.environment(configured: stdio.env),
-            workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
-            shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
-        let transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
         let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
         var clientOptions = options.clientOptions
         clientOptions.eraPreference = switch config.era {
@@ -154,8 +167,26 @@ public final class Manager: @unchecked Sendable {
         return ClientSession(rpc: rpc, options: clientOptions)
     }
 
+    /// One HTTP engine (libcurl loaded on first use) serves every remote server of this manager.
+    private func httpEngine() throws(MCPError) -> HTTPEngine {
+        let made = httpEngineSlot.withLock { slot -> Result<HTTPEngine, MCPError> in
+            if let engine = slot { return .success(engine) }
+            do {
+                let engine = try HTTPEngine(loop: loop)
+                slot = engine
+                return .success(engine)
+            } catch {
+                return .failure(MCPError(error))
+            }
+        }
+        return try made.get()
+    }
+
     private func eraKey(_ config: ServerConfig) -> String {
-        guard case .stdio(let stdio) = config.transport else { return config.name }
+        guard case .stdio(let stdio) = config.transport else {
+            if case .remote(let remote) = config.transport { return config.name + "\u{0}" + remote.url }
+            return config.name
+        }
         return ([config.name, stdio.command, stdio.cwd ?? ""] + stdio.args).joined(separator: "\u{0}")
     }
 
@@ -657,6 +688,7 @@ public final class Manager: @unchecked Sendable {
             }
         }
         _ = waiter.wait(timeoutNanoseconds: nil)
+        httpEngineSlot.withLock { $0 }?.close()
         events.close()
         loop.shutdown()
     }

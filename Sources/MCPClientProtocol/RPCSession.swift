@@ -199,6 +199,10 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         }
     }
 
+    public func transport(requestFailed id: Int64, error: MCPError) {
+        fail(id: id, error: error)
+    }
+
     public func transportDidClose(error: MCPError?) {
         // Owners update their state first, so a caller woken by the failure below already sees it.
         handlers.withLock { $0.close }?(error)
