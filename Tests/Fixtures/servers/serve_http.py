@@ -1,0 +1,207 @@
+"""Serve the everything fixture over a network transport on 127.0.0.1 (OS-assigned port).
+
+    .venv-modern/bin/python Tests/Fixtures/servers/serve_http.py --era modern --mode json|sse
+    .venv-legacy/bin/python Tests/Fixtures/servers/serve_http.py --era legacy --mode stateful|stateful-json|sse|websocket
+
+Options: --tls CERT KEY (HTTPS/WSS), --path P (default /mcp, /sse for legacy sse, /ws for
+websocket), --port N (default 0 = OS-assigned), --stateless (modern only: handshake-era requests,
+i.e. without a 2026-07-28 MCP-Protocol-Version header, are served statelessly instead of with
+Mcp-Session-Id sessions). Unknown arguments (e.g. --mcpclient-test-tag=<uuid>) are ignored.
+
+Prints exactly one line `READY <url>` on stdout once the socket accepts connections, and nothing
+else on stdout (anything the SDK or uvicorn logs goes to stderr, WARNING and above only). Runs
+until SIGTERM/SIGINT or until stdin reaches EOF (stdin that is /dev/null is not watched).
+
+The server is the very same object the stdio fixture builds: the fixture file is executed as
+`__main__` with its `run()` call captured, so state keys such as the modern `roots` resolver key
+(`__main__:ask_for_roots`) are identical to the stdio fixture's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import runpy
+import stat
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST = "127.0.0.1"
+
+MODES = {"modern": ("json", "sse"), "legacy": ("stateful", "stateful-json", "sse", "websocket")}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--era", choices=sorted(MODES), required=True)
+    parser.add_argument("--mode", required=True)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--path")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--stateless", action="store_true")
+    args, _unknown = parser.parse_known_args()
+    if args.mode not in MODES[args.era]:
+        parser.error(f"--era {args.era} takes --mode {'|'.join(MODES[args.era])}")
+    if args.path is None:
+        args.path = {"sse": "/sse", "websocket": "/ws"}.get(args.mode, "/mcp") if args.era == "legacy" else "/mcp"
+    if not args.path.startswith("/"):
+        parser.error("--path must start with /")
+    return args
+
+
+def load_fixture(era: str):
+    """Execute everything_<era>.py as __main__, capturing the server its `server.run("stdio")` starts."""
+    if era == "modern":
+        from mcp.server.mcpserver import MCPServer as server_class
+    else:
+        from mcp.server.fastmcp import FastMCP as server_class
+    captured = []
+    original_run = server_class.run
+    server_class.run = lambda self, *a, **k: captured.append(self)
+    try:
+        sys.path.insert(0, HERE)
+        runpy.run_path(os.path.join(HERE, f"everything_{era}.py"), run_name="__main__")
+    finally:
+        server_class.run = original_run
+    if len(captured) != 1:
+        raise SystemExit(f"everything_{era}.py did not call server.run exactly once")
+    return captured[0]
+
+
+def security_settings():
+    """DNS-rebinding protection as the SDK enables it for 127.0.0.1, plus https:// origins for --tls."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    hosts = ["127.0.0.1", "localhost", "[::1]"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{h}:*" for h in hosts],
+        allowed_origins=[f"{scheme}://{h}:*" for scheme in ("http", "https") for h in hosts],
+    )
+
+
+def build_app(args: argparse.Namespace, server):
+    security = security_settings()
+    if args.era == "modern":
+        return server.streamable_http_app(
+            streamable_http_path=args.path,
+            json_response=args.mode == "json",
+            stateless_http=args.stateless,
+            transport_security=security,
+            host=HOST,
+        )
+    settings = server.settings
+    settings.host = HOST
+    settings.transport_security = security
+    if args.mode in ("stateful", "stateful-json"):
+        settings.streamable_http_path = args.path
+        settings.json_response = args.mode == "stateful-json"
+        settings.stateless_http = False
+        return server.streamable_http_app()
+    if args.mode == "sse":
+        settings.sse_path = args.path
+        settings.message_path = "/messages/"
+        return server.sse_app()
+    return websocket_app(server, args.path)
+
+
+def websocket_app(server, path: str):
+    """mcp 1.27's websocket_server transport (subprotocol "mcp", one JSON-RPC message per text frame)."""
+    from mcp.server.websocket import websocket_server
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+
+    lowlevel = server._mcp_server
+
+    async def endpoint(websocket) -> None:
+        async with websocket_server(websocket.scope, websocket.receive, websocket.send) as (read, write):
+            await lowlevel.run(read, write, lowlevel.create_initialization_options())
+
+    return Starlette(routes=[WebSocketRoute(path, endpoint)])
+
+
+def stdin_is_watchable() -> bool:
+    try:
+        st = os.fstat(0)
+    except OSError:
+        return False
+    if stat.S_ISCHR(st.st_mode):
+        try:
+            null = os.stat(os.devnull)
+        except OSError:
+            return True
+        return st.st_rdev != null.st_rdev
+    return True
+
+
+async def serve(args: argparse.Namespace, app, ready_out) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=args.port,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ws="websockets" if args.era == "legacy" and args.mode == "websocket" else "none",
+        ssl_certfile=args.tls[0] if args.tls else None,
+        ssl_keyfile=args.tls[1] if args.tls else None,
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task  # raises the startup failure, if any
+            raise SystemExit("uvicorn exited during startup")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    if args.era == "legacy" and args.mode == "websocket":
+        scheme = "wss" if args.tls else "ws"
+    else:
+        scheme = "https" if args.tls else "http"
+    ready_out.write(f"READY {scheme}://{HOST}:{port}{args.path}\n")
+    ready_out.flush()
+
+    def stop() -> None:
+        server.should_exit = True
+
+    if stdin_is_watchable():
+
+        def watch_stdin() -> None:
+            try:
+                while os.read(0, 65536):
+                    pass
+            except OSError:
+                pass
+            loop.call_soon_threadsafe(stop)
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    await task
+
+
+def main() -> None:
+    args = parse_args()
+    ready_out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but the READY line may reach the real stdout
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = load_fixture(args.era)
+    app = build_app(args, server)
+    try:
+        asyncio.run(serve(args, app, ready_out))
+    except KeyboardInterrupt:
+        pass
+    # Long-lived streams (GET/SSE/WebSocket) can outlive the graceful-shutdown window; don't linger.
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
