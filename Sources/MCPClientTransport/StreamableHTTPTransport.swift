@@ -1,0 +1,275 @@
+public import MCPClientCore
+
+/// Streamable HTTP (both eras): one POST per client message, answered with JSON or an SSE stream. A 2026-07-28
+/// request carries `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` mirrored from the message; a handshake-era
+/// session is identified by the `Mcp-Session-Id` the server gave the `initialize` response.
+public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendable {
+    public struct Options: Sendable {
+        public var url: String
+        public var headers: [(name: String, value: String)] = []
+        public var connectTimeoutMs = 30_000
+        /// Silence on a response stream for this long ends that request.
+        public var readTimeoutMs = 300_000
+        public var maxResponseBytes = 64 << 20
+        public var tls = TLSOptions()
+        public var proxy: String?
+        public var checkAddress: (@Sendable (UnsafeRawBufferPointer) -> MCPError?)?
+        public init(url: String) { self.url = url }
+    }
+
+    private struct State {
+        var sessionID: String?
+        var protocolVersion: String?
+        var exchanges: [Int64: HTTPExchange] = [:]
+        var closed = false
+        /// Handshake era: the GET stream for server messages that belong to no request.
+        var eventStream: HTTPExchange?
+        var eventStreamFailures = 0
+    }
+
+    private let options: Options
+    private let engine: HTTPEngine
+    private let state = Locked(State())
+    private let delegate = Locked<(any TransportDelegate)?>(nil)
+
+    public init(options: Options, engine: HTTPEngine) {
+        self.options = options
+        self.engine = engine
+    }
+
+    public func start(delegate: any TransportDelegate) throws(MCPError) {
+        self.delegate.withLock { $0 = delegate }
+    }
+
+    public var sessionID: String? { state.withLock { $0.sessionID } }
+
+    public func send(_ message: [UInt8]) throws(MCPError) {
+        let parsed = (try? JSONParser.parse(message))?.objectValue ?? [:]
+        let method = parsed["method"]?.stringValue
+        let id = parsed["id"]?.int64Value
+        let params = parsed["params"]
+        let (closed, session, version) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion) }
+        guard !closed else { throw MCPError(.closed, "the HTTP transport is closed") }
+        // Stateless servers learn of a cancellation by the request's stream closing, not by a message.
+        if method == "notifications/cancelled", session == nil, let target = params?["requestId"]?.int64Value {
+            state.withLock { $0.exchanges.removeValue(forKey: target) }?.cancel()
+            return
+        }
+        var headers = options.headers
+        headers.append(("Content-Type", "application/json"))
+        headers.append(("Accept", "application/json, text/event-stream"))
+        if let modern = params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
+            headers.append(("MCP-Protocol-Version", modern))
+            if let method { headers.append(("Mcp-Method", method)) }
+            if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.namedMethods.contains(method ?? "") {
+                headers.append(("Mcp-Name", name))
+            }
+        } else if let version {
+            headers.append(("MCP-Protocol-Version", version))
+        }
+        if let session { headers.append(("Mcp-Session-Id", session)) }
+        var request = HTTPRequest(method: "POST", url: options.url, headers: headers, body: message)
+        request.connectTimeoutMs = options.connectTimeoutMs
+        request.idleTimeoutMs = options.readTimeoutMs
+        request.maxResponseBytes = options.maxResponseBytes
+        request.tls = options.tls
+        request.proxy = options.proxy
+        request.checkAddress = options.checkAddress
+        let reply = ReplyReader(transport: self, requestID: id, isInitialize: method == "initialize", maxEventBytes: options.maxResponseBytes)
+        let exchange = engine.start(request, handler: reply.handler)
+        if let id { state.withLock { $0.exchanges[id] = exchange } }
+        // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
+        // requests not tied to a POST) arrive on a GET stream.
+        if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
+    }
+
+    /// How often the GET stream is re-opened in a row without receiving anything before giving up.
+    static let maxEventStreamFailures = 10
+
+    private func openEventStream(lastEventID: String?) {
+        let (session, version, closed) = state.withLock { ($0.sessionID, $0.protocolVersion, $0.closed) }
+        guard let session, !closed else { return }
+        var headers = options.headers
+        headers.append(("Accept", "text/event-stream"))
+        headers.append(("Mcp-Session-Id", session))
+        if let version { headers.append(("MCP-Protocol-Version", version)) }
+        if let lastEventID, !lastEventID.isEmpty { headers.append(("Last-Event-ID", lastEventID)) }
+        var request = HTTPRequest(method: "GET", url: options.url, headers: headers)
+        request.connectTimeoutMs = options.connectTimeoutMs
+        request.idleTimeoutMs = options.readTimeoutMs
+        request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
+        request.tls = options.tls
+        request.proxy = options.proxy
+        request.checkAddress = options.checkAddress
+        let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID)
+        let exchange = engine.start(request, handler: reader.handler)
+        state.withLock { $0.eventStream = exchange }
+    }
+
+    /// The GET stream ended. It is resumed (with Last-Event-ID, after the server's `retry`) unless the server does
+    /// not offer one (405), already has one for this session (409), dropped the session (404), or keeps failing.
+    fileprivate func eventStreamEnded(status: Int, receivedEvents: Bool, lastEventID: String, retryMs: Int?) {
+        let resume = state.withLock { state -> Bool in
+            state.eventStream = nil
+            guard !state.closed, ![404, 405, 409].contains(status), status < 400 || status >= 500 else { return false }
+            state.eventStreamFailures = receivedEvents ? 0 : state.eventStreamFailures + 1
+            return state.eventStreamFailures < Self.maxEventStreamFailures
+        }
+        guard resume else { return }
+        _ = engine.loop.schedule(afterNanoseconds: UInt64(retryMs ?? 1_000) * 1_000_000) { [weak self] in
+            self?.openEventStream(lastEventID: lastEventID)
+        }
+    }
+
+    static let namedMethods: Set<String> = ["tools/call", "prompts/get", "resources/read"]
+
+    public func close(completion: @escaping @Sendable () -> Void) {
+        let (exchanges, session) = state.withLock { state -> ([HTTPExchange], String?) in
+            state.closed = true
+            defer { state.exchanges = [:]; state.eventStream = nil }
+            return (Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }, state.sessionID)
+        }
+        for exchange in exchanges { exchange.cancel(MCPError(.closed, "the connection was closed")) }
+        let finish: @Sendable () -> Void = { [weak self] in
+            self?.delegate.withLock { $0 }?.transportDidClose(error: nil)
+            completion()
+        }
+        guard let session else { finish(); return }
+        // A handshake-era session is ended explicitly; a server that does not allow it answers 405, which is fine.
+        var request = HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)])
+        request.timeoutMs = 5_000
+        request.tls = options.tls
+        request.proxy = options.proxy
+        request.checkAddress = options.checkAddress
+        _ = engine.start(request, handler: HTTPResponseHandler(head: { _, _ in }, body: { _ in }, end: { _ in finish() }))
+    }
+
+    // MARK: replies (I/O thread)
+
+    fileprivate func deliver(_ message: UnsafeRawBufferPointer) {
+        delegate.withLock { $0 }?.transport(didReceive: message)
+    }
+
+    fileprivate func replyEnded(_ id: Int64?, failure: MCPError?) {
+        guard let id else { return }
+        state.withLock { _ = $0.exchanges.removeValue(forKey: id) }
+        if let failure { delegate.withLock { $0 }?.transport(requestFailed: id, error: failure) }
+    }
+
+    fileprivate func learnedSession(id: String?, protocolVersion: String?) {
+        state.withLock { state in
+            if let id { state.sessionID = id }
+            if let protocolVersion { state.protocolVersion = protocolVersion }
+        }
+    }
+}
+
+/// Reads the handshake-era GET stream: every `message` event is a server message.
+private final class EventStreamReader: @unchecked Sendable {
+    private weak var transport: StreamableHTTPTransport?
+    private var parser: SSEParser
+    private var status = 0
+    private var receivedEvents = false
+    private var lastEventID: String
+
+    init(transport: StreamableHTTPTransport, maxEventBytes: Int, lastEventID: String?) {
+        self.transport = transport
+        parser = SSEParser(maxEventBytes: maxEventBytes)
+        self.lastEventID = lastEventID ?? ""
+    }
+
+    var handler: HTTPResponseHandler {
+        HTTPResponseHandler(head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] _ in end() })
+    }
+
+    private func chunk(_ bytes: UnsafeRawBufferPointer) {
+        guard (200..<300).contains(status), let events = try? parser.feed(bytes) else { return }
+        for event in events {
+            receivedEvents = true
+            if let id = event.id { lastEventID = id }
+            if event.type == "message", !event.data.isEmpty { Array(event.data.utf8).withUnsafeBytes { transport?.deliver($0) } }
+        }
+    }
+
+    private func end() {
+        transport?.eventStreamEnded(status: status, receivedEvents: receivedEvents, lastEventID: lastEventID, retryMs: parser.reconnectionTime)
+    }
+}
+
+/// Reads one POST's answer: a JSON body, an SSE stream of messages, or an HTTP status without a message.
+private final class ReplyReader: @unchecked Sendable {
+    private weak var transport: StreamableHTTPTransport?
+    private let requestID: Int64?
+    private let isInitialize: Bool
+    private var status = 0
+    private var streaming = false
+    private var body: [UInt8] = []
+    private var parser: SSEParser
+    private var answered = false
+    private var failure: MCPError?
+
+    init(transport: StreamableHTTPTransport, requestID: Int64?, isInitialize: Bool, maxEventBytes: Int) {
+        self.transport = transport
+        self.requestID = requestID
+        self.isInitialize = isInitialize
+        parser = SSEParser(maxEventBytes: maxEventBytes)
+    }
+
+    var handler: HTTPResponseHandler {
+        HTTPResponseHandler(
+            head: { [self] status, headers in head(status, headers) }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
+    }
+
+    private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
+        self.status = status
+        let type = headers.last { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
+        streaming = type.hasPrefix("text/event-stream")
+        if isInitialize, (200..<300).contains(status) {
+            transport?.learnedSession(id: headers.last { $0.name.lowercased() == "mcp-session-id" }?.value, protocolVersion: nil)
+        }
+    }
+
+    private func chunk(_ bytes: UnsafeRawBufferPointer) {
+        guard streaming, failure == nil else { body.append(contentsOf: bytes); return }
+        do {
+            for event in try parser.feed(bytes) where event.type == "message" && !event.data.isEmpty {
+                deliver(Array(event.data.utf8))
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    private func deliver(_ message: [UInt8]) {
+        if isInitialize, let version = (try? JSONParser.parse(message))?["result"]?["protocolVersion"]?.stringValue {
+            transport?.learnedSession(id: nil, protocolVersion: version)
+        }
+        if let id = requestID, let value = try? JSONParser.parse(message), value["id"]?.int64Value == id, value["method"] == nil {
+            answered = true
+        }
+        message.withUnsafeBytes { transport?.deliver($0) }
+    }
+
+    private func end(_ error: MCPError?) {
+        if let error {
+            transport?.replyEnded(requestID, failure: failure ?? error)
+            return
+        }
+        if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {
+            deliver(body)
+        }
+        guard requestID != nil, !answered else { transport?.replyEnded(requestID, failure: nil); return }
+        // The server answered without the message we wait for: an HTTP error, or a stream that ended early.
+        let excerpt = String(decoding: body.prefix(512), as: UTF8.self)
+        let reason: MCPError = if let failure {
+            failure
+        } else if (200..<300).contains(status) {
+            MCPError.transport("the response ended without an answer to the request", details: ["http_status": .int(Int64(status))])
+        } else {
+            // The server was reached and refused: a peer answer, which lets era detection fall back.
+            MCPError(.protocolError, "the server answered HTTP \(status)", source: .peer,
+                details: ["http_status": .int(Int64(status)), "body": .string(excerpt)])
+        }
+        transport?.replyEnded(requestID, failure: reason)
+    }
+}

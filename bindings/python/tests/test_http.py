@@ -1,0 +1,126 @@
+"""Streamable HTTP against the real SDK servers under uvicorn: mcp 2.3.0 (2026-07-28, JSON and SSE replies)
+and mcp 1.27 with stateful sessions (Mcp-Session-Id). Same fixture tools as the stdio tests."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+from helpers import LEGACY_PYTHON, MODERN_PYTHON, FIXTURES_DIR, is_outcome, require_venv, text_of, wait_for_event
+
+import mcpclient
+
+SERVE = FIXTURES_DIR / "serve_http.py"
+SERVERS = [("modern", "json"), ("modern", "sse"), ("legacy", "stateful")]
+
+
+class HTTPServer:
+    """serve_http.py on 127.0.0.1, until the test ends."""
+
+    def __init__(self, era: str, mode: str):
+        python = MODERN_PYTHON if era == "modern" else LEGACY_PYTHON
+        require_venv(python.parent.parent)
+        self.process = subprocess.Popen(
+            [str(python), str(SERVE), "--era", era, "--mode", mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        line = self.process.stdout.readline().split()
+        assert line and line[0] == "READY", f"serve_http.py did not start: {line}"
+        self.url = line[1]
+        self.mode = mode
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(params=SERVERS, ids=[f"{era}-{mode}" for era, mode in SERVERS])
+def http(request):
+    era, mode = request.param
+    server = HTTPServer(era, mode)
+    with mcpclient.Manager({"capabilities": {"elicitation": {}, "roots": {}}}) as mgr:
+        mgr.add_server("h", {"url": server.url, "timeout": 30000})
+        yield mgr, era, server
+    server.stop()
+
+
+def test_connect_list_and_call(http):
+    mgr, era, _ = http
+    info = mgr.connect("h")
+    assert info["era"] == era
+    assert info["protocolVersion"] == ("2026-07-28" if era == "modern" else "2025-11-25")
+    names = {tool["name"] for tool in mgr.list_tools("h")}
+    assert {"echo", "add", "slow", "ask_name"} <= names
+    assert text_of(mgr.call_tool("h", "echo", {"text": "over http"})) == "over http"
+    assert mgr.read_resource("h", "fixture://greeting")["contents"][0]["text"].startswith("Hello")
+    with pytest.raises(mcpclient.McpProtocolError):
+        mgr.call_tool("h", "no_such_tool")
+
+
+def test_elicitation_over_http(http):
+    mgr, _, _ = http
+    call_id = mgr.submit({"op": "call_tool", "server": "h", "tool": "ask_name"})
+    request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request" or is_outcome(call_id)(ev))
+    assert request["kind"] == "request" and request["method"] == "elicitation/create"
+    mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
+    outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+    assert text_of(outcome["result"]["result"]) == "hello Ada"
+
+
+def test_progress_and_cancel_over_http(http):
+    mgr, _, server = http
+    streams = server.mode != "json"  # a JSON reply is one body: progress needs an SSE reply
+    call_id = mgr.submit({"op": "call_tool", "server": "h", "tool": "slow", "arguments": {"steps": 3, "delay_ms": 50}})
+    outcome, seen = wait_for_event(mgr, is_outcome(call_id))
+    assert text_of(outcome["result"]["result"]) == "done after 3 steps"
+    assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == ([1, 2, 3] if streams else [])
+
+    call_id = mgr.submit({"op": "call_tool", "server": "h", "tool": "slow", "arguments": {"steps": 100, "delay_ms": 100}})
+    if streams:
+        wait_for_event(mgr, lambda ev: ev["kind"] == "progress" and ev["request_id"] == call_id)
+    else:
+        time.sleep(0.3)
+    mgr.cancel(call_id)
+    outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+    assert outcome["error"]["name"] == "MCP_ERR_CANCELLED"
+    assert text_of(mgr.call_tool("h", "echo", {"text": "still fine"})) == "still fine"
+
+
+def test_concurrent_calls_over_one_connection_pool(http):
+    mgr, _, _ = http
+    ids = [mgr.submit({"op": "call_tool", "server": "h", "tool": "add", "arguments": {"a": i, "b": 1}}) for i in range(20)]
+    results = {}
+    deadline = time.monotonic() + 30
+    while len(results) < len(ids) and time.monotonic() < deadline:
+        event = mgr.next_event(1000)
+        if event and event["kind"] == "result":
+            results[event["request_id"]] = text_of(event["result"]["result"])
+    assert [results.get(i) for i in ids] == [str(i + 1) for i in range(20)]
+
+
+def test_list_changes_over_http(http):
+    mgr, _, _ = http
+    mgr.connect("h")
+    mgr.call_tool("h", "add_tool", {"name": "added_over_http"})
+    event, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "list_changed")
+    assert event["list"] == "tools"
+    assert "added_over_http" in {tool["name"] for tool in mgr.list_tools("h")}
+
+
+def test_a_server_that_goes_away_fails_calls_clearly():
+    server = HTTPServer("modern", "json")
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("h", {"url": server.url, "initTimeout": 5000})
+        mgr.connect("h")
+        server.stop()
+        with pytest.raises(mcpclient.McpTransportError):
+            mgr.call_tool("h", "echo", {"text": "x"}, timeout_ms=5000)
+
+
+def test_remote_config_is_validated():
+    with mcpclient.Manager() as mgr:
+        with pytest.raises(mcpclient.McpConfigError) as caught:
+            mgr.add_server("bad", {"url": "ftp://example.com/mcp"})
+        assert caught.value.details["path"] == "url"
+        with pytest.raises(mcpclient.McpConfigError):
+            mgr.add_server("bad2", {"url": "http://127.0.0.1:1/mcp", "headers": {"X-A": "line\nbreak"}})
