@@ -1,0 +1,285 @@
+"""A misbehaving HTTP MCP peer for transport fault tests (stdlib only, any Python 3.11+, no SDK).
+
+    python3 Tests/Fixtures/servers/bad_http.py MODE [options]
+
+Listens on 127.0.0.1 (port 0 = OS-assigned, or --port), prints exactly one line `READY <url>`
+(`http://127.0.0.1:<port>/mcp`) on stdout and runs until killed or stdin reaches EOF (stdin that is
+/dev/null is not watched). Nothing else is written to stdout or stderr.
+
+Apart from its fault it is a minimal 2026-07-28 server at POST /mcp (no header checks):
+`server/discover`, `tools/list` (one tool `echo`), `tools/call echo` -> text block = arguments.text,
+an unknown method -> HTTP 404 + -32601, a notification (no id) -> 202, GET/DELETE -> 405 Allow: POST.
+Results carry `resultType: "complete"`; serverInfo is {"name": "bad-http", "version": "0"}.
+`GET /_stats` answers {"requests": [[http_method, path, rpc_method_or_null], ...]} (every request
+so far, /_stats itself excluded) so a test can see what its client really sent.
+
+MODE (the fault hits `tools/call` only, so a client gets through discover/list first):
+  ok                plain well-behaved server (a baseline)
+  trickle           the tools/call result (application/json, with Content-Length) is written one byte
+                    every --interval-ms (50)
+  drop-mid-stream   tools/call answers 200 text/event-stream (chunked), sends half an `event: message`
+                    (the result cut in the middle of its JSON) and closes the socket: no final chunk
+  oversize          tools/call answers a valid JSON-RPC result whose text is --size-mb (32) MiB,
+                    application/json with Content-Length
+  malformed-sse     tools/call answers 200 text/event-stream with an event whose data is not JSON
+                    (`data: {"jsonrpc":"2.0","id":<id>,"result":` + garbage), then ends the stream cleanly
+  status-5xx        the first --fail-count (1) tools/call get HTTP --status (503) with a JSON-RPC error
+                    body, later ones succeed
+  status-429        the same with 429 and `Retry-After: 1`
+Redirects (every POST to /mcp is redirected; the targets serve normally, so /_stats shows whether the
+client followed):
+  redirect-307      307 to http://127.0.0.1:<port>/hop1, /hop2 ... /final (--hops, default 1) (same origin)
+  redirect-308-cross  308 to http://127.0.0.1:<other port>/mcp (a second listener: cross-origin)
+  redirect-302      302 to /final on the same origin (a POST client must not follow it)
+  redirect-private  307 to http://10.0.0.1:<port>/mcp (--private-host); a client must refuse WITHOUT
+                    connecting: this address is never to be contacted from a test
+  redirect-loop     307 to /mcp itself, forever
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import stat
+import sys
+import threading
+
+HOST = "127.0.0.1"
+MODES = [
+    "ok", "trickle", "drop-mid-stream", "oversize", "malformed-sse", "status-5xx", "status-429",
+    "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
+]  # fmt: skip
+SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
+ECHO_TOOL = {
+    "name": "echo",
+    "description": "Return the given text unchanged.",
+    "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+}
+REASONS = {200: "OK", 202: "Accepted", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
+           400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
+           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}  # fmt: skip
+
+
+class Peer:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.port = 0
+        self.other_port = 0
+        self.stats: list[list] = []
+        self.failures_left = args.fail_count
+
+    # --- HTTP plumbing -------------------------------------------------------------------------
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, plain: bool = False) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _version = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        name, value = line.split(":", 1)
+                        headers[name.strip().lower()] = value.strip()
+                body = await self.read_body(reader, headers)
+                keep = await self.route(method, target, headers, body, writer, plain)
+                await writer.drain()
+                if not keep or headers.get("connection", "").lower() == "close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def read_body(reader: asyncio.StreamReader, headers: dict) -> bytes:
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                body += await reader.readexactly(size)
+                await reader.readexactly(2)
+                if size == 0:
+                    return body
+        return await reader.readexactly(int(headers.get("content-length", "0")))
+
+    @staticmethod
+    def head(status: int, headers: dict) -> bytes:
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}"] + [f"{k}: {v}" for k, v in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def respond(self, writer, status: int, body: bytes = b"", content_type: str | None = "application/json", **extra) -> bool:
+        headers = {"Content-Length": str(len(body))}
+        if content_type and body:
+            headers["Content-Type"] = content_type
+        headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+        writer.write(self.head(status, headers) + body)
+        return True
+
+    # --- routing -----------------------------------------------------------------------------
+
+    async def route(self, method: str, target: str, headers: dict, body: bytes, writer, plain: bool) -> bool:
+        path = target.split("?", 1)[0]
+        if method == "GET" and path == "/_stats":
+            return self.respond(writer, 200, json.dumps({"requests": self.stats}).encode())
+        try:
+            message = json.loads(body) if body else None
+        except ValueError:
+            message = None
+        rpc_method = message.get("method") if isinstance(message, dict) else None
+        self.stats.append([method, path if plain is False else f"[other]{path}", rpc_method])
+        if method != "POST":
+            return self.respond(writer, 405, Allow="POST")
+        mode = "ok" if plain else self.args.mode
+        if mode.startswith("redirect-") and (path == "/mcp" or (mode == "redirect-307" and path in self.hops()[:-1])):
+            return self.redirect(writer, mode, path)
+        if not isinstance(message, dict) or not isinstance(rpc_method, str):
+            error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid Request"}}
+            return self.respond(writer, 400, json.dumps(error).encode())
+        if "id" not in message:
+            return self.respond(writer, 202)
+        rid = message["id"]
+        reply = self.answer(rid, rpc_method, message.get("params") or {})
+        if rpc_method == "tools/call" and mode != "ok" and not mode.startswith("redirect-"):
+            return await self.fault(writer, mode, rid, reply)
+        status = 404 if "error" in reply and reply["error"]["code"] == -32601 else 200
+        return self.respond(writer, status, json.dumps(reply).encode())
+
+    @staticmethod
+    def answer(rid, method: str, params: dict) -> dict:
+        if method == "server/discover":
+            result = {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, "resultType": "complete",
+                      "ttlMs": 0, "cacheScope": "private", "_meta": SERVER_INFO}  # fmt: skip
+        elif method == "tools/list":
+            result = {"tools": [ECHO_TOOL], "resultType": "complete", "ttlMs": 0, "cacheScope": "private", "_meta": SERVER_INFO}
+        elif method == "tools/call" and params.get("name") == "echo":
+            text = str((params.get("arguments") or {}).get("text", ""))
+            result = {"content": [{"type": "text", "text": text}], "isError": False, "resultType": "complete", "_meta": SERVER_INFO}
+        elif method == "tools/call":
+            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32602, "message": f"Unknown tool: {params.get('name')}"}}
+        else:
+            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+        return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+    def hops(self) -> list[str]:
+        """redirect-307's chain: /mcp -> /hop1 -> ... -> /final (--hops redirects in all)."""
+        return ["/mcp"] + [f"/hop{n}" for n in range(1, self.args.hops)] + ["/final"]
+
+    def redirect(self, writer, mode: str, path: str) -> bool:
+        origin = f"http://{HOST}:{self.port}"
+        if mode == "redirect-307":
+            chain = self.hops()
+            return self.respond(writer, 307, Location=origin + chain[chain.index(path) + 1])
+        if mode == "redirect-308-cross":
+            return self.respond(writer, 308, Location=f"http://{HOST}:{self.other_port}/mcp")
+        if mode == "redirect-302":
+            return self.respond(writer, 302, Location=origin + "/final")
+        if mode == "redirect-private":
+            return self.respond(writer, 307, Location=f"http://{self.args.private_host}:{self.port}/mcp")
+        return self.respond(writer, 307, Location=origin + "/mcp")  # redirect-loop
+
+    async def fault(self, writer, mode: str, rid, reply: dict) -> bool:
+        body = json.dumps(reply).encode()
+        if mode == "trickle":
+            writer.write(self.head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))
+            for i in range(len(body)):
+                writer.write(body[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(self.args.interval_ms / 1000)
+            return True
+        if mode == "drop-mid-stream":
+            event = b"event: message\r\ndata: " + body + b"\r\n\r\n"
+            half = event[: len(event) // 2]
+            sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Transfer-Encoding": "chunked"}
+            writer.write(self.head(200, sse) + f"{len(half):x}\r\n".encode() + half + b"\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+            writer.transport.abort()
+            return False
+        if mode == "oversize":
+            size = self.args.size_mb * 1024 * 1024
+            prefix = json.dumps({"jsonrpc": "2.0", "id": rid}).encode()[:-1] + b',"result":{"content":[{"type":"text","text":"'
+            suffix = b'"}],"isError":false,"resultType":"complete"}}'
+            writer.write(self.head(200, {"Content-Type": "application/json", "Content-Length": str(len(prefix) + size + len(suffix))}) + prefix)
+            block = b"x" * 65536
+            for offset in range(0, size, len(block)):
+                writer.write(block[: min(len(block), size - offset)])
+                await writer.drain()
+            writer.write(suffix)
+            return True
+        if mode == "malformed-sse":
+            garbage = b'event: message\r\ndata: {"jsonrpc":"2.0","id":' + json.dumps(rid).encode() + b',"result":\x01not json}}\r\n\r\n'
+            sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Content-Length": str(len(garbage))}
+            writer.write(self.head(200, sse) + garbage)
+            return True
+        # status-5xx / status-429
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            status = 429 if mode == "status-429" else self.args.status
+            error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": f"HTTP {status} from bad_http"}}
+            extra = {"Retry-After": "1"} if status == 429 else {}
+            return self.respond(writer, status, json.dumps(error).encode(), **extra)
+        return self.respond(writer, 200, body)
+
+
+def stdin_is_watchable() -> bool:
+    try:
+        st = os.fstat(0)
+    except OSError:
+        return False
+    if stat.S_ISCHR(st.st_mode):
+        try:
+            return st.st_rdev != os.stat(os.devnull).st_rdev
+        except OSError:
+            return True
+    return True
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    peer = Peer(args)
+    server = await asyncio.start_server(peer.handle, HOST, args.port)
+    peer.port = server.sockets[0].getsockname()[1]
+    other = None
+    if args.mode == "redirect-308-cross":
+        other = await asyncio.start_server(lambda r, w: peer.handle(r, w, plain=True), HOST, 0)
+        peer.other_port = other.sockets[0].getsockname()[1]
+    sys.stdout.write(f"READY http://{HOST}:{peer.port}/mcp\n")
+    sys.stdout.flush()
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if stdin_is_watchable():
+
+        def watch() -> None:
+            try:
+                while os.read(0, 65536):
+                    pass
+            except OSError:
+                pass
+            loop.call_soon_threadsafe(done.set)
+
+        threading.Thread(target=watch, daemon=True).start()
+    await done.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=MODES)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--interval-ms", type=float, default=50)
+    parser.add_argument("--size-mb", type=int, default=32)
+    parser.add_argument("--status", type=int, default=503)
+    parser.add_argument("--fail-count", type=int, default=1)
+    parser.add_argument("--hops", type=int, default=1)
+    parser.add_argument("--private-host", default="10.0.0.1")
+    args, _unknown = parser.parse_known_args()
+    try:
+        asyncio.run(main_async(args))
+    except KeyboardInterrupt:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
