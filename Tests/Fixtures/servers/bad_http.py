@@ -185,9 +185,10 @@ class Peer:
         if mode == "trickle":
             writer.write(self.head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))
             for i in range(len(body)):
+                if i:
+                    await asyncio.sleep(self.args.interval_ms / 1000)
                 writer.write(body[i : i + 1])
                 await writer.drain()
-                await asyncio.sleep(self.args.interval_ms / 1000)
             return True
         if mode == "drop-mid-stream":
             event = b"event: message\r\ndata: " + body + b"\r\n\r\n"
@@ -261,6 +262,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         threading.Thread(target=watch, daemon=True).start()
     await done.wait()
+    os._exit(0)  # no shutdown cancellation of handlers still writing (their tracebacks would hit stderr)
 
 
 def main() -> None:

@@ -69,6 +69,8 @@ def client_main(era: str, mode: str, url: str, ca: str | None) -> None:
             print("tools " + ",".join(sorted(t.name for t in tools.tools)))
             result = await client.call_tool("echo", {"text": "hi"})
             print(f"echo {result.content[0].text}")
+            if mode == "bad":
+                return
             result = await client.call_tool("slow", {"steps": 2, "delay_ms": 10}, progress_callback=on_progress)
             print(f"slow {result.content[0].text} progress {len(progress)}")
             result = await client.call_tool("add", {"a": 2, "b": 3})
@@ -411,8 +413,173 @@ def main() -> None:
     sys.exit(1 if RESULTS["failed"] else 0)
 
 
+BAD = os.path.join(SERVERS, "bad_http.py")
+
+
+def start_bad(mode: str, *options: str) -> Server | None:
+    print(f"== bad_http {mode} {' '.join(options)}".rstrip())
+    try:
+        server = Server([sys.executable, BAD, mode, *options])
+    except RuntimeError as exc:
+        check(False, f"bad_http {mode}: READY", str(exc))
+        return None
+    check(server.url.startswith("http://127.0.0.1:") and server.url.endswith("/mcp"), f"bad_http {mode}: READY {server.url}", server.url)
+    return server
+
+
+def stop_bad(server: Server, mode: str) -> None:
+    rc, stderr = server.close()
+    check(rc == 0 and stderr == "" and not b"".join(server.extra_stdout), f"bad_http {mode}: clean exit, no stderr/stdout", (rc, stderr[-500:]))
+
+
+def rpc(rid, method: str, params: dict | None = None) -> dict:
+    return modern_request(rid, method, params)
+
+
+def post(url: str, body: dict, path: str | None = None, timeout: float = 10):
+    wire = Wire(url, timeout=timeout)
+    r = wire.request("POST", body, modern_headers(body["method"], (body.get("params") or {}).get("name")), path=path)
+    return wire, r
+
+
+def stats(url: str) -> list:
+    wire = Wire(url)
+    r = wire.request("GET", None, {}, path="/_stats")
+    data = json.loads(r.read())["requests"]
+    wire.close()
+    return data
+
+
+ECHO = lambda rid=3: rpc(rid, "tools/call", {"name": "echo", "arguments": {"text": "hi"}})  # noqa: E731
+
+
 def bad_http_cases() -> None:
-    pass
+    server = start_bad("ok")
+    if server:
+        for body, expect in ((rpc(1, "server/discover"), b"supportedVersions"), (rpc(2, "tools/list"), b'"echo"'), (ECHO(), b'"text": "hi"')):
+            wire, r = post(server.url, body)
+            data = r.read()
+            check(r.status == 200 and expect in data, f"bad_http ok: {body['method']}", (r.status, data[:200]))
+            wire.close()
+        lines = sdk_client("modern", "bad", server.url, None)
+        check(lines.get("protocol") == f"{MODERN} server bad-http" and lines.get("echo") == "hi", "bad_http ok: mcp 2.3.0 Client discover/list/echo", lines)
+        stop_bad(server, "ok")
+
+    server = start_bad("trickle", "--interval-ms", "10")
+    if server:
+        started = time.monotonic()
+        wire, r = post(server.url, rpc(1, "tools/list"))
+        r.read()
+        check(time.monotonic() - started < 0.5, "bad_http trickle: tools/list not trickled", time.monotonic() - started)
+        wire.close()
+        started = time.monotonic()
+        wire, r = post(server.url, ECHO())
+        first = r.read(1)
+        first_at = time.monotonic() - started
+        data = first + r.read()
+        elapsed = time.monotonic() - started
+        check(json.loads(data)["result"]["content"][0]["text"] == "hi" and first_at < 0.5 and elapsed > len(data) * 0.01 * 0.8,
+              f"bad_http trickle: {len(data)} bytes, first after {first_at:.2f}s, all after {elapsed:.2f}s", data[:100])
+        wire.close()
+        stop_bad(server, "trickle")
+
+    server = start_bad("drop-mid-stream")
+    if server:
+        wire, r = post(server.url, ECHO())
+        got, error = b"", None
+        try:
+            while chunk := r.read1(4096):
+                got += chunk
+        except Exception as exc:  # IncompleteRead / connection reset
+            error = exc
+        check(r.status == 200 and r.getheader("Content-Type") == "text/event-stream" and got.startswith(b"event: message") and b"\n\n" not in got.replace(b"\r", b""),
+              "bad_http drop-mid-stream: text/event-stream, half an event, then the socket closes", (r.status, got, repr(error)))
+        wire.close()
+        stop_bad(server, "drop-mid-stream")
+
+    server = start_bad("oversize", "--size-mb", "2")
+    if server:
+        wire, r = post(server.url, ECHO(), timeout=30)
+        data = r.read()
+        parsed = json.loads(data)
+        check(int(r.getheader("Content-Length")) == len(data) > 2 * 1024 * 1024 and len(parsed["result"]["content"][0]["text"]) == 2 * 1024 * 1024,
+              f"bad_http oversize: {len(data)} byte valid JSON-RPC result", r.getheaders())
+        wire.close()
+        stop_bad(server, "oversize")
+
+    server = start_bad("malformed-sse")
+    if server:
+        wire, r = post(server.url, ECHO())
+        data = r.read().decode(errors="replace")
+        payload = next((line[6:] for line in data.splitlines() if line.startswith("data: ")), "")
+        try:
+            json.loads(payload)
+            parsed = True
+        except ValueError:
+            parsed = False
+        check(r.getheader("Content-Type") == "text/event-stream" and payload and not parsed, "bad_http malformed-sse: event data is not JSON", data[:200])
+        wire.close()
+        stop_bad(server, "malformed-sse")
+
+    for mode, status in (("status-5xx", 503), ("status-429", 429)):
+        server = start_bad(mode)
+        if server:
+            wire, r = post(server.url, ECHO())
+            body = r.read()
+            retry = r.getheader("Retry-After")
+            check(r.status == status and (retry == "1" if status == 429 else retry is None) and b"-32603" in body,
+                  f"bad_http {mode}: first tools/call -> {status}{' Retry-After: 1' if status == 429 else ''}", (r.status, r.getheaders(), body))
+            wire.close()
+            wire, r = post(server.url, ECHO(4))
+            r.read()
+            check(r.status == 200, f"bad_http {mode}: second tools/call -> 200", r.status)
+            wire.close()
+            stop_bad(server, mode)
+
+    server = start_bad("redirect-307", "--hops", "2")
+    if server:
+        origin = server.url[: -len("/mcp")]
+        locations, path = [], None
+        for _ in range(4):
+            wire, r = post(server.url, ECHO(), path=path)
+            r.read()
+            wire.close()
+            if r.status != 307:
+                break
+            locations.append(r.getheader("Location"))
+            path = urllib.parse.urlsplit(locations[-1]).path
+        check(locations == [origin + "/hop1", origin + "/final"] and r.status == 200, "bad_http redirect-307 --hops 2: /mcp -> /hop1 -> /final -> 200", (locations, r.status))
+        check([entry[1] for entry in stats(server.url)] == ["/mcp", "/hop1", "/final"], "bad_http redirect-307: /_stats lists the hops", stats(server.url))
+        lines = sdk_client("modern", "bad", server.url, None)
+        check(lines.get("echo") == "hi", "bad_http redirect-307: mcp 2.3.0 Client follows the same-origin 307", lines)
+        stop_bad(server, "redirect-307")
+
+    server = start_bad("redirect-308-cross")
+    if server:
+        wire, r = post(server.url, ECHO())
+        r.read()
+        location = r.getheader("Location", "")
+        wire.close()
+        target = urllib.parse.urlsplit(location)
+        check(r.status == 308 and target.hostname == "127.0.0.1" and target.port != urllib.parse.urlsplit(server.url).port,
+              "bad_http redirect-308-cross: 308 to another 127.0.0.1 port", (r.status, location))
+        wire, r = post(location, ECHO())
+        data = r.read()
+        check(r.status == 200 and b'"hi"' in data, "bad_http redirect-308-cross: the other port serves", (r.status, data[:100]))
+        wire.close()
+        check(stats(server.url)[-1] == ["POST", "[other]/mcp", "tools/call"], "bad_http redirect-308-cross: /_stats marks the other port", stats(server.url))
+        stop_bad(server, "redirect-308-cross")
+
+    for mode, status, expect in (("redirect-302", 302, "{origin}/final"), ("redirect-private", 307, "http://10.0.0.1:{port}/mcp"), ("redirect-loop", 307, "{origin}/mcp")):
+        server = start_bad(mode)
+        if server:
+            origin = server.url[: -len("/mcp")]
+            wire, r = post(server.url, ECHO())  # never followed here: 10.0.0.1 is not to be contacted
+            r.read()
+            wire.close()
+            want = expect.format(origin=origin, port=urllib.parse.urlsplit(server.url).port)
+            check(r.status == status and r.getheader("Location") == want, f"bad_http {mode}: {status} Location {want}", (r.status, r.getheader("Location")))
+            stop_bad(server, mode)
 
 
 if __name__ == "__main__":
