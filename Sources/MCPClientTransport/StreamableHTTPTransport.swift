@@ -13,9 +13,16 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         public var maxResponseBytes = 64 << 20
         public var tls = TLSOptions()
         public var proxy: String?
-        public var checkAddress: (@Sendable (UnsafeRawBufferPointer) -> MCPError?)?
+        /// Where the server may be reached; checked before each request, on every redirect hop and on the address
+        /// every connection actually uses.
+        public var policy = NetworkPolicy(trusted: true)
         public init(url: String) { self.url = url }
     }
+
+    /// Redirects followed per request (307 and 308 only: they keep the method and body).
+    public static let maxRedirects = 5
+    /// Headers that never follow a redirect to another origin (besides the configured ones).
+    static let originBoundHeaders: Set<String> = ["authorization", "cookie", "mcp-session-id"]
 
     private struct State {
         var sessionID: String?
@@ -68,19 +75,73 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             headers.append(("MCP-Protocol-Version", version))
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
-        var request = HTTPRequest(method: "POST", url: options.url, headers: headers, body: message)
-        request.connectTimeoutMs = options.connectTimeoutMs
-        request.idleTimeoutMs = options.readTimeoutMs
-        request.maxResponseBytes = options.maxResponseBytes
-        request.tls = options.tls
-        request.proxy = options.proxy
-        request.checkAddress = options.checkAddress
-        let reply = ReplyReader(transport: self, requestID: id, isInitialize: method == "initialize", maxEventBytes: options.maxResponseBytes)
-        let exchange = engine.start(request, handler: reply.handler)
-        if let id { state.withLock { $0.exchanges[id] = exchange } }
+        post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0)
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
+    }
+
+    fileprivate func post(_ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int) {
+        if let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
+            if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
+            return
+        }
+        var request = configured(HTTPRequest(method: "POST", url: url, headers: headers, body: message), url: url)
+        request.idleTimeoutMs = options.readTimeoutMs
+        request.maxResponseBytes = options.maxResponseBytes
+        let reply = ReplyReader(
+            transport: self, post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop),
+            maxEventBytes: options.maxResponseBytes)
+        let exchange = engine.start(request, handler: reply.handler)
+        if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
+    }
+
+    /// The options every exchange shares: timeouts, TLS, proxy, and the address check for this URL's host.
+    private func configured(_ request: HTTPRequest, url: String) -> HTTPRequest {
+        var request = request
+        request.connectTimeoutMs = options.connectTimeoutMs
+        request.tls = options.tls
+        request.proxy = options.proxy
+        let policy = options.policy
+        if !policy.trusted, let host = try? ParsedURL(url).host {
+            request.checkAddress = { raw in
+                guard let (address, port) = IPAddress.fromSockaddr(raw) else {
+                    return MCPError(.policy, "cannot tell where the connection goes", details: ["reason": "unknown_address"])
+                }
+                return policy.check(resolved: address, host: host, port: port)
+            }
+        }
+        return request
+    }
+
+    /// A 307/308 answer: the same POST goes to `location`, at most `maxRedirects` times. A hop to another origin
+    /// leaves the credentials and session behind.
+    fileprivate func redirect(_ post: ReplyReader.Post, to location: String) {
+        guard post.hop < Self.maxRedirects else {
+            if let id = post.id {
+                delegate.withLock { $0 }?.transport(requestFailed: id, error: MCPError.transport(
+                    "more than \(Self.maxRedirects) redirects", details: ["reason": "too_many_redirects"]))
+            }
+            return
+        }
+        let target = Self.resolve(location, against: post.url)
+        var headers = post.headers
+        if let from = try? ParsedURL(post.url), let to = try? ParsedURL(target), !sameOrigin(from, to) {
+            let configured = Set(options.headers.map { $0.name.lowercased() })
+            headers.removeAll { Self.originBoundHeaders.contains($0.name.lowercased()) || configured.contains($0.name.lowercased()) }
+        }
+        self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1)
+    }
+
+    /// A Location header made absolute.
+    static func resolve(_ location: String, against base: String) -> String {
+        if location.contains("://") { return location }
+        guard let url = try? ParsedURL(base) else { return location }
+        if location.hasPrefix("//") { return url.scheme + ":" + location }
+        if location.hasPrefix("/") { return url.scheme + "://" + url.authority + location }
+        let path = url.pathAndQuery.prefix { $0 != "?" }
+        let directory = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "/"
+        return url.scheme + "://" + url.authority + directory + location
     }
 
     /// How often the GET stream is re-opened in a row without receiving anything before giving up.
@@ -94,13 +155,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         headers.append(("Mcp-Session-Id", session))
         if let version { headers.append(("MCP-Protocol-Version", version)) }
         if let lastEventID, !lastEventID.isEmpty { headers.append(("Last-Event-ID", lastEventID)) }
-        var request = HTTPRequest(method: "GET", url: options.url, headers: headers)
-        request.connectTimeoutMs = options.connectTimeoutMs
+        var request = configured(HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
-        request.tls = options.tls
-        request.proxy = options.proxy
-        request.checkAddress = options.checkAddress
         let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID)
         let exchange = engine.start(request, handler: reader.handler)
         state.withLock { $0.eventStream = exchange }
@@ -136,11 +193,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         guard let session else { finish(); return }
         // A handshake-era session is ended explicitly; a server that does not allow it answers 405, which is fine.
-        var request = HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)])
+        var request = configured(HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)]),
+            url: options.url)
         request.timeoutMs = 5_000
-        request.tls = options.tls
-        request.proxy = options.proxy
-        request.checkAddress = options.checkAddress
         _ = engine.start(request, handler: HTTPResponseHandler(head: { _, _ in }, body: { _ in }, end: { _ in finish() }))
     }
 
@@ -198,9 +253,21 @@ private final class EventStreamReader: @unchecked Sendable {
 
 /// Reads one POST's answer: a JSON body, an SSE stream of messages, or an HTTP status without a message.
 private final class ReplyReader: @unchecked Sendable {
+    /// What is needed to send the same POST again (after a redirect).
+    struct Post {
+        let message: [UInt8]
+        let id: Int64?
+        let isInitialize: Bool
+        let url: String
+        let headers: [(name: String, value: String)]
+        let hop: Int
+    }
+
     private weak var transport: StreamableHTTPTransport?
-    private let requestID: Int64?
-    private let isInitialize: Bool
+    private let post: Post
+    private var requestID: Int64? { post.id }
+    private var isInitialize: Bool { post.isInitialize }
+    private var location: String?
     private var status = 0
     private var streaming = false
     private var body: [UInt8] = []
@@ -208,10 +275,9 @@ private final class ReplyReader: @unchecked Sendable {
     private var answered = false
     private var failure: MCPError?
 
-    init(transport: StreamableHTTPTransport, requestID: Int64?, isInitialize: Bool, maxEventBytes: Int) {
+    init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
         self.transport = transport
-        self.requestID = requestID
-        self.isInitialize = isInitialize
+        self.post = post
         parser = SSEParser(maxEventBytes: maxEventBytes)
     }
 
@@ -222,6 +288,7 @@ private final class ReplyReader: @unchecked Sendable {
 
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
+        if status == 307 || status == 308 { location = headers.last { $0.name.lowercased() == "location" }?.value }
         let type = headers.last { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
         streaming = type.hasPrefix("text/event-stream")
         if isInitialize, (200..<300).contains(status) {
@@ -251,6 +318,10 @@ private final class ReplyReader: @unchecked Sendable {
     }
 
     private func end(_ error: MCPError?) {
+        if error == nil, let location {
+            transport?.redirect(post, to: location)
+            return
+        }
         if let error {
             transport?.replyEnded(requestID, failure: failure ?? error)
             return
