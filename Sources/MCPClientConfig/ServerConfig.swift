@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var clientKey: String?
         public var proxy: String?
         public var maxResponseBytes = ServerConfig.defaultMaxMessageBytes
+        /// Operator-configured servers are trusted; user-created ones are not and get the SSRF guard.
+        public var trusted = true
 
         public init(type: String, url: String) {
             self.type = type
@@ -80,7 +82,7 @@ public struct ServerConfig: Sendable, Equatable {
         let known: Set<String> = [
             "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
             "shutdownGraceMs", "url", "description", "title", "version", "maxTotalTimeout", "resetTimeoutOnProgress",
-            "headers", "sseReadTimeout", "caFile", "clientCert", "clientKey", "proxy", "maxResponseBytes",
+            "headers", "sseReadTimeout", "caFile", "clientCert", "clientKey", "proxy", "maxResponseBytes", "trusted",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw problem(unknown, "unknown field '\(unknown)'")
@@ -139,6 +141,10 @@ public struct ServerConfig: Sendable, Equatable {
         remote.clientCertificate = try optionalString(object, "clientCert")
         remote.clientKey = try optionalString(object, "clientKey")
         remote.proxy = try optionalString(object, "proxy")
+        if let trusted = object["trusted"] {
+            guard let flag = trusted.boolValue else { throw problem("trusted", "'trusted' must be a boolean") }
+            remote.trusted = flag
+        }
         return remote
     }
 

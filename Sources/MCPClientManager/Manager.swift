@@ -152,6 +152,9 @@ public final class Manager: @unchecked Sendable {
             options.maxResponseBytes = remote.maxResponseBytes
             options.tls = TLSOptions(caFile: remote.caFile, clientCertificate: remote.clientCertificate, clientKey: remote.clientKey)
             options.proxy = remote.proxy
+            options.policy = NetworkPolicy(
+                trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
+            if let refusal = options.policy.check(url: remote.url) { throw refusal }
             transport = StreamableHTTPTransport(options: options, engine: try httpEngine())
         case .remote(let remote):
             throw MCPError(.unsupported, "the \(remote.type) transport is not available yet (streamable-http and stdio are)",

@@ -1,5 +1,6 @@
 public import MCPClientCore
 public import MCPClientProtocol
+import MCPClientTransport
 
 /// Options for a manager, from the host's `options_json`.
 public struct ManagerOptions: Sendable {
@@ -19,6 +20,10 @@ public struct ManagerOptions: Sendable {
     public var tasks = TaskMode.off
     /// Check each tool's `structuredContent` against its `outputSchema`; a mismatch is MCP_ERR_PROTOCOL.
     public var validateOutput = true
+    /// Where remote servers may be: a strict allow-list of domains when non-empty (`host`, `*.host`, scheme and port
+    /// forms), and `host:port` exemptions from the private-address block of untrusted servers.
+    public var allowedDomains: [String] = []
+    public var allowedAddresses: [String] = []
 
     public init() {}
 
@@ -26,7 +31,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -62,6 +67,16 @@ public struct ManagerOptions: Sendable {
         if let validate = object["validateOutput"] {
             guard let value = validate.boolValue else { throw MCPError.invalid("'validateOutput' must be a boolean", details: ["path": "validateOutput"]) }
             options.validateOutput = value
+        }
+        for (key, path) in [("allowedDomains", \ManagerOptions.allowedDomains), ("allowedAddresses", \ManagerOptions.allowedAddresses)] {
+            guard let value = object[key] else { continue }
+            guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw MCPError.invalid("'\(key)' must be an array of strings", details: ["path": .string(key)])
+            }
+            options[keyPath: path] = items.compactMap(\.stringValue)
+        }
+        for entry in options.allowedAddresses {
+            if let problem = NetworkPolicy.validateAllowedAddress(entry) { throw problem }
         }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }

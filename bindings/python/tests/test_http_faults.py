@@ -1,0 +1,155 @@
+"""Fault tests against a misbehaving HTTP peer (bad_http.py, stdlib only: no real server misbehaves on purpose)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from helpers import FIXTURES_DIR, text_of
+
+import mcpclient
+
+BAD = FIXTURES_DIR / "bad_http.py"
+
+
+class BadServer:
+    def __init__(self, mode: str, *args: str):
+        self.process = subprocess.Popen([sys.executable, str(BAD), mode, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline().split()
+        assert line and line[0] == "READY", line
+        self.url = line[1]
+
+    def stats(self):
+        base = self.url.rsplit("/", 1)[0]
+        with urllib.request.urlopen(base + "/_stats", timeout=5) as response:
+            return json.load(response)["requests"]
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def bad(request):
+    servers = []
+
+    def start(mode, *args):
+        server = BadServer(mode, *args)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def manager_for(url, **config):
+    mgr = mcpclient.Manager()
+    mgr.add_server("b", {"url": url, "timeout": 10000, **config})
+    return mgr
+
+
+def test_baseline(bad):
+    server = bad("ok")
+    with manager_for(server.url) as mgr:
+        assert mgr.connect("b")["era"] == "modern"
+        assert text_of(mgr.call_tool("b", "echo", {"text": "fine"})) == "fine"
+
+
+def test_a_trickling_reply_still_arrives(bad):
+    server = bad("trickle", "--interval-ms", "5")
+    with manager_for(server.url) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "slow"})) == "slow"
+
+
+def test_a_stream_dropped_mid_event_fails_the_call(bad):
+    server = bad("drop-mid-stream")
+    with manager_for(server.url) as mgr:
+        with pytest.raises(mcpclient.McpTransportError):
+            mgr.call_tool("b", "echo", {"text": "x"})
+        assert mgr.server_status("b")["status"] == "connected"  # one broken stream is not a dead server
+
+
+def test_an_oversize_reply_is_refused(bad):
+    server = bad("oversize", "--size-mb", "4")
+    with manager_for(server.url, maxResponseBytes=1 << 20) as mgr:
+        with pytest.raises(mcpclient.McpTransportError) as caught:
+            mgr.call_tool("b", "echo", {"text": "x"})
+        assert caught.value.details["reason"] == "response_too_large"
+
+
+def test_malformed_sse_fails_the_call_not_the_process(bad):
+    server = bad("malformed-sse")
+    with manager_for(server.url) as mgr:
+        with pytest.raises((mcpclient.McpTransportError, mcpclient.McpProtocolError)):
+            mgr.call_tool("b", "echo", {"text": "x"})
+
+
+@pytest.mark.parametrize("mode", ["status-5xx", "status-429"])
+def test_http_errors_with_a_json_rpc_body_are_peer_errors(bad, mode):
+    server = bad(mode)
+    with manager_for(server.url) as mgr:
+        with pytest.raises(mcpclient.McpProtocolError) as caught:
+            mgr.call_tool("b", "echo", {"text": "x"})
+        assert caught.value.source == "peer"
+        assert text_of(mgr.call_tool("b", "echo", {"text": "again"})) == "again"
+
+
+def test_same_origin_307_redirects_are_followed(bad):
+    server = bad("redirect-307", "--hops", "3")
+    with manager_for(server.url) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "hop"})) == "hop"
+
+
+def test_a_redirect_loop_stops_after_five_hops(bad):
+    server = bad("redirect-loop")
+    with manager_for(server.url, initTimeout=5000) as mgr:
+        with pytest.raises(mcpclient.McpError) as caught:
+            mgr.connect("b")
+        assert "redirect" in str(caught.value).lower() or caught.value.details.get("reason") == "too_many_redirects"
+
+
+def test_302_is_not_followed(bad):
+    server = bad("redirect-302")
+    with manager_for(server.url, initTimeout=5000) as mgr:
+        with pytest.raises(mcpclient.McpError):
+            mgr.connect("b")
+        assert not [r for r in server.stats() if r[1] == "/final"]
+
+
+def test_a_cross_origin_redirect_drops_credentials(bad):
+    server = bad("redirect-308-cross")
+    with manager_for(server.url, headers={"Authorization": "Bearer secret", "X-Api-Key": "k"}) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "cross"})) == "cross"
+
+
+def test_an_untrusted_server_may_not_redirect_to_a_private_address(bad):
+    server = bad("redirect-private")
+    with mcpclient.Manager({"allowedAddresses": [f"127.0.0.1:{server.url.split(':')[2].split('/')[0]}"]}) as mgr:
+        mgr.add_server("b", {"url": server.url, "trusted": False, "initTimeout": 5000})
+        with pytest.raises(mcpclient.McpError) as caught:
+            mgr.connect("b")
+        assert caught.value.details.get("reason") == "blocked_address" or "10.0.0.1" in str(caught.value)
+
+
+def test_an_untrusted_server_on_loopback_is_blocked_unless_exempted(bad):
+    server = bad("ok")
+    with mcpclient.Manager() as mgr:
+        with pytest.raises(mcpclient.McpPolicyError):
+            mgr.add_server("b", {"url": server.url, "trusted": False})
+            mgr.connect("b")
+    port = server.url.split(":")[2].split("/")[0]
+    with mcpclient.Manager({"allowedAddresses": [f"127.0.0.1:{port}"]}) as mgr:
+        mgr.add_server("b", {"url": server.url, "trusted": False})
+        assert mgr.connect("b")["era"] == "modern"
+
+
+def test_allowed_domains_is_a_strict_allow_list(bad):
+    server = bad("ok")
+    with mcpclient.Manager({"allowedDomains": ["example.com"]}) as mgr:
+        mgr.add_server("b", {"url": server.url})
+        with pytest.raises(mcpclient.McpPolicyError):
+            mgr.connect("b")
