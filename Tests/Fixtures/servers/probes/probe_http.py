@@ -361,7 +361,7 @@ def wire_legacy_sse(url: str, ca: str | None) -> None:
 
 def run_server_case(era: str, mode: str, ca: str | None, tls: tuple[str, str] | None, env: dict) -> None:
     python = venv_python(".venv-modern" if era == "modern" else ".venv-legacy")
-    argv = [python, os.path.join(SERVERS, "serve_http.py"), "--era", era, "--mode", mode, "--mcpclient-test-tag=probe"]
+    argv = [python, os.path.join(SERVERS, "serve_http.py"), "--era", era, "--mode", mode, "--probe-http-ignored=1"]
     if tls:
         argv += ["--tls", *tls]
     label = f"{era}/{mode}{' tls' if tls else ''}"
