@@ -4,6 +4,7 @@ and mcp 1.27 with stateful sessions (Mcp-Session-Id). Same fixture tools as the 
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 
 import pytest
@@ -124,3 +125,27 @@ def test_remote_config_is_validated():
         assert caught.value.details["path"] == "url"
         with pytest.raises(mcpclient.McpConfigError):
             mgr.add_server("bad2", {"url": "http://127.0.0.1:1/mcp", "headers": {"X-A": "line\nbreak"}})
+
+
+def test_tls_with_a_custom_ca(tmp_path):
+    out = subprocess.run([sys.executable, str(FIXTURES_DIR / "make_cert.py"), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    paths = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
+    require_venv(MODERN_PYTHON.parent.parent)
+    process = subprocess.Popen(
+        [str(MODERN_PYTHON), str(SERVE), "--era", "modern", "--mode", "json", "--tls", paths["CERT"], paths["KEY"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        url = process.stdout.readline().split()[1]
+        assert url.startswith("https://")
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("trusted-ca", {"url": url, "caFile": paths["CA"]})
+            assert text_of(mgr.call_tool("trusted-ca", "echo", {"text": "over tls"})) == "over tls"
+            mgr.add_server("system-ca", {"url": url, "initTimeout": 5000})
+            with pytest.raises(mcpclient.McpTransportError) as caught:
+                mgr.connect("system-ca")  # a throwaway CA is not in the system store
+            assert "certificate" in str(caught.value).lower() or "ssl" in str(caught.value).lower()
+    finally:
+        process.kill()
+        process.wait(timeout=10)
