@@ -144,7 +144,7 @@ public final class Manager: @unchecked Sendable {
                 workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
                 shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
             transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
-        case .remote(let remote) where remote.type == "streamable-http" || remote.type == "http":
+        case .remote(let remote) where ["streamable-http", "http", "sse"].contains(remote.type):
             var options = StreamableHTTPTransport.Options(url: remote.url)
             options.headers = remote.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             options.connectTimeoutMs = config.initTimeoutMs
@@ -155,7 +155,8 @@ public final class Manager: @unchecked Sendable {
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
             if let refusal = options.policy.check(url: remote.url) { throw refusal }
-            transport = StreamableHTTPTransport(options: options, engine: try httpEngine())
+            transport = remote.type == "sse"
+                ? SSETransport(options: options, engine: try httpEngine()) : StreamableHTTPTransport(options: options, engine: try httpEngine())
         case .remote(let remote):
             throw MCPError(.unsupported, "the \(remote.type) transport is not available yet (streamable-http and stdio are)",
                 details: ["server": .string(config.name), "type": .string(remote.type)])
@@ -163,7 +164,9 @@ public final class Manager: @unchecked Sendable {
         let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
         var clientOptions = options.clientOptions
         clientOptions.eraPreference = switch config.era {
-        case .auto: .auto
+        case .auto:
+            // HTTP+SSE is the 2024-11-05 transport: its servers are handshake-era by definition.
+            if case .remote(let remote) = config.transport, remote.type == "sse" { .legacy } else { .auto }
         case .modern: .modern
         case .legacy: .legacy
         }

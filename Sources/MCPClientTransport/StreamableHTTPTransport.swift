@@ -102,16 +102,19 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         request.connectTimeoutMs = options.connectTimeoutMs
         request.tls = options.tls
         request.proxy = options.proxy
-        let policy = options.policy
-        if !policy.trusted, let host = try? ParsedURL(url).host {
-            request.checkAddress = { raw in
-                guard let (address, port) = IPAddress.fromSockaddr(raw) else {
-                    return MCPError(.policy, "cannot tell where the connection goes", details: ["reason": "unknown_address"])
-                }
-                return policy.check(resolved: address, host: host, port: port)
-            }
-        }
+        request.checkAddress = Self.addressCheck(options.policy, url: url)
         return request
+    }
+
+    /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
+    static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (UnsafeRawBufferPointer) -> MCPError?)? {
+        guard !policy.trusted, let host = try? ParsedURL(url).host else { return nil }
+        return { raw in
+            guard let (address, port) = IPAddress.fromSockaddr(raw) else {
+                return MCPError(.policy, "cannot tell where the connection goes", details: ["reason": "unknown_address"])
+            }
+            return policy.check(resolved: address, host: host, port: port)
+        }
     }
 
     /// A 307/308 answer: the same POST goes to `location`, at most `maxRedirects` times. A hop to another origin

@@ -149,3 +149,26 @@ def test_tls_with_a_custom_ca(tmp_path):
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_legacy_http_plus_sse_transport():
+    server = HTTPServer("legacy", "sse")
+    try:
+        with mcpclient.Manager({"capabilities": {"elicitation": {}}}) as mgr:
+            mgr.add_server("s", {"type": "sse", "url": server.url})
+            info = mgr.connect("s")
+            assert info["era"] == "legacy"
+            assert text_of(mgr.call_tool("s", "echo", {"text": "via sse"})) == "via sse"
+            call_id = mgr.submit({"op": "call_tool", "server": "s", "tool": "slow", "arguments": {"steps": 2, "delay_ms": 20}})
+            outcome, seen = wait_for_event(mgr, is_outcome(call_id))
+            assert text_of(outcome["result"]["result"]) == "done after 2 steps"
+            assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2]
+            call_id = mgr.submit({"op": "call_tool", "server": "s", "tool": "ask_name"})
+            request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request")
+            mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
+            outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+            assert text_of(outcome["result"]["result"]) == "hello Ada"
+            server.stop()
+            wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
+    finally:
+        server.stop()
