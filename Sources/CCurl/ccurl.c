@@ -29,13 +29,15 @@ static void load(void) {
     LOAD(multi_socket_action, "curl_multi_socket_action")
     LOAD(multi_info_read, "curl_multi_info_read")
     LOAD(multi_strerror, "curl_multi_strerror")
+    LOAD(easy_send, "curl_easy_send")
+    LOAD(easy_recv, "curl_easy_recv")
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { load_error = "curl_global_init failed"; return; }
     load_error = NULL;
 }
 
 const ccurl_api *ccurl_load(const char **error) {
     pthread_once(&once, load);
-    if (load_error || !api.multi_strerror) {
+    if (load_error || !api.easy_recv) {
         if (error) *error = load_error ? load_error : "libcurl could not be loaded";
         return NULL;
     }

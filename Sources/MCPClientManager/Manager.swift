@@ -144,7 +144,7 @@ public final class Manager: @unchecked Sendable {
                 workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
                 shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
             transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
-        case .remote(let remote) where ["streamable-http", "http", "sse"].contains(remote.type):
+        case .remote(let remote):
             var options = StreamableHTTPTransport.Options(url: remote.url)
             options.headers = remote.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             options.connectTimeoutMs = config.initTimeoutMs
@@ -155,11 +155,12 @@ public final class Manager: @unchecked Sendable {
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
             if let refusal = options.policy.check(url: remote.url) { throw refusal }
-            transport = remote.type == "sse"
-                ? SSETransport(options: options, engine: try httpEngine()) : StreamableHTTPTransport(options: options, engine: try httpEngine())
-        case .remote(let remote):
-            throw MCPError(.unsupported, "the \(remote.type) transport is not available yet (streamable-http and stdio are)",
-                details: ["server": .string(config.name), "type": .string(remote.type)])
+            let engine = try httpEngine()
+            transport = switch remote.type {
+            case "sse": SSETransport(options: options, engine: engine)
+            case "websocket", "ws": WebSocketTransport(options: options, engine: engine)
+            default: StreamableHTTPTransport(options: options, engine: engine)
+            }
         }
         let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
         var clientOptions = options.clientOptions

@@ -18,6 +18,8 @@ public struct HTTPRequest: Sendable {
     public var tls = TLSOptions()
     /// Per-server proxy; without it libcurl honours HTTP(S)_PROXY and NO_PROXY.
     public var proxy: String?
+    /// Only connect (TCP, TLS, proxy), then hand the connection over (WebSocket speaks its own protocol on it).
+    var connectOnly = false
     /// Checked on every address libcurl is about to connect to (after DNS, so rebinding cannot slip past); the
     /// argument is the raw `sockaddr_in`/`sockaddr_in6`. An error refuses the connection.
     public var checkAddress: (@Sendable (UnsafeRawBufferPointer) -> MCPError?)?
@@ -126,6 +128,28 @@ public final class HTTPEngine: @unchecked Sendable {
         return exchange
     }
 
+    /// Connects to `request.url` (http or https, with its TLS, proxy and address check) and hands over the raw
+    /// connection; the completion runs on the I/O thread.
+    public func openConnection(_ request: HTTPRequest, completion: @escaping @Sendable (Result<RawConnection, MCPError>) -> Void) {
+        var connecting = request
+        connecting.connectOnly = true
+        let request = connecting
+        let handed = Locked<RawConnection?>(nil)
+        let handler = HTTPResponseHandler(head: { _, _ in }, body: { _ in }, end: { error in
+            if let connection = handed.withLock({ $0 }), error == nil { completion(.success(connection)) } else {
+                completion(.failure(error ?? MCPError.transport("the connection could not be opened")))
+            }
+        })
+        let id = nextID.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        loop.execute { [self] in
+            begin(id, request, handler)
+            transfers[id]?.handover = { [self] easy in handed.withLock { $0 = RawConnection(api: api, easy: easy, engine: self) } }
+        }
+    }
+
     // MARK: loop thread
 
     private func begin(_ id: UInt64, _ request: HTTPRequest, _ handler: HTTPResponseHandler) {
@@ -150,8 +174,14 @@ public final class HTTPEngine: @unchecked Sendable {
     func finish(_ id: UInt64, error: MCPError?) {
         guard let transfer = transfers.removeValue(forKey: id) else { return }
         byHandle[UInt(bitPattern: transfer.easy)] = nil
-        _ = api.pointee.multi_remove_handle?(multi, transfer.easy)
-        transfer.release(api, loop: loop)
+        if error == nil, transfer.failure == nil, let handover = transfer.handover {
+            // A connect-only handle stays in the multi handle: removing it would close the connection it holds.
+            transfer.release(api, loop: loop, keepHandle: true)
+            handover(transfer.easy)
+        } else {
+            _ = api.pointee.multi_remove_handle?(multi, transfer.easy)
+            transfer.release(api, loop: loop)
+        }
         transfer.handler.end(transfer.failure ?? error)
     }
 
@@ -236,6 +266,12 @@ public final class HTTPEngine: @unchecked Sendable {
     }
 
     fileprivate func transfer(_ id: UInt64) -> Transfer? { transfers[id] }
+
+    /// Releases a handed-over connection (I/O thread).
+    func release(connection easy: UnsafeMutableRawPointer) {
+        if !closed { _ = api.pointee.multi_remove_handle?(multi, easy) }
+        api.pointee.easy_cleanup?(easy)
+    }
 }
 
 private final class SocketWatch: IOHandler, @unchecked Sendable {

@@ -18,6 +18,8 @@ final class Transfer: @unchecked Sendable {
     private var idleTimer: EventLoop.TimerID?
     /// A failure found by our own callbacks (size cap, refused address); wins over curl's generic code.
     var failure: MCPError?
+    /// For connect-only exchanges: takes the connected handle instead of it being cleaned up.
+    var handover: ((UnsafeMutableRawPointer) -> Void)?
 
     init(id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest, handler: HTTPResponseHandler, engine: HTTPEngine) {
         self.id = id
@@ -37,6 +39,7 @@ final class Transfer: @unchecked Sendable {
         set(CURLOPT_PROTOCOLS_STR, ccurl_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, "http,https"))
         set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
         set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        if request.connectOnly { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
         switch request.method {
         case "GET": break
@@ -70,10 +73,10 @@ final class Transfer: @unchecked Sendable {
         return MCPError(.unsupported, "this libcurl does not support option \(failed.rawValue)", details: ["option": .int(Int64(failed.rawValue))])
     }
 
-    func release(_ api: UnsafePointer<ccurl_api>, loop: EventLoop) {
+    func release(_ api: UnsafePointer<ccurl_api>, loop: EventLoop, keepHandle: Bool = false) {
         if let idleTimer { _ = loop.cancelTimer(idleTimer) }
         idleTimer = nil
-        api.pointee.easy_cleanup?(easy)
+        if !keepHandle { api.pointee.easy_cleanup?(easy) }
         api.pointee.slist_free_all?(headerList)
         headerList = nil
     }

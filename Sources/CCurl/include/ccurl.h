@@ -25,6 +25,8 @@ typedef struct ccurl_api {
     CURLMcode (*multi_socket_action)(CURLM *multi, curl_socket_t s, int ev_bitmask, int *running_handles);
     CURLMsg *(*multi_info_read)(CURLM *multi, int *msgs_in_queue);
     const char *(*multi_strerror)(CURLMcode code);
+    CURLcode (*easy_send)(CURL *handle, const void *buffer, size_t length, size_t *sent);
+    CURLcode (*easy_recv)(CURL *handle, void *buffer, size_t length, size_t *received);
 } ccurl_api;
 
 /* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */
@@ -67,6 +69,7 @@ static inline const struct sockaddr *ccurl_sockaddr(const struct curl_sockaddr *
     *length = a->addrlen;
     return &a->addr;
 }
+static inline CURLcode ccurl_getinfo_socket(const ccurl_api *api, CURL *h, curl_socket_t *fd) { return api->easy_getinfo(h, CURLINFO_ACTIVESOCKET, fd); }
 static inline int ccurl_sockaddr_family(const struct curl_sockaddr *a) { return a->family; }
 static inline int ccurl_sockaddr_socktype(const struct curl_sockaddr *a) { return a->socktype; }
 static inline int ccurl_sockaddr_protocol(const struct curl_sockaddr *a) { return a->protocol; }

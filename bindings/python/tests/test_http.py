@@ -172,3 +172,28 @@ def test_legacy_http_plus_sse_transport():
             wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
     finally:
         server.stop()
+
+
+def test_websocket_transport():
+    server = HTTPServer("legacy", "websocket")
+    try:
+        assert server.url.startswith("ws://")
+        with mcpclient.Manager({"capabilities": {"elicitation": {}}}) as mgr:
+            mgr.add_server("w", {"type": "websocket", "url": server.url})
+            info = mgr.connect("w")
+            assert info["era"] == "legacy"
+            assert text_of(mgr.call_tool("w", "echo", {"text": "via websocket"})) == "via websocket"
+            big = "x" * 200_000  # several frames' worth of reads
+            assert text_of(mgr.call_tool("w", "echo", {"text": big})) == big
+            call_id = mgr.submit({"op": "call_tool", "server": "w", "tool": "slow", "arguments": {"steps": 2, "delay_ms": 20}})
+            outcome, seen = wait_for_event(mgr, is_outcome(call_id))
+            assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2]
+            call_id = mgr.submit({"op": "call_tool", "server": "w", "tool": "ask_name"})
+            request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request")
+            mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
+            outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+            assert text_of(outcome["result"]["result"]) == "hello Ada"
+            server.stop()
+            wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
+    finally:
+        server.stop()

@@ -1,0 +1,215 @@
+import CMCPSystem
+import Glibc
+public import MCPClientCore
+
+/// MCP over WebSocket (RFC 6455, subprotocol `mcp`): one JSON-RPC message per text frame. libcurl opens the
+/// connection (TCP, TLS for wss:, proxy, the address check) and hands it over; the upgrade and the frames are ours.
+public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
+    public static let maxFrameBytes = 16 << 20
+
+    private let options: StreamableHTTPTransport.Options
+    private let engine: HTTPEngine
+    private let delegate = Locked<(any TransportDelegate)?>(nil)
+    private let key = WebSocketHandshake.makeKey()
+
+    // I/O-thread state.
+    private nonisolated(unsafe) var connection: RawConnection?
+    private nonisolated(unsafe) var token: UInt64 = 0
+    private nonisolated(unsafe) var watching: UInt32 = 0
+    private nonisolated(unsafe) var outbox: [UInt8] = []
+    /// Frames sent before the upgrade completed.
+    private nonisolated(unsafe) var pending: [[UInt8]] = []
+    private nonisolated(unsafe) var upgraded = false
+    private nonisolated(unsafe) var responseHead: [UInt8] = []
+    private nonisolated(unsafe) var decoder: WebSocketDecoder
+    private nonisolated(unsafe) var finished = false
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+
+    public init(options: StreamableHTTPTransport.Options, engine: HTTPEngine) {
+        self.options = options
+        self.engine = engine
+        decoder = WebSocketDecoder(maxFrameBytes: min(Self.maxFrameBytes, options.maxResponseBytes), maxMessageBytes: options.maxResponseBytes)
+    }
+
+    deinit { buffer.deallocate() }
+
+    public func start(delegate: any TransportDelegate) throws(MCPError) {
+        self.delegate.withLock { $0 = delegate }
+        if let refusal = options.policy.check(url: options.url) { throw refusal }
+        let url = try ParsedURL(options.url)
+        let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers)
+        // libcurl opens http(s) connections; the scheme only decides TLS.
+        let connectURL = (url.scheme == "wss" ? "https://" : "http://") + url.authority + url.pathAndQuery
+        var request = SSETransport.configure(HTTPRequest(method: "GET", url: connectURL), options, url: connectURL)
+        request.timeoutMs = options.connectTimeoutMs
+        engine.openConnection(request) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error): self.fail(error)
+            case .success(let connection): self.connected(connection, head: head)
+            }
+        }
+    }
+
+    public func send(_ message: [UInt8]) throws(MCPError) {
+        let frame = try WebSocketFrameEncoder.frame(.text, payload: message)
+        engine.loop.execute { [weak self] in
+            guard let self, !self.finished else { return }
+            if self.upgraded { self.write(frame) } else { self.pending.append(frame) }
+        }
+    }
+
+    public func close(completion: @escaping @Sendable () -> Void) {
+        engine.loop.execute { [weak self] in
+            guard let self else { completion(); return }
+            if self.upgraded, !self.finished, let frame = try? WebSocketFrameEncoder.close(code: 1000) { self.write(frame) }
+            self.finish(nil)
+            completion()
+        }
+    }
+
+    // MARK: I/O thread
+
+    private func connected(_ connection: RawConnection, head: [UInt8]) {
+        guard !finished else { connection.close(); return }
+        self.connection = connection
+        token = engine.loop.newToken()
+        do {
+            try engine.loop.register(fd: connection.descriptor, token: token, events: EPOLLIN.rawValue, handler: Readiness(self))
+            watching = EPOLLIN.rawValue
+        } catch {
+            fail(error)
+            return
+        }
+        write(head)
+        readAvailable()
+    }
+
+    fileprivate func ready(_ events: UInt32) {
+        if events & EPOLLOUT.rawValue != 0 { flush() }
+        if events & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { readAvailable() }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        outbox.append(contentsOf: bytes)
+        flush()
+    }
+
+    private func flush() {
+        guard let connection else { return }
+        while !outbox.isEmpty {
+            let outcome = outbox.withUnsafeBytes { connection.send($0) }
+            switch outcome {
+            case .done(let count): outbox.removeFirst(count)
+            case .wouldBlock: watch(EPOLLIN.rawValue | EPOLLOUT.rawValue); return
+            case .closed: fail(MCPError.transport("the WebSocket connection closed")); return
+            case .failed(let error): fail(error); return
+            }
+        }
+        watch(EPOLLIN.rawValue)
+    }
+
+    private func watch(_ events: UInt32) {
+        guard events != watching, let connection else { return }
+        engine.loop.modify(fd: connection.descriptor, token: token, events: events)
+        watching = events
+    }
+
+    private func readAvailable() {
+        while let connection, !finished {
+            switch connection.receive(into: buffer) {
+            case .done(let count): consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            case .wouldBlock: return
+            case .closed: fail(MCPError.transport("the server closed the WebSocket connection")); return
+            case .failed(let error): fail(error); return
+            }
+        }
+    }
+
+    private func consume(_ bytes: UnsafeRawBufferPointer) {
+        if !upgraded {
+            responseHead.append(contentsOf: bytes)
+            guard let end = Self.headEnd(responseHead) else {
+                if responseHead.count > 64 << 10 { fail(MCPError.transport("the WebSocket handshake response is too large")) }
+                return
+            }
+            let (status, headers) = Self.parseHead(responseHead[..<end])
+            if let refusal = WebSocketHandshake.validateResponse(status: status, headers: headers, key: key) {
+                fail(refusal)
+                return
+            }
+            upgraded = true
+            let rest = Array(responseHead[(end + 4)...])
+            responseHead = []
+            for frame in pending { write(frame) }
+            pending = []
+            rest.withUnsafeBytes { handleFrames($0) }
+            return
+        }
+        handleFrames(bytes)
+    }
+
+    private func handleFrames(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        let messages: [WebSocketMessage]
+        do {
+            messages = try decoder.feed(bytes)
+        } catch {
+            let code = error.details["closeCode"]?.int64Value.map { UInt16(clamping: $0) } ?? 1002
+            if let frame = try? WebSocketFrameEncoder.close(code: code) { write(frame) }
+            fail(error)
+            return
+        }
+        for message in messages {
+            switch message {
+            case .text(let text): Array(text.utf8).withUnsafeBytes { delegate.withLock { $0 }?.transport(didReceive: $0) }
+            case .binary: continue  // MCP sends text frames only
+            case .ping(let payload): if let pong = try? WebSocketFrameEncoder.frame(.pong, payload: payload) { write(pong) }
+            case .pong: continue
+            case .close(let code, let reason):
+                if let frame = try? WebSocketFrameEncoder.close(code: code ?? 1000) { write(frame) }
+                fail(MCPError.transport("the server closed the WebSocket (\(code.map(String.init) ?? "no code")) \(reason)",
+                    details: ["close_code": code.map { .int(Int64($0)) } ?? .null]))
+                return
+            }
+        }
+    }
+
+    private func fail(_ error: MCPError) { finish(error) }
+
+    private func finish(_ error: MCPError?) {
+        guard !finished else { return }
+        finished = true
+        if let connection {
+            engine.loop.unregister(fd: connection.descriptor, token: token)
+            connection.close()
+        }
+        connection = nil
+        delegate.withLock { $0 }?.transportDidClose(error: error)
+    }
+
+    static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index
+        }
+        return nil
+    }
+
+    static func parseHead(_ bytes: ArraySlice<UInt8>) -> (Int, [(name: String, value: String)]) {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        let status = lines.first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
+        var headers: [(name: String, value: String)] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]).trimmingCharacters(in: " \t"), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t")))
+        }
+        return (status, headers)
+    }
+}
+
+private final class Readiness: IOHandler, @unchecked Sendable {
+    weak var transport: WebSocketTransport?
+    init(_ transport: WebSocketTransport) { self.transport = transport }
+    func handleIO(events: UInt32) { transport?.ready(events) }
+}
