@@ -355,8 +355,19 @@ public final class Manager: @unchecked Sendable {
     public func request(
         server name: String, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         onProgress: (@Sendable () -> Void)? = nil, resumeTask: String? = nil, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        completion: @escaping Completion
+        retryingExpiredSession: Bool = false, completion original: @escaping Completion
     ) {
+        // A handshake-era HTTP session the server forgot (404) is re-initialized by the next connect; the request
+        // that found out is sent once more on the new session, so the host never sees the expiry.
+        let completion: Completion = { [weak self] result in
+            guard let self, !retryingExpiredSession, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
+                original(result)
+                return
+            }
+            self.request(server: name, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
+                completion: original)
+        }
         beginInFlight(requestID)
         session(for: name) { [weak self] result in
             guard let self else { return }

@@ -214,6 +214,24 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if let failure { delegate.withLock { $0 }?.transport(requestFailed: id, error: failure) }
     }
 
+    /// A handshake-era server answered 404 for our session: it is gone. The transport closes with `session_expired`
+    /// (failing every request in flight with it), so the owner re-initializes and may send them again.
+    fileprivate func sessionExpired() {
+        let session = state.withLock { state -> String? in
+            guard !state.closed, let session = state.sessionID else { return nil }
+            state.closed = true
+            return session
+        }
+        guard let session else { return }
+        let error = MCPError.transport("the server ended HTTP session \(session.prefix(8))…", details: ["reason": "session_expired", "http_status": 404])
+        let others = state.withLock { state -> [HTTPExchange] in
+            defer { state.exchanges = [:]; state.eventStream = nil }
+            return Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }
+        }
+        for exchange in others { exchange.cancel(error) }
+        delegate.withLock { $0 }?.transportDidClose(error: error)
+    }
+
     fileprivate func learnedSession(id: String?, protocolVersion: String?) {
         state.withLock { state in
             if let id { state.sessionID = id }
@@ -327,6 +345,10 @@ private final class ReplyReader: @unchecked Sendable {
         }
         if let error {
             transport?.replyEnded(requestID, failure: failure ?? error)
+            return
+        }
+        if status == 404, post.headers.contains(where: { $0.name == "Mcp-Session-Id" }) {
+            transport?.sessionExpired()
             return
         }
         if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {

@@ -19,11 +19,11 @@ SERVERS = [("modern", "json"), ("modern", "sse"), ("legacy", "stateful")]
 class HTTPServer:
     """serve_http.py on 127.0.0.1, until the test ends."""
 
-    def __init__(self, era: str, mode: str):
+    def __init__(self, era: str, mode: str, *extra: str):
         python = MODERN_PYTHON if era == "modern" else LEGACY_PYTHON
         require_venv(python.parent.parent)
         self.process = subprocess.Popen(
-            [str(python), str(SERVE), "--era", era, "--mode", mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [str(python), str(SERVE), "--era", era, "--mode", mode, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         line = self.process.stdout.readline().split()
         assert line and line[0] == "READY", f"serve_http.py did not start: {line}"
@@ -31,7 +31,8 @@ class HTTPServer:
         self.mode = mode
 
     def stop(self) -> None:
-        self.process.kill()
+        if self.process.poll() is None:
+            self.process.kill()
         self.process.wait(timeout=10)
 
 
@@ -197,3 +198,22 @@ def test_websocket_transport():
             wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
     finally:
         server.stop()
+
+
+def test_an_expired_session_is_reinitialized_transparently():
+    first = HTTPServer("legacy", "stateful")
+    port = first.url.split(":")[2].split("/")[0]
+    second = None
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("s", {"url": first.url})
+            assert text_of(mgr.call_tool("s", "echo", {"text": "one"})) == "one"
+            first.stop()
+            # A new server on the same port knows nothing of the old session: 404, then initialize again.
+            second = HTTPServer("legacy", "stateful", "--port", port)
+            assert text_of(mgr.call_tool("s", "echo", {"text": "two"})) == "two"
+            assert mgr.server_status("s")["status"] == "connected"
+    finally:
+        first.stop()
+        if second:
+            second.stop()
