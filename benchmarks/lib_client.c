@@ -9,7 +9,7 @@
  * The headline conc_calls_per_s is the submit variant; the threads one is reported as
  * conc_threads_calls_per_s. Prints one JSON metrics line (see bench_common.h).
  *
- * usage: lib_client SERVER_BINARY [N] [ROUNDS] [WARMUP]
+ * usage: lib_client SERVER_BINARY|http(s)://URL [N] [ROUNDS] [WARMUP]
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -90,7 +90,10 @@ int main(int argc, char **argv) {
     mcp_status st;
 
     char config[4096];
-    snprintf(config, sizeof config, "{\"type\":\"stdio\",\"command\":\"%s\"}", a.server);
+    if (strncmp(a.server, "http://", 7) == 0 || strncmp(a.server, "https://", 8) == 0)
+        snprintf(config, sizeof config, "{\"url\":\"%s\"}", a.server); /* a streamable HTTP server */
+    else
+        snprintf(config, sizeof config, "{\"type\":\"stdio\",\"command\":\"%s\"}", a.server);
 
     /* ---- cold start: manager_new + add_server + connect (spawn, era detection, handshake) */
     uint64_t t0 = now_ns();

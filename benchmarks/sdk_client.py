@@ -31,7 +31,8 @@ def check(result) -> None:
 
 
 async def main(a) -> None:
-    params = StdioServerParameters(command=os.path.abspath(a.server))
+    # A URL means the server is already listening (streamable HTTP); otherwise it is a stdio binary.
+    params = a.server if a.server.startswith(("http://", "https://")) else StdioServerParameters(command=os.path.abspath(a.server))
     t0 = bm.now_ns()
     async with Client(params) as client:
         cold_ms = (bm.now_ns() - t0) / 1e6

@@ -128,7 +128,7 @@ final class Transfer: @unchecked Sendable {
             failure = refusal
             return -1  // CURL_SOCKET_BAD
         }
-        return socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto)
+        return socket(family, type | csys_sock_cloexec(), proto)
     }
 }
 

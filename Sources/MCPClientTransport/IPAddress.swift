@@ -1,3 +1,4 @@
+import MCPClientCore
 import Glibc
 
 /// An IPv4 or IPv6 address in network byte order. Text parsing is strict on purpose: the SSRF guard must see the
@@ -110,11 +111,11 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
         var headText = body
         var tailText: Substring = ""
-        let compressed = body.firstRange(of: "::")
+        let compressed = body.range(ofLiteral: "::")
         if let compressed {
             headText = body[..<compressed.lowerBound]
             tailText = body[compressed.upperBound...]
-            guard tailText.firstRange(of: "::") == nil else { return nil }
+            guard tailText.range(ofLiteral: "::") == nil else { return nil }
         }
         guard let head = groups(headText), let tail = groups(tailText) else { return nil }
         let available = 8 - tailIPv4.count / 2

@@ -131,7 +131,7 @@ public struct NetworkPolicy: Sendable, Equatable {
     static func domainEntry(_ entry: String, matches url: ParsedURL) -> Bool {
         var text = entry.trimmingASCIIWhitespace().lowercased()
         var scheme: String?
-        if let separator = text.firstRange(of: "://") {
+        if let separator = text.range(ofLiteral: "://") {
             scheme = String(text[..<separator.lowerBound])
             text = String(text[separator.upperBound...])
         }

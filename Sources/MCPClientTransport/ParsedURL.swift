@@ -41,7 +41,7 @@ public struct ParsedURL: Sendable, Equatable {
         guard text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) else {
             throw reject("invalid_character", "whitespace, control, backslash or non-ASCII character")
         }
-        guard let separator = text.firstRange(of: "://") else { throw reject("not_absolute", "no scheme://") }
+        guard let separator = text.range(ofLiteral: "://") else { throw reject("not_absolute", "no scheme://") }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard let first = scheme.utf8.first, (0x61...0x7A).contains(first),
             scheme.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
@@ -84,7 +84,7 @@ public struct ParsedURL: Sendable, Equatable {
         var ipLiteral: IPAddress?
         if authority.hasPrefix("[") {
             // RFC 6874 writes the zone separator as "%25".
-            let literal = hostText.replacing("%25", with: "%")
+            let literal = hostText.replacingLiteral("%25", with: "%")
             guard let address = IPAddress(literal), !address.isIPv4 else { throw reject("invalid_host", "bad IPv6 literal") }
             ipLiteral = address
             host = address.description
@@ -127,5 +127,5 @@ public func sameOrigin(_ a: ParsedURL, _ b: ParsedURL) -> Bool {
 }
 
 extension String {
-    fileprivate func replacingZoneMarker() -> String { replacing("%", with: "%25") }
+    fileprivate func replacingZoneMarker() -> String { replacingLiteral("%", with: "%25") }
 }

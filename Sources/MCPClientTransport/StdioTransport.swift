@@ -120,7 +120,7 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private func spawn() throws(MCPError) -> Child {
         let executable = try launch.resolvedExecutable()
         var inPair: [Int32] = [-1, -1], outPair: [Int32] = [-1, -1], errPair: [Int32] = [-1, -1]
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let type = csys_sock_stream_cloexec()
         func closeAll() { for fd in inPair + outPair + errPair where fd >= 0 { Glibc.close(fd) } }
         guard socketpair(AF_UNIX, type, 0, &inPair) == 0, socketpair(AF_UNIX, type, 0, &outPair) == 0 else {
             let reason = String(cString: strerror(errno))

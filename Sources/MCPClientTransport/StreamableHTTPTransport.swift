@@ -138,7 +138,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     /// A Location header made absolute.
     static func resolve(_ location: String, against base: String) -> String {
-        if location.contains("://") { return location }
+        if location.containsLiteral("://") { return location }
         guard let url = try? ParsedURL(base) else { return location }
         if location.hasPrefix("//") { return url.scheme + ":" + location }
         if location.hasPrefix("/") { return url.scheme + "://" + url.authority + location }

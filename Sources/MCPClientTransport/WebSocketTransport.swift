@@ -197,7 +197,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     }
 
     static func parseHead(_ bytes: ArraySlice<UInt8>) -> (Int, [(name: String, value: String)]) {
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        let lines = String(decoding: bytes, as: UTF8.self).components(separatedByLiteral: "\r\n")
         let status = lines.first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
