@@ -17,8 +17,16 @@ static int fail(const char *what, mcp_status status, char *error_json) {
     return 1;
 }
 
-/* Builds the server config JSON {"command": ..., "args": [...]} (arguments are JSON-escaped). */
+/* Builds the server config JSON: {"url": ...} for an http(s):// or ws(s):// URL, else {"command": ..., "args": [...]}
+ * (arguments are JSON-escaped). */
 static char *server_config(int argc, char **argv) {
+    int remote = strncmp(argv[0], "http://", 7) == 0 || strncmp(argv[0], "https://", 8) == 0;
+    int websocket = strncmp(argv[0], "ws://", 5) == 0 || strncmp(argv[0], "wss://", 6) == 0;
+    if ((remote || websocket) && argc == 1 && !strpbrk(argv[0], "\"\\")) {
+        char *json = malloc(strlen(argv[0]) + 48);
+        if (json) sprintf(json, "{\"type\":\"%s\",\"url\":\"%s\"}", websocket ? "websocket" : "streamable-http", argv[0]);
+        return json;
+    }
     size_t size = 64;
     for (int i = 0; i < argc; i++) size += strlen(argv[i]) * 6 + 8;
     char *json = malloc(size);
@@ -45,7 +53,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--args") == 0 && i + 1 < argc) args = argv[++i];
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: %s [--tool NAME] [--args JSON] -- COMMAND [ARG...]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--tool NAME] [--args JSON] -- COMMAND [ARG...] | URL\n", argv[0]);
         return 2;
     }
     if (mcp_version_number() != MCP_VERSION_NUMBER) {

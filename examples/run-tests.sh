@@ -35,6 +35,24 @@ check "quickstart missing command" -- bash -c "! '$bin/quickstart' -- /nonexiste
 check "threads 8x25 modern fixture" '8 threads x 25 calls: 0 failures' -- \
     "$bin/threads" 8 25 -- "$modern/python" "$fixtures/everything_modern.py"
 
+# Remote transports: the same fixtures served over streamable HTTP and WebSocket on 127.0.0.1.
+serve() {  # era mode -> prints the URL; the server stops when this script's stdin copy closes
+    local out=$fixtures/serve-$1-$2.out
+    "$([ "$1" = modern ] && echo "$modern" || echo "$legacy")/python" "$fixtures/serve_http.py" --era "$1" --mode "$2" \
+        >"$out" 2>/dev/null </dev/null &
+    echo $! >>"$fixtures/serve.pids"
+    for _ in $(seq 100); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
+    awk '/READY/ {print $2}' "$out"
+}
+trap 'xargs -r kill <"$fixtures/serve.pids" 2>/dev/null; rm -rf "$fixtures"' EXIT
+http_url=$(serve modern json)
+check "quickstart streamable HTTP (modern)" '"era":"modern"' '"text":"over http"' -- \
+    "$bin/quickstart" --tool echo --args '{"text":"over http"}' -- "$http_url"
+ws_url=$(serve legacy websocket)
+check "quickstart WebSocket (legacy)" '"era":"legacy"' '"text":"5"' -- \
+    "$bin/quickstart" --tool add --args '{"a":2,"b":3}' -- "$ws_url"
+xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
+
 left=$(leftovers)
 if [ -z "$left" ]; then passed=$((passed + 1)); echo "ok   no server process left"; else failed=$((failed + 1)); echo "FAIL processes left: $left"; fi
 echo "examples: $passed passed, $failed failed"
