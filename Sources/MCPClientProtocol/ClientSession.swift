@@ -264,6 +264,8 @@ public final class ClientSession: @unchecked Sendable {
         let batched: Bool
         /// Declares the tasks extension on this call, so the server may answer with a task.
         var optInTasks: Bool
+        /// Set once -32020 (header mismatch) made us refresh tools/list and retry; a second one is final.
+        var refreshedTools = false
         let taskUpdate: TaskUpdateHandler?
         let started: UInt64
     }
@@ -317,6 +319,16 @@ public final class ClientSession: @unchecked Sendable {
             var retry = call
             retry.optInTasks = true
             sendRound(retry, round: round + 1, id: rpc.allocateID())
+            return
+        case .failure(let error) where error.rpcCode == ProtocolVersion.headerMismatchCode && call.method == "tools/call" && !call.refreshedTools:
+            // The server's idea of the tool (its x-mcp-header annotations) changed: list again, then retry once.
+            var refreshed = call
+            refreshed.refreshedTools = true
+            let retry = refreshed
+            list(.tools, timeoutNanoseconds: call.timeout) { [weak self] _ in
+                guard let self else { handle.finish(.failure(error)); return }
+                self.sendRound(retry, round: round + 1, id: self.rpc.allocateID())
+            }
             return
         case .failure(let error):
             handle.finish(.failure(error))

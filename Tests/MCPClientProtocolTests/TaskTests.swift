@@ -145,3 +145,36 @@ import Testing
         #expect(try result.values.first?.get()["content"]?.arrayValue?.first?["text"] == "later")
     }
 }
+
+@Suite struct HeaderMismatchTests {
+    @Test func aHeaderMismatchRefreshesToolsAndRetriesOnce() throws {
+        let calls = Box<Int64>()
+        let lists = Box<Int>()
+        let transport = scriptedTransport { method, message in
+            switch method {
+            case "server/discover": return discoverResult
+            case "tools/list": lists.append(1); return ["tools": [["name": "t", "inputSchema": ["type": "object"]]]]
+            case "tools/call":
+                calls.append(message["id"]?.int64Value ?? 0)
+                return calls.values.count == 1 ? ["error": ["code": -32020, "message": "header mismatch"]] : ["content": []]
+            default: return nil
+            }
+        }
+        let (session, _) = connect(transport)
+        let result = Box<Result<JSONValue, MCPError>>()
+        session.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { result.append($0) }
+        #expect(try result.values.first?.get()["content"] == [])
+        #expect(lists.values.count == 1 && calls.values.count == 2 && calls.values[0] != calls.values[1])
+
+        // A second mismatch is final.
+        let stubborn = scriptedTransport { method, _ in
+            method == "server/discover" ? discoverResult : method == "tools/list" ? ["tools": []] : ["error": ["code": -32020, "message": "no"]]
+        }
+        let (again, _) = connect(stubborn)
+        let failed = Box<Result<JSONValue, MCPError>>()
+        again.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { failed.append($0) }
+        guard case .failure(let error) = failed.values.first else { Issue.record("expected -32020"); return }
+        #expect(error.rpcCode == -32020)
+        #expect(stubborn.sent.filter { $0["method"] == "tools/call" }.count == 2)
+    }
+}
