@@ -164,6 +164,8 @@ public final class Manager: @unchecked Sendable {
         }
         let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
         var clientOptions = options.clientOptions
+        let http = transport as? StreamableHTTPTransport
+        clientOptions.mirrorsParameterHeaders = http != nil
         clientOptions.eraPreference = switch config.era {
         case .auto:
             // HTTP+SSE is the 2024-11-05 transport: its servers are handshake-era by definition.
@@ -171,7 +173,9 @@ public final class Manager: @unchecked Sendable {
         case .modern: .modern
         case .legacy: .legacy
         }
-        return ClientSession(rpc: rpc, options: clientOptions)
+        let session = ClientSession(rpc: rpc, options: clientOptions)
+        http?.setHeaderProvider { [weak session] method, params in session?.parameterHeaders(method: method, params: params) ?? [] }
+        return session
     }
 
     /// One HTTP engine (libcurl loaded on first use) serves every remote server of this manager.

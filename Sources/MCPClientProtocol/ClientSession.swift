@@ -414,12 +414,32 @@ public final class ClientSession: @unchecked Sendable {
         var finish = completion
         if kind == .tools {
             finish = { [weak self] result in
-                if case .success(let tools) = result { self?.toolCatalog.withLock { $0 = ToolCatalog(tools: tools) } }
-                completion(result)
+                guard let self, case .success(var tools) = result else { completion(result); return }
+                if self.options.mirrorsParameterHeaders { tools = self.droppingInvalidHeaderAnnotations(tools) }
+                self.toolCatalog.withLock { $0 = ToolCatalog(tools: tools) }
+                completion(.success(tools))
             }
         }
         let listing = Listing(kind: kind, timeout: timeoutNanoseconds, deadline: maxTotalNanoseconds.map { clock.nowNanoseconds() &+ $0 })
         listPage(listing, cursor: nil, collected: [], seen: [], completion: finish)
+    }
+
+    /// Over HTTP a tool whose `x-mcp-header` annotations are invalid must not be offered (it could not be called
+    /// correctly); each one dropped is logged as a warning.
+    private func droppingInvalidHeaderAnnotations(_ tools: [JSONValue]) -> [JSONValue] {
+        tools.filter { tool in
+            guard let schema = tool["inputSchema"], case .failure(let problem) = ParameterHeaders.mirrors(of: schema) else { return true }
+            rpc.log(.warning, "dropped tool '\(tool["name"]?.stringValue ?? "?")': \(problem.message)")
+            return false
+        }
+    }
+
+    /// Extra HTTP headers for an outgoing request: `Mcp-Param-*` mirrored from a tool call's arguments.
+    public func parameterHeaders(method: String, params: JSONValue?) -> [(name: String, value: String)] {
+        guard method == "tools/call", let name = params?["name"]?.stringValue,
+              let mirrors = toolCatalog.withLock({ $0.headerMirrors[name] })
+        else { return [] }
+        return ParameterHeaders.headers(mirrors, arguments: params?["arguments"])
     }
 
     public func listTools(timeoutNanoseconds: UInt64?, completion: @escaping Completion<[JSONValue]>) {

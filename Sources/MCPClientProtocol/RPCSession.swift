@@ -59,6 +59,11 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         state.withLock { $0.started = true }
     }
 
+    /// Logs through the owner's sink (as the protocol source, tagged with the server).
+    public func log(_ level: LogLevel, _ message: String) {
+        logSink.log(level, message, server: serverName, source: "protocol")
+    }
+
     /// Requests sent and not yet answered, not counting long-lived streams.
     public var inFlightCount: Int { state.withLock { $0.pending.count - $0.streams.count } }
 

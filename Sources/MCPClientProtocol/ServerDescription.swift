@@ -33,6 +33,9 @@ public struct ClientOptions: Sendable {
     public var tasks: TaskMode
     /// Check `structuredContent` against the tool's `outputSchema` (from the last tools/list).
     public var validateOutput = true
+    /// Streamable HTTP: mirror `x-mcp-header` arguments into `Mcp-Param-*` headers and drop tools whose
+    /// annotations are invalid.
+    public var mirrorsParameterHeaders = false
 
     public init(
         clientInfo: JSONObject = ["name": "mcpclient", "version": .string(MCPClientVersion.string)],

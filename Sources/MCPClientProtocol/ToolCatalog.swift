@@ -6,12 +6,17 @@ import MCPClientCore
 struct ToolCatalog {
     var outputSchemas: [String: JSONSchema] = [:]
     var taskSupport: [String: String] = [:]
+    /// `x-mcp-header` properties per tool, mirrored into `Mcp-Param-*` headers over HTTP.
+    var headerMirrors: [String: [ParameterHeaders.Mirror]] = [:]
 
     init() {}
 
     init(tools: [JSONValue]) {
         for tool in tools {
             guard let name = tool["name"]?.stringValue else { continue }
+            if let schema = tool["inputSchema"], case .success(let mirrors) = ParameterHeaders.mirrors(of: schema), !mirrors.isEmpty {
+                headerMirrors[name] = mirrors
+            }
             if let schema = tool["outputSchema"], schema.objectValue != nil { outputSchemas[name] = JSONSchema(schema) }
             if let support = tool["execution"]?["taskSupport"]?.stringValue { taskSupport[name] = support }
         }

@@ -1,4 +1,4 @@
-/// SHA-1 and padded base64, only for the WebSocket accept key (RFC 6455 §4.1), where SHA-1 is a fixed protocol
+/// SHA-1, only for the WebSocket accept key (RFC 6455 §4.1), where SHA-1 is a fixed protocol
 /// checksum, not a security primitive. Pure Swift so the transport module needs no libcrypto link.
 enum SHA1 {
     static func hash(_ message: [UInt8]) -> [UInt8] {
@@ -38,27 +38,5 @@ enum SHA1 {
             state[4] &+= e
         }
         return state.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
-    }
-}
-
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// Standard base64 with "=" padding.
-    static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let count = min(3, bytes.count - index)
-            var chunk = UInt32(bytes[index]) << 16
-            if count > 1 { chunk |= UInt32(bytes[index + 1]) << 8 }
-            if count > 2 { chunk |= UInt32(bytes[index + 2]) }
-            for position in 0..<4 {
-                output.append(position <= count ? alphabet[Int(chunk >> UInt32(18 - 6 * position) & 0x3F)] : UInt8(ascii: "="))
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

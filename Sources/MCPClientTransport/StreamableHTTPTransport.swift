@@ -36,6 +36,12 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     private let options: Options
     private let engine: HTTPEngine
+    private let headerProvider = Locked<(@Sendable (String, JSONValue?) -> [(name: String, value: String)])?>(nil)
+
+    /// Supplies headers derived from a message (the session's `Mcp-Param-*` mirrors).
+    public func setHeaderProvider(_ provider: (@Sendable (String, JSONValue?) -> [(name: String, value: String)])?) {
+        headerProvider.withLock { $0 = provider }
+    }
     private let state = Locked(State())
     private let delegate = Locked<(any TransportDelegate)?>(nil)
 
@@ -69,8 +75,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             headers.append(("MCP-Protocol-Version", modern))
             if let method { headers.append(("Mcp-Method", method)) }
             if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.namedMethods.contains(method ?? "") {
-                headers.append(("Mcp-Name", name))
+                headers.append(("Mcp-Name", HeaderValue.encode(name)))
             }
+            if let method, let provider = headerProvider.withLock({ $0 }) { headers += provider(method, params) }
         } else if let version {
             headers.append(("MCP-Protocol-Version", version))
         }

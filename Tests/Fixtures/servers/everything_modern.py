@@ -95,7 +95,7 @@ from mcp_types import (
     SamplingMessage,
     TextContent,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from mcp_types import Completion as _Completion  # noqa: E402
 from fixture_common import (  # noqa: E402
     name_completions,
@@ -194,6 +194,11 @@ server = MCPServer(
     lifespan=lifespan,
 )
 register_plain_tools(server)
+
+
+@server.tool(description="Return the region; over HTTP it is also mirrored into the Mcp-Param-Region header (x-mcp-header), which the SDK checks.")
+def region(region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})], note: str = "") -> str:
+    return f"region {region}" + (f" ({note})" if note else "")
 
 
 @server.completion()

@@ -217,3 +217,17 @@ def test_an_expired_session_is_reinitialized_transparently():
         first.stop()
         if second:
             second.stop()
+
+
+def test_x_mcp_header_arguments_are_mirrored_into_headers():
+    server = HTTPServer("modern", "json")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("h", {"url": server.url})
+            tool = next(t for t in mgr.list_tools("h") if t["name"] == "region")
+            assert tool["inputSchema"]["properties"]["region"]["x-mcp-header"] == "Region"
+            # mcp 2.3.0 answers -32020 when Mcp-Param-Region is missing or differs from the argument.
+            assert text_of(mgr.call_tool("h", "region", {"region": "eu-west"})) == "region eu-west"
+            assert text_of(mgr.call_tool("h", "region", {"region": "zürich süd "})) == "region zürich süd "  # base64 sentinel
+    finally:
+        server.stop()
