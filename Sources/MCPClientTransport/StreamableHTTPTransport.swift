@@ -88,7 +88,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
     }
 
-    fileprivate func post(_ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int) {
+    fileprivate func post(
+        _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
+        wireID: Int64? = nil, reissued: Bool = false
+    ) {
         if let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
@@ -97,7 +100,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = options.maxResponseBytes
         let reply = ReplyReader(
-            transport: self, post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop),
+            transport: self,
+            post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
+                reissued: reissued),
             maxEventBytes: options.maxResponseBytes)
         let exchange = engine.start(request, handler: reply.handler)
         if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
@@ -140,7 +145,24 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             let configured = Set(options.headers.map { $0.name.lowercased() })
             headers.removeAll { Self.originBoundHeaders.contains($0.name.lowercased()) || configured.contains($0.name.lowercased()) }
         }
-        self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1)
+        self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1,
+            wireID: post.wireID, reissued: post.reissued)
+    }
+
+    /// Ids for re-issued requests, far above anything the session allocates.
+    private let nextWireID = Locked<Int64>(1 << 52)
+
+    /// A stateless request whose stream broke is lost on the server: it is sent again, once, with a new id, and
+    /// the answer is handed to the session under the id it knows.
+    fileprivate func reissue(_ post: ReplyReader.Post) {
+        guard var message = (try? JSONParser.parse(post.message))?.objectValue else { return }
+        let wireID = nextWireID.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        message["id"] = .int(wireID)
+        self.post(JSONWriter.serialize(.object(message)), id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers,
+            hop: post.hop, wireID: wireID, reissued: true)
     }
 
     /// A Location header made absolute.
@@ -284,11 +306,15 @@ private final class ReplyReader: @unchecked Sendable {
     /// What is needed to send the same POST again (after a redirect).
     struct Post {
         let message: [UInt8]
+        /// The id the session knows the request by.
         let id: Int64?
         let isInitialize: Bool
         let url: String
         let headers: [(name: String, value: String)]
         let hop: Int
+        /// The id on the wire: a re-issued request carries a new one (the session never sees it).
+        var wireID: Int64?
+        var reissued = false
     }
 
     private weak var transport: StreamableHTTPTransport?
@@ -339,8 +365,13 @@ private final class ReplyReader: @unchecked Sendable {
         if isInitialize, let version = (try? JSONParser.parse(message))?["result"]?["protocolVersion"]?.stringValue {
             transport?.learnedSession(id: nil, protocolVersion: version)
         }
-        if let id = requestID, let value = try? JSONParser.parse(message), value["id"]?.int64Value == id, value["method"] == nil {
+        if let wireID = post.wireID, let value = try? JSONParser.parse(message), value["id"]?.int64Value == wireID, value["method"] == nil {
             answered = true
+            if let id = post.id, wireID != id, case .object(var reply) = value {
+                reply["id"] = .int(id)  // a re-issued request: answer under the id the session knows
+                JSONWriter.serialize(.object(reply)).withUnsafeBytes { transport?.deliver($0) }
+                return
+            }
         }
         message.withUnsafeBytes { transport?.deliver($0) }
     }
@@ -348,6 +379,12 @@ private final class ReplyReader: @unchecked Sendable {
     private func end(_ error: MCPError?) {
         if error == nil, let location {
             transport?.redirect(post, to: location)
+            return
+        }
+        // A 2026-07-28 request whose stream broke before its answer is re-issued once (not a cancellation or timeout).
+        let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
+        if streaming, !answered, requestID != nil, !post.reissued, stateless, failure == nil, error.map({ $0.code == .transport }) ?? true {
+            transport?.reissue(post)
             return
         }
         if let error {
