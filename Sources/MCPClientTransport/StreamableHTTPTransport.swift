@@ -90,7 +90,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func post(
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
-        wireID: Int64? = nil, reissued: Bool = false
+        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false
     ) {
         if let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
@@ -102,7 +102,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
-                reissued: reissued),
+                reissued: reissued, retriedAfterBusy: retriedAfterBusy),
             maxEventBytes: options.maxResponseBytes)
         let exchange = engine.start(request, handler: reply.handler)
         if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
@@ -147,6 +147,23 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1,
             wireID: post.wireID, reissued: post.reissued)
+    }
+
+    /// The longest `Retry-After` honoured by waiting; a longer one is the caller's error to see.
+    static let maxRetryAfterSeconds = 10
+
+    fileprivate func retry(_ post: ReplyReader.Post, afterSeconds seconds: Int) {
+        var busy = post
+        busy.retriedAfterBusy = true
+        let again = busy
+        _ = engine.loop.schedule(afterNanoseconds: UInt64(seconds) * 1_000_000_000) { [weak self] in
+            self?.post(again)
+        }
+    }
+
+    private func post(_ post: ReplyReader.Post) {
+        self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers, hop: post.hop,
+            wireID: post.wireID, reissued: post.reissued, retriedAfterBusy: post.retriedAfterBusy)
     }
 
     /// Ids for re-issued requests, far above anything the session allocates.
@@ -315,6 +332,7 @@ private final class ReplyReader: @unchecked Sendable {
         /// The id on the wire: a re-issued request carries a new one (the session never sees it).
         var wireID: Int64?
         var reissued = false
+        var retriedAfterBusy = false
     }
 
     private weak var transport: StreamableHTTPTransport?
@@ -322,6 +340,7 @@ private final class ReplyReader: @unchecked Sendable {
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
     private var location: String?
+    private var retryAfterSeconds: Int?
     private var status = 0
     private var streaming = false
     private var body: [UInt8] = []
@@ -343,6 +362,7 @@ private final class ReplyReader: @unchecked Sendable {
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
         if status == 307 || status == 308 { location = headers.last { $0.name.lowercased() == "location" }?.value }
+        if status == 429 || status == 503 { retryAfterSeconds = headers.last { $0.name.lowercased() == "retry-after" }.flatMap { Int($0.value) } }
         let type = headers.last { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
         streaming = type.hasPrefix("text/event-stream")
         if isInitialize, (200..<300).contains(status) {
@@ -389,6 +409,11 @@ private final class ReplyReader: @unchecked Sendable {
         }
         if let error {
             transport?.replyEnded(requestID, failure: failure ?? error)
+            return
+        }
+        // Busy (429/503 with a short Retry-After): the server did not take the request, so it is sent again once.
+        if let wait = retryAfterSeconds, wait <= StreamableHTTPTransport.maxRetryAfterSeconds, !post.retriedAfterBusy {
+            transport?.retry(post, afterSeconds: wait)
             return
         }
         if status == 404, post.headers.contains(where: { $0.name == "Mcp-Session-Id" }) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -90,14 +91,23 @@ def test_malformed_sse_fails_the_call_not_the_process(bad):
             mgr.call_tool("b", "echo", {"text": "x"})
 
 
-@pytest.mark.parametrize("mode", ["status-5xx", "status-429"])
-def test_http_errors_with_a_json_rpc_body_are_peer_errors(bad, mode):
-    server = bad(mode)
+def test_http_errors_with_a_json_rpc_body_are_peer_errors(bad):
+    server = bad("status-5xx")
     with manager_for(server.url) as mgr:
         with pytest.raises(mcpclient.McpProtocolError) as caught:
             mgr.call_tool("b", "echo", {"text": "x"})
         assert caught.value.source == "peer"
         assert text_of(mgr.call_tool("b", "echo", {"text": "again"})) == "again"
+
+
+def test_429_with_a_short_retry_after_is_waited_out_once(bad):
+    server = bad("status-429")
+    with manager_for(server.url) as mgr:
+        mgr.connect("b")
+        started = time.monotonic()
+        assert text_of(mgr.call_tool("b", "echo", {"text": "patient"})) == "patient"
+        assert time.monotonic() - started >= 0.9  # Retry-After: 1
+    assert [r[2] for r in server.stats()].count("tools/call") == 2
 
 
 def test_same_origin_307_redirects_are_followed(bad):
