@@ -21,6 +21,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var maxResponseBytes = ServerConfig.defaultMaxMessageBytes
         /// Operator-configured servers are trusted; user-created ones are not and get the SSRF guard.
         public var trusted = true
+        /// The config named only a URL: streamable HTTP is tried first, HTTP+SSE if the server refuses POSTs.
+        public var typeInferred = false
 
         public init(type: String, url: String) {
             self.type = type
@@ -95,7 +97,9 @@ public struct ServerConfig: Sendable, Equatable {
         case nil where object["command"] != nil, "stdio":
             transport = .stdio(try parseStdio(object))
         case nil where object["url"] != nil:
-            transport = .remote(try parseRemote(object, type: "streamable-http"))
+            var remote = try parseRemote(object, type: "streamable-http")
+            remote.typeInferred = true
+            transport = .remote(remote)
         case .some(let remote) where ["sse", "streamable-http", "http", "websocket", "ws"].contains(remote):
             transport = .remote(try parseRemote(object, type: remote))
         case nil:

@@ -154,6 +154,7 @@ public final class Manager: @unchecked Sendable {
             options.proxy = remote.proxy
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
+            options.allowsSSEFallback = remote.typeInferred
             if let refusal = options.policy.check(url: remote.url) { throw refusal }
             let engine = try httpEngine()
             transport = switch remote.type {

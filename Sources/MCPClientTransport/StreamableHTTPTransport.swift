@@ -16,6 +16,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         /// Where the server may be reached; checked before each request, on every redirect hop and on the address
         /// every connection actually uses.
         public var policy = NetworkPolicy(trusted: true)
+        /// Fall back to the 2024-11-05 HTTP+SSE transport when the first POST is refused (405, or 400/404 without a
+        /// JSON-RPC answer), as the spec's backwards-compatibility procedure says.
+        public var allowsSSEFallback = false
         public init(url: String) { self.url = url }
     }
 
@@ -32,6 +35,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         /// Handshake era: the GET stream for server messages that belong to no request.
         var eventStream: HTTPExchange?
         var eventStreamFailures = 0
+        /// Some POST got a 2xx: this is a streamable HTTP endpoint, never fall back.
+        var confirmed = false
+        /// After a fallback every message goes through the HTTP+SSE transport.
+        var fallback: SSETransport?
     }
 
     private let options: Options
@@ -61,7 +68,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         let method = parsed["method"]?.stringValue
         let id = parsed["id"]?.int64Value
         let params = parsed["params"]
-        let (closed, session, version) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion) }
+        let (closed, session, version, fallback) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion, $0.fallback) }
+        if let fallback { try fallback.send(message); return }
         guard !closed else { throw MCPError(.closed, "the HTTP transport is closed") }
         // Stateless servers learn of a cancellation by the request's stream closing, not by a message.
         if method == "notifications/cancelled", session == nil, let target = params?["requestId"]?.int64Value {
@@ -149,6 +157,27 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             wireID: post.wireID, reissued: post.reissued)
     }
 
+    fileprivate func confirmStreamable() { state.withLock { $0.confirmed = true } }
+
+    /// Whether a refused first contact should switch to HTTP+SSE (and does so, re-sending `post` there).
+    fileprivate func fellBackToSSE(_ post: ReplyReader.Post) -> Bool {
+        guard options.allowsSSEFallback, let delegate = delegate.withLock({ $0 }) else { return false }
+        let sse = SSETransport(options: options, engine: engine)
+        let switched = state.withLock { state -> Bool in
+            guard !state.confirmed, !state.closed, state.fallback == nil, state.sessionID == nil else { return false }
+            state.fallback = sse
+            return true
+        }
+        guard switched else { return false }
+        do {
+            try sse.start(delegate: delegate)
+            try sse.send(post.message)
+        } catch {
+            if let id = post.id { delegate.transport(requestFailed: id, error: error) }
+        }
+        return true
+    }
+
     /// The longest `Retry-After` honoured by waiting; a longer one is the caller's error to see.
     static let maxRetryAfterSeconds = 10
 
@@ -230,6 +259,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     static let namedMethods: Set<String> = ["tools/call", "prompts/get", "resources/read"]
 
     public func close(completion: @escaping @Sendable () -> Void) {
+        if let fallback = state.withLock({ $0.fallback }) { fallback.close(completion: completion); return }
         let (exchanges, session) = state.withLock { state -> ([HTTPExchange], String?) in
             state.closed = true
             defer { state.exchanges = [:]; state.eventStream = nil }
@@ -418,6 +448,12 @@ private final class ReplyReader: @unchecked Sendable {
         }
         if status == 404, post.headers.contains(where: { $0.name == "Mcp-Session-Id" }) {
             transport?.sessionExpired()
+            return
+        }
+        if (200..<300).contains(status) { transport?.confirmStreamable() }
+        // An endpoint that refuses POSTs outright (405), or answers 400/404 without JSON-RPC, may be HTTP+SSE.
+        let jsonAnswer = (try? JSONParser.parse(body))?["jsonrpc"] != nil
+        if status == 405 || ((status == 400 || status == 404) && !jsonAnswer), transport?.fellBackToSSE(post) == true {
             return
         }
         if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {

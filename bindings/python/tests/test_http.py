@@ -231,3 +231,17 @@ def test_x_mcp_header_arguments_are_mirrored_into_headers():
             assert text_of(mgr.call_tool("h", "region", {"region": "zürich süd "})) == "region zürich süd "  # base64 sentinel
     finally:
         server.stop()
+
+
+def test_a_bare_url_falls_back_to_http_plus_sse():
+    server = HTTPServer("legacy", "sse")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("auto", {"url": server.url})  # no type: streamable HTTP first, HTTP+SSE on refusal
+            assert mgr.connect("auto")["era"] == "legacy"
+            assert text_of(mgr.call_tool("auto", "echo", {"text": "fell back"})) == "fell back"
+            mgr.add_server("strict", {"type": "streamable-http", "url": server.url, "initTimeout": 5000})
+            with pytest.raises(mcpclient.McpError):
+                mgr.connect("strict")  # an explicit type is honoured: no fallback
+    finally:
+        server.stop()
