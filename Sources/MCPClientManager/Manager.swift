@@ -155,7 +155,6 @@ public final class Manager: @unchecked Sendable {
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
             options.allowsSSEFallback = remote.typeInferred
-            if let refusal = options.policy.check(url: remote.url) { throw refusal }
             let engine = try httpEngine()
             transport = switch remote.type {
             case "sse": SSETransport(options: options, engine: engine)

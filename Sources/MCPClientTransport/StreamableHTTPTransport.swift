@@ -58,6 +58,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     public func start(delegate: any TransportDelegate) throws(MCPError) {
+        // The configured URL is checked once here; redirect targets are checked per hop.
+        if let refusal = options.policy.check(url: options.url) { throw refusal }
         self.delegate.withLock { $0 = delegate }
     }
 
@@ -100,7 +102,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
         wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false
     ) {
-        if let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
+        if hop > 0 || url != options.url, let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
         }
@@ -411,11 +413,13 @@ private final class ReplyReader: @unchecked Sendable {
         }
     }
 
-    private func deliver(_ message: [UInt8]) {
-        if isInitialize, let version = (try? JSONParser.parse(message))?["result"]?["protocolVersion"]?.stringValue {
+    /// Hands one message to the session; `parsed` is the message already parsed, when the caller had to anyway.
+    private func deliver(_ message: [UInt8], parsed: JSONValue? = nil) {
+        let value = parsed ?? (try? JSONParser.parse(message))
+        if isInitialize, let version = value?["result"]?["protocolVersion"]?.stringValue {
             transport?.learnedSession(id: nil, protocolVersion: version)
         }
-        if let wireID = post.wireID, let value = try? JSONParser.parse(message), value["id"]?.int64Value == wireID, value["method"] == nil {
+        if let wireID = post.wireID, let value, value["id"]?.int64Value == wireID, value["method"] == nil {
             answered = true
             if let id = post.id, wireID != id, case .object(var reply) = value {
                 reply["id"] = .int(id)  // a re-issued request: answer under the id the session knows
@@ -457,7 +461,7 @@ private final class ReplyReader: @unchecked Sendable {
             return
         }
         if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {
-            deliver(body)
+            deliver(body, parsed: value)
         }
         guard requestID != nil, !answered else { transport?.replyEnded(requestID, failure: nil); return }
         // The server answered without the message we wait for: an HTTP error, or a stream that ended early.
