@@ -51,6 +51,39 @@ check "quickstart streamable HTTP (modern)" '"era":"modern"' '"text":"over http"
 ws_url=$(serve legacy websocket)
 check "quickstart WebSocket (legacy)" '"era":"legacy"' '"text":"5"' -- \
     "$bin/quickstart" --tool add --args '{"a":2,"b":3}' -- "$ws_url"
+
+# The conformance-suite client (conformance-client.c) against the fixtures, scenario by scenario. The fixtures'
+# tool names differ from the suite's mock servers, so scenarios that call named tools get them through the
+# context's toolCalls, as the suite itself does for http-custom-headers.
+conformance() {  # name, era-version, context, url, expected substring(s)...
+    local name=$1 version=$2 context=$3 url=$4; shift 4
+    check "conformance $name ($version)" "$@" "scenario $name: done" -- \
+        env MCP_CONFORMANCE_SCENARIO="$name" MCP_CONFORMANCE_PROTOCOL_VERSION="$version" \
+        MCP_CONFORMANCE_CONTEXT="$context" "$bin/conformance-client" "$url"
+}
+legacy_url=$(serve legacy stateful)
+conformance initialize 2025-11-25 "" "$legacy_url" '"era":"legacy"' 'tools/call "add"' '"text":"5"'
+conformance tools_call 2025-11-25 "" "$legacy_url" '"era":"legacy"' '"text":"5"'
+conformance tools_call 2026-07-28 "" "$http_url" '"era":"modern"' '"text":"5"'
+conformance initialize 2026-07-28 "" "$http_url" '"era":"modern"' 'tools/list: '
+conformance json-schema-ref-no-deref 2026-07-28 "" "$http_url" 'tools/list: '
+conformance http-standard-headers 2026-07-28 "" "$http_url" 'tools/call "echo"' 'resources/read' 'prompts/get'
+# The modern SDK checks Mcp-Param-Region against the body; the second value needs the Base64 form.
+conformance http-custom-headers 2026-07-28 \
+    '{"name":"http-custom-headers","toolCalls":[{"name":"region","arguments":{"region":"us-west1"}},{"name":"region","arguments":{"region":" Zürich\t"}}]}' \
+    "$http_url" '"text":"region us-west1"' '"text":"region  Zürich\t"'
+check "conformance http-custom-headers without toolCalls fails" 'needs toolCalls' -- bash -c \
+    "! MCP_CONFORMANCE_SCENARIO=http-custom-headers '$bin/conformance-client' '$http_url'"
+conformance http-invalid-tool-headers 2026-07-28 "" "$http_url" 'tools/call "region"'
+# Input-required round trip (modern) / elicitation request (legacy): the answer reaches the tool.
+conformance sep-2322-client-request-state 2026-07-28 '{"toolCalls":[{"name":"ask_name","arguments":{}}]}' \
+    "$http_url" '"text":"hello conformance"'
+conformance elicitation-sep1034-client-defaults 2026-07-28 '{"toolCalls":[{"name":"ask_defaults"}]}' "$http_url" \
+    '{\"age\": 30, \"name\": \"John Doe\", \"score\": 95.5, \"status\": \"active\", \"verified\": true}'
+conformance elicitation-sep1034-client-defaults 2025-11-25 '{"toolCalls":[{"name":"ask_name"}]}' "$legacy_url" \
+    '"text":"hello conformance"'
+check "conformance unknown scenario exits 2" 'unknown scenario' -- bash -c \
+    "MCP_CONFORMANCE_SCENARIO=nope '$bin/conformance-client' '$http_url'; [ \$? -eq 2 ]"
 xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
 
 left=$(leftovers)

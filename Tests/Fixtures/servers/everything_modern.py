@@ -18,6 +18,8 @@ everything_legacy.py so client tests can be parametrised over both eras:
 
     log(message)                    notifications/message at info level, returns "ok"
     ask_name()                      form elicitation (MRTR) for a name, returns "hello <name>" or the action
+    ask_defaults()                  (this era only) form elicitation whose fields all have defaults (SEP-1034),
+                                    returns the accepted content as sorted JSON
     summarize()                     sampling (MRTR), returns the model's text
 
 List changes and resource updates (delivered only on `subscriptions/listen` streams, each
@@ -347,6 +349,29 @@ def open_url(ctx: Context, url: str) -> InputRequiredResult | str:
     _require_client_capability(ctx, {"elicitation": {"url": {}}}, elicitation is not None and elicitation.url is not None)
     request = ElicitRequest(params=ElicitRequestURLParams(message=f"Please open {url} to continue.", url=url))
     return InputRequiredResult(input_requests={"open_url": request})
+
+
+# The elicitation-sep1034-client-defaults schema of the official conformance suite: every field optional, with a default.
+DEFAULTS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "description": "User name", "default": "John Doe"},
+        "age": {"type": "integer", "description": "User age", "default": 30},
+        "score": {"type": "number", "description": "User score", "default": 95.5},
+        "status": {"type": "string", "description": "User status", "enum": ["active", "inactive", "pending"], "default": "active"},
+        "verified": {"type": "boolean", "description": "Verification status", "default": True},
+    },
+    "required": [],
+}
+
+
+@server.tool(description="Elicit a form whose fields all have defaults (SEP-1034); returns the accepted content as sorted JSON, or the action.")
+def ask_defaults(ctx: Context) -> InputRequiredResult | str:
+    answer = (ctx.input_responses or {}).get("defaults")
+    if isinstance(answer, ElicitResult):
+        return json.dumps(answer.content, sort_keys=True) if answer.action == "accept" else answer.action
+    params = ElicitRequestFormParams(message="Accept the defaults", requested_schema=DEFAULTS_SCHEMA)
+    return InputRequiredResult(input_requests={"defaults": ElicitRequest(params=params)})
 
 
 # --- structured output ----------------------------------------------------------------------------

@@ -1,0 +1,631 @@
+/* conformance-client: the client side of the official MCP conformance suite
+ * (github.com/modelcontextprotocol/conformance), driven through the mcpclient C API.
+ *
+ *   MCP_CONFORMANCE_SCENARIO=<name> [MCP_CONFORMANCE_PROTOCOL_VERSION=<version>]
+ *   [MCP_CONFORMANCE_CONTEXT=<json>] conformance-client <server-url>
+ *
+ * The suite starts a mock server per scenario, runs this program with its URL and checks what arrives on the
+ * wire. Each scenario below does what the suite's reference client (examples/clients/typescript/
+ * everything-client.ts) does; the protocol details the scenarios check (era, headers, Mcp-Param-*, requestState,
+ * SSE resumption, tools with bad x-mcp-header annotations, remote $ref) are the library's job, so this program
+ * only drives the calls and plays the user for elicitation, sampling and roots.
+ *
+ * MCP_CONFORMANCE_PROTOCOL_VERSION 2026-07-28 (and later) selects the stateless era ("era":"modern"), earlier
+ * versions the handshake era ("era":"legacy"); unset lets the library detect it. A "toolCalls" array
+ * ([{"name":…,"arguments":{…}},…]) in MCP_CONFORMANCE_CONTEXT replaces the tools a scenario calls.
+ *
+ * Exit status: 0 when the scenario ran, 1 on a failure (reason on stderr), 2 for usage or an unknown scenario.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcpclient.h"
+
+#define SERVER "conformance"
+#define CALL_TIMEOUT_MS 30000
+
+static mcp_manager *manager;
+
+/* ---- A minimal read-only JSON scanner ------------------------------------------------------------------
+ * Values are addressed by a pointer to their first character inside a NUL-terminated JSON text (documents the
+ * library produced, or the suite's context), and copied out verbatim: raw JSON pieces are passed straight back
+ * to the library, so nothing here ever needs to unescape a string. */
+
+static const char *skip_ws(const char *p) {
+    while (p && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+/* Returns the character after the value starting at p, or NULL when the text is malformed. */
+static const char *skip_value(const char *p) {
+    p = skip_ws(p);
+    if (!p || !*p) return NULL;
+    if (*p == '"') {
+        for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && !*++p) return NULL;
+        return *p ? p + 1 : NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        int depth = 0;
+        do {
+            if (*p == '"') {
+                p = skip_value(p);
+                if (!p) return NULL;
+                continue;
+            }
+            if (*p == '{' || *p == '[') depth++;
+            else if (*p == '}' || *p == ']') depth--;
+            else if (!*p) return NULL;
+            p++;
+        } while (depth > 0);
+        return p;
+    }
+    while (*p && !strchr(",}] \t\r\n", *p)) p++; /* number, true, false, null */
+    return p;
+}
+
+/* The first element of the array at p, or NULL when p is not a non-empty array. */
+static const char *array_first(const char *p) {
+    p = skip_ws(p);
+    if (!p || *p != '[') return NULL;
+    p = skip_ws(p + 1);
+    return *p == ']' ? NULL : p;
+}
+
+/* The element after the array element at p, or NULL after the last one. */
+static const char *array_next(const char *p) {
+    p = skip_ws(skip_value(p));
+    return p && *p == ',' ? skip_ws(p + 1) : NULL;
+}
+
+/* Object members: obj_first gives the first key (a string), obj_next the following key, obj_value a key's value. */
+static const char *obj_first(const char *p) {
+    p = skip_ws(p);
+    if (!p || *p != '{') return NULL;
+    p = skip_ws(p + 1);
+    return *p == '"' ? p : NULL;
+}
+
+static const char *obj_value(const char *key) {
+    const char *p = skip_ws(skip_value(key));
+    return p && *p == ':' ? skip_ws(p + 1) : NULL;
+}
+
+static const char *obj_next(const char *key) {
+    return array_next(obj_value(key)); /* same separator rule after the value */
+}
+
+/* True when the JSON value at p is the string s (s has no characters that JSON would escape). */
+static int is_string(const char *p, const char *s) {
+    size_t n = strlen(s);
+    p = skip_ws(p);
+    return p && *p == '"' && strncmp(p + 1, s, n) == 0 && p[n + 1] == '"';
+}
+
+/* The value of member key in the object at p, or NULL. */
+static const char *get(const char *p, const char *key) {
+    for (const char *k = obj_first(p); k; k = obj_next(k))
+        if (is_string(k, key)) return obj_value(k);
+    return NULL;
+}
+
+/* A malloc'ed copy of the raw JSON value at p ("null" when p is NULL or malformed). */
+static char *dup_value(const char *p) {
+    const char *end = skip_value(p);
+    if (!p || !end) return strdup("null");
+    p = skip_ws(p);
+    char *copy = malloc((size_t)(end - p) + 1);
+    if (copy) {
+        memcpy(copy, p, (size_t)(end - p));
+        copy[end - p] = '\0';
+    }
+    return copy;
+}
+
+/* ---- A growing string ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} buf;
+
+static void buf_raw(buf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            fputs("out of memory\n", stderr);
+            exit(1);
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s) { buf_raw(b, s, strlen(s)); }
+
+/* Appends the raw JSON value at p (or null). */
+static void buf_value(buf *b, const char *p) {
+    const char *end = skip_value(p);
+    if (!p || !end) buf_str(b, "null");
+    else buf_raw(b, skip_ws(p), (size_t)(end - skip_ws(p)));
+}
+
+/* Appends s as a JSON string. */
+static void buf_json_string(buf *b, const char *s) {
+    buf_str(b, "\"");
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        char esc[8];
+        if (*c == '"' || *c == '\\') snprintf(esc, sizeof esc, "\\%c", *c);
+        else if (*c < 0x20) snprintf(esc, sizeof esc, "\\u%04x", *c);
+        else { esc[0] = (char)*c; esc[1] = '\0'; }
+        buf_str(b, esc);
+    }
+    buf_str(b, "\"");
+}
+
+/* The request_id of an event (0 when it has none). */
+static uint64_t request_id(const char *event) {
+    const char *id = get(event, "request_id");
+    return id ? strtoull(id, NULL, 10) : 0;
+}
+
+/* ---- Operations: submit, then pump events, answering what the server asks ------------------------------ */
+
+/* When set, the next server request is held while this tool is called (the SEP-2322 isolation check). */
+static const char *interleave_tool;
+
+static char *run(const char *request_json, char **out_error);
+
+/* A placeholder user answer for a schema property that has no default. */
+static void buf_placeholder(buf *b, const char *schema) {
+    const char *type = get(schema, "type"), *choices = array_first(get(schema, "enum"));
+    if (choices) buf_value(b, choices);
+    else if (is_string(type, "boolean")) buf_str(b, "true");
+    else if (is_string(type, "integer") || is_string(type, "number")) buf_str(b, "1");
+    else buf_str(b, "\"conformance\"");
+}
+
+/* elicitation/create: accept. A form's content is every property's `default` (SEP-1034: the host fills in the
+ * defaults the server declared) or, without one, a placeholder standing in for what a user would type. */
+static void buf_elicit_result(buf *b, const char *params) {
+    if (is_string(get(params, "mode"), "url")) {
+        buf_str(b, "{\"action\":\"accept\"}");
+        return;
+    }
+    buf_str(b, "{\"action\":\"accept\",\"content\":{");
+    const char *properties = get(get(params, "requestedSchema"), "properties");
+    for (const char *k = obj_first(properties); k; k = obj_next(k)) {
+        const char *schema = obj_value(k), *fallback = get(schema, "default");
+        if (k != obj_first(properties)) buf_str(b, ",");
+        buf_value(b, k);
+        buf_str(b, ":");
+        if (fallback) buf_value(b, fallback);
+        else buf_placeholder(b, schema);
+    }
+    buf_str(b, "}}");
+}
+
+/* Answers a {"kind":"request"} event the way a consenting user would. */
+static void answer(const char *event) {
+    const char *method = get(event, "method"), *params = get(event, "params");
+    uint64_t id = request_id(event);
+    if (interleave_tool) {
+        const char *tool = interleave_tool;
+        interleave_tool = NULL;
+        buf call = {0};
+        buf_str(&call, "{\"op\":\"call_tool\",\"server\":\"" SERVER "\",\"arguments\":{},\"tool\":");
+        buf_json_string(&call, tool);
+        buf_str(&call, "}");
+        char *error = NULL, *result = run(call.s, &error);
+        printf("tools/call %s (while an input request is pending): %s\n", tool, result ? result : error);
+        free(result);
+        free(error);
+        free(call.s);
+    }
+    buf response = {0};
+    buf_str(&response, "{\"result\":");
+    if (is_string(method, "elicitation/create")) buf_elicit_result(&response, params);
+    else if (is_string(method, "sampling/createMessage"))
+        buf_str(&response, "{\"role\":\"assistant\",\"content\":{\"type\":\"text\",\"text\":\"hi from the conformance "
+                           "client\"},\"model\":\"conformance-client\",\"stopReason\":\"endTurn\"}");
+    else if (is_string(method, "roots/list")) buf_str(&response, "{\"roots\":[]}");
+    else {
+        response.len = 0;
+        buf_str(&response, "{\"error\":{\"code\":-32601,\"message\":\"not supported by the conformance client\"}");
+    }
+    buf_str(&response, "}");
+    char *error = NULL;
+    mcp_status status = mcp_manager_respond(manager, id, response.s, &error);
+    fprintf(stderr, "answered a server request: %s%s%s\n", response.s, status == MCP_OK ? "" : " -- failed: ",
+            error ? error : "");
+    mcp_string_free(error);
+    free(response.s);
+}
+
+/* Outcomes (library-owned event strings) that arrived while a nested run() was waiting for another one. */
+static char *stashed[16];
+
+/* Submits request_json and waits for its outcome, answering server requests meanwhile. Returns the operation's
+ * result document (free with free()), or NULL with *out_error set to the error document. */
+static char *run(const char *request_json, char **out_error) {
+    uint64_t id;
+    char *error = NULL;
+    *out_error = NULL;
+    if (mcp_manager_submit(manager, request_json, &id, &error) != MCP_OK) {
+        *out_error = strdup(error ? error : "submit failed");
+        mcp_string_free(error);
+        return NULL;
+    }
+    for (;;) {
+        char *event = NULL;
+        for (size_t i = 0; i < sizeof stashed / sizeof *stashed && !event; i++)
+            if (stashed[i] && request_id(stashed[i]) == id) {
+                event = stashed[i];
+                stashed[i] = NULL;
+            }
+        if (!event) {
+            mcp_status status = mcp_manager_next_event(manager, CALL_TIMEOUT_MS * 2, &event);
+            if (status != MCP_OK) {
+                *out_error = strdup(status == MCP_ERR_TIMEOUT ? "{\"message\":\"no event for 60 s\"}"
+                                                              : "{\"message\":\"event queue closed\"}");
+                return NULL;
+            }
+        }
+        const char *kind = get(event, "kind");
+        if (is_string(kind, "request")) {
+            answer(event);
+        } else if (is_string(kind, "result") || is_string(kind, "error")) {
+            if (request_id(event) == id) {
+                char *outcome = dup_value(get(event, is_string(kind, "result") ? "result" : "error"));
+                int ok = is_string(kind, "result");
+                mcp_string_free(event);
+                if (ok) return outcome;
+                *out_error = outcome;
+                return NULL;
+            }
+            size_t i = 0;
+            while (i < sizeof stashed / sizeof *stashed && stashed[i]) i++;
+            if (i < sizeof stashed / sizeof *stashed) {
+                stashed[i] = event; /* kept, freed when its run() picks it up */
+                continue;
+            }
+            fprintf(stderr, "dropped an outcome nobody waits for: %s\n", event);
+        } else if (is_string(kind, "log")) {
+            fprintf(stderr, "event: %s\n", event);
+        }
+        mcp_string_free(event);
+    }
+}
+
+/* run() for an operation without arguments, e.g. "list_tools". */
+static char *run_op(const char *op, char **out_error) {
+    char request[128];
+    snprintf(request, sizeof request, "{\"op\":\"%s\",\"server\":\"" SERVER "\"}", op);
+    return run(request, out_error);
+}
+
+static int failed(const char *what, char *error) {
+    fprintf(stderr, "conformance-client: %s failed: %s\n", what, error ? error : "(no detail)");
+    free(error);
+    return 1;
+}
+
+/* Arguments for a tool the scenario does not specify: {"a":2,"b":3} for an a/b tool (the suite's add_numbers),
+ * else a placeholder for every required property. */
+static void buf_arguments(buf *b, const char *tool) {
+    const char *schema = get(tool, "inputSchema"), *properties = get(schema, "properties");
+    if (get(properties, "a") && get(properties, "b")) {
+        buf_str(b, "{\"a\":2,\"b\":3}");
+        return;
+    }
+    buf_str(b, "{");
+    for (const char *name = array_first(get(schema, "required")); name; name = array_next(name)) {
+        if (b->s[b->len - 1] != '{') buf_str(b, ",");
+        buf_value(b, name);
+        buf_str(b, ":");
+        const char *property = NULL;
+        for (const char *k = obj_first(properties); k && !property; k = obj_next(k)) {
+            const char *end = skip_value(k);
+            if (end && skip_value(name) - name == end - k && strncmp(k, name, (size_t)(end - k)) == 0) property = obj_value(k);
+        }
+        buf_placeholder(b, property);
+    }
+    buf_str(b, "}");
+}
+
+/* Calls a tool; name and arguments are raw JSON. Returns 0, or 1 after reporting the failure. */
+static int call_tool(const char *name, const char *arguments) {
+    buf request = {0};
+    buf_str(&request, "{\"op\":\"call_tool\",\"server\":\"" SERVER "\",\"timeout_ms\":30000,\"tool\":");
+    buf_value(&request, name);
+    buf_str(&request, ",\"arguments\":");
+    buf_str(&request, arguments);
+    buf_str(&request, "}");
+    char *error = NULL, *result = run(request.s, &error);
+    char *tool = dup_value(name);
+    int rc = 0;
+    if (result) printf("tools/call %s: %s\n", tool, result);
+    else rc = failed("tools/call", error);
+    free(tool);
+    free(result);
+    free(request.s);
+    return rc;
+}
+
+/* The tool list ({"version","server","tools":[…]}); NULL after reporting the failure. */
+static char *list_tools(void) {
+    char *error = NULL, *tools = run_op("list_tools", &error);
+    if (!tools) {
+        failed("tools/list", error);
+        return NULL;
+    }
+    int count = 0;
+    for (const char *t = array_first(get(tools, "tools")); t; t = array_next(t)) count++;
+    printf("tools/list: %d tools\n", count);
+    return tools;
+}
+
+static const char *find_tool(const char *tools, const char *name) {
+    for (const char *t = array_first(get(tools, "tools")); t; t = array_next(t))
+        if (is_string(get(t, "name"), name)) return t;
+    return NULL;
+}
+
+/* The context's toolCalls, called in order; -1 when the context has none. */
+static int context_tool_calls(void) {
+    const char *context = getenv("MCP_CONFORMANCE_CONTEXT");
+    const char *calls = get(context, "toolCalls");
+    if (!calls) return -1;
+    for (const char *c = array_first(calls); c; c = array_next(c)) {
+        char *arguments = get(c, "arguments") ? dup_value(get(c, "arguments")) : strdup("{}");
+        int rc = call_tool(get(c, "name"), arguments);
+        free(arguments);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- Scenarios ------------------------------------------------------------------------------------------ */
+
+/* initialize, tools_call, sse-retry: connect (handshake or discovery), list the tools, call one: the a/b adder
+ * when there is one (tools_call's add_numbers gets a=2, b=3), else the first (sse-retry's test_reconnection,
+ * whose answer only arrives on the resumed GET stream). An empty list (initialize) ends after listing. */
+static int scenario_basic(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    if (!tools) return 1;
+    const char *tool = array_first(get(tools, "tools"));
+    for (const char *t = tool; t; t = array_next(t))
+        if (get(get(get(t, "inputSchema"), "properties"), "a") && get(get(get(t, "inputSchema"), "properties"), "b")) {
+            tool = t;
+            break;
+        }
+    int rc = 0;
+    if (tool) {
+        buf arguments = {0};
+        buf_arguments(&arguments, tool);
+        rc = call_tool(get(tool, "name"), arguments.s);
+        free(arguments.s);
+    }
+    free(tools);
+    return rc;
+}
+
+/* request-metadata, json-schema-ref-no-deref: connect and list tools, nothing else. */
+static int scenario_list_only(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    free(tools);
+    return tools ? 0 : 1;
+}
+
+/* http-standard-headers: one request of every kind the server offers, so each carries its Mcp-Method (and,
+ * for tools/call, resources/read and prompts/get, Mcp-Name) header: tools/list, tools/call on the first tool
+ * and on the first whose name is not a plain identifier, resources/list and resources/read on every resource,
+ * prompts/list and prompts/get on the first prompt. */
+static int scenario_standard_headers(const char *info) {
+    const char *capabilities = get(info, "capabilities");
+    char *tools = list_tools(), *error = NULL;
+    if (!tools) return 1;
+    int rc = 0;
+    const char *first = array_first(get(tools, "tools")), *special = NULL;
+    for (const char *t = first; t && !special; t = array_next(t)) {
+        const char *name = get(t, "name"), *end = skip_value(name);
+        if (!name) continue;
+        for (const char *c = name + 1; end && c < end - 1 && !special; c++)
+            if (!(*c == '_' || (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z'))) special = t;
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *tool = i == 0 ? first : (special != first ? special : NULL);
+        if (!tool) continue;
+        buf arguments = {0};
+        buf_arguments(&arguments, tool);
+        rc |= call_tool(get(tool, "name"), arguments.s);
+        free(arguments.s);
+    }
+    free(tools);
+    if (get(capabilities, "resources")) {
+        char *resources = run_op("list_resources", &error);
+        if (!resources) return failed("resources/list", error);
+        int read = 0;
+        for (const char *r = array_first(get(resources, "resources")); r && read < 5; r = array_next(r), read++) {
+            buf request = {0};
+            buf_str(&request, "{\"op\":\"read_resource\",\"server\":\"" SERVER "\",\"uri\":");
+            buf_value(&request, get(r, "uri"));
+            buf_str(&request, "}");
+            char *result = run(request.s, &error);
+            if (result) printf("resources/read: %s\n", result);
+            else rc |= failed("resources/read", error);
+            free(result);
+            free(request.s);
+        }
+        printf("resources/list: %d read\n", read);
+        free(resources);
+    }
+    if (get(capabilities, "prompts")) {
+        char *prompts = run_op("list_prompts", &error);
+        if (!prompts) return failed("prompts/list", error);
+        const char *prompt = array_first(get(prompts, "prompts"));
+        if (prompt) {
+            buf request = {0};
+            buf_str(&request, "{\"op\":\"get_prompt\",\"server\":\"" SERVER "\",\"name\":");
+            buf_value(&request, get(prompt, "name"));
+            buf_str(&request, ",\"arguments\":{");
+            for (const char *a = array_first(get(prompt, "arguments")); a; a = array_next(a)) {
+                const char *required = get(a, "required");
+                if (!required || strncmp(required, "true", 4) != 0) continue;
+                if (request.s[request.len - 1] != '{') buf_str(&request, ",");
+                buf_value(&request, get(a, "name"));
+                buf_str(&request, ":\"conformance\"");
+            }
+            buf_str(&request, "}}");
+            char *result = run(request.s, &error);
+            if (result) printf("prompts/get: %s\n", result);
+            else rc |= failed("prompts/get", error);
+            free(result);
+            free(request.s);
+        }
+        free(prompts);
+    }
+    return rc;
+}
+
+/* http-custom-headers: the context's toolCalls (test_custom_headers with the encoding edge cases, then
+ * test_custom_headers_null); the library mirrors the x-mcp-header arguments into Mcp-Param-* headers. */
+static int scenario_custom_headers(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    if (!tools) return 1;
+    free(tools);
+    int rc = context_tool_calls();
+    if (rc < 0) {
+        fputs("conformance-client: http-custom-headers needs toolCalls in MCP_CONFORMANCE_CONTEXT\n", stderr);
+        return 1;
+    }
+    return rc;
+}
+
+/* http-invalid-tool-headers: list the tools (the library drops those with an invalid x-mcp-header) and call
+ * every one that is left (the suite expects exactly valid_tool). A failing call is reported, not fatal. */
+static int scenario_invalid_tool_headers(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    if (!tools) return 1;
+    for (const char *t = array_first(get(tools, "tools")); t; t = array_next(t)) {
+        buf arguments = {0};
+        buf_arguments(&arguments, t);
+        if (call_tool(get(t, "name"), arguments.s)) fputs("  (continuing)\n", stderr);
+        free(arguments.s);
+    }
+    free(tools);
+    return 0;
+}
+
+/* sep-2322-client-request-state: call test_mrtr_echo_state, and while its input request is pending call
+ * test_mrtr_unrelated (which must not see the other call's inputResponses/requestState); answer the
+ * elicitation (the library retries with inputResponses and the requestState, byte for byte); then
+ * test_mrtr_no_state (the retry must carry no requestState) and test_mrtr_no_result_type (no resultType means
+ * complete: no retry). */
+static int scenario_request_state(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    if (!tools) return 1;
+    if (find_tool(tools, "test_mrtr_unrelated")) interleave_tool = "test_mrtr_unrelated";
+    free(tools);
+    int rc = context_tool_calls();
+    if (rc >= 0) return rc;
+    static const char *const sequence[] = {"\"test_mrtr_echo_state\"", "\"test_mrtr_no_state\"",
+                                           "\"test_mrtr_no_result_type\""};
+    for (size_t i = 0; i < sizeof sequence / sizeof *sequence; i++)
+        if (call_tool(sequence[i], "{}")) return 1;
+    return 0;
+}
+
+/* elicitation-sep1034-client-defaults: call test_client_elicitation_defaults and accept its form with every
+ * field's default value. */
+static int scenario_elicitation_defaults(const char *info) {
+    (void)info;
+    char *tools = list_tools();
+    if (!tools) return 1;
+    free(tools);
+    int rc = context_tool_calls();
+    return rc >= 0 ? rc : call_tool("\"test_client_elicitation_defaults\"", "{}");
+}
+
+/* ---- main ----------------------------------------------------------------------------------------------- */
+
+/* Scenario names (the suite's, plus the reference client's aliases) and what runs them; info is the connect
+ * result. */
+static const struct {
+    const char *name;
+    int (*run)(const char *info);
+} scenarios[] = {
+    {"initialize", scenario_basic},
+    {"tools_call", scenario_basic},
+    {"tools-call", scenario_basic},
+    {"sse-retry", scenario_basic},
+    {"request-metadata", scenario_list_only},
+    {"json-schema-ref-no-deref", scenario_list_only},
+    {"http-standard-headers", scenario_standard_headers},
+    {"http-custom-headers", scenario_custom_headers},
+    {"http-invalid-tool-headers", scenario_invalid_tool_headers},
+    {"sep-2322-client-request-state", scenario_request_state},
+    {"elicitation-sep1034-client-defaults", scenario_elicitation_defaults},
+    {"elicitation-defaults", scenario_elicitation_defaults},
+};
+#define SCENARIO_COUNT (sizeof scenarios / sizeof *scenarios)
+
+int main(int argc, char **argv) {
+    const char *scenario = getenv("MCP_CONFORMANCE_SCENARIO"), *version = getenv("MCP_CONFORMANCE_PROTOCOL_VERSION");
+    if (argc != 2 || !scenario) {
+        fprintf(stderr, "usage: MCP_CONFORMANCE_SCENARIO=<scenario> %s <server-url>\n", argv[0]);
+        return 2;
+    }
+    size_t known = 0;
+    while (known < SCENARIO_COUNT && strcmp(scenarios[known].name, scenario) != 0) known++;
+    if (known == SCENARIO_COUNT) {
+        fprintf(stderr, "conformance-client: unknown scenario '%s'; handled:", scenario);
+        for (size_t i = 0; i < SCENARIO_COUNT; i++) fprintf(stderr, " %s", scenarios[i].name);
+        fputc('\n', stderr);
+        return 2;
+    }
+
+    char *error = NULL;
+    mcp_status status = mcp_manager_new(&manager,
+                                        "{\"clientInfo\":{\"name\":\"mcpclient-conformance\",\"version\":\"" MCP_VERSION_STRING "\"},"
+                                        "\"capabilities\":{\"roots\":{},\"sampling\":{},\"elicitation\":{\"form\":{}}}}",
+                                        &error);
+    if (status != MCP_OK) return failed("mcp_manager_new", error);
+
+    /* {"url": …, "era": …}: 2026-07-28 and later are the stateless era, earlier dated versions the handshake. */
+    buf config = {0};
+    buf_str(&config, "{\"url\":");
+    buf_json_string(&config, argv[1]);
+    if (version && *version) buf_str(&config, strcmp(version, "2026-07-28") >= 0 ? ",\"era\":\"modern\"" : ",\"era\":\"legacy\"");
+    buf_str(&config, "}");
+    status = mcp_manager_add_server(manager, SERVER, config.s, &error);
+    free(config.s);
+    int rc = 1;
+    char *info = NULL;
+    if (status != MCP_OK) {
+        failed("mcp_manager_add_server", error);
+    } else if (!(info = run_op("connect", &error))) {
+        failed("connect", error);
+    } else {
+        printf("connected: %s\n", info);
+        rc = scenarios[known].run(info);
+    }
+    free(info);
+    for (size_t i = 0; i < sizeof stashed / sizeof *stashed; i++) free(stashed[i]);
+    mcp_manager_free(manager);
+    if (rc == 0) printf("scenario %s: done\n", scenario);
+    else fprintf(stderr, "conformance-client: scenario %s failed\n", scenario);
+    return rc;
+}
