@@ -128,10 +128,14 @@ def test_remote_config_is_validated():
             mgr.add_server("bad2", {"url": "http://127.0.0.1:1/mcp", "headers": {"X-A": "line\nbreak"}})
 
 
-def test_tls_with_a_custom_ca(tmp_path):
-    out = subprocess.run([sys.executable, str(FIXTURES_DIR / "make_cert.py"), str(tmp_path)], capture_output=True, text=True, timeout=60)
+def make_certificates(folder):
+    out = subprocess.run([sys.executable, str(FIXTURES_DIR / "make_cert.py"), str(folder)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    paths = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
+    return dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
+
+
+def test_tls_with_a_custom_ca(tmp_path):
+    paths = make_certificates(tmp_path)
     require_venv(MODERN_PYTHON.parent.parent)
     process = subprocess.Popen(
         [str(MODERN_PYTHON), str(SERVE), "--era", "modern", "--mode", "json", "--tls", paths["CERT"], paths["KEY"]],
@@ -244,4 +248,60 @@ def test_a_bare_url_falls_back_to_http_plus_sse():
             with pytest.raises(mcpclient.McpError):
                 mgr.connect("strict")  # an explicit type is honoured: no fallback
     finally:
+        server.stop()
+
+
+def test_websocket_over_tls(tmp_path):
+    paths = make_certificates(tmp_path)
+    server = HTTPServer("legacy", "websocket", "--tls", paths["CERT"], paths["KEY"])
+    try:
+        assert server.url.startswith("wss://")
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("w", {"type": "websocket", "url": server.url, "caFile": paths["CA"]})
+            assert text_of(mgr.call_tool("w", "echo", {"text": "over wss"})) == "over wss"
+            mgr.add_server("untrusted-ca", {"type": "websocket", "url": server.url, "initTimeout": 5000})
+            with pytest.raises(mcpclient.McpTransportError):
+                mgr.connect("untrusted-ca")
+    finally:
+        server.stop()
+
+
+PROXY = r"""
+import http.server, os, socket, socketserver, sys, threading, urllib.request
+seen = []
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        request = urllib.request.Request(self.path, data=body, method="POST")
+        for name in ("Content-Type", "Accept", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name"):
+            if self.headers.get(name): request.add_header(name, self.headers[name])
+        with open(os.environ["PROXY_LOG"], "a") as log: log.write(self.path + "\n")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                data, status, ctype = reply.read(), reply.status, reply.headers.get("Content-Type", "application/json")
+        except urllib.error.HTTPError as error:
+            data, status, ctype = error.read(), error.code, error.headers.get("Content-Type", "application/json")
+        self.send_response(status); self.send_header("Content-Type", ctype); self.send_header("Content-Length", str(len(data)))
+        self.end_headers(); self.wfile.write(data)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+print("READY", server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def test_a_per_server_proxy_carries_the_requests(tmp_path):
+    server = HTTPServer("modern", "json")
+    log = tmp_path / "proxy.log"
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+    try:
+        port = proxy.stdout.readline().split()[1]
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("p", {"url": server.url, "proxy": f"http://127.0.0.1:{port}"})
+            assert text_of(mgr.call_tool("p", "echo", {"text": "via proxy"})) == "via proxy"
+        assert server.url in log.read_text().splitlines()  # the proxy saw absolute-form requests for the server
+    finally:
+        proxy.kill()
+        proxy.wait(timeout=10)
         server.stop()
