@@ -31,13 +31,14 @@ static void load(void) {
     LOAD(multi_strerror, "curl_multi_strerror")
     LOAD(easy_send, "curl_easy_send")
     LOAD(easy_recv, "curl_easy_recv")
+    LOAD(easy_reset, "curl_easy_reset")
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { load_error = "curl_global_init failed"; return; }
     load_error = NULL;
 }
 
 const ccurl_api *ccurl_load(const char **error) {
     pthread_once(&once, load);
-    if (load_error || !api.easy_recv) {
+    if (load_error || !api.easy_reset) {
         if (error) *error = load_error ? load_error : "libcurl could not be loaded";
         return NULL;
     }

@@ -578,10 +578,13 @@ public final class Manager: @unchecked Sendable {
         let lastProgress = Atomic<UInt64>(started)
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry?.config.maxTotalTimeoutMs ?? 0) * 1_000_000, timeout)
-        let deadline = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
-        request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-            onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload) {
-            waiter.resolve($0)
+        let deadline: @Sendable () -> UInt64 = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
+        // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
+        BlockingCall.run(BlockingCall(deadline: deadline)) {
+            request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
+                onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload) {
+                waiter.resolve($0)
+            }
         }
         if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight

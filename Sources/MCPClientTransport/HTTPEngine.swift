@@ -1,6 +1,7 @@
 import CCurl
 import CMCPSystem
 import Glibc
+import Synchronization
 public import MCPClientCore
 
 /// One HTTP exchange to start.
@@ -63,13 +64,16 @@ public struct HTTPResponseHandler: Sendable {
 public final class HTTPExchange: @unchecked Sendable {
     fileprivate weak var engine: HTTPEngine?
     fileprivate let id: UInt64
+    /// Set by `cancel`; an exchange running on its caller's thread checks it while it waits.
+    let abortRequested = Atomic<Bool>(false)
     fileprivate init(engine: HTTPEngine, id: UInt64) {
         self.engine = engine
         self.id = id
     }
 
     public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
-        guard let engine else { return }
+        abortRequested.store(true, ordering: .relaxed)
+        guard let engine, id != 0 else { return }
         engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
     }
 }
@@ -112,6 +116,7 @@ public final class HTTPEngine: @unchecked Sendable {
             for id in Array(transfers.keys) { finish(id, error: MCPError(.closed, "the HTTP engine was closed")) }
             if let timer { _ = loop.cancelTimer(timer) }
             _ = api.pointee.multi_cleanup?(multi)
+            for easy in idleHandles.withLock({ handles in defer { handles = [] }; return handles }) { api.pointee.easy_cleanup?(easy) }
             done.resolve(true)
         }
         _ = done.wait(timeoutNanoseconds: 10_000_000_000)
@@ -126,6 +131,45 @@ public final class HTTPEngine: @unchecked Sendable {
         let exchange = HTTPExchange(engine: self, id: id)
         loop.execute { [self] in begin(id, request, handler) }
         return exchange
+    }
+
+    /// An exchange handle for `perform`: its `cancel` aborts the exchange running on the caller's thread.
+    public func callerThreadExchange() -> HTTPExchange { HTTPExchange(engine: self, id: 0) }
+
+    /// Handles kept for exchanges run on callers' threads; each keeps its own keep-alive connection.
+    private let idleHandles = Locked<[UnsafeMutableRawPointer]>([])
+    static let idleHandleLimit = 8
+
+    /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
+    /// handler hears of it on this thread. `shouldAbort` is polled while waiting; the exchange's `cancel` works too.
+    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, shouldAbort: @escaping @Sendable () -> Bool) {
+        guard let easy = idleHandles.withLock({ $0.popLast() }) ?? api.pointee.easy_init?() else {
+            handler.end(MCPError(.generic, "curl_easy_init failed"))
+            return
+        }
+        api.pointee.easy_reset?(easy)
+        let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
+        transfer.onCallerThread = { shouldAbort() || exchange.abortRequested.load(ordering: .relaxed) }
+        var outcome: MCPError?
+        if let error = transfer.configure(api) {
+            outcome = error
+        } else {
+            let code = api.pointee.easy_perform?(easy) ?? CURLE_FAILED_INIT
+            if code == CURLE_ABORTED_BY_CALLBACK, transfer.failure == nil {
+                outcome = exchange.abortRequested.load(ordering: .relaxed)
+                    ? MCPError(.cancelled, "the request was cancelled") : MCPError(.timeout, "the request's time ran out")
+            } else if code != CURLE_OK {
+                outcome = curlError(code, transfer)
+            }
+        }
+        transfer.releaseCallerThread(api)
+        let kept = idleHandles.withLock { handles -> Bool in
+            guard handles.count < Self.idleHandleLimit else { return false }
+            handles.append(easy)
+            return true
+        }
+        if !kept { api.pointee.easy_cleanup?(easy) }
+        handler.end(transfer.failure ?? outcome)
     }
 
     /// Connects to `request.url` (http or https, with its TLS, proxy and address check) and hands over the raw

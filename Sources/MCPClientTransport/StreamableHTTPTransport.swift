@@ -92,7 +92,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             headers.append(("MCP-Protocol-Version", version))
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
-        post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0)
+        post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0,
+            longLived: Self.longLivedMethods.contains(method ?? ""))
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
@@ -100,7 +101,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func post(
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
-        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false
+        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false
     ) {
         if hop > 0 || url != options.url, let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
@@ -112,11 +113,27 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
-                reissued: reissued, retriedAfterBusy: retriedAfterBusy),
+                reissued: reissued, retriedAfterBusy: retriedAfterBusy, longLived: longLived),
             maxEventBytes: options.maxResponseBytes)
+        // A lone blocking call does its exchange on its own thread (no hop to the I/O thread and back); long-lived
+        // streams and everything else go through the engine's loop.
+        if let call = BlockingCall.current, let id, !longLived {
+            let exchange = engine.callerThreadExchange()
+            let open = state.withLock { state -> Bool in
+                if !state.closed { state.exchanges[id] = exchange }
+                return !state.closed
+            }
+            guard open else { reply.handler.end(MCPError(.closed, "the HTTP transport is closed")); return }
+            let clock = SystemClock()
+            engine.perform(request, handler: reply.handler, exchange: exchange) { clock.nowNanoseconds() >= call.deadline() }
+            return
+        }
         let exchange = engine.start(request, handler: reply.handler)
         if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
     }
+
+    /// Requests whose answer is a stream that stays open: never run on a caller's thread.
+    static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
 
     /// The options every exchange shares: timeouts, TLS, proxy, and the address check for this URL's host.
     private func configured(_ request: HTTPRequest, url: String) -> HTTPRequest {
@@ -156,7 +173,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             headers.removeAll { Self.originBoundHeaders.contains($0.name.lowercased()) || configured.contains($0.name.lowercased()) }
         }
         self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1,
-            wireID: post.wireID, reissued: post.reissued)
+            wireID: post.wireID, reissued: post.reissued, longLived: post.longLived)
     }
 
     fileprivate func confirmStreamable() { state.withLock { $0.confirmed = true } }
@@ -194,7 +211,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     private func post(_ post: ReplyReader.Post) {
         self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers, hop: post.hop,
-            wireID: post.wireID, reissued: post.reissued, retriedAfterBusy: post.retriedAfterBusy)
+            wireID: post.wireID, reissued: post.reissued, retriedAfterBusy: post.retriedAfterBusy, longLived: post.longLived)
     }
 
     /// Ids for re-issued requests, far above anything the session allocates.
@@ -210,7 +227,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         message["id"] = .int(wireID)
         self.post(JSONWriter.serialize(.object(message)), id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers,
-            hop: post.hop, wireID: wireID, reissued: true)
+            hop: post.hop, wireID: wireID, reissued: true, longLived: post.longLived)
     }
 
     /// A Location header made absolute.
@@ -365,6 +382,7 @@ private final class ReplyReader: @unchecked Sendable {
         var wireID: Int64?
         var reissued = false
         var retriedAfterBusy = false
+        var longLived = false
     }
 
     private weak var transport: StreamableHTTPTransport?

@@ -27,6 +27,7 @@ typedef struct ccurl_api {
     const char *(*multi_strerror)(CURLMcode code);
     CURLcode (*easy_send)(CURL *handle, const void *buffer, size_t length, size_t *sent);
     CURLcode (*easy_recv)(CURL *handle, void *buffer, size_t length, size_t *received);
+    void (*easy_reset)(CURL *handle);
 } ccurl_api;
 
 /* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */
@@ -54,6 +55,9 @@ static inline CURLcode ccurl_setopt_header_function(const ccurl_api *api, CURL *
 }
 static inline CURLcode ccurl_setopt_opensocket_function(const ccurl_api *api, CURL *h, curl_socket_t (*f)(void *, curlsocktype, struct curl_sockaddr *)) {
     return api->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f);
+}
+static inline CURLcode ccurl_setopt_xferinfo_function(const ccurl_api *api, CURL *h, int (*f)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    return api->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f);
 }
 static inline CURLcode ccurl_setopt_off(const ccurl_api *api, CURL *h, CURLoption o, curl_off_t v) { return api->easy_setopt(h, o, v); }
 static inline CURLcode ccurl_getinfo_pointer(const ccurl_api *api, CURL *h, CURLINFO i, void **v) { return api->easy_getinfo(h, i, v); }

@@ -1,0 +1,32 @@
+import Glibc
+import Synchronization
+
+/// The blocking call a host thread is making right now, if any. A transport that can do the whole exchange on the
+/// caller's own thread (HTTP) does so while one is set, instead of handing it to the I/O thread and waking the
+/// caller afterwards: one thread hop and two wake-ups less per call. The deadline still applies there.
+public final class BlockingCall: @unchecked Sendable {
+    /// Absolute monotonic time (ns) by which the call must end; it moves when progress arrives.
+    public let deadline: @Sendable () -> UInt64
+
+    public init(deadline: @escaping @Sendable () -> UInt64) { self.deadline = deadline }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The call in progress on this thread.
+    public static var current: BlockingCall? {
+        guard let raw = pthread_getspecific(key) else { return nil }
+        return Unmanaged<BlockingCall>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Runs `body` with `call` as this thread's current blocking call.
+    public static func run<T>(_ call: BlockingCall, _ body: () -> T) -> T {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(call).toOpaque())
+        defer { pthread_setspecific(key, previous) }
+        return withExtendedLifetime(call) { body() }
+    }
+}
