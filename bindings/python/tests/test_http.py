@@ -305,3 +305,39 @@ def test_a_per_server_proxy_carries_the_requests(tmp_path):
         proxy.kill()
         proxy.wait(timeout=10)
         server.stop()
+
+
+def test_blocking_calls_over_http_keep_their_deadline_and_share_the_manager_across_threads():
+    import threading
+
+    server = HTTPServer("modern", "sse")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("h", {"url": server.url, "resetTimeoutOnProgress": False})
+            mgr.connect("h")
+            # A blocking call runs its exchange on the calling thread; its timeout still ends it.
+            started = time.monotonic()
+            with pytest.raises(mcpclient.McpTimeoutError):
+                mgr.call_tool("h", "slow", {"steps": 50, "delay_ms": 100}, timeout_ms=500)
+            assert time.monotonic() - started < 3
+            assert text_of(mgr.call_tool("h", "echo", {"text": "after timeout"})) == "after timeout"
+
+            failures = []
+
+            def worker(index):
+                for call in range(10):
+                    text = f"{index}-{call}"
+                    try:
+                        if text_of(mgr.call_tool("h", "echo", {"text": text})) != text:
+                            failures.append(text)
+                    except mcpclient.McpError as error:  # pragma: no cover - reported below
+                        failures.append(f"{text}: {error}")
+
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert not failures, failures
+    finally:
+        server.stop()
