@@ -25,7 +25,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         self.delegate.withLock { $0 = delegate }
         if let refusal = options.policy.check(url: options.url) { throw refusal }
         var request = HTTPRequest(method: "GET", url: options.url, headers: options.headers + [("Accept", "text/event-stream")])
-        request = Self.configure(request, options, url: options.url)
+        request = options.apply(to: request, url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // the stream lives as long as the connection; events are capped
         let reader = StreamReader(transport: self, maxEventBytes: options.maxResponseBytes)
@@ -56,7 +56,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     private func post(_ message: [UInt8], to endpoint: String) {
         let id = (try? JSONParser.parse(message))?["id"]?.int64Value
         var request = HTTPRequest(method: "POST", url: endpoint, headers: options.headers + [("Content-Type", "application/json")], body: message)
-        request = Self.configure(request, options, url: endpoint)
+        request = options.apply(to: request, url: endpoint)
         request.timeoutMs = options.connectTimeoutMs + 30_000
         let status = Locked(0)
         _ = engine.start(request, handler: HTTPResponseHandler(
@@ -69,15 +69,6 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
                     details: ["http_status": .int(Int64(code))])
                 self?.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure)
             }))
-    }
-
-    static func configure(_ request: HTTPRequest, _ options: StreamableHTTPTransport.Options, url: String) -> HTTPRequest {
-        var request = request
-        request.connectTimeoutMs = options.connectTimeoutMs
-        request.tls = options.tls
-        request.proxy = options.proxy
-        request.checkAddress = StreamableHTTPTransport.addressCheck(options.policy, url: url)
-        return request
     }
 
     // MARK: stream (I/O thread)

@@ -135,15 +135,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
     static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
 
-    /// The options every exchange shares: timeouts, TLS, proxy, and the address check for this URL's host.
-    private func configured(_ request: HTTPRequest, url: String) -> HTTPRequest {
-        var request = request
-        request.connectTimeoutMs = options.connectTimeoutMs
-        request.tls = options.tls
-        request.proxy = options.proxy
-        request.checkAddress = Self.addressCheck(options.policy, url: url)
-        return request
-    }
+    private func configured(_ request: HTTPRequest, url: String) -> HTTPRequest { options.apply(to: request, url: url) }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (UnsafeRawBufferPointer) -> MCPError?)? {
@@ -332,6 +324,18 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             if let id { state.sessionID = id }
             if let protocolVersion { state.protocolVersion = protocolVersion }
         }
+    }
+}
+
+extension StreamableHTTPTransport.Options {
+    /// What every exchange of a remote server shares: timeouts, TLS, proxy, and the address check for `url`'s host.
+    func apply(to request: HTTPRequest, url: String) -> HTTPRequest {
+        var request = request
+        request.connectTimeoutMs = connectTimeoutMs
+        request.tls = tls
+        request.proxy = proxy
+        request.checkAddress = StreamableHTTPTransport.addressCheck(policy, url: url)
+        return request
     }
 }
 

@@ -40,7 +40,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers)
         // libcurl opens http(s) connections; the scheme only decides TLS.
         let connectURL = (url.scheme == "wss" ? "https://" : "http://") + url.authority + url.pathAndQuery
-        var request = SSETransport.configure(HTTPRequest(method: "GET", url: connectURL), options, url: connectURL)
+        var request = options.apply(to: HTTPRequest(method: "GET", url: connectURL), url: connectURL)
         request.timeoutMs = options.connectTimeoutMs
         engine.openConnection(request) { [weak self] result in
             guard let self else { return }

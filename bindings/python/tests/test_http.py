@@ -156,50 +156,32 @@ def test_tls_with_a_custom_ca(tmp_path):
         process.wait(timeout=10)
 
 
-def test_legacy_http_plus_sse_transport():
-    server = HTTPServer("legacy", "sse")
-    try:
-        with mcpclient.Manager({"capabilities": {"elicitation": {}}}) as mgr:
-            mgr.add_server("s", {"type": "sse", "url": server.url})
-            info = mgr.connect("s")
-            assert info["era"] == "legacy"
-            assert text_of(mgr.call_tool("s", "echo", {"text": "via sse"})) == "via sse"
-            call_id = mgr.submit({"op": "call_tool", "server": "s", "tool": "slow", "arguments": {"steps": 2, "delay_ms": 20}})
-            outcome, seen = wait_for_event(mgr, is_outcome(call_id))
-            assert text_of(outcome["result"]["result"]) == "done after 2 steps"
-            assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2]
-            call_id = mgr.submit({"op": "call_tool", "server": "s", "tool": "ask_name"})
-            request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request")
-            mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
-            outcome, _ = wait_for_event(mgr, is_outcome(call_id))
-            assert text_of(outcome["result"]["result"]) == "hello Ada"
-            server.stop()
-            wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
-    finally:
-        server.stop()
+def exercise_legacy_server(mgr, name, server):
+    """Calls, progress, an elicitation round trip, then the server going away: the same on every legacy transport."""
+    assert mgr.connect(name)["era"] == "legacy"
+    assert text_of(mgr.call_tool(name, "echo", {"text": "hello"})) == "hello"
+    big = "x" * 200_000  # several reads' worth
+    assert text_of(mgr.call_tool(name, "echo", {"text": big})) == big
+    call_id = mgr.submit({"op": "call_tool", "server": name, "tool": "slow", "arguments": {"steps": 2, "delay_ms": 20}})
+    outcome, seen = wait_for_event(mgr, is_outcome(call_id))
+    assert text_of(outcome["result"]["result"]) == "done after 2 steps"
+    assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2]
+    call_id = mgr.submit({"op": "call_tool", "server": name, "tool": "ask_name"})
+    request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request")
+    mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
+    outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+    assert text_of(outcome["result"]["result"]) == "hello Ada"
+    server.stop()
+    wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
 
 
-def test_websocket_transport():
-    server = HTTPServer("legacy", "websocket")
+@pytest.mark.parametrize("mode, kind", [("sse", "sse"), ("websocket", "websocket")])
+def test_legacy_http_plus_sse_and_websocket_transports(mode, kind):
+    server = HTTPServer("legacy", mode)
     try:
-        assert server.url.startswith("ws://")
         with mcpclient.Manager({"capabilities": {"elicitation": {}}}) as mgr:
-            mgr.add_server("w", {"type": "websocket", "url": server.url})
-            info = mgr.connect("w")
-            assert info["era"] == "legacy"
-            assert text_of(mgr.call_tool("w", "echo", {"text": "via websocket"})) == "via websocket"
-            big = "x" * 200_000  # several frames' worth of reads
-            assert text_of(mgr.call_tool("w", "echo", {"text": big})) == big
-            call_id = mgr.submit({"op": "call_tool", "server": "w", "tool": "slow", "arguments": {"steps": 2, "delay_ms": 20}})
-            outcome, seen = wait_for_event(mgr, is_outcome(call_id))
-            assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2]
-            call_id = mgr.submit({"op": "call_tool", "server": "w", "tool": "ask_name"})
-            request, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "request")
-            mgr.respond(request["request_id"], {"result": {"action": "accept", "content": {"name": "Ada"}}})
-            outcome, _ = wait_for_event(mgr, is_outcome(call_id))
-            assert text_of(outcome["result"]["result"]) == "hello Ada"
-            server.stop()
-            wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev["status"] == "error")
+            mgr.add_server("s", {"type": kind, "url": server.url})
+            exercise_legacy_server(mgr, "s", server)
     finally:
         server.stop()
 
