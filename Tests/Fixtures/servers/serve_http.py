@@ -3,7 +3,7 @@
     .venv-modern/bin/python Tests/Fixtures/servers/serve_http.py --era modern --mode json|sse
     .venv-legacy/bin/python Tests/Fixtures/servers/serve_http.py --era legacy --mode stateful|stateful-json|sse|websocket
 
-Options: --tls CERT KEY (HTTPS/WSS), --path P (default /mcp, /sse for legacy sse, /ws for
+Options: --tls CERT KEY (HTTPS/WSS), --client-ca CA (with --tls: mutual TLS), --path P (default /mcp, /sse for legacy sse, /ws for
 websocket), --port N (default 0 = OS-assigned), --stateless (modern only: handshake-era requests,
 i.e. without a 2026-07-28 MCP-Protocol-Version header, are served statelessly instead of with
 Mcp-Session-Id sessions). Unknown arguments (e.g. --mcpclient-test-tag=<uuid>) are ignored.
@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import runpy
+import ssl
 import stat
 import sys
 import threading
@@ -38,6 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--era", choices=sorted(MODES), required=True)
     parser.add_argument("--mode", required=True)
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--client-ca", help="with --tls: require a client certificate signed by this CA (mutual TLS)")
     parser.add_argument("--path")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--stateless", action="store_true")
@@ -150,6 +152,8 @@ async def serve(args: argparse.Namespace, app, ready_out) -> None:
         ws="websockets-sansio" if args.era == "legacy" and args.mode == "websocket" else "none",
         ssl_certfile=args.tls[0] if args.tls else None,
         ssl_keyfile=args.tls[1] if args.tls else None,
+        ssl_ca_certs=args.client_ca,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if args.client_ca else ssl.CERT_NONE,
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)

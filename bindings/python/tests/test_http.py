@@ -323,3 +323,44 @@ def test_blocking_calls_over_http_keep_their_deadline_and_share_the_manager_acro
             assert not failures, failures
     finally:
         server.stop()
+
+
+def test_client_certificates_for_mutual_tls(tmp_path):
+    paths = make_certificates(tmp_path)
+    client_key, client_cert = tmp_path / "client.key", tmp_path / "client.pem"
+    for command in (
+        ["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", str(client_key), "-subj", "/CN=mcpclient-test",
+         "-out", str(tmp_path / "client.csr")],
+        ["openssl", "x509", "-req", "-in", str(tmp_path / "client.csr"), "-CA", paths["CA"], "-CAkey", paths["CA_KEY"],
+         "-CAcreateserial", "-out", str(client_cert), "-days", "1"],
+    ):
+        assert subprocess.run(command, capture_output=True, timeout=60).returncode == 0
+    server = HTTPServer("modern", "json", "--tls", paths["CERT"], paths["KEY"], "--client-ca", paths["CA"])
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("mtls", {"url": server.url, "caFile": paths["CA"], "clientCert": str(client_cert), "clientKey": str(client_key)})
+            assert text_of(mgr.call_tool("mtls", "echo", {"text": "mutual"})) == "mutual"
+            mgr.add_server("no-cert", {"url": server.url, "caFile": paths["CA"], "initTimeout": 5000})
+            with pytest.raises(mcpclient.McpTransportError):
+                mgr.connect("no-cert")  # the server requires a client certificate
+    finally:
+        server.stop()
+
+
+def test_the_http_proxy_environment_variable_is_honoured(tmp_path, monkeypatch):
+    server = HTTPServer("modern", "json")
+    log = tmp_path / "proxy.log"
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+    try:
+        port = proxy.stdout.readline().split()[1]
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")  # libcurl reads it when a request starts
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("env", {"url": server.url})
+            assert text_of(mgr.call_tool("env", "echo", {"text": "via env proxy"})) == "via env proxy"
+        assert server.url in log.read_text().splitlines()
+    finally:
+        proxy.kill()
+        proxy.wait(timeout=10)
+        server.stop()
