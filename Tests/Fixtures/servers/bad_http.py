@@ -42,9 +42,9 @@ import argparse
 import asyncio
 import json
 import os
-import stat
 import sys
-import threading
+
+from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 
 HOST = "127.0.0.1"
 MODES = [
@@ -225,19 +225,6 @@ class Peer:
         return self.respond(writer, 200, body)
 
 
-def stdin_is_watchable() -> bool:
-    try:
-        st = os.fstat(0)
-    except OSError:
-        return False
-    if stat.S_ISCHR(st.st_mode):
-        try:
-            return st.st_rdev != os.stat(os.devnull).st_rdev
-        except OSError:
-            return True
-    return True
-
-
 async def main_async(args: argparse.Namespace) -> None:
     peer = Peer(args)
     server = await asyncio.start_server(peer.handle, HOST, args.port)
@@ -250,17 +237,7 @@ async def main_async(args: argparse.Namespace) -> None:
     sys.stdout.flush()
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
-    if stdin_is_watchable():
-
-        def watch() -> None:
-            try:
-                while os.read(0, 65536):
-                    pass
-            except OSError:
-                pass
-            loop.call_soon_threadsafe(done.set)
-
-        threading.Thread(target=watch, daemon=True).start()
+    on_stdin_eof(lambda: loop.call_soon_threadsafe(done.set))
     await done.wait()
     os._exit(0)  # no shutdown cancellation of handlers still writing (their tracebacks would hit stderr)
 

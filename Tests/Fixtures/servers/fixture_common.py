@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import sys
+import threading
 import zlib
 from typing import Literal
 
@@ -104,3 +106,24 @@ def bad_weather_report(city: str) -> dict:
 
 
 BAD_WEATHER = "bad_weather"
+
+
+def on_stdin_eof(callback) -> None:
+    """Call `callback` (from a helper thread) once stdin reaches EOF, so a server dies with whoever started it.
+    Stdin that is /dev/null (or closed) is not watched: it would end at once."""
+    try:
+        st = os.fstat(0)
+        if stat.S_ISCHR(st.st_mode) and st.st_rdev == os.stat(os.devnull).st_rdev:
+            return
+    except OSError:
+        return
+
+    def watch() -> None:
+        try:
+            while os.read(0, 65536):
+                pass
+        except OSError:
+            pass
+        callback()
+
+    threading.Thread(target=watch, daemon=True).start()

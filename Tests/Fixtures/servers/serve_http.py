@@ -24,9 +24,9 @@ import asyncio
 import os
 import runpy
 import ssl
-import stat
 import sys
-import threading
+
+from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = "127.0.0.1"
@@ -124,20 +124,6 @@ def websocket_app(server, path: str):
     return Starlette(routes=[WebSocketRoute(path, endpoint)])
 
 
-def stdin_is_watchable() -> bool:
-    try:
-        st = os.fstat(0)
-    except OSError:
-        return False
-    if stat.S_ISCHR(st.st_mode):
-        try:
-            null = os.stat(os.devnull)
-        except OSError:
-            return True
-        return st.st_rdev != null.st_rdev
-    return True
-
-
 async def serve(args: argparse.Namespace, app, ready_out) -> None:
     import uvicorn
 
@@ -175,17 +161,7 @@ async def serve(args: argparse.Namespace, app, ready_out) -> None:
     def stop() -> None:
         server.should_exit = True
 
-    if stdin_is_watchable():
-
-        def watch_stdin() -> None:
-            try:
-                while os.read(0, 65536):
-                    pass
-            except OSError:
-                pass
-            loop.call_soon_threadsafe(stop)
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
+    on_stdin_eof(lambda: loop.call_soon_threadsafe(stop))
     await task
 
 
