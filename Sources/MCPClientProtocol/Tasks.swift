@@ -177,7 +177,3 @@ extension ClientSession {
         return summary
     }
 }
-
-extension Comparable {
-    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
-}

@@ -91,7 +91,9 @@ public final class HTTPEngine: @unchecked Sendable {
     private nonisolated(unsafe) var byHandle: [UInt: UInt64] = [:]
     private nonisolated(unsafe) var sockets: [Int32: (token: UInt64, events: UInt32)] = [:]
     private nonisolated(unsafe) var timer: EventLoop.TimerID?
-    private nonisolated(unsafe) var closed = false
+    /// Set once by `close`; read from any thread (callers' exchanges, late loop callbacks).
+    private let closedFlag = Atomic<Bool>(false)
+    private var closed: Bool { closedFlag.load(ordering: .acquiring) }
 
     private let nextID = Locked<UInt64>(1)
 
@@ -112,7 +114,7 @@ public final class HTTPEngine: @unchecked Sendable {
     public func close() {
         let done = Waiter<Bool>()
         loop.execute { [self] in
-            closed = true
+            closedFlag.store(true, ordering: .releasing)
             for id in Array(transfers.keys) { finish(id, error: MCPError(.closed, "the HTTP engine was closed")) }
             if let timer { _ = loop.cancelTimer(timer) }
             _ = api.pointee.multi_cleanup?(multi)
@@ -143,6 +145,7 @@ public final class HTTPEngine: @unchecked Sendable {
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
     /// handler hears of it on this thread. `shouldAbort` is polled while waiting; the exchange's `cancel` works too.
     public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, shouldAbort: @escaping @Sendable () -> Bool) {
+        guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         guard let easy = idleHandles.withLock({ $0.popLast() }) ?? api.pointee.easy_init?() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
@@ -164,7 +167,7 @@ public final class HTTPEngine: @unchecked Sendable {
         }
         transfer.releaseCallerThread(api)
         let kept = idleHandles.withLock { handles -> Bool in
-            guard handles.count < Self.idleHandleLimit else { return false }
+            guard handles.count < Self.idleHandleLimit, !closed else { return false }  // after close nothing is kept
             handles.append(easy)
             return true
         }
@@ -230,6 +233,7 @@ public final class HTTPEngine: @unchecked Sendable {
     }
 
     fileprivate func socketAction(_ fd: Int32, _ flags: Int32) {
+        guard !closed else { return }  // a late readiness event or timer after multi_cleanup
         var running: Int32 = 0
         _ = api.pointee.multi_socket_action?(multi, fd, flags, &running)
         collectFinished()
@@ -308,8 +312,6 @@ public final class HTTPEngine: @unchecked Sendable {
             self.socketAction(CURL_SOCKET_TIMEOUT, 0)
         }
     }
-
-    fileprivate func transfer(_ id: UInt64) -> Transfer? { transfers[id] }
 
     /// Releases a handed-over connection (I/O thread).
     func release(connection easy: UnsafeMutableRawPointer) {

@@ -39,7 +39,9 @@ final class Transfer: @unchecked Sendable {
         set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
         set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
         set(CURLOPT_PROTOCOLS_STR, ccurl_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, "http,https"))
-        set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+        // A connection handed over for WebSocket must speak HTTP/1.1 (its upgrade); everything else may use HTTP/2.
+        let version = request.connectOnly ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS
+        set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(version)))
         set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
         if request.connectOnly { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }

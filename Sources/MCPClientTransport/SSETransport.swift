@@ -54,7 +54,8 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     }
 
     private func post(_ message: [UInt8], to endpoint: String) {
-        let id = (try? JSONParser.parse(message))?["id"]?.int64Value
+        let parsed = try? JSONParser.parse(message)
+        let id = parsed?["method"] != nil ? parsed?["id"]?.int64Value : nil  // a reply to a server request awaits nothing
         var request = HTTPRequest(method: "POST", url: endpoint, headers: options.headers + [("Content-Type", "application/json")], body: message)
         request = options.apply(to: request, url: endpoint)
         request.timeoutMs = options.connectTimeoutMs + 30_000
@@ -87,6 +88,8 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         for message in queued { post(message, to: target) }
         return nil
     }
+
+    fileprivate func endStream(_ error: MCPError) { state.withLock { $0.stream }?.cancel(error) }
 
     fileprivate func deliver(_ message: UnsafeRawBufferPointer) {
         delegate.withLock { $0 }?.transport(didReceive: message)
@@ -126,13 +129,20 @@ private final class StreamReader: @unchecked Sendable {
         do {
             for event in try parser.feed(bytes) {
                 switch event.type {
-                case "endpoint": failure = transport?.endpointAnnounced(event.data)
+                case "endpoint":
+                    if let refusal = transport?.endpointAnnounced(event.data) { fail(refusal); return }
                 case "message" where !event.data.isEmpty: Array(event.data.utf8).withUnsafeBytes { transport?.deliver($0) }
                 default: break
                 }
             }
         } catch {
-            failure = error
+            fail(error)
         }
+    }
+
+    /// The stream cannot be trusted or read any more: end it, which closes the transport.
+    private func fail(_ error: MCPError) {
+        failure = error
+        transport?.endStream(error)
     }
 }

@@ -68,15 +68,17 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     public func send(_ message: [UInt8]) throws(MCPError) {
         let parsed = (try? JSONParser.parse(message))?.objectValue ?? [:]
         let method = parsed["method"]?.stringValue
-        let id = parsed["id"]?.int64Value
+        // Only our requests have an answer to wait for; a reply to a server request carries the server's id.
+        let id = method != nil ? parsed["id"]?.int64Value : nil
         let params = parsed["params"]
         let (closed, session, version, fallback) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion, $0.fallback) }
         if let fallback { try fallback.send(message); return }
         guard !closed else { throw MCPError(.closed, "the HTTP transport is closed") }
-        // Stateless servers learn of a cancellation by the request's stream closing, not by a message.
-        if method == "notifications/cancelled", session == nil, let target = params?["requestId"]?.int64Value {
+        // A cancelled request's exchange ends here in every era; stateless servers learn of it by the stream
+        // closing, session servers also get the notification.
+        if method == "notifications/cancelled", let target = params?["requestId"]?.int64Value {
             state.withLock { $0.exchanges.removeValue(forKey: target) }?.cancel()
-            return
+            if session == nil { return }
         }
         var headers = options.headers
         headers.append(("Content-Type", "application/json"))
@@ -103,11 +105,14 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
         wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false
     ) {
-        if hop > 0 || url != options.url, let refusal = (hop == 0 ? options.policy : options.policy.redirectPolicy).check(url: url) {
+        let policy = hop == 0 ? options.policy : options.policy.redirectPolicy  // redirects never inherit allowedAddresses
+        let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
+            : hop > 0 || url != options.url ? policy.check(url: url) : nil
+        if let refusal {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
         }
-        var request = configured(HTTPRequest(method: "POST", url: url, headers: headers, body: message), url: url)
+        var request = options.apply(to: HTTPRequest(method: "POST", url: url, headers: headers, body: message), url: url, policy: policy)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = options.maxResponseBytes
         let reply = ReplyReader(
@@ -119,6 +124,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         // streams and everything else go through the engine's loop.
         if let call = BlockingCall.current, let id, !longLived {
             let exchange = engine.callerThreadExchange()
+            reply.exchange = exchange
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
@@ -129,13 +135,13 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return
         }
         let exchange = engine.start(request, handler: reply.handler)
+        reply.exchange = exchange
         if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
     static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
 
-    private func configured(_ request: HTTPRequest, url: String) -> HTTPRequest { options.apply(to: request, url: url) }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (UnsafeRawBufferPointer) -> MCPError?)? {
@@ -244,13 +250,15 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         headers.append(("Mcp-Session-Id", session))
         if let version { headers.append(("MCP-Protocol-Version", version)) }
         if let lastEventID, !lastEventID.isEmpty { headers.append(("Last-Event-ID", lastEventID)) }
-        var request = configured(HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
+        var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
         let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID)
         let exchange = engine.start(request, handler: reader.handler)
         state.withLock { $0.eventStream = exchange }
     }
+
+    fileprivate func endEventStream(_ error: MCPError) { state.withLock { $0.eventStream }?.cancel(error) }
 
     /// The GET stream ended. It is resumed (with Last-Event-ID, after the server's `retry`) unless the server does
     /// not offer one (405), already has one for this session (409), dropped the session (404), or keeps failing.
@@ -262,7 +270,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return state.eventStreamFailures < Self.maxEventStreamFailures
         }
         guard resume else { return }
-        _ = engine.loop.schedule(afterNanoseconds: UInt64(retryMs ?? 1_000) * 1_000_000) { [weak self] in
+        // A server's `retry` is honoured within reason: never a busy loop, never an overflow.
+        let delay = UInt64((retryMs ?? 1_000).clamped(to: 100...60_000))
+        _ = engine.loop.schedule(afterNanoseconds: delay * 1_000_000) { [weak self] in
             self?.openEventStream(lastEventID: lastEventID)
         }
     }
@@ -283,7 +293,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         guard let session else { finish(); return }
         // A handshake-era session is ended explicitly; a server that does not allow it answers 405, which is fine.
-        var request = configured(HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)]),
+        var request = options.apply(to: HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)]),
             url: options.url)
         request.timeoutMs = 5_000
         _ = engine.start(request, handler: HTTPResponseHandler(head: { _, _ in }, body: { _ in }, end: { _ in finish() }))
@@ -329,12 +339,12 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
 extension StreamableHTTPTransport.Options {
     /// What every exchange of a remote server shares: timeouts, TLS, proxy, and the address check for `url`'s host.
-    func apply(to request: HTTPRequest, url: String) -> HTTPRequest {
+    func apply(to request: HTTPRequest, url: String, policy hopPolicy: NetworkPolicy? = nil) -> HTTPRequest {
         var request = request
         request.connectTimeoutMs = connectTimeoutMs
         request.tls = tls
         request.proxy = proxy
-        request.checkAddress = StreamableHTTPTransport.addressCheck(policy, url: url)
+        request.checkAddress = StreamableHTTPTransport.addressCheck(hopPolicy ?? policy, url: url)
         return request
     }
 }
@@ -358,7 +368,14 @@ private final class EventStreamReader: @unchecked Sendable {
     }
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
-        guard (200..<300).contains(status), let events = try? parser.feed(bytes) else { return }
+        guard (200..<300).contains(status) else { return }
+        let events: [SSEEvent]
+        do {
+            events = try parser.feed(bytes)
+        } catch {
+            transport?.endEventStream(error)  // unreadable: end it (it is resumed like any other that ended)
+            return
+        }
         for event in events {
             receivedEvents = true
             if let id = event.id { lastEventID = id }
@@ -390,6 +407,8 @@ private final class ReplyReader: @unchecked Sendable {
     }
 
     private weak var transport: StreamableHTTPTransport?
+    /// The exchange reading this reply, so a broken stream can end it at once.
+    var exchange: HTTPExchange?
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -416,7 +435,9 @@ private final class ReplyReader: @unchecked Sendable {
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
         if status == 307 || status == 308 { location = headers.last { $0.name.lowercased() == "location" }?.value }
-        if status == 429 || status == 503 { retryAfterSeconds = headers.last { $0.name.lowercased() == "retry-after" }.flatMap { Int($0.value) } }
+        if status == 429 || status == 503 {
+            retryAfterSeconds = headers.last { $0.name.lowercased() == "retry-after" }.flatMap { Int($0.value) }.flatMap { $0 >= 0 ? $0 : nil }
+        }
         let type = headers.last { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
         streaming = type.hasPrefix("text/event-stream")
         if isInitialize, (200..<300).contains(status) {
@@ -425,13 +446,15 @@ private final class ReplyReader: @unchecked Sendable {
     }
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
-        guard streaming, failure == nil else { body.append(contentsOf: bytes); return }
+        guard streaming else { body.append(contentsOf: bytes); return }
+        guard failure == nil else { return }
         do {
             for event in try parser.feed(bytes) where event.type == "message" && !event.data.isEmpty {
                 deliver(Array(event.data.utf8))
             }
         } catch {
             failure = error
+            exchange?.cancel(error)  // a stream we can no longer read is ended, not left running
         }
     }
 
@@ -478,8 +501,9 @@ private final class ReplyReader: @unchecked Sendable {
         }
         if (200..<300).contains(status) { transport?.confirmStreamable() }
         // An endpoint that refuses POSTs outright (405), or answers 400/404 without JSON-RPC, may be HTTP+SSE.
-        let jsonAnswer = (try? JSONParser.parse(body))?["jsonrpc"] != nil
-        if status == 405 || ((status == 400 || status == 404) && !jsonAnswer), transport?.fellBackToSSE(post) == true {
+        if status == 405 || ((status == 400 || status == 404) && (try? JSONParser.parse(body))?["jsonrpc"] == nil),
+           transport?.fellBackToSSE(post) == true
+        {
             return
         }
         if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {

@@ -1,6 +1,7 @@
 import CMCPSystem
 import Glibc
 public import MCPClientCore
+import Synchronization
 
 /// MCP over WebSocket (RFC 6455, subprotocol `mcp`): one JSON-RPC message per text frame. libcurl opens the
 /// connection (TCP, TLS for wss:, proxy, the address check) and hands it over; the upgrade and the frames are ours.
@@ -23,6 +24,8 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     private nonisolated(unsafe) var responseHead: [UInt8] = []
     private nonisolated(unsafe) var decoder: WebSocketDecoder
     private nonisolated(unsafe) var finished = false
+    /// `finished`, readable from any thread (send).
+    private let closedFlag = Atomic<Bool>(false)
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
     public init(options: StreamableHTTPTransport.Options, engine: HTTPEngine) {
@@ -43,15 +46,19 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         var request = options.apply(to: HTTPRequest(method: "GET", url: connectURL), url: connectURL)
         request.timeoutMs = options.connectTimeoutMs
         engine.openConnection(request) { [weak self] result in
-            guard let self else { return }
+            guard let self else {
+                if case .success(let connection) = result { connection.close() }  // nobody left to use it
+                return
+            }
             switch result {
-            case .failure(let error): self.fail(error)
+            case .failure(let error): self.finish(error)
             case .success(let connection): self.connected(connection, head: head)
             }
         }
     }
 
     public func send(_ message: [UInt8]) throws(MCPError) {
+        guard !closedFlag.load(ordering: .acquiring) else { throw MCPError(.closed, "the WebSocket connection is closed") }
         let frame = try WebSocketFrameEncoder.frame(.text, payload: message)
         engine.loop.execute { [weak self] in
             guard let self, !self.finished else { return }
@@ -78,7 +85,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             try engine.loop.register(fd: connection.descriptor, token: token, events: EPOLLIN.rawValue, handler: Readiness(self))
             watching = EPOLLIN.rawValue
         } catch {
-            fail(error)
+            finish(error)
             return
         }
         write(head)
@@ -102,8 +109,8 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             switch outcome {
             case .done(let count): outbox.removeFirst(count)
             case .wouldBlock: watch(EPOLLIN.rawValue | EPOLLOUT.rawValue); return
-            case .closed: fail(MCPError.transport("the WebSocket connection closed")); return
-            case .failed(let error): fail(error); return
+            case .closed: finish(MCPError.transport("the WebSocket connection closed")); return
+            case .failed(let error): finish(error); return
             }
         }
         watch(EPOLLIN.rawValue)
@@ -120,8 +127,8 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             switch connection.receive(into: buffer) {
             case .done(let count): consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             case .wouldBlock: return
-            case .closed: fail(MCPError.transport("the server closed the WebSocket connection")); return
-            case .failed(let error): fail(error); return
+            case .closed: finish(MCPError.transport("the server closed the WebSocket connection")); return
+            case .failed(let error): finish(error); return
             }
         }
     }
@@ -130,12 +137,12 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         if !upgraded {
             responseHead.append(contentsOf: bytes)
             guard let end = Self.headEnd(responseHead) else {
-                if responseHead.count > 64 << 10 { fail(MCPError.transport("the WebSocket handshake response is too large")) }
+                if responseHead.count > 64 << 10 { finish(MCPError.transport("the WebSocket handshake response is too large")) }
                 return
             }
             let (status, headers) = Self.parseHead(responseHead[..<end])
             if let refusal = WebSocketHandshake.validateResponse(status: status, headers: headers, key: key) {
-                fail(refusal)
+                finish(refusal)
                 return
             }
             upgraded = true
@@ -157,7 +164,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         } catch {
             let code = error.details["closeCode"]?.int64Value.map { UInt16(clamping: $0) } ?? 1002
             if let frame = try? WebSocketFrameEncoder.close(code: code) { write(frame) }
-            fail(error)
+            finish(error)
             return
         }
         for message in messages {
@@ -168,18 +175,17 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             case .pong: continue
             case .close(let code, let reason):
                 if let frame = try? WebSocketFrameEncoder.close(code: code ?? 1000) { write(frame) }
-                fail(MCPError.transport("the server closed the WebSocket (\(code.map(String.init) ?? "no code")) \(reason)",
+                finish(MCPError.transport("the server closed the WebSocket (\(code.map(String.init) ?? "no code")) \(reason)",
                     details: ["close_code": code.map { .int(Int64($0)) } ?? .null]))
                 return
             }
         }
     }
 
-    private func fail(_ error: MCPError) { finish(error) }
-
     private func finish(_ error: MCPError?) {
         guard !finished else { return }
         finished = true
+        closedFlag.store(true, ordering: .releasing)
         if let connection {
             engine.loop.unregister(fd: connection.descriptor, token: token)
             connection.close()
