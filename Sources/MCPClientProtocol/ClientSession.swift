@@ -415,23 +415,18 @@ public final class ClientSession: @unchecked Sendable {
         if kind == .tools {
             finish = { [weak self] result in
                 guard let self, case .success(var tools) = result else { completion(result); return }
-                if self.options.mirrorsParameterHeaders { tools = self.droppingInvalidHeaderAnnotations(tools) }
-                self.toolCatalog.withLock { $0 = ToolCatalog(tools: tools) }
+                let catalog = ToolCatalog(tools: tools, validateOutput: self.options.validateOutput,
+                    mirrorHeaders: self.options.mirrorsParameterHeaders)
+                // Over HTTP a tool whose x-mcp-header annotations are invalid could not be called correctly: not offered.
+                for (name, reason) in catalog.dropped { self.rpc.log(.warning, "dropped tool '\(name)': \(reason)") }
+                let dropped = Set(catalog.dropped.map(\.name))
+                if !dropped.isEmpty { tools.removeAll { dropped.contains($0["name"]?.stringValue ?? "") } }
+                self.toolCatalog.withLock { $0 = catalog }
                 completion(.success(tools))
             }
         }
         let listing = Listing(kind: kind, timeout: timeoutNanoseconds, deadline: maxTotalNanoseconds.map { clock.nowNanoseconds() &+ $0 })
         listPage(listing, cursor: nil, collected: [], seen: [], completion: finish)
-    }
-
-    /// Over HTTP a tool whose `x-mcp-header` annotations are invalid must not be offered (it could not be called
-    /// correctly); each one dropped is logged as a warning.
-    private func droppingInvalidHeaderAnnotations(_ tools: [JSONValue]) -> [JSONValue] {
-        tools.filter { tool in
-            guard let schema = tool["inputSchema"], case .failure(let problem) = ParameterHeaders.mirrors(of: schema) else { return true }
-            rpc.log(.warning, "dropped tool '\(tool["name"]?.stringValue ?? "?")': \(problem.message)")
-            return false
-        }
     }
 
     /// Extra HTTP headers for an outgoing request: `Mcp-Param-*` mirrored from a tool call's arguments.

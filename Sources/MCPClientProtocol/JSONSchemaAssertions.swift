@@ -78,6 +78,10 @@ extension SchemaEvaluator {
 
     func stringAssertions(_ visit: Visit, _ text: String, _ fail: (String, String) -> Void) throws(SchemaStop) {
         let node = visit.node
+        // Counting, matching and format checks walk the whole string: a long one costs more than one step.
+        if node.minLength != nil || node.maxLength != nil || node.pattern != nil || assertsFormat {
+            try charge(text.utf8.count / 64)
+        }
         if node.minLength != nil || node.maxLength != nil {
             // Lengths count code points, as JSON Schema defines them (not UTF-16 units, not graphemes).
             let length = text.unicodeScalars.count

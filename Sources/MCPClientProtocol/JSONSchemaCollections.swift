@@ -39,13 +39,17 @@ extension SchemaEvaluator {
                 if failed() { return false }
             }
         }
+        // Each lookup scans the object's members.
+        let lookup = 1 + object.count / 32
         if let required = node.required {
+            try charge(required.count * lookup)
             for name in required where object[name] == nil {
                 record(visit, "required", "missing required property \"\(name)\"")
                 if failed() { return false }
             }
         }
         for (key, names) in node.dependentRequired ?? [] where object[key] != nil {
+            try charge((1 + names.count) * lookup)
             for name in names where object[name] == nil {
                 record(visit, "dependentRequired", "property \"\(name)\" is required when \"\(key)\" is present")
                 if failed() { return false }

@@ -26,6 +26,17 @@ struct SchemaCompiler {
     /// "base#/pointer" for every compiled subschema, relative to each enclosing resource.
     var locations: [String: Int] = [:]
     var pendingReferences: [(index: Int, resource: Int)] = []
+    /// What compiling has built so far, in units of about 64 bytes (nodes, location keys, regex programs): a schema
+    /// from a server may be small on the wire and huge once compiled, so the whole document has one allowance.
+    var spent = 0
+    static let documentAllowance = 500_000
+
+    mutating func charge(_ units: Int, at location: String) throws(SchemaCompileFailure) {
+        spent += units
+        guard spent <= Self.documentAllowance else {
+            throw SchemaCompileFailure(reason: "the schema is too large to compile (at \(display(location)))")
+        }
+    }
 
     static func compile(_ schema: JSONValue, limits: JSONSchemaLimits) -> SchemaProgram {
         var compiler = SchemaCompiler(limits: limits)
@@ -81,6 +92,7 @@ struct SchemaCompiler {
             program.dynamicAnchors.append([:])
             scopes.append(Scope(uri: baseURI, location: location))
         }
+        try charge(8 + location.utf8.count * (scopes.count + 1) / 64, at: location)
         let node = SchemaNode(location: location, resource: resource!)
         let id = program.nodes.count
         program.nodes.append(node)
@@ -88,7 +100,8 @@ struct SchemaCompiler {
             resources[baseURI] = Resource(uri: baseURI, node: id, raw: value, location: location)
         }
         for scope in scopes {
-            let relative = String(location.dropFirst(scope.location.count))
+            let relative = String(location.utf8.dropFirst(scope.location.utf8.count)) ?? ""
+
             if locations["\(scope.uri)#\(relative)"] == nil { locations["\(scope.uri)#\(relative)"] = id }
         }
 

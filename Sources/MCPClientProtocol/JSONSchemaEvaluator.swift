@@ -127,8 +127,11 @@ final class SchemaEvaluator {
         return valid
     }
 
-    func step() throws(SchemaStop) {
-        steps += 1
+    func step() throws(SchemaStop) { try charge(1) }
+
+    /// Charges work that grows with the data (long strings, lookups in large objects) to the step budget.
+    func charge(_ units: Int) throws(SchemaStop) {
+        steps += units
         if steps > limits.maxSteps {
             throw SchemaStop(reason: "validation exceeded its step budget (\(limits.maxSteps) keyword evaluations)")
         }

@@ -119,11 +119,14 @@ extension SchemaCompiler {
     }
 
     /// ECMA-262 subset, matched on code points with ASCII `\d` and `\w`, unanchored (see `SchemaRegex`).
-    func pattern(_ source: String, _ location: String, _ keyword: String) throws(SchemaCompileFailure) -> SchemaPattern {
+    mutating func pattern(_ source: String, _ location: String, _ keyword: String) throws(SchemaCompileFailure) -> SchemaPattern {
+        let regex: SchemaRegex
         do throws(SchemaRegexError) {
-            return SchemaPattern(regex: try SchemaRegex(source))
+            regex = try SchemaRegex(source)
         } catch {
             throw SchemaCompileFailure(reason: "\(keyword) \(source.debugDescription) at \(display(location)) cannot be compiled: \(error.reason)")
         }
+        try charge(1 + regex.size / 2, at: location)
+        return SchemaPattern(regex: regex)
     }
 }

@@ -20,6 +20,9 @@ struct SchemaRegex: Sendable {
     /// Every match starts at 0, so the search tries only there.
     private let anchoredAtStart: Bool
 
+    /// Instructions in the compiled program (its memory is about 24 bytes each).
+    var size: Int { instructions.count }
+
     init(_ source: String) throws(SchemaRegexError) {
         var parser = RegexParser(source)
         let root = try parser.parse()

@@ -26,6 +26,7 @@ enum RegexInstruction: Sendable {
 /// Turns the syntax tree into instructions. Counted repetition is unrolled, so the program size is capped.
 struct RegexEmitter {
     static let maxInstructions = 20_000
+    static let classLookback = 64
 
     private(set) var instructions: [RegexInstruction] = []
     private(set) var classes: [RegexCharacterClass] = []
@@ -51,7 +52,8 @@ struct RegexEmitter {
         case .scalar(let value): try append(.scalar(value))
         case .anyButNewline: try append(.anyButNewline)
         case .characterClass(let set):
-            if let index = classes.firstIndex(of: set) {
+            // Repeated classes (from unrolling) share one entry; the search is bounded so it stays linear.
+            if let index = classes.suffix(Self.classLookback).firstIndex(of: set) {
                 try append(.characterClass(index))
             } else {
                 classes.append(set)
@@ -111,7 +113,12 @@ struct RegexEmitter {
             greedy ? .split(preferred: body, alternative: exit) : .split(preferred: exit, alternative: body)
         }
 
-        for _ in 0..<min { try iteration(&self, optional: false) }
+        for _ in 0..<min {
+            let before = instructions.count
+            try iteration(&self, optional: false)
+            // A body that emits nothing (x{0}, (?:)) would be "unrolled" min times for nothing: 10^18 loops nested.
+            if instructions.count == before { break }
+        }
         if let max {
             // x{0,3} is (x(x(x)?)?)?: every split exits to the same end.
             var splits: [Int] = []

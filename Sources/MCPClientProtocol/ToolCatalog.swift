@@ -9,15 +9,24 @@ struct ToolCatalog {
     /// `x-mcp-header` properties per tool, mirrored into `Mcp-Param-*` headers over HTTP.
     var headerMirrors: [String: [ParameterHeaders.Mirror]] = [:]
 
+    /// Tools whose `x-mcp-header` annotations are invalid (with why), when headers are mirrored: they are not offered.
+    var dropped: [(name: String, reason: String)] = []
+
     init() {}
 
-    init(tools: [JSONValue]) {
+    /// Schemas are compiled only when results are validated; annotations are only read when headers are mirrored.
+    init(tools: [JSONValue], validateOutput: Bool, mirrorHeaders: Bool) {
         for tool in tools {
             guard let name = tool["name"]?.stringValue else { continue }
-            if let schema = tool["inputSchema"], case .success(let mirrors) = ParameterHeaders.mirrors(of: schema), !mirrors.isEmpty {
-                headerMirrors[name] = mirrors
+            if mirrorHeaders, let schema = tool["inputSchema"] {
+                switch ParameterHeaders.mirrors(of: schema) {
+                case .success(let mirrors): if !mirrors.isEmpty { headerMirrors[name] = mirrors }
+                case .failure(let problem):
+                    dropped.append((name, problem.message))
+                    continue
+                }
             }
-            if let schema = tool["outputSchema"], schema.objectValue != nil { outputSchemas[name] = JSONSchema(schema) }
+            if validateOutput, let schema = tool["outputSchema"], schema.objectValue != nil { outputSchemas[name] = JSONSchema(schema) }
             if let support = tool["execution"]?["taskSupport"]?.stringValue { taskSupport[name] = support }
         }
     }

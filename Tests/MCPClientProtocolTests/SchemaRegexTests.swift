@@ -263,4 +263,40 @@ private func rejection(_ pattern: String) -> String? {
             return
         }
     }
+
+    @Test func emptyBodiesWithHugeCountsCompileAtOnce() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let regex = try SchemaRegex("^(?:(?:(?:a{0}){1000000}){1000000}){1000000}b$")
+        #expect(clock.now - started < .seconds(1))  // not 10^18 unrolled iterations
+        var budget = 10_000
+        #expect(regex.firstMatch(in: "b".unicodeScalars, budget: &budget) == true)
+    }
+
+    @Test func aSchemaTooLargeOnceCompiledIsIndeterminate() throws {
+        // Each pattern is tiny on the wire but ~20,000 instructions compiled; 60 of them exceed the document allowance.
+        var patterns = JSONObject()
+        for index in 0..<60 { patterns["(?:a{999}){20}|x\(index)"] = ["type": "string"] }
+        let schema = JSONSchema(.object(["patternProperties": .object(patterns)]))
+        guard case .indeterminate(let reason) = schema.validate(["k": "v"]) else {
+            Issue.record("expected indeterminate")
+            return
+        }
+        #expect(reason.contains("too large"))
+        #expect(JSONSchema(["patternProperties": ["(?:a{999}){20}": ["type": "string"]]]).validate(["k": "v"]) == .valid)
+    }
+
+    @Test func requiredLookupsOnLargeObjectsAreCharged() {
+        var members = JSONObject()
+        for index in 0..<3_000 { members["p\(index)"] = .int(Int64(index)) }
+        let names = JSONValue.array((0..<3_000).map { .string("p\($0)") })
+        var limits = JSONSchemaLimits()
+        limits.maxSteps = 10_000
+        guard case .indeterminate = JSONSchema(["required": names], limits: limits).validate(.object(members)) else {
+            Issue.record("3,000 lookups in a 3,000-member object should exceed a 10,000-step budget")
+            return
+        }
+        let few = JSONValue.array((0..<500).map { .string("p\($0)") })
+        #expect(JSONSchema(["required": few]).validate(.object(members)) == .valid)  // 500 x 94 steps fits the default budget
+    }
 }
