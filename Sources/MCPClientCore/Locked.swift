@@ -3,6 +3,10 @@ import Glibc
 /// A value behind a plain pthread mutex. Used instead of Synchronization.Mutex, whose slow path spins: with
 /// host threads, the I/O thread and the server sharing a core, spinning on a preempted owner burned ~14% of
 /// the CPU in the concurrent benchmark. A normal pthread mutex sleeps on the futex right away.
+///
+/// `Value` must not be a function type (or an optional or tuple of one): through the generic `inout` every
+/// `withLock` re-abstracts the stored closure into a thunk that wraps the previous thunk, so each call gets slower
+/// and the chain grows without bound. Hold closures in a struct (whose layout does not depend on abstraction).
 public final class Locked<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value

@@ -12,7 +12,12 @@ public final class ClientSession: @unchecked Sendable {
     let modernMeta: JSONObject
     let modernMetaWithTasks: JSONObject
     let subscriptionState = Locked(SubscriptionState())
-    let subscriptionEndHandler = Locked<(@Sendable (MCPError?) -> Void)?>(nil)
+    /// The host's callbacks, in a struct rather than as bare closures (see `Locked`).
+    struct HostCallbacks {
+        var input: InputHandler?
+        var subscriptionEnd: (@Sendable (MCPError?) -> Void)?
+    }
+    let hostCallbacks = Locked(HostCallbacks())
     let elicitationState = Locked(ElicitationState())
     let toolCatalog = Locked(ToolCatalog())
 
@@ -211,9 +216,7 @@ public final class ClientSession: @unchecked Sendable {
     /// How long a request waits for a URL elicitation to complete when it has no timeout of its own.
     static let longestInputWait: UInt64 = 600_000_000_000
 
-    let inputHandler = Locked<InputHandler?>(nil)
-
-    public func setInputHandler(_ handler: InputHandler?) { inputHandler.withLock { $0 = handler } }
+    public func setInputHandler(_ handler: InputHandler?) { hostCallbacks.withLock { $0.input = handler } }
 
     /// Sends a request with the era's envelope (modern requests carry the per-request `_meta`) and runs the
     /// MRTR loop: an `input_required` result is answered through the input handler and retried with
@@ -367,7 +370,7 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Hands input requests to the host; a failure (or no host handler) ends the request.
     func askInput(_ requests: JSONObject, handle: RequestHandle, then answered: @escaping @Sendable (JSONObject) -> Void) {
-        guard let handler = inputHandler.withLock({ $0 }) else {
+        guard let handler = hostCallbacks.withLock({ $0.input }) else {
             handle.finish(.failure(MCPError(.unsupported, "the server asked for input but the host handles no input requests",
                 details: ["inputRequests": .object(requests)])))
             return

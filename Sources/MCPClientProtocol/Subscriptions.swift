@@ -117,14 +117,16 @@ extension ClientSession {
             for waiter in waiters { waiter(.failure(error)) }
             return
         }
-        subscriptionEndHandler.withLock { $0 }?(result.failure)
+        hostCallbacks.withLock { $0.subscriptionEnd }?(result.failure)
     }
 
     /// True while a listen stream is open or resources are subscribed: an empty filter still has something to end.
     public var hasSubscriptions: Bool { subscriptionState.withLock { $0.listenID != nil || !$0.subscribedURIs.isEmpty } }
 
     /// Called once when an acknowledged stream ends without the client ending it (the error, or nil for a graceful end).
-    public func setSubscriptionEndHandler(_ handler: (@Sendable (MCPError?) -> Void)?) { subscriptionEndHandler.withLock { $0 = handler } }
+    public func setSubscriptionEndHandler(_ handler: (@Sendable (MCPError?) -> Void)?) {
+        hostCallbacks.withLock { $0.subscriptionEnd = handler }
+    }
 
     /// Handles subscription plumbing in an incoming notification: the acknowledgement completes `subscribe`, and
     /// messages of a stream that is no longer current are dropped. True when the notification was consumed.

@@ -43,11 +43,13 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     private let options: Options
     private let engine: HTTPEngine
-    private let headerProvider = Locked<(@Sendable (String, JSONValue?) -> [(name: String, value: String)])?>(nil)
+    public typealias HeaderProvider = @Sendable (_ method: String, _ params: JSONValue?) -> [(name: String, value: String)]
+    private struct HeaderProviderSlot { var provider: HeaderProvider? }  // not a bare closure: see `Locked`
+    private let headerProvider = Locked(HeaderProviderSlot())
 
     /// Supplies headers derived from a message (the session's `Mcp-Param-*` mirrors).
-    public func setHeaderProvider(_ provider: (@Sendable (String, JSONValue?) -> [(name: String, value: String)])?) {
-        headerProvider.withLock { $0 = provider }
+    public func setHeaderProvider(_ provider: HeaderProvider?) {
+        headerProvider.withLock { $0.provider = provider }
     }
     private let state = Locked(State())
     private let delegate = Locked<(any TransportDelegate)?>(nil)
@@ -89,7 +91,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.namedMethods.contains(method ?? "") {
                 headers.append(("Mcp-Name", HeaderValue.encode(name)))
             }
-            if let method, let provider = headerProvider.withLock({ $0 }) { headers += provider(method, params) }
+            if let method, let provider = headerProvider.withLock({ $0.provider }) { headers += provider(method, params) }
         } else if let version {
             headers.append(("MCP-Protocol-Version", version))
         }
