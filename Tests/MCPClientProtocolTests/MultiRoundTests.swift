@@ -42,6 +42,25 @@ import Testing
         #expect(content?["ask"]?["content"]?["name"] == "Ada")
     }
 
+    /// A closure kept in a generic `Locked` gained a reabstraction thunk per access, so the host's handler ran
+    /// under an ever deeper chain of thunks (memory and time grew with every call).
+    @Test func theInputHandlerIsNotRewrappedOnEveryUse() {
+        let transport = asker(rounds: 3)
+        let (session, _) = connect(transport)
+        let depths = Box<Int>()
+        session.setInputHandler { _, completion in
+            var frames = [UnsafeMutableRawPointer?](repeating: nil, count: 4096)
+            depths.append(Int(callStackDepth(&frames, Int32(frames.count))))
+            completion(.success(["ask": ["action": "decline"]]))
+        }
+        for _ in 0..<40 {
+            session.callTool(name: "t", arguments: [:], timeoutNanoseconds: nil, progress: nil) { _ in }
+        }
+        #expect(depths.values.count == 120)
+        let first = depths.values.prefix(3), last = depths.values.suffix(3)
+        #expect(first.elementsEqual(last), "call stack depth grew from \(Array(first)) to \(Array(last))")
+    }
+
     @Test func stateOnlyResultsAreRetriedAtOnceWithoutAskingTheHost() throws {
         let transport = asker(rounds: 1, requests: [:])
         let (session, _) = connect(transport)
@@ -98,3 +117,7 @@ import Testing
         #expect(error.code == .protocolError)
     }
 }
+
+/// glibc's `backtrace` (execinfo.h is not in the Glibc module).
+@_silgen_name("backtrace")
+private func callStackDepth(_ buffer: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ size: Int32) -> Int32
