@@ -46,3 +46,32 @@ extension StringProtocol {
         return pieces
     }
 }
+
+extension StringProtocol {
+    /// Without spaces, tabs, CRs and LFs at either end (HTTP's optional whitespace and line ends). Works on the
+    /// UTF-8 bytes: `Character`-level trimming showed up in profiles of every HTTP reply's headers.
+    public func trimmingASCIIWhitespace() -> String {
+        let text = Substring(self), bytes = text.utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, ASCII.isWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while end > start, ASCII.isWhitespace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return String(text[start..<end])
+    }
+}
+
+public enum ASCII {
+    @inline(__always) public static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+
+    /// `Name: value` with the optional whitespace around both removed; nil for a line without a colon.
+    public static func headerField<Bytes: BidirectionalCollection<UInt8>>(_ line: Bytes) -> (name: String, value: String)? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        return (trimmedText(line[..<colon]), trimmedText(line[line.index(after: colon)...]))
+    }
+
+    private static func trimmedText<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> String {
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, isWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while end > start, isWhitespace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}

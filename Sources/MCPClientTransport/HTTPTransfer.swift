@@ -112,10 +112,8 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func headerLine(_ line: UnsafeRawBufferPointer) {
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") { headers = []; return }  // a new response (after 100 Continue, say)
-        let trimmed = text.trimmingCharacters(in: " \t\r\n")
-        if trimmed.isEmpty {
+        if line.starts(with: "HTTP/".utf8) { headers = []; return }  // a new response (after 100 Continue, say)
+        if line.allSatisfy(ASCII.isWhitespace) {
             guard let api = try? Curl.api() else { return }
             var status = 0
             _ = ccurl_getinfo_long(api, easy, CURLINFO_RESPONSE_CODE, &status)
@@ -125,10 +123,7 @@ final class Transfer: @unchecked Sendable {
             }
             return
         }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = String(trimmed[..<colon]).trimmingCharacters(in: " \t")
-        let value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: " \t")
-        headers.append((name, value))
+        if let field = ASCII.headerField(line) { headers.append(field) }
     }
 
     /// False aborts the transfer (a cap was exceeded).
@@ -150,16 +145,6 @@ final class Transfer: @unchecked Sendable {
             return -1  // CURL_SOCKET_BAD
         }
         return socket(family, type | csys_sock_cloexec(), proto)
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set)
-        var text = Substring(self)
-        while let first = text.first, drop.contains(first) { text = text.dropFirst() }
-        while let last = text.last, drop.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
 

@@ -172,11 +172,3 @@ public struct NetworkPolicy: Sendable, Equatable {
     }
 }
 
-extension String {
-    fileprivate func trimmingASCIIWhitespace() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
-        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
-        return String(view)
-    }
-}

@@ -75,7 +75,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     // MARK: stream (I/O thread)
 
     fileprivate func endpointAnnounced(_ data: String) -> MCPError? {
-        let target = StreamableHTTPTransport.resolve(data.trimmingCharacters(in: " \t\r\n"), against: options.url)
+        let target = StreamableHTTPTransport.resolve(data.trimmingASCIIWhitespace(), against: options.url)
         // The endpoint must stay with the server that announced it: no hop to another origin or address.
         guard let from = try? ParsedURL(options.url), let to = try? ParsedURL(target), sameOrigin(from, to) else {
             return MCPError(.policy, "the server announced an endpoint on another origin", details: ["reason": "endpoint_origin"])

@@ -61,13 +61,13 @@ public enum WebSocketHandshake {
             headers.filter { $0.name.lowercased() == name }.map(\.value)
         }
         func tokens(_ name: String) -> [String] {
-            values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() }
+            values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingASCIIWhitespace().lowercased() }
         }
         guard status == 101 else { return fail("websocket_status", "expected status 101, got \(status)") }
         guard tokens("upgrade").contains("websocket") else { return fail("websocket_upgrade", "no Upgrade: websocket") }
         guard tokens("connection").contains("upgrade") else { return fail("websocket_connection", "no Connection: Upgrade") }
         let accept = values("sec-websocket-accept")
-        guard accept.count == 1, accept.first?.trimmingSpaces() == acceptValue(forKey: key) else {
+        guard accept.count == 1, accept.first?.trimmingASCIIWhitespace() == acceptValue(forKey: key) else {
             return fail("websocket_accept", "wrong Sec-WebSocket-Accept")
         }
         let protocols = tokens("sec-websocket-protocol")
@@ -91,11 +91,3 @@ public enum WebSocketHandshake {
     }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingSpaces() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
-        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
-        return String(view)
-    }
-}

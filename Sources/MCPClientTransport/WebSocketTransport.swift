@@ -207,8 +207,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         let status = lines.first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]).trimmingCharacters(in: " \t"), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t")))
+            if let field = ASCII.headerField(line.utf8) { headers.append(field) }
         }
         return (status, headers)
     }
