@@ -188,9 +188,10 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
     @Test func finalPassStripsKnownAndKeepsUnknownPlaceholders() throws {
         var context = fullContext()
         context.user = [:]
-        let server: JSONObject = ["command": "s", "args": ["a{{LIBRECHAT_USER_EMAIL}}b", "{{UNKNOWN_THING}}", "{{user.nope}}", "{{ spaced }}"]]
+        let server: JSONObject = ["command": "s", "args": ["a{{LIBRECHAT_USER_EMAIL}}b", "{{UNKNOWN_THING}}", "{{user.nope}}", "{{ spaced }}", "k={{MCP_API_KEY}}"]]
         let resolved = try resolve(server, context)
-        #expect(resolved.server["args"] == ["ab", "{{UNKNOWN_THING}}", "{{user.nope}}", "{{ spaced }}"])
+        // MCP_API_KEY is known but this server has no user API key: stripped, and the user's saved value is not read.
+        #expect(resolved.server["args"] == ["ab", "{{UNKNOWN_THING}}", "{{user.nope}}", "{{ spaced }}", "k="])
     }
 
     @Test func aURLStillHoldingPlaceholdersIsRejected() throws {

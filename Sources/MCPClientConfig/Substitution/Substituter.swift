@@ -127,7 +127,10 @@ struct Substituter {
             return catalogued(known, path: path)
         }
         let variable = String(name)
-        guard userVarNames.contains(variable) else { return nil }
+        guard userVarNames.contains(variable) else {
+            // A known name even when this server has no user API key: stripped like the catalogue's names.
+            return variable == PlaceholderCatalogue.apiKeyVariable ? "" : nil
+        }
         if !referencedUserVars.contains(variable) { referencedUserVars.append(variable) }
         return context.userVars[variable] ?? ""
     }
