@@ -260,8 +260,10 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
     @Test func missingHostValuesAreErrorsThatNameTheVariable() throws {
         let noWorkspace = try #require(throws: MCPError.self) { try resolve(["command": "s", "args": ["${workspaceFolder}"]]) }
         #expect(noWorkspace.message.containsLiteral("workspaceFolder"))
-        let noInput = try #require(throws: MCPError.self) { try resolve(["command": "s", "args": ["${input:pw}"]]) }
+        let noInput = try #require(throws: MCPError.self) { try resolve(["command": "s", "args": ["${input:pw}", "${input:region}", "${input:pw}"]]) }
         #expect(noInput.details["input"] == "pw")
+        #expect(noInput.details["inputs"] == ["pw", "region"])
+        #expect(noInput.details["path"] == "args[0]")
     }
 
     @Test func prepareExpandsOnlyParseTimeFields() throws {

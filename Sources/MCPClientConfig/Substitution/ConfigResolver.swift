@@ -94,6 +94,7 @@ public enum ConfigResolver {
 
         var substituter = Substituter(context: context, tier: tier, userVarNames: Set(declared))
         try renderFields(&server, &substituter)
+        try substituter.checkInputs()
 
         if !userAPIKey, let apiKey = server["apiKey"]?.objectValue, let key = apiKey["key"]?.stringValue, !key.isEmpty {
             let (name, prefix) = apiKeyHeader(server)

@@ -33,6 +33,7 @@ struct Substituter {
     private(set) var deferredFields: [String] = []
     private(set) var referencedUserVars: [String] = []
     private(set) var warnings: [String] = []
+    private(set) var missingInputs: [(id: String, path: String)] = []
 
     init(context: ResolutionContext, tier: TrustTier, userVarNames: Set<String>) {
         self.context = context
@@ -69,7 +70,7 @@ struct Substituter {
             case .hostPath(let name, _):
                 inserted = try hostPath(name, rule, path: path)
             case .input(let id, _):
-                inserted = try input(id, rule, path: path)
+                inserted = input(id, rule, path: path)
             case .placeholder(let name, _):
                 inserted = rule.placeholders ? placeholder(name, path: path) : nil
             }
@@ -108,13 +109,22 @@ struct Substituter {
         return value
     }
 
-    private func input(_ id: Substring, _ rule: FieldRule, path: String) throws(MCPError) -> String? {
+    /// A missing value is collected, not thrown at once, so the host can prompt for every input in one go.
+    private mutating func input(_ id: Substring, _ rule: FieldRule, path: String) -> String? {
         guard tier.isTrusted, rule.inputs else { return nil }
         guard let value = context.inputs[String(id)] else {
-            throw MCPError.config("\(path) uses ${input:\(id)} but the host gave no value for input '\(id)'",
-                details: ["path": .string(path), "input": .string(String(id))])
+            if !missingInputs.contains(where: { $0.id == id }) { missingInputs.append((String(id), path)) }
+            return ""
         }
         return value
+    }
+
+    /// Fails when any `${input:id}` had no value, naming every such id (`details.inputs`).
+    func checkInputs() throws(MCPError) {
+        guard let first = missingInputs.first else { return }
+        let ids = missingInputs.map(\.id)
+        throw MCPError.config("\(first.path) uses ${input:\(first.id)} but the host gave no value for input(s) \(ids.joined(separator: ", "))",
+            details: ["path": .string(first.path), "input": .string(first.id), "inputs": .array(ids.map { .string($0) })])
     }
 
     /// nil keeps the literal `{{NAME}}` (an unknown name); a known one without a value becomes "".
