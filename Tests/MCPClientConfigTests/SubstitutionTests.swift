@@ -173,6 +173,7 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
         context.user = ["name": "Zoë", "username": "山田", "email": "evil@x\r\nX-Injected: 1"]
         let server: JSONObject = ["url": "https://x.example", "headers": [
             "X-Name": "{{LIBRECHAT_USER_NAME}}", "X-User": "u {{LIBRECHAT_USER_USERNAME}}", "X-Email": "{{user.email}}", "X-Static": "日本",
+            "X-Mixed": "日本 {{user.username}}",
         ]]
         let resolved = try resolve(server, context)
         let headers = try #require(resolved.server["headers"]?.objectValue)
@@ -180,6 +181,8 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
         #expect(headers["X-User"] == .string("u b64:" + Base64.encode(Array("山田".utf8))))
         #expect(headers["X-Email"] == "evil@xX-Injected: 1")
         #expect(headers["X-Static"] == .string("b64:" + Base64.encode(Array("日本".utf8))))
+        // Template text beyond Latin-1: the whole value is encoded once, not the inserted part twice.
+        #expect(headers["X-Mixed"] == .string("b64:" + Base64.encode(Array("日本 山田".utf8))))
         // Not in args: only headers are encoded.
         let args = try resolve(["command": "s", "args": ["{{user.username}}"]], context)
         #expect(args.server["args"] == ["山田"])

@@ -31,7 +31,6 @@ struct Substituter {
     let openidUsable: Bool
 
     private(set) var deferredFields: [String] = []
-    private(set) var referencedUserVars: [String] = []
     private(set) var warnings: [String] = []
     private(set) var missingInputs: [(id: String, path: String)] = []
 
@@ -57,8 +56,14 @@ struct Substituter {
 
     mutating func render(_ text: String, _ rule: FieldRule, path: String) throws(MCPError) -> String {
         let template = Template(text)
-        guard template.hasReferences else { return rule.header ? Substituter.headerSafe(text) : text }
+        // Header rules apply to the whole rendered value too, for text that came from the template itself.
+        guard template.hasReferences else { return rule.header ? Substituter.headerValue(text) : text }
         var output = ""
+        // Template text beyond Latin-1 means the whole value gets `b64:` at the end; encoding the inserted values
+        // as well would nest one encoding in the other.
+        let encodeEachValue = rule.header && !template.pieces.contains { piece in
+            if case .literal(let literal) = piece { literal.unicodeScalars.contains { $0.value > 0xFF } } else { false }
+        }
         for piece in template.pieces {
             let inserted: String?
             switch piece {
@@ -75,7 +80,7 @@ struct Substituter {
                 inserted = rule.placeholders ? placeholder(name, path: path) : nil
             }
             if let inserted {
-                output += rule.header ? Substituter.headerValue(inserted) : inserted
+                output += encodeEachValue ? Substituter.headerValue(inserted) : inserted
             } else {
                 if rule.url {
                     throw MCPError.config("\(path) still holds \(piece.raw) after resolution", details: ["path": .string(path), "placeholder": .string(String(piece.raw))])
@@ -86,7 +91,7 @@ struct Substituter {
                 throw MCPError.config("\(path) is longer than \(Substituter.maxValueBytes) bytes after substitution", details: ["path": .string(path)])
             }
         }
-        return rule.header ? Substituter.headerSafe(output) : output
+        return rule.header ? Substituter.headerValue(output) : output
     }
 
     /// nil keeps the literal `${NAME}` (unset, empty, denylisted, or an untrusted tier).
@@ -141,7 +146,6 @@ struct Substituter {
             // A known name even when this server has no user API key: stripped like the catalogue's names.
             return variable == PlaceholderCatalogue.apiKeyVariable ? "" : nil
         }
-        if !referencedUserVars.contains(variable) { referencedUserVars.append(variable) }
         return context.userVars[variable] ?? ""
     }
 
@@ -175,7 +179,4 @@ struct Substituter {
     static func headerValue(_ value: String) -> String {
         HeaderValue.latin1OrB64(String(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" }))
     }
-
-    /// The whole header once rendered: the same two rules, for text that came from the template itself.
-    static func headerSafe(_ value: String) -> String { headerValue(value) }
 }
