@@ -241,6 +241,9 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
         #expect(basic.server["headers"] == ["Authorization": "Basic k"])
         let custom = try resolve(["url": "https://x", "apiKey": ["source": "admin", "key": "k", "authorization_type": "custom"]])
         #expect(custom.server["headers"] == ["X-Api-Key": "k"])
+        let smuggled: JSONObject = ["url": "https://x", "apiKey": ["source": "user", "authorization_type": "custom", "custom_header": "X-A: 1\r\nX-B"]]
+        let error = try #require(throws: MCPError.self) { try resolve(smuggled) }
+        #expect(error.details["path"] == "apiKey.custom_header")
     }
 
     @Test func vsCodeAndCursorVariables() throws {

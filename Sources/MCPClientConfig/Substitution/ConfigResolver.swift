@@ -90,14 +90,14 @@ public enum ConfigResolver {
         if tier.isTrusted, let vars = server["customUserVars"]?.objectValue { declared = vars.keys }
         let userAPIKey = server["apiKey"]?["source"]?.stringValue == "user"
         if userAPIKey, !declared.contains(PlaceholderCatalogue.apiKeyVariable) { declared.append(PlaceholderCatalogue.apiKeyVariable) }
-        if userAPIKey { server["headers"] = .object(withHeader(server, apiKeyHeader(server), "{{\(PlaceholderCatalogue.apiKeyVariable)}}")) }
+        if userAPIKey { server["headers"] = .object(withHeader(server, try apiKeyHeader(server), "{{\(PlaceholderCatalogue.apiKeyVariable)}}")) }
 
         var substituter = Substituter(context: context, tier: tier, userVarNames: Set(declared))
         try renderFields(&server, &substituter)
         try substituter.checkInputs()
 
         if !userAPIKey, let apiKey = server["apiKey"]?.objectValue, let key = apiKey["key"]?.stringValue, !key.isEmpty {
-            let (name, prefix) = apiKeyHeader(server)
+            let (name, prefix) = try apiKeyHeader(server)
             server["headers"] = .object(withHeader(server, (name, ""), Substituter.headerValue(prefix + key)))
         }
         if tier.isTrusted { try assembleEnvironment(&server, context: context, substituter: &substituter) }
@@ -199,13 +199,21 @@ public enum ConfigResolver {
     }
 
     /// The header `apiKey` fills and its value prefix (LibreChat: Bearer, Basic, or a custom header, X-Api-Key).
-    private static func apiKeyHeader(_ server: JSONObject) -> (name: String, prefix: String) {
+    private static func apiKeyHeader(_ server: JSONObject) throws(MCPError) -> (name: String, prefix: String) {
         let apiKey = server["apiKey"]
         switch apiKey?["authorization_type"]?.stringValue {
         case "basic": return ("Authorization", "Basic ")
         case "custom":
             let name = apiKey?["custom_header"]?.stringValue ?? ""
-            return (name.isEmpty ? "X-Api-Key" : name, "")
+            if name.isEmpty { return ("X-Api-Key", "") }
+            // An RFC 9110 token: a user-tier config must not smuggle a second header through the name.
+            let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
+            guard name.utf8.count <= 256, name.utf8.allSatisfy({ byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || tokenPunctuation.contains(byte)
+            }) else {
+                throw MCPError.config("apiKey.custom_header is not a valid header name", details: ["path": "apiKey.custom_header"])
+            }
+            return (name, "")
         default: return ("Authorization", "Bearer ")
         }
     }
