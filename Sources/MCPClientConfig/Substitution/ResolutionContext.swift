@@ -13,7 +13,11 @@ public enum TrustTier: String, Sendable, CaseIterable {
     case user
     /// A plugin package: passed on verbatim, nothing resolved.
     case plugin
+}
 
+// The cfgformats branch adds the same four cases as `ServerConfig.Tier`; once both are merged, the enum above becomes
+// `public typealias TrustTier = ServerConfig.Tier` and this extension stays as is.
+extension TrustTier {
     /// Also LibreChat's source names.
     public init?(name: String) {
         switch name {
