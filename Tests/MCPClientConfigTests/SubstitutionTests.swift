@@ -293,6 +293,20 @@ func resolve(_ server: JSONObject, _ context: ResolutionContext = fullContext())
         #expect(admin.server == prepared.server)
     }
 
+    @Test func prepareThenResolveMatchesResolveAlone() throws {
+        let server: JSONObject = [
+            "url": "https://${HOST}/{{LIBRECHAT_USER_ID}}?k={{API_TOKEN}}", "headers": ["H": "${HOST} {{user.email}}"],
+            "env": ["E": "${HOST}"], "args": ["${HOST}"], "customUserVars": ["API_TOKEN": [:]],
+        ]
+        var context = fullContext(env: ["HOST": "h.example", "JWT_SECRET": "jwt-secret-value"])
+        context.userVars = ["API_TOKEN": "${JWT_SECRET}"]
+        let prepared = try ConfigResolver.prepare(server: server, tier: .operator, environment: context.environment)
+        let staged = try resolve(prepared.server, context)
+        let direct = try resolve(server, context)
+        #expect(staged.server == direct.server)
+        #expect(direct.server["url"] == "https://h.example/u-42?k=${JWT_SECRET}")
+    }
+
     @Test func pluginTierIsVerbatim() throws {
         let server: JSONObject = [
             "command": "node", "args": ["${HOST}", "{{LIBRECHAT_USER_ID}}"], "envFile": "/nonexistent", "source": ["format": "librechat", "tier": "plugin"],
