@@ -484,6 +484,54 @@ MCP_EXTERN mcp_status mcp_manager_server_status(
     char **out_status_json,
     char **out_error_json);
 
+/**
+ * Applies a trust tier's rules to a normalized server config and, for operator/admin, expands ${VAR} in the
+ * parse-time fields (url, proxy, OAuth endpoint URLs, env values). options_json:
+ * {"tier":"operator"|"admin"|"user"|"plugin", "env":{…} or "useProcessEnv":true, "denylist":[…], "allowObo":false}.
+ * Result: {"version":1, "server":{…}, "warnings":[…]}. A user-tier violation gives MCP_ERR_POLICY with details.path.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: server_json and out_json required; options_json NULL means the operator tier with an empty environment;
+ * out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_prepare(
+    const char *server_json,
+    const char *options_json,
+    char **out_json,
+    char **out_error_json);
+
+/**
+ * Resolves a normalized server config for one connection: user fields, OpenID and Graph tokens, request body
+ * fields, customUserVars values, MCP_API_KEY, VS Code inputs, ${VAR} / ${env:NAME}, ${userHome},
+ * ${workspaceFolder}, envFile and envForward, each only in the fields where it applies. context_json: {"tier",
+ * "user":{…}, "openid":{…}, "graph":{"accessToken"}, "body":{…}, "userVars":{…}, "inputs":{…}, "env":{…} or
+ * "useProcessEnv":true, "denylist":[…], "workspaceFolder", "userHome", "baseDir", "now", "allowObo"}.
+ * Result: {"version":1, "server":{…}, "scope":"app"|"user"|"request", "scopeReason", "deferred", "deferredFields":[…],
+ * "missingUserVars":[…], "warnings":[…]}. Errors never contain substituted values.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: server_json and out_json required; context_json NULL means {}; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_resolve(
+    const char *server_json,
+    const char *context_json,
+    char **out_json,
+    char **out_error_json);
+
+/**
+ * Says which connection a normalized server config gets: one shared (app), one per user, or one per request,
+ * and why. tier overrides the config's source.tier ("operator", "admin", "user", "plugin").
+ * Result: {"version":1, "scope":"app"|"user"|"request", "reason"}.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: server_json and out_json required; tier may be NULL; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_classify(
+    const char *server_json,
+    const char *tier,
+    char **out_json,
+    char **out_error_json);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

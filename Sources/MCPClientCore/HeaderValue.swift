@@ -9,3 +9,11 @@ public enum HeaderValue {
         return printable && trimmed && !sentinelShaped ? value : "=?base64?" + Base64.encode(bytes) + "?="
     }
 }
+
+extension HeaderValue {
+    /// LibreChat's rule for substituted header values: text within Latin-1 goes as-is; anything with a character
+    /// above U+00FF (which HTTP header bytes cannot carry) goes as `b64:` + base64 of its UTF-8.
+    public static func latin1OrB64(_ value: String) -> String {
+        value.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) ? value : "b64:" + Base64.encode(Array(value.utf8))
+    }
+}

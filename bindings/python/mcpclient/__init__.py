@@ -43,6 +43,7 @@ from ._version import (
     version_number,
 )
 from .manager import Manager, expand_uri_template, status_str
+from .substitution import Prepared, Resolved, Scope, classify_server, prepare_server, resolve_server
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
@@ -55,6 +56,12 @@ __all__ = [
     "assert_version",
     "status_str",
     "expand_uri_template",
+    "resolve_server",
+    "prepare_server",
+    "classify_server",
+    "Resolved",
+    "Prepared",
+    "Scope",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",

@@ -343,6 +343,34 @@ def mcp_manager_notify(manager: Any, server: bytes, method: bytes, params_json: 
     ...
 
 
+# --------------------------------------------------------------------------
+# Config substitution (docs/config-substitution.md)
+# --------------------------------------------------------------------------
+
+# mcp_status mcp_config_prepare(const char *server_json, const char *options_json /* may be NULL */,
+#                               char **out_json, char **out_error_json);
+@ctypes_function("mcp_config_prepare", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_prepare(server_json: bytes, options_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Apply a trust tier's rules and parse-time ${VAR} expansion to a normalized server config."""
+    ...
+
+
+# mcp_status mcp_config_resolve(const char *server_json, const char *context_json /* may be NULL */,
+#                               char **out_json, char **out_error_json);
+@ctypes_function("mcp_config_resolve", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_resolve(server_json: bytes, context_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Resolve a normalized server config for one connection."""
+    ...
+
+
+# mcp_status mcp_config_classify(const char *server_json, const char *tier /* may be NULL */,
+#                                char **out_json, char **out_error_json);
+@ctypes_function("mcp_config_classify", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_classify(server_json: bytes, tier: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Connection scope of a normalized server config (app, user or request) and why."""
+    ...
+
+
 # mcp_status mcp_manager_call_tool(mcp_manager *manager, const char *server, const char *tool,
 #                                  const char *arguments_json /* may be NULL = {} */,
 #                                  int32_t timeout_ms /* <=0: server default */,
