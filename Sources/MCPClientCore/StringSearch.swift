@@ -63,15 +63,20 @@ public enum ASCII {
     @inline(__always) public static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
     /// `Name: value` with the optional whitespace around both removed; nil for a line without a colon.
-    public static func headerField<Bytes: BidirectionalCollection<UInt8>>(_ line: Bytes) -> (name: String, value: String)? {
+    public static func headerField(_ line: UnsafeRawBufferPointer) -> (name: String, value: String)? {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        return (trimmedText(line[..<colon]), trimmedText(line[line.index(after: colon)...]))
+        return (trimmedText(line[..<colon]), trimmedText(line[(colon + 1)...]))
     }
 
-    private static func trimmedText<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> String {
+    public static func headerField(_ line: some StringProtocol) -> (name: String, value: String)? {
+        var text = String(line)
+        return text.withUTF8 { headerField(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func trimmedText(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
         var start = bytes.startIndex, end = bytes.endIndex
-        while start < end, isWhitespace(bytes[start]) { start = bytes.index(after: start) }
-        while end > start, isWhitespace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        while start < end, isWhitespace(bytes[start]) { start += 1 }
+        while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 }

@@ -207,7 +207,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         let status = lines.first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
-            if let field = ASCII.headerField(line.utf8) { headers.append(field) }
+            if let field = ASCII.headerField(line) { headers.append(field) }
         }
         return (status, headers)
     }

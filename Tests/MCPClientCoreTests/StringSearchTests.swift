@@ -3,11 +3,11 @@ import Testing
 
 @Suite struct StringSearchTests {
     @Test func headerFieldsLoseOptionalWhitespaceAndLineEnds() {
-        #expect(ASCII.headerField(Array("Content-Type:  application/json \r\n".utf8))! == ("Content-Type", "application/json"))
-        #expect(ASCII.headerField(Array("X-Empty:\r\n".utf8))! == ("X-Empty", ""))
-        #expect(ASCII.headerField(Array("Location: http://h:1/a?b=c:d\r\n".utf8))! == ("Location", "http://h:1/a?b=c:d"))
-        #expect(ASCII.headerField(Array("X-Name: Zoë\t\r\n".utf8))! == ("X-Name", "Zoë"))
-        #expect(ASCII.headerField(Array("no colon here\r\n".utf8)) == nil)
+        #expect(ASCII.headerField(("Content-Type:  application/json \r\n"))! == ("Content-Type", "application/json"))
+        #expect(ASCII.headerField(("X-Empty:\r\n"))! == ("X-Empty", ""))
+        #expect(ASCII.headerField(("Location: http://h:1/a?b=c:d\r\n"))! == ("Location", "http://h:1/a?b=c:d"))
+        #expect(ASCII.headerField(("X-Name: Zoë\t\r\n"))! == ("X-Name", "Zoë"))
+        #expect(ASCII.headerField(("no colon here\r\n")) == nil)
     }
 
     @Test func trimmingTouchesOnlyASCIIWhitespaceAtTheEnds() {
