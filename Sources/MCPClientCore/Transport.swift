@@ -6,10 +6,30 @@ public protocol TransportDelegate: AnyObject, Sendable {
     func transportDidClose(error: MCPError?)
     /// One request failed below JSON-RPC (an HTTP exchange that broke or answered without a message).
     func transport(requestFailed id: Int64, error: MCPError)
+    /// A message the transport already had to parse (an HTTP reply it routed by id): no second parse.
+    func transport(didReceiveParsed message: JSONValue)
 }
 
 extension TransportDelegate {
     public func transport(requestFailed id: Int64, error: MCPError) {}
+
+    public func transport(didReceiveParsed message: JSONValue) {
+        JSONWriter.serialize(message).withUnsafeBytes { transport(didReceive: $0) }
+    }
+}
+
+/// What the sender knows about a request it serialized, so a transport that routes on it (HTTP headers) need not
+/// parse the bytes again.
+public struct OutgoingRequest: Sendable {
+    public var id: Int64
+    public var method: String
+    public var params: JSONObject?
+
+    public init(id: Int64, method: String, params: JSONObject?) {
+        self.id = id
+        self.method = method
+        self.params = params
+    }
 }
 
 /// A bidirectional message pipe to one MCP server: the seam between the protocol and stdio/HTTP/WebSocket/in-memory.
@@ -27,10 +47,16 @@ public protocol MessageTransport: AnyObject, Sendable {
     /// or the deadline, instead of being woken by the I/O thread: one context switch less per blocking call.
     /// Returns false at once when another thread is reading; the caller then just waits for its result.
     func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool
+    /// Sends a serialized request together with its parts (`send`/`sendBatched` by default).
+    func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError)
 }
 
 extension MessageTransport {
     public func sendBatched(_ message: [UInt8]) throws(MCPError) { try send(message) }
+
+    public func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError) {
+        if batched { try sendBatched(message) } else { try send(message) }
+    }
 
     public func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool { false }
 }

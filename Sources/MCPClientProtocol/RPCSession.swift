@@ -103,7 +103,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         if let closed { completion(.failure(closed)); return }
         if let timeoutNanoseconds { armTimer(id: id, method: method, after: timeoutNanoseconds) }
         do {
-            if batched { try transport.sendBatched(message.bytes) } else { try transport.send(message.bytes) }
+            try transport.send(message.bytes, request: OutgoingRequest(id: id, method: method, params: params), batched: batched)
         } catch {
             fail(id: id, error: error)
         }
@@ -196,6 +196,10 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
             logSink.log(.warning, "ignoring a message that is not JSON: \(error)", server: serverName, source: "protocol")
             return
         }
+        transport(didReceiveParsed: value)
+    }
+
+    public func transport(didReceiveParsed value: JSONValue) {
         if case .array(let batch) = value {
             // 2025-03-26 peers may batch; we never do.
             for element in batch { dispatch(element) }

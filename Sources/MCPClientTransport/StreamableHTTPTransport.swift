@@ -71,8 +71,14 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         let parsed = (try? JSONParser.parse(message))?.objectValue ?? [:]
         let method = parsed["method"]?.stringValue
         // Only our requests have an answer to wait for; a reply to a server request carries the server's id.
-        let id = method != nil ? parsed["id"]?.int64Value : nil
-        let params = parsed["params"]
+        try send(message, method: method, id: method != nil ? parsed["id"]?.int64Value : nil, params: parsed["params"])
+    }
+
+    public func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError) {
+        try send(message, method: request.method, id: request.id, params: request.params.map { .object($0) })
+    }
+
+    private func send(_ message: [UInt8], method: String?, id: Int64?, params: JSONValue?) throws(MCPError) {
         let (closed, session, version, fallback) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion, $0.fallback) }
         if let fallback { try fallback.send(message); return }
         guard !closed else { throw MCPError(.closed, "the HTTP transport is closed") }
@@ -307,6 +313,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         delegate.withLock { $0 }?.transport(didReceive: message)
     }
 
+    fileprivate func deliver(parsed message: JSONValue) {
+        delegate.withLock { $0 }?.transport(didReceiveParsed: message)
+    }
+
     fileprivate func replyEnded(_ id: Int64?, failure: MCPError?) {
         guard let id else { return }
         state.withLock { _ = $0.exchanges.removeValue(forKey: id) }
@@ -470,11 +480,11 @@ private final class ReplyReader: @unchecked Sendable {
             answered = true
             if let id = post.id, wireID != id, case .object(var reply) = value {
                 reply["id"] = .int(id)  // a re-issued request: answer under the id the session knows
-                JSONWriter.serialize(.object(reply)).withUnsafeBytes { transport?.deliver($0) }
+                transport?.deliver(parsed: .object(reply))
                 return
             }
         }
-        message.withUnsafeBytes { transport?.deliver($0) }
+        if let value { transport?.deliver(parsed: value) } else { message.withUnsafeBytes { transport?.deliver($0) } }
     }
 
     private func end(_ error: MCPError?) {
