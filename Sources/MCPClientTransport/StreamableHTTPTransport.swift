@@ -250,9 +250,12 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     /// How often the GET stream is re-opened in a row without receiving anything before giving up.
     static let maxEventStreamFailures = 10
 
-    private func openEventStream(lastEventID: String?) {
-        let (session, version, closed) = state.withLock { ($0.sessionID, $0.protocolVersion, $0.closed) }
-        guard let session, !closed else { return }
+    /// The session's GET stream, or with `resuming` the GET that continues one request's broken stream.
+    private func openEventStream(lastEventID: String?, resuming: (id: Int64, attempt: Int)? = nil) {
+        let (session, version, closed, wanted) = state.withLock {
+            ($0.sessionID, $0.protocolVersion, $0.closed, resuming.map { [exchanges = $0.exchanges] in exchanges[$0.id] != nil } ?? true)
+        }
+        guard let session, !closed, wanted else { return }  // a request cancelled while we waited is not resumed
         var headers = options.headers
         headers.append(("Accept", "text/event-stream"))
         headers.append(("Mcp-Session-Id", session))
@@ -261,12 +264,34 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
-        let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID)
+        let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID, resuming: resuming)
         let exchange = engine.start(request, handler: reader.handler)
-        state.withLock { $0.eventStream = exchange }
+        let current = state.withLock { state -> Bool in
+            guard let resuming else { state.eventStream = exchange; return true }
+            guard state.exchanges[resuming.id] != nil else { return false }
+            state.exchanges[resuming.id] = exchange  // cancelling the request now ends this GET
+            return true
+        }
+        if !current { exchange.cancel(MCPError(.cancelled, "the request was cancelled")) }
     }
 
     fileprivate func endEventStream(_ error: MCPError) { state.withLock { $0.eventStream }?.cancel(error) }
+
+    /// How often one request's stream is resumed in a row without anything arriving.
+    static let maxReplyResumes = 5
+
+    /// Comes back for a request's answer on a GET with Last-Event-ID, after the server's `retry`.
+    fileprivate func resumeReply(_ id: Int64, lastEventID: String, retryMs: Int?, attempt: Int) {
+        guard attempt < Self.maxReplyResumes else {
+            replyEnded(id, failure: MCPError.transport("the server's stream for this request kept ending without an answer",
+                details: ["reason": "stream_resume_failed", "attempts": .int(Int64(attempt))]))
+            return
+        }
+        let delay = UInt64((retryMs ?? 1_000).clamped(to: 100...60_000))
+        _ = engine.loop.schedule(afterNanoseconds: delay * 1_000_000) { [weak self] in
+            self?.openEventStream(lastEventID: lastEventID, resuming: (id, attempt))
+        }
+    }
 
     /// The GET stream ended. It is resumed (with Last-Event-ID, after the server's `retry`) unless the server does
     /// not offer one (405), already has one for this session (409), dropped the session (404), or keeps failing.
@@ -361,22 +386,27 @@ extension StreamableHTTPTransport.Options {
     }
 }
 
-/// Reads the handshake-era GET stream: every `message` event is a server message.
+/// Reads a handshake-era GET stream: every `message` event is a server message. With `resuming`, the stream
+/// continues one request's broken POST stream and ends when its answer has come.
 private final class EventStreamReader: @unchecked Sendable {
     private weak var transport: StreamableHTTPTransport?
     private var parser: SSEParser
     private var status = 0
     private var receivedEvents = false
     private var lastEventID: String
+    private let resuming: (id: Int64, attempt: Int)?
+    private var answered = false
 
-    init(transport: StreamableHTTPTransport, maxEventBytes: Int, lastEventID: String?) {
+    init(transport: StreamableHTTPTransport, maxEventBytes: Int, lastEventID: String?, resuming: (id: Int64, attempt: Int)?) {
         self.transport = transport
         parser = SSEParser(maxEventBytes: maxEventBytes)
         self.lastEventID = lastEventID ?? ""
+        self.resuming = resuming
     }
 
     var handler: HTTPResponseHandler {
-        HTTPResponseHandler(head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] _ in end() })
+        HTTPResponseHandler(
+            head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
@@ -391,12 +421,28 @@ private final class EventStreamReader: @unchecked Sendable {
         for event in events {
             receivedEvents = true
             if let id = event.id { lastEventID = id }
-            if event.type == "message", !event.data.isEmpty { Array(event.data.utf8).withUnsafeBytes { transport?.deliver($0) } }
+            guard event.type == "message", !event.data.isEmpty else { continue }
+            let bytes = Array(event.data.utf8)
+            guard let resuming, let value = try? JSONParser.parse(bytes) else { bytes.withUnsafeBytes { transport?.deliver($0) }; continue }
+            if value["id"]?.int64Value == resuming.id, value["method"] == nil { answered = true }
+            transport?.deliver(parsed: value)
         }
     }
 
-    private func end() {
-        transport?.eventStreamEnded(status: status, receivedEvents: receivedEvents, lastEventID: lastEventID, retryMs: parser.reconnectionTime)
+    private func end(_ error: MCPError?) {
+        guard let resuming else {
+            transport?.eventStreamEnded(status: status, receivedEvents: receivedEvents, lastEventID: lastEventID, retryMs: parser.reconnectionTime)
+            return
+        }
+        if answered || error.map({ $0.code != .transport }) == true {
+            transport?.replyEnded(resuming.id, failure: nil)  // answered, or cancelled / timed out (already reported)
+        } else if (200..<300).contains(status), !lastEventID.isEmpty {
+            transport?.resumeReply(resuming.id, lastEventID: lastEventID, retryMs: parser.reconnectionTime,
+                attempt: receivedEvents ? 0 : resuming.attempt + 1)
+        } else {
+            transport?.replyEnded(resuming.id, failure: error ?? MCPError.transport("resuming the request's stream failed (HTTP \(status))",
+                details: ["reason": "stream_resume_failed", "http_status": .int(Int64(status))]))
+        }
     }
 }
 
@@ -432,6 +478,7 @@ private final class ReplyReader: @unchecked Sendable {
     private var parser: SSEParser
     private var answered = false
     private var failure: MCPError?
+    private var lastEventID = ""
 
     init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
         self.transport = transport
@@ -461,8 +508,9 @@ private final class ReplyReader: @unchecked Sendable {
         guard streaming else { body.append(contentsOf: bytes); return }
         guard failure == nil else { return }
         do {
-            for event in try parser.feed(bytes) where event.type == "message" && !event.data.isEmpty {
-                deliver(Array(event.data.utf8))
+            for event in try parser.feed(bytes) {
+                if let id = event.id { lastEventID = id }
+                if event.type == "message", !event.data.isEmpty { deliver(Array(event.data.utf8)) }
             }
         } catch {
             failure = error
@@ -492,11 +540,19 @@ private final class ReplyReader: @unchecked Sendable {
             transport?.redirect(post, to: location)
             return
         }
-        // A 2026-07-28 request whose stream broke before its answer is re-issued once (not a cancellation or timeout).
+        // A request whose stream broke (or was closed by the server, SEP-1699) before its answer, not by a
+        // cancellation or timeout: a session server that numbered its events replays them on a GET with
+        // Last-Event-ID; a 2026-07-28 request is re-issued once.
         let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
-        if streaming, !answered, requestID != nil, !post.reissued, stateless, failure == nil, error.map({ $0.code == .transport }) ?? true {
-            transport?.reissue(post)
-            return
+        if streaming, !answered, let id = requestID, failure == nil, error.map({ $0.code == .transport }) ?? true {
+            if !stateless, !lastEventID.isEmpty {
+                transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser.reconnectionTime, attempt: 0)
+                return
+            }
+            if stateless, !post.reissued {
+                transport?.reissue(post)
+                return
+            }
         }
         if let error {
             transport?.replyEnded(requestID, failure: failure ?? error)

@@ -127,6 +127,17 @@ async def slow(ctx: Context, steps: int = 3, delay_ms: int = 50) -> str:
     return f"done after {steps} steps"
 
 
+@server.tool(description="Report progress, close this request's SSE stream (SEP-1699; needs serve_http.py --resumable), report more progress while the client is away, then return resumed.")
+async def reconnect(ctx: Context) -> str:
+    await ctx.report_progress(1, 3, "before the break")
+    await ctx.close_sse_stream()
+    await anyio.sleep(0.05)
+    await ctx.report_progress(2, 3, "while away")
+    await anyio.sleep(0.3)
+    await ctx.report_progress(3, 3, "after the client is back")
+    return "resumed"
+
+
 @server.tool(description="Send the message as a server log notification at info level, then return ok.")
 async def log(ctx: Context, message: str) -> str:
     await ctx.info(message)

@@ -43,6 +43,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--path")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--stateless", action="store_true")
+    parser.add_argument("--resumable", action="store_true",
+                        help="legacy stateful: keep SSE events in memory and suggest retry: 100, so streams can be resumed with Last-Event-ID")
     args, _unknown = parser.parse_known_args()
     if args.mode not in MODES[args.era]:
         parser.error(f"--era {args.era} takes --mode {'|'.join(MODES[args.era])}")
@@ -101,12 +103,45 @@ def build_app(args: argparse.Namespace, server):
         settings.streamable_http_path = args.path
         settings.json_response = args.mode == "stateful-json"
         settings.stateless_http = False
+        if args.resumable:
+            # FastMCP 1.x takes these only in its constructor; the fixture module built the server already.
+            server._event_store = MemoryEventStore()
+            server._retry_interval = 100
         return server.streamable_http_app()
     if args.mode == "sse":
         settings.sse_path = args.path
         settings.message_path = "/messages/"
         return server.sse_app()
     return websocket_app(server, args.path)
+
+
+class MemoryEventStore:
+    """The SDK's EventStore interface kept in memory: every event of every stream, replayable after any id."""
+
+    def __new__(cls):
+        from mcp.server.streamable_http import EventMessage, EventStore
+
+        class Store(EventStore):
+            def __init__(self):
+                self.events = []  # (event id, stream id, message or None for a priming event)
+
+            async def store_event(self, stream_id, message):
+                event_id = str(len(self.events) + 1)
+                self.events.append((event_id, stream_id, message))
+                return event_id
+
+            async def replay_events_after(self, last_event_id, send_callback):
+                stream = next((s for e, s, _ in self.events if e == last_event_id), None)
+                if stream is None:
+                    return None
+                after = False
+                for event_id, stream_id, message in list(self.events):
+                    if after and stream_id == stream and message is not None:
+                        await send_callback(EventMessage(message, event_id))
+                    after = after or event_id == last_event_id
+                return stream
+
+        return Store()
 
 
 def websocket_app(server, path: str):

@@ -364,3 +364,22 @@ def test_the_http_proxy_environment_variable_is_honoured(tmp_path, monkeypatch):
         proxy.kill()
         proxy.wait(timeout=10)
         server.stop()
+
+
+def test_a_stream_the_server_closes_is_resumed_with_last_event_id():
+    """mcp 1.27 with an event store closes the tool's POST stream mid-call (SEP-1699): the client comes back on a GET
+    with Last-Event-ID after the server's retry (100 ms), gets the replayed progress and the answer there."""
+    server = HTTPServer("legacy", "stateful", "--resumable")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("r", {"url": server.url, "timeout": 10000})
+            mgr.connect("r")
+            call_id = mgr.submit({"op": "call_tool", "server": "r", "tool": "reconnect", "arguments": {}})
+            outcome, seen = wait_for_event(mgr, is_outcome(call_id))
+            assert "result" in outcome, outcome
+            assert text_of(outcome["result"]["result"]) == "resumed"
+            assert [ev["progress"] for ev in seen if ev["kind"] == "progress"] == [1, 2, 3]
+            # The session goes on: the resumed stream did not disturb it.
+            assert text_of(mgr.call_tool("r", "echo", {"text": "after"})) == "after"
+    finally:
+        server.stop()
