@@ -13,7 +13,7 @@ public final class Manager: @unchecked Sendable {
     public let events: EventQueue
     private let loop: EventLoop
     private let servers = Locked<[String: ServerEntry]>([:])
-    /// Era per server, keyed by what determines it (the launch), so a config change re-probes.
+    /// Era per stdio launch or HTTP origin (`eraKey`), so a config change re-probes.
     private let eraCache = Locked<[String: ProtocolEra]>([:])
     private let inFlight = Locked<[UInt64: InFlight]>([:])
     /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
@@ -193,12 +193,16 @@ public final class Manager: @unchecked Sendable {
         return try made.get()
     }
 
+    /// A stdio server's era belongs to its launch; a remote one's to its HTTP origin, as the spec caches it (servers
+    /// behind one gateway share it). A cached guess that proves wrong is re-probed by the session.
     private func eraKey(_ config: ServerConfig) -> String {
-        guard case .stdio(let stdio) = config.transport else {
-            if case .remote(let remote) = config.transport { return config.name + "\u{0}" + remote.url }
-            return config.name
+        switch config.transport {
+        case .stdio(let stdio):
+            return ([config.name, stdio.command, stdio.cwd ?? ""] + stdio.args).joined(separator: "\u{0}")
+        case .remote(let remote):
+            guard let url = try? ParsedURL(remote.url) else { return remote.url }
+            return url.scheme + "://" + url.host + ":" + String(url.effectivePort)
         }
-        return ([config.name, stdio.command, stdio.cwd ?? ""] + stdio.args).joined(separator: "\u{0}")
     }
 
     private func startConnect(_ entry: ServerEntry, session: ClientSession, generation: Int) {

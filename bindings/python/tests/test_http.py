@@ -249,7 +249,7 @@ def test_websocket_over_tls(tmp_path):
 
 
 PROXY = r"""
-import http.server, os, socket, socketserver, sys, threading, urllib.request
+import http.server, json, os, socket, socketserver, sys, threading, urllib.request
 seen = []
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -257,16 +257,22 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         request = urllib.request.Request(self.path, data=body, method="POST")
-        for name in ("Content-Type", "Accept", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name"):
+        for name in ("Content-Type", "Accept", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id"):
             if self.headers.get(name): request.add_header(name, self.headers[name])
-        with open(os.environ["PROXY_LOG"], "a") as log: log.write(self.path + "\n")
+        method = json.loads(body or b"{}").get("method", "") if body.startswith(b"{") else ""
+        with open(os.environ["PROXY_LOG"], "a") as log: log.write(self.path + (" " + method if method else "") + "\n")
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
-                data, status, ctype = reply.read(), reply.status, reply.headers.get("Content-Type", "application/json")
+                data, status, headers = reply.read(), reply.status, reply.headers
         except urllib.error.HTTPError as error:
-            data, status, ctype = error.read(), error.code, error.headers.get("Content-Type", "application/json")
-        self.send_response(status); self.send_header("Content-Type", ctype); self.send_header("Content-Length", str(len(data)))
-        self.end_headers(); self.wfile.write(data)
+            data, status, headers = error.read(), error.code, error.headers
+        self.send_response(status); self.send_header("Content-Type", headers.get("Content-Type", "application/json"))
+        if headers.get("Mcp-Session-Id"): self.send_header("Mcp-Session-Id", headers["Mcp-Session-Id"])
+        self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+    def do_GET(self):  # no server-to-client stream through this proxy
+        self.send_response(405); self.send_header("Content-Length", "0"); self.end_headers()
+    def do_DELETE(self):
+        self.send_response(405); self.send_header("Content-Length", "0"); self.end_headers()
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
 print("READY", server.server_address[1], flush=True)
 server.serve_forever()
@@ -282,7 +288,7 @@ def test_a_per_server_proxy_carries_the_requests(tmp_path):
         with mcpclient.Manager() as mgr:
             mgr.add_server("p", {"url": server.url, "proxy": f"http://127.0.0.1:{port}"})
             assert text_of(mgr.call_tool("p", "echo", {"text": "via proxy"})) == "via proxy"
-        assert server.url in log.read_text().splitlines()  # the proxy saw absolute-form requests for the server
+        assert any(line.startswith(server.url + " ") for line in log.read_text().splitlines())  # absolute-form requests
     finally:
         proxy.kill()
         proxy.wait(timeout=10)
@@ -359,7 +365,7 @@ def test_the_http_proxy_environment_variable_is_honoured(tmp_path, monkeypatch):
         with mcpclient.Manager() as mgr:
             mgr.add_server("env", {"url": server.url})
             assert text_of(mgr.call_tool("env", "echo", {"text": "via env proxy"})) == "via env proxy"
-        assert server.url in log.read_text().splitlines()
+        assert any(line.startswith(server.url + " ") for line in log.read_text().splitlines())
     finally:
         proxy.kill()
         proxy.wait(timeout=10)
@@ -382,4 +388,27 @@ def test_a_stream_the_server_closes_is_resumed_with_last_event_id():
             # The session goes on: the resumed stream did not disturb it.
             assert text_of(mgr.call_tool("r", "echo", {"text": "after"})) == "after"
     finally:
+        server.stop()
+
+
+def test_the_era_is_cached_per_origin(tmp_path):
+    """A second server on the same origin (another path of one gateway) skips the probe once the first found the
+    handshake era: its first POST is initialize, not server/discover (seen by a logging proxy)."""
+    server = HTTPServer("legacy", "stateful-json")
+    log = tmp_path / "proxy.log"
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+    try:
+        port = proxy.stdout.readline().split()[1]
+        first, second = server.url, server.url + "?tenant=2"
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("a", {"url": first, "proxy": f"http://127.0.0.1:{port}"})
+            mgr.add_server("b", {"url": second, "proxy": f"http://127.0.0.1:{port}"})
+            assert mgr.connect("a")["era"] == "legacy"
+            assert mgr.connect("b")["era"] == "legacy"
+        methods = lambda url: [line.split(" ", 1)[1] for line in log.read_text().splitlines() if line.split(" ", 1)[0] == url and " " in line]
+        assert methods(first)[:2] == ["server/discover", "initialize"]
+        assert methods(second)[0] == "initialize"
+    finally:
+        proxy.kill()
+        proxy.wait(timeout=10)
         server.stop()
