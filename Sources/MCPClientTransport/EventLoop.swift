@@ -34,7 +34,7 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let state = Locked(State())
-    private let clock = SystemClock()
+    let clock = SystemClock()
     private var thread = pthread_t()
     private let loopThreadID = Atomic<UInt>(0)
 

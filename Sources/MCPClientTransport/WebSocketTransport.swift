@@ -7,6 +7,10 @@ import Synchronization
 /// connection (TCP, TLS for wss:, proxy, the address check) and hands it over; the upgrade and the frames are ours.
 public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     public static let maxFrameBytes = 16 << 20
+    /// A quiet connection is pinged this often, so a peer that vanished without a FIN is noticed.
+    public static let pingIntervalMs = 30_000
+    /// How long `close` waits for the server's close frame before dropping the connection.
+    public static let closingHandshakeMs = 1_000
 
     private let options: StreamableHTTPTransport.Options
     private let engine: HTTPEngine
@@ -24,6 +28,11 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     private nonisolated(unsafe) var responseHead: [UInt8] = []
     private nonisolated(unsafe) var decoder: WebSocketDecoder
     private nonisolated(unsafe) var finished = false
+    /// Our close frame is out; the server's is awaited (bounded by `closingHandshakeMs`).
+    private nonisolated(unsafe) var closing: (@Sendable () -> Void)?
+    /// The upgrade deadline until upgraded, then the keep-alive tick.
+    private nonisolated(unsafe) var timer: EventLoop.TimerID?
+    private nonisolated(unsafe) var lastReceivedNs: UInt64 = 0
     /// `finished`, readable from any thread (send).
     private let closedFlag = Atomic<Bool>(false)
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
@@ -45,6 +54,16 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         let connectURL = (url.scheme == "wss" ? "https://" : "http://") + url.authority + url.pathAndQuery
         var request = options.apply(to: HTTPRequest(method: "GET", url: connectURL), url: connectURL)
         request.timeoutMs = options.connectTimeoutMs
+        // libcurl bounds the TCP/TLS connect; the upgrade answer gets the rest of the same budget.
+        let deadline = UInt64(options.connectTimeoutMs) * 1_000_000
+        engine.loop.execute { [weak self] in
+            guard let self, !self.finished else { return }
+            self.timer = self.engine.loop.schedule(afterNanoseconds: deadline) { [weak self] in
+                guard let self, !self.upgraded else { return }
+                self.finish(MCPError(.timeout, "the WebSocket upgrade got no answer within \(self.options.connectTimeoutMs) ms",
+                    details: ["reason": "websocket_upgrade_timeout"]))
+            }
+        }
         engine.openConnection(request) { [weak self] result in
             guard let self else {
                 if case .success(let connection) = result { connection.close() }  // nobody left to use it
@@ -66,12 +85,19 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         }
     }
 
+    /// The closing handshake: our close frame, then the server's (or `closingHandshakeMs`), then the TCP close.
     public func close(completion: @escaping @Sendable () -> Void) {
         engine.loop.execute { [weak self] in
             guard let self else { completion(); return }
-            if self.upgraded, !self.finished, let frame = try? WebSocketFrameEncoder.close(code: 1000) { self.write(frame) }
-            self.finish(nil)
-            completion()
+            guard self.upgraded, !self.finished, self.closing == nil, let frame = try? WebSocketFrameEncoder.close(code: 1000) else {
+                self.finish(nil)
+                completion()
+                return
+            }
+            self.closing = completion
+            self.closedFlag.store(true, ordering: .releasing)  // no new messages after close
+            self.write(frame)
+            self.restartTimer(after: Self.closingHandshakeMs) { [weak self] in self?.finish(nil) }
         }
     }
 
@@ -122,10 +148,32 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         watching = events
     }
 
+    private func restartTimer(after milliseconds: Int, _ action: @escaping @Sendable () -> Void) {
+        if let timer { _ = engine.loop.cancelTimer(timer) }
+        timer = engine.loop.schedule(afterNanoseconds: UInt64(milliseconds) * 1_000_000, action)
+    }
+
+    /// A quiet connection is pinged (every `pingIntervalMs`, or half the read timeout if that is shorter); nothing
+    /// at all, not even a pong, for the read timeout (`sseReadTimeout`) ends it: the peer is gone.
+    private func keepAlive() {
+        guard !finished, closing == nil else { return }
+        let readTimeout = options.readTimeoutMs, interval = max(50, min(Self.pingIntervalMs, readTimeout / 2))
+        let quietMs = Int((engine.loop.clock.nowNanoseconds() &- lastReceivedNs) / 1_000_000)
+        if quietMs >= readTimeout {
+            finish(MCPError(.timeout, "the WebSocket peer sent nothing for \(quietMs) ms, not even a pong",
+                details: ["reason": "websocket_idle", "read_timeout_ms": .int(Int64(readTimeout))]))
+            return
+        }
+        if quietMs >= interval, let ping = try? WebSocketFrameEncoder.frame(.ping, payload: []) { write(ping) }
+        restartTimer(after: max(10, min(interval, readTimeout - quietMs))) { [weak self] in self?.keepAlive() }
+    }
+
     private func readAvailable() {
         while let connection, !finished {
             switch connection.receive(into: buffer) {
-            case .done(let count): consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            case .done(let count):
+                lastReceivedNs = engine.loop.clock.nowNanoseconds()
+                consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             case .wouldBlock: return
             case .closed: finish(MCPError.transport("the server closed the WebSocket connection")); return
             case .failed(let error): finish(error); return
@@ -146,6 +194,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
                 return
             }
             upgraded = true
+            keepAlive()
             let rest = Array(responseHead[(end + 4)...])
             responseHead = []
             for frame in pending { write(frame) }
@@ -174,6 +223,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             case .ping(let payload): if let pong = try? WebSocketFrameEncoder.frame(.pong, payload: payload) { write(pong) }
             case .pong: continue
             case .close(let code, let reason):
+                if closing != nil { finish(nil); return }  // the answer to our close: the handshake is complete
                 if let frame = try? WebSocketFrameEncoder.close(code: code ?? 1000) { write(frame) }
                 finish(MCPError.transport("the server closed the WebSocket (\(code.map(String.init) ?? "no code")) \(reason)",
                     details: ["close_code": code.map { .int(Int64($0)) } ?? .null]))
@@ -186,12 +236,18 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         guard !finished else { return }
         finished = true
         closedFlag.store(true, ordering: .releasing)
+        if let timer { _ = engine.loop.cancelTimer(timer) }
+        timer = nil
         if let connection {
             engine.loop.unregister(fd: connection.descriptor, token: token)
             connection.close()
         }
         connection = nil
-        delegate.withLock { $0 }?.transportDidClose(error: error)
+        // A close we started ends as requested, whatever the peer did meanwhile.
+        let requested = closing
+        closing = nil
+        delegate.withLock { $0 }?.transportDidClose(error: requested != nil ? nil : error)
+        requested?()
     }
 
     static func headEnd(_ bytes: [UInt8]) -> Int? {

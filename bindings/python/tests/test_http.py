@@ -3,6 +3,9 @@ and mcp 1.27 with stateful sessions (Mcp-Session-Id). Same fixture tools as the 
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -411,4 +414,40 @@ def test_the_era_is_cached_per_origin(tmp_path):
     finally:
         proxy.kill()
         proxy.wait(timeout=10)
+        server.stop()
+
+
+def test_a_websocket_upgrade_without_an_answer_times_out():
+    """A server that accepts the TCP connection and never answers the upgrade ends the connect at initTimeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("w", {"type": "websocket", "url": f"ws://127.0.0.1:{listener.getsockname()[1]}/ws", "initTimeout": 600})
+            started = time.monotonic()
+            with pytest.raises(mcpclient.McpTimeoutError) as failure:
+                mgr.connect("w")
+            assert failure.value.details.get("reason") == "websocket_upgrade_timeout"
+            assert time.monotonic() - started < 5
+    finally:
+        listener.close()
+
+
+def test_a_websocket_peer_that_stops_answering_is_noticed():
+    """The real WebSocket server frozen (SIGSTOP): the TCP connection stays open but no pong comes back, so the
+    connection ends after sseReadTimeout instead of hanging; once the server runs again a call reconnects."""
+    server = HTTPServer("legacy", "websocket")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("w", {"type": "websocket", "url": server.url, "sseReadTimeout": 1000, "timeout": 20000})
+            assert text_of(mgr.call_tool("w", "echo", {"text": "before"})) == "before"
+            server.process.send_signal(signal.SIGSTOP)
+            try:
+                event, _ = wait_for_event(mgr, lambda ev: ev["kind"] == "status" and ev.get("status") in ("disconnected", "error"), timeout_s=10)
+                assert "websocket_idle" in json.dumps(event), event
+            finally:
+                server.process.send_signal(signal.SIGCONT)
+            assert text_of(mgr.call_tool("w", "echo", {"text": "after"})) == "after"
+    finally:
         server.stop()
