@@ -10,8 +10,10 @@ Apart from its fault it is a minimal 2026-07-28 server at POST /mcp (no header c
 `server/discover`, `tools/list` (one tool `echo`), `tools/call echo` -> text block = arguments.text,
 an unknown method -> HTTP 404 + -32601, a notification (no id) -> 202, GET/DELETE -> 405 Allow: POST.
 Results carry `resultType: "complete"`; serverInfo is {"name": "bad-http", "version": "0"}.
-`GET /_stats` answers {"requests": [[http_method, path, rpc_method_or_null], ...]} (every request
-so far, /_stats itself excluded) so a test can see what its client really sent.
+A JSON-RPC response from the client (no method: the answer to a server request) -> 202.
+`GET /_stats` answers {"requests": [[http_method, path, rpc_method_or_null, credential_headers], ...]} (every
+request so far, /_stats itself excluded; credential_headers = which of Authorization, Cookie, Mcp-Session-Id,
+X-Api-Key were present, lowercased) so a test can see what its client really sent.
 
 MODE (the fault hits `tools/call` only, so a client gets through discover/list first):
   ok                plain well-behaved server (a baseline)
@@ -25,7 +27,10 @@ MODE (the fault hits `tools/call` only, so a client gets through discover/list f
                     (`data: {"jsonrpc":"2.0","id":<id>,"result":` + garbage), then ends the stream cleanly
   status-5xx        the first --fail-count (1) tools/call get HTTP --status (503) with a JSON-RPC error
                     body, later ones succeed
-  status-429        the same with 429 and `Retry-After: 1`
+  status-429        the same with 429 and `Retry-After: --retry-after` (1)
+  huge-retry        tools/call answers 200 text/event-stream: `retry: 99999999999999999999`, then the result
+  id-collision      tools/call answers 200 text/event-stream: first a server request `ping` that carries the
+                    same id as the client's own request, then (after the client's answer to it arrives) the result
 Redirects (every POST to /mcp is redirected; the targets serve normally, so /_stats shows whether the
 client followed):
   redirect-307      307 to http://127.0.0.1:<port>/hop1, /hop2 ... /final (--hops, default 1) (same origin)
@@ -48,7 +53,7 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 
 HOST = "127.0.0.1"
 MODES = [
-    "ok", "trickle", "drop-mid-stream", "oversize", "malformed-sse", "status-5xx", "status-429",
+    "ok", "trickle", "drop-mid-stream", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
     "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
 ]  # fmt: skip
 SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
@@ -69,6 +74,7 @@ class Peer:
         self.other_port = 0
         self.stats: list[list] = []
         self.failures_left = args.fail_count
+        self.answered = asyncio.Event()
 
     # --- HTTP plumbing -------------------------------------------------------------------------
 
@@ -129,12 +135,16 @@ class Peer:
         except ValueError:
             message = None
         rpc_method = message.get("method") if isinstance(message, dict) else None
-        self.stats.append([method, path if plain is False else f"[other]{path}", rpc_method])
+        credentials = sorted(name for name in ("authorization", "cookie", "mcp-session-id", "x-api-key") if name in headers)
+        self.stats.append([method, path if plain is False else f"[other]{path}", rpc_method, credentials])
         if method != "POST":
             return self.respond(writer, 405, Allow="POST")
         mode = "ok" if plain else self.args.mode
         if mode.startswith("redirect-") and (path == "/mcp" or (mode == "redirect-307" and path in self.hops()[:-1])):
             return self.redirect(writer, mode, path)
+        if isinstance(message, dict) and rpc_method is None and ("result" in message or "error" in message):
+            self.answered.set()  # the client's answer to our request (id-collision)
+            return self.respond(writer, 202)
         if not isinstance(message, dict) or not isinstance(rpc_method, str):
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid Request"}}
             return self.respond(writer, 400, json.dumps(error).encode())
@@ -210,6 +220,21 @@ class Peer:
                 await writer.drain()
             writer.write(suffix)
             return True
+        if mode in ("huge-retry", "id-collision"):
+            sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Transfer-Encoding": "chunked"}
+            writer.write(self.head(200, sse))
+            def chunk(data: bytes) -> bytes:
+                return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+            if mode == "huge-retry":
+                writer.write(chunk(b"retry: 99999999999999999999\r\n\r\n"))
+            else:
+                self.answered.clear()
+                ping = {"jsonrpc": "2.0", "id": rid, "method": "ping"}
+                writer.write(chunk(b"event: message\r\ndata: " + json.dumps(ping).encode() + b"\r\n\r\n"))
+                await writer.drain()
+                await asyncio.wait_for(self.answered.wait(), 5)
+            writer.write(chunk(b"event: message\r\ndata: " + body + b"\r\n\r\n") + b"0\r\n\r\n")
+            return True
         if mode == "malformed-sse":
             garbage = b'event: message\r\ndata: {"jsonrpc":"2.0","id":' + json.dumps(rid).encode() + b',"result":\x01not json}}\r\n\r\n'
             sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Content-Length": str(len(garbage))}
@@ -220,7 +245,7 @@ class Peer:
             self.failures_left -= 1
             status = 429 if mode == "status-429" else self.args.status
             error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": f"HTTP {status} from bad_http"}}
-            extra = {"Retry-After": "1"} if status == 429 else {}
+            extra = {"Retry-After": self.args.retry_after} if status == 429 else {}
             return self.respond(writer, status, json.dumps(error).encode(), **extra)
         return self.respond(writer, 200, body)
 
@@ -252,6 +277,7 @@ def main() -> None:
     parser.add_argument("--fail-count", type=int, default=1)
     parser.add_argument("--hops", type=int, default=1)
     parser.add_argument("--private-host", default="10.0.0.1")
+    parser.add_argument("--retry-after", default="1")
     args, _unknown = parser.parse_known_args()
     try:
         asyncio.run(main_async(args))

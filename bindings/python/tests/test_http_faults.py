@@ -136,6 +136,10 @@ def test_a_cross_origin_redirect_drops_credentials(bad):
     server = bad("redirect-308-cross")
     with manager_for(server.url, headers={"Authorization": "Bearer secret", "X-Api-Key": "k"}) as mgr:
         assert text_of(mgr.call_tool("b", "echo", {"text": "cross"})) == "cross"
+    requests = server.stats()
+    assert all(r[3] == ["authorization", "x-api-key"] for r in requests if r[1] == "/mcp")  # the origin got them
+    crossed = [r for r in requests if r[1].startswith("[other]")]
+    assert crossed and all(r[3] == [] for r in crossed)  # the other origin got none of them
 
 
 def test_an_untrusted_server_may_not_redirect_to_a_private_address(bad):
@@ -165,3 +169,32 @@ def test_allowed_domains_is_a_strict_allow_list(bad):
         mgr.add_server("b", {"url": server.url})
         with pytest.raises(mcpclient.McpPolicyError):
             mgr.connect("b")
+
+
+@pytest.mark.parametrize("value", ["-5", "99999999999999999999", "soon"])
+def test_a_hostile_retry_after_fails_the_call_without_waiting(bad, value):
+    """Retry-After that is negative (it trapped once), absurdly large or not a number: no wait, no second try."""
+    server = bad("status-429", "--retry-after", value)
+    with manager_for(server.url) as mgr:
+        mgr.connect("b")
+        started = time.monotonic()
+        with pytest.raises(mcpclient.McpProtocolError):
+            mgr.call_tool("b", "echo", {"text": "x"})
+        assert time.monotonic() - started < 2
+    assert [r[2] for r in server.stats()].count("tools/call") == 1
+
+
+def test_a_huge_sse_retry_field_is_harmless(bad):
+    """`retry:` beyond 1.8e13 ms trapped once when converted to nanoseconds."""
+    server = bad("huge-retry")
+    with manager_for(server.url) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "still here"})) == "still here"
+
+
+def test_a_server_request_with_our_request_id_does_not_steal_its_answer(bad):
+    """The server asks `ping` with the very id of our pending tools/call; our answer to it must not end our call."""
+    server = bad("id-collision")
+    with manager_for(server.url) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "mine"})) == "mine"
+    answers = [r for r in server.stats() if r[0] == "POST" and r[2] is None]
+    assert len(answers) == 1  # the client answered the ping
