@@ -152,6 +152,7 @@ public final class Manager: @unchecked Sendable {
             options.maxResponseBytes = remote.maxResponseBytes
             options.tls = TLSOptions(caFile: remote.caFile, clientCertificate: remote.clientCertificate, clientKey: remote.clientKey)
             options.proxy = remote.proxy
+            options.resolve = self.options.resolve
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
             options.allowsSSEFallback = remote.typeInferred

@@ -24,6 +24,9 @@ public struct ManagerOptions: Sendable {
     /// forms), and `host:port` exemptions from the private-address block of untrusted servers.
     public var allowedDomains: [String] = []
     public var allowedAddresses: [String] = []
+    /// `host:port:address` pins, as curl's `--resolve`: that host and port connect to that address without asking DNS
+    /// (split-horizon setups, tests). The address checks of untrusted servers still apply to the pinned address.
+    public var resolve: [String] = []
 
     public init() {}
 
@@ -31,7 +34,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -68,7 +71,7 @@ public struct ManagerOptions: Sendable {
             guard let value = validate.boolValue else { throw MCPError.invalid("'validateOutput' must be a boolean", details: ["path": "validateOutput"]) }
             options.validateOutput = value
         }
-        for (key, path) in [("allowedDomains", \ManagerOptions.allowedDomains), ("allowedAddresses", \ManagerOptions.allowedAddresses)] {
+        for (key, path) in [("allowedDomains", \ManagerOptions.allowedDomains), ("allowedAddresses", \ManagerOptions.allowedAddresses), ("resolve", \ManagerOptions.resolve)] {
             guard let value = object[key] else { continue }
             guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
                 throw MCPError.invalid("'\(key)' must be an array of strings", details: ["path": .string(key)])
@@ -77,6 +80,9 @@ public struct ManagerOptions: Sendable {
         }
         for entry in options.allowedAddresses {
             if let problem = NetworkPolicy.validateAllowedAddress(entry) { throw problem }
+        }
+        for entry in options.resolve {
+            if let problem = NetworkPolicy.validateResolvePin(entry) { throw problem }
         }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }

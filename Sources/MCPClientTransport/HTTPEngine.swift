@@ -19,11 +19,16 @@ public struct HTTPRequest: Sendable {
     public var tls = TLSOptions()
     /// Per-server proxy; without it libcurl honours HTTP(S)_PROXY and NO_PROXY.
     public var proxy: String?
+    /// `host:port:address` DNS pins (CURLOPT_RESOLVE).
+    public var resolve: [String] = []
     /// Only connect (TCP, TLS, proxy), then hand the connection over (WebSocket speaks its own protocol on it).
     var connectOnly = false
-    /// Checked on every address libcurl is about to connect to (after DNS, so rebinding cannot slip past); the
-    /// argument is the raw `sockaddr_in`/`sockaddr_in6`. An error refuses the connection.
-    public var checkAddress: (@Sendable (UnsafeRawBufferPointer) -> MCPError?)?
+    /// Checked on every address libcurl is about to connect to (after DNS, so rebinding cannot slip past) and again
+    /// before the request goes out on a connection, new or reused from the pool (a trusted server's connection to
+    /// the same host and port may lead somewhere an untrusted one must not go). An error refuses the request.
+    public var checkAddress: (@Sendable (IPAddress, Int) -> MCPError?)?
+    /// Never through a proxy from the environment: a proxy resolves names itself, out of the address check's sight.
+    public var direct = false
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method

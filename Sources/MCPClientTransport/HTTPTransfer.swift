@@ -12,6 +12,7 @@ final class Transfer: @unchecked Sendable {
     let handler: HTTPResponseHandler
     private weak var engine: HTTPEngine?
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
     private var headers: [(name: String, value: String)] = []
     private var headDelivered = false
     private var received = 0
@@ -80,9 +81,18 @@ final class Transfer: @unchecked Sendable {
         if let certificate = request.tls.clientCertificate { set(CURLOPT_SSLCERT, ccurl_setopt_string(api, easy, CURLOPT_SSLCERT, certificate)) }
         if let key = request.tls.clientKey { set(CURLOPT_SSLKEY, ccurl_setopt_string(api, easy, CURLOPT_SSLKEY, key)) }
         if let proxy = request.proxy { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, proxy)) }
+        if !request.resolve.isEmpty {
+            for pin in request.resolve { resolveList = api.pointee.slist_append?(resolveList, pin) }
+            set(CURLOPT_RESOLVE, ccurl_setopt_slist(api, easy, CURLOPT_RESOLVE, resolveList))
+        }
+        if request.direct { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, "")) }
         if request.checkAddress != nil {
             set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback))
             set(CURLOPT_OPENSOCKETDATA, ccurl_setopt_pointer(api, easy, CURLOPT_OPENSOCKETDATA, me))
+            if !request.connectOnly {  // a handed-over connection sends nothing through libcurl
+                set(CURLOPT_PREREQFUNCTION, ccurl_setopt_prereq_function(api, easy, transferPrereqCallback))
+                set(CURLOPT_PREREQDATA, ccurl_setopt_pointer(api, easy, CURLOPT_PREREQDATA, me))
+            }
         }
         guard let failed else { return nil }
         return MCPError(.unsupported, "this libcurl does not support option \(failed.rawValue)", details: ["option": .int(Int64(failed.rawValue))])
@@ -92,14 +102,19 @@ final class Transfer: @unchecked Sendable {
         if let idleTimer { _ = loop.cancelTimer(idleTimer) }
         idleTimer = nil
         if !keepHandle { api.pointee.easy_cleanup?(easy) }
+        freeLists(api)
+    }
+
+    private func freeLists(_ api: UnsafePointer<ccurl_api>) {
         api.pointee.slist_free_all?(headerList)
+        api.pointee.slist_free_all?(resolveList)
         headerList = nil
+        resolveList = nil
     }
 
     /// Releases what a caller-thread exchange holds, keeping the handle (and its connection) for reuse.
     func releaseCallerThread(_ api: UnsafePointer<ccurl_api>) {
-        api.pointee.slist_free_all?(headerList)
-        headerList = nil
+        freeLists(api)
     }
 
     func armIdleTimer(_ loop: EventLoop) {
@@ -140,12 +155,27 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func openSocket(family: Int32, type: Int32, protocol proto: Int32, address: UnsafePointer<sockaddr>, length: socklen_t) -> Int32 {
-        if let refusal = request.checkAddress?(UnsafeRawBufferPointer(start: address, count: Int(length))) {
-            failure = refusal
-            return -1  // CURL_SOCKET_BAD
+        if let check = request.checkAddress {
+            let target = IPAddress.fromSockaddr(UnsafeRawBufferPointer(start: address, count: Int(length)))
+            if let refusal = target.map({ check($0.address, $0.port) }) ?? Self.unknownAddress {
+                failure = refusal
+                return -1  // CURL_SOCKET_BAD
+            }
         }
         return socket(family, type | csys_sock_cloexec(), proto)
     }
+
+    /// False refuses the request about to go out on the connection at `ip`:`port`.
+    fileprivate func mayUseConnection(ip: String?, port: Int) -> Bool {
+        guard let check = request.checkAddress else { return true }
+        if let refusal = ip.flatMap(IPAddress.init).map({ check($0, port) }) ?? Self.unknownAddress {
+            failure = refusal
+            return false
+        }
+        return true
+    }
+
+    private static let unknownAddress: MCPError? = MCPError(.policy, "cannot tell where the connection goes", details: ["reason": "unknown_address"])
 }
 
 private let transferHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
@@ -168,6 +198,13 @@ private let transferProgressCallback: @convention(c) (UnsafeMutableRawPointer?, 
     transfer, _, _, _, _ in
     guard let transfer else { return 0 }
     return Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().onCallerThread?() == true ? 1 : 0
+}
+
+private let transferPrereqCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int32, Int32) -> Int32 = {
+    transfer, primaryIP, _, primaryPort, _ in
+    guard let transfer else { return 1 }  // CURL_PREREQFUNC_ABORT
+    let allowed = Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().mayUseConnection(ip: primaryIP.map { String(cString: $0) }, port: Int(primaryPort))
+    return allowed ? 0 : 1
 }
 
 private let transferOpenSocketCallback: @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = {

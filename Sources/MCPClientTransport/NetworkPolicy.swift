@@ -85,6 +85,17 @@ public struct NetworkPolicy: Sendable, Equatable {
 
     /// Load-time validation of one `allowedAddresses` entry: only `host:port` or `[ipv6]:port` naming
     /// a non-public destination (URLs, paths, CIDR, bare hosts and public IP literals are refused).
+    /// `host:port:address` (address an IPv4 or bracketed IPv6 literal), as curl's `--resolve` takes it.
+    public static func validateResolvePin(_ entry: String) -> MCPError? {
+        let parts = entry.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        let address = parts.count == 3 ? parts[2].trimmingASCIIWhitespace() : ""
+        let literal = address.hasPrefix("[") && address.hasSuffix("]") ? String(address.dropFirst().dropLast()) : address
+        guard parts.count == 3, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port), IPAddress(literal) != nil else {
+            return .config("resolve entries must be host:port:address with an IP address", details: ["entry": .string(entry)])
+        }
+        return nil
+    }
+
     public static func validateAllowedAddress(_ entry: String) -> MCPError? {
         guard let (host, _) = parseHostPort(entry) else {
             return .config("allowedAddresses entries must be host:port or [ipv6]:port", details: ["entry": .string(entry)])

@@ -13,6 +13,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         public var maxResponseBytes = 64 << 20
         public var tls = TLSOptions()
         public var proxy: String?
+        public var resolve: [String] = []
         /// Where the server may be reached; checked before each request, on every redirect hop and on the address
         /// every connection actually uses.
         public var policy = NetworkPolicy(trusted: true)
@@ -152,14 +153,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
-    static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (UnsafeRawBufferPointer) -> MCPError?)? {
+    static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
         guard !policy.trusted, let host = try? ParsedURL(url).host else { return nil }
-        return { raw in
-            guard let (address, port) = IPAddress.fromSockaddr(raw) else {
-                return MCPError(.policy, "cannot tell where the connection goes", details: ["reason": "unknown_address"])
-            }
-            return policy.check(resolved: address, host: host, port: port)
-        }
+        return { address, port in policy.check(resolved: address, host: host, port: port) }
     }
 
     /// A 307/308 answer: the same POST goes to `location`, at most `maxRedirects` times. A hop to another origin
@@ -381,7 +377,13 @@ extension StreamableHTTPTransport.Options {
         request.connectTimeoutMs = connectTimeoutMs
         request.tls = tls
         request.proxy = proxy
-        request.checkAddress = StreamableHTTPTransport.addressCheck(hopPolicy ?? policy, url: url)
+        request.resolve = resolve
+        let effective = hopPolicy ?? policy
+        request.checkAddress = StreamableHTTPTransport.addressCheck(effective, url: url)
+        // An untrusted server reached through an environment proxy would have its name resolved by the proxy, where
+        // no address check can see it; only an allow-listed domain may go that way (the proxy's own address is
+        // still checked, so a private proxy needs an allowedAddresses entry).
+        request.direct = !effective.trusted && effective.allowedDomains.isEmpty && proxy == nil
         return request
     }
 }

@@ -159,7 +159,7 @@ final class Collected: @unchecked Sendable {
         #expect(capError?.details["reason"] == "response_too_large")
 
         var guarded = HTTPRequest(method: "GET", url: server.url("/hello"))
-        guarded.checkAddress = { _ in MCPError(.policy, "blocked by the test") }
+        guarded.checkAddress = { _, _ in MCPError(.policy, "blocked by the test") }
         let refused = Collected()
         _ = engine.start(guarded, handler: refused.handler)
         #expect(refused.wait()??.message == "blocked by the test")

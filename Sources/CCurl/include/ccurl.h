@@ -56,6 +56,10 @@ static inline CURLcode ccurl_setopt_header_function(const ccurl_api *api, CURL *
 static inline CURLcode ccurl_setopt_opensocket_function(const ccurl_api *api, CURL *h, curl_socket_t (*f)(void *, curlsocktype, struct curl_sockaddr *)) {
     return api->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f);
 }
+/* CURLOPT_PREREQFUNCTION (libcurl 7.80+): runs before every request, on a new or a reused connection. */
+static inline CURLcode ccurl_setopt_prereq_function(const ccurl_api *api, CURL *h, int (*f)(void *, char *, char *, int, int)) {
+    return api->easy_setopt(h, CURLOPT_PREREQFUNCTION, f);
+}
 static inline CURLcode ccurl_setopt_xferinfo_function(const ccurl_api *api, CURL *h, int (*f)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
     return api->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f);
 }

@@ -375,6 +375,33 @@ def test_the_http_proxy_environment_variable_is_honoured(tmp_path, monkeypatch):
         server.stop()
 
 
+def test_untrusted_servers_bypass_an_environment_proxy(tmp_path, monkeypatch):
+    """A proxy resolves names itself, where the address check cannot see: a user-created server connects directly
+    (its own address checked, here exempted with allowedAddresses) and the proxy carries nothing."""
+    server = HTTPServer("modern", "json")
+    log = tmp_path / "proxy.log"
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+    try:
+        port = proxy.stdout.readline().split()[1]
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        authority = server.url.split("/")[2]
+        with mcpclient.Manager({"allowedAddresses": [authority]}) as mgr:
+            mgr.add_server("user", {"url": server.url, "trusted": False})
+            assert text_of(mgr.call_tool("user", "echo", {"text": "direct"})) == "direct"
+            mgr.add_server("operator", {"url": server.url})
+            assert text_of(mgr.call_tool("operator", "echo", {"text": "proxied"})) == "proxied"
+        lines = log.read_text().splitlines() if log.exists() else []
+        assert lines and all(line.startswith(server.url + " ") for line in lines)
+        assert not any("direct" in line for line in lines)
+        assert len([line for line in lines if line.endswith(" tools/call")]) == 1  # only the operator's call
+    finally:
+        proxy.kill()
+        proxy.wait(timeout=10)
+        server.stop()
+
+
 def test_a_stream_the_server_closes_is_resumed_with_last_event_id():
     """mcp 1.27 with an event store closes the tool's POST stream mid-call (SEP-1699): the client comes back on a GET
     with Last-Event-ID after the server's retry (100 ms), gets the replayed progress and the answer there."""

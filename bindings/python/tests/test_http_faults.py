@@ -198,3 +198,26 @@ def test_a_server_request_with_our_request_id_does_not_steal_its_answer(bad):
         assert text_of(mgr.call_tool("b", "echo", {"text": "mine"})) == "mine"
     answers = [r for r in server.stats() if r[0] == "POST" and r[2] is None]
     assert len(answers) == 1  # the client answered the ping
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_at_connect(bad):
+    """DNS rebinding: an allow-listed public-looking name whose answer is a loopback address (pinned with `resolve`,
+    the test's resolver override) passes every check on the URL, yet the connection is refused on the address it
+    would actually use; nothing reaches the server. An explicit host:port exemption lets it through."""
+    server = bad("ok")
+    port = server.url.split(":")[2].split("/")[0]
+    url = f"http://rebind.example.com:{port}/mcp"
+    pin = {"allowedDomains": ["rebind.example.com"], "resolve": [f"rebind.example.com:{port}:127.0.0.1"]}
+    with mcpclient.Manager(pin) as mgr:
+        mgr.add_server("trusted", {"url": url})
+        assert text_of(mgr.call_tool("trusted", "echo", {"text": "pinned"})) == "pinned"  # the pin is what connects
+        before = len(server.stats())
+        mgr.add_server("user", {"url": url, "trusted": False, "initTimeout": 5000})
+        with pytest.raises(mcpclient.McpPolicyError) as caught:
+            mgr.connect("user")
+        assert caught.value.details.get("reason") == "blocked_address"
+        assert caught.value.details.get("address") == "127.0.0.1"
+        assert len(server.stats()) == before
+    with mcpclient.Manager({**pin, "allowedAddresses": [f"rebind.example.com:{port}"]}) as mgr:
+        mgr.add_server("user", {"url": url, "trusted": False})
+        assert text_of(mgr.call_tool("user", "echo", {"text": "exempt"})) == "exempt"
