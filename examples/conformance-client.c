@@ -396,11 +396,17 @@ static int context_tool_calls(void) {
 
 /* initialize, tools_call, sse-retry: connect (handshake or discovery), list the tools, call one: the a/b adder
  * when there is one (tools_call's add_numbers gets a=2, b=3), else the first (sse-retry's test_reconnection,
- * whose answer only arrives on the resumed GET stream). An empty list (initialize) ends after listing. */
+ * whose answer only arrives on the resumed GET stream). An empty list (initialize) ends after listing. The
+ * context's toolCalls, when given, replace that choice. */
 static int scenario_basic(const char *info) {
     (void)info;
     char *tools = list_tools();
     if (!tools) return 1;
+    int from_context = context_tool_calls();
+    if (from_context >= 0) {
+        free(tools);
+        return from_context;
+    }
     const char *tool = array_first(get(tools, "tools"));
     for (const char *t = tool; t; t = array_next(t))
         if (get(get(get(t, "inputSchema"), "properties"), "a") && get(get(get(t, "inputSchema"), "properties"), "b")) {

@@ -36,9 +36,9 @@ check "threads 8x25 modern fixture" '8 threads x 25 calls: 0 failures' -- \
     "$bin/threads" 8 25 -- "$modern/python" "$fixtures/everything_modern.py"
 
 # Remote transports: the same fixtures served over streamable HTTP and WebSocket on 127.0.0.1.
-serve() {  # era mode -> prints the URL; the server stops when this script's stdin copy closes
-    local out=$fixtures/serve-$1-$2.out
-    "$([ "$1" = modern ] && echo "$modern" || echo "$legacy")/python" "$fixtures/serve_http.py" --era "$1" --mode "$2" \
+serve() {  # era mode [serve_http.py options] -> prints the URL; the server stops when this script's stdin copy closes
+    local out=$fixtures/serve-$(echo "$*" | tr ' ' '_').out
+    "$([ "$1" = modern ] && echo "$modern" || echo "$legacy")/python" "$fixtures/serve_http.py" --era "$1" --mode "$2" "${@:3}" \
         >"$out" 2>/dev/null </dev/null &
     echo $! >>"$fixtures/serve.pids"
     for _ in $(seq 100); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
@@ -82,6 +82,9 @@ conformance elicitation-sep1034-client-defaults 2026-07-28 '{"toolCalls":[{"name
     '{\"age\": 30, \"name\": \"John Doe\", \"score\": 95.5, \"status\": \"active\", \"verified\": true}'
 conformance elicitation-sep1034-client-defaults 2025-11-25 '{"toolCalls":[{"name":"ask_name"}]}' "$legacy_url" \
     '"text":"hello conformance"'
+# sse-retry: the server closes the tool's stream (SEP-1699); the answer comes on the GET resumed with Last-Event-ID.
+resumable_url=$(serve legacy stateful --resumable)
+conformance sse-retry 2025-11-25 '{"toolCalls":[{"name":"reconnect"}]}' "$resumable_url" '"text":"resumed"'
 check "conformance unknown scenario exits 2" 'unknown scenario' -- bash -c \
     "MCP_CONFORMANCE_SCENARIO=nope '$bin/conformance-client' '$http_url'; [ \$? -eq 2 ]"
 xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
