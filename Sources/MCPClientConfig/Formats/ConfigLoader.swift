@@ -150,7 +150,12 @@ private struct Loader {
     }
 
     private mutating func finish() -> ConfigLoadResult {
-        result.diagnostics = sink.items
+        // In reading order; diagnostics without a position keep their place after the located ones.
+        result.diagnostics = sink.items.enumerated().sorted { a, b in
+            let left = (a.element.line ?? Int.max, a.element.column ?? 0, a.offset)
+            let right = (b.element.line ?? Int.max, b.element.column ?? 0, b.offset)
+            return left < right
+        }.map(\.element)
         return result
     }
 
@@ -361,7 +366,10 @@ private struct Loader {
     private mutating func attachInputs(_ draft: inout ServerDraft, source: JSONValue) {
         var referenced: [String] = []
         var problems: [(String, ConfigPath)] = []
-        let declared = result.inputs.compactMap { $0["id"]?.stringValue }
+        // An exported server carries the declarations it uses, so it stays loadable on its own.
+        let own = draft.object["inputs"]?.arrayValue ?? []
+        let available = result.inputs + own.filter { item in !result.inputs.contains { $0["id"] == item["id"] } }
+        let declared = available.compactMap { $0["id"]?.stringValue }
         func walk(_ value: JSONValue, _ path: ConfigPath, _ depth: Int) {
             guard depth < 8 else { return }
             switch value {
@@ -389,7 +397,7 @@ private struct Loader {
                 suggestion: KeySuggestion.suggest(for: id, among: declared), server: draft.name)
         }
         if !referenced.isEmpty {
-            draft.object["inputs"] = .array(result.inputs.filter { referenced.contains($0["id"]?.stringValue ?? "") })
+            draft.object["inputs"] = .array(available.filter { referenced.contains($0["id"]?.stringValue ?? "") })
         }
     }
 

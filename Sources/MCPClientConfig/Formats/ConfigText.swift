@@ -11,9 +11,11 @@ enum ConfigText {
         guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
             return parseYAML(text)
         }
+        // VS Code and Cursor files are JSONC: comments and trailing commas are blanked out, keeping every position.
+        let plain = stripJSONC(text)
         do {
-            let value = try JSONParser.parse(text)
-            return .success(SourceDocument(value: value, syntax: .json, text: text))
+            let value = try JSONParser.parse(plain)
+            return .success(SourceDocument(value: value, syntax: .json, locations: locate(plain, value), text: text))
         } catch {
             var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: "", message: "invalid JSON: \(error.message)")
             diagnostic.line = error.line
@@ -24,8 +26,63 @@ enum ConfigText {
         }
     }
 
+    /// Positions for a JSON document. JSON is YAML's flow syntax, so the YAML reader locates it; its value must
+    /// agree with the strict JSON reader's, otherwise the document goes without positions.
+    private static func locate(_ plain: String, _ value: JSONValue) -> [ConfigPath: SourceLocation] {
+        guard let located = try? YAMLParser.parse(plain), located.value == value else { return [:] }
+        return located.locations
+    }
+
+    /// JSONC → JSON of the same length and line structure: `//` and `/* */` comments and trailing commas become spaces.
+    static func stripJSONC(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        var index = 0
+        var inString = false
+        var lastSignificant: Int?
+        var changed = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { inString = false; lastSignificant = index }
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") || bytes[index + 1] == UInt8(ascii: "*") {
+                let block = bytes[index + 1] == UInt8(ascii: "*")
+                var end = index + 2
+                while end < bytes.count {
+                    if !block, bytes[end] == 0x0A { break }
+                    if block, bytes[end] == UInt8(ascii: "*"), end + 1 < bytes.count, bytes[end + 1] == UInt8(ascii: "/") { end += 2; break }
+                    end += 1
+                }
+                for blank in index..<min(end, bytes.count) where bytes[blank] != 0x0A { bytes[blank] = 0x20 }
+                changed = true
+                index = end
+                continue
+            }
+            if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]"), let last = lastSignificant, bytes[last] == UInt8(ascii: ",") {
+                bytes[last] = 0x20
+                changed = true
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            if !(byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D) { lastSignificant = index }
+            index += 1
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
     static func parseYAML(_ text: String) -> Result<SourceDocument, DiagnosticError> {
-        .failure(DiagnosticError(Diagnostic(severity: .error, code: "parse_error", path: "", message: "YAML input is not supported by this build")))
+        do {
+            return .success(try YAMLParser.parse(text))
+        } catch {
+            var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: error.details["path"]?.stringValue ?? "",
+                message: "invalid YAML: \(error.message)")
+            diagnostic.line = error.details["line"]?.int64Value.map { Int($0) }
+            diagnostic.column = error.details["column"]?.int64Value.map { Int($0) }
+            diagnostic.excerpt = error.details["excerpt"]?.stringValue
+            return .failure(DiagnosticError(diagnostic))
+        }
     }
 }
 

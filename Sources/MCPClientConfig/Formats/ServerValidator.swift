@@ -247,7 +247,9 @@ struct ServerValidator {
                     "'\(server)' needs 'command' (a local process) or 'url' (a remote server)", server: server)
                 return nil
             }
-            if let type, format != .pandorakit { draft.object["type"] = .string(type) }
+            // PandoraKit has no `type`; its servers re-infer after every merge patch, also after an export round trip.
+            let typeless = format == .pandorakit || draft.object["source"]?["format"]?.stringValue == ConfigFormat.pandorakit.rawValue
+            if let type, !typeless { draft.object["type"] = .string(type) }
         }
         let effective = type ?? "auto"
         if effective == "stdio" {
