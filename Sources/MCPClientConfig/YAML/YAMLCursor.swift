@@ -164,10 +164,9 @@ struct YAMLCore {
 
     /// After a node: the rest of its line may hold only blanks and a comment. Then moves to the next content line.
     mutating func finishNodeLine() throws(MCPError) {
-        let before = pos
         skipBlanks()
         if current == UInt8(ascii: "#") {
-            if pos == before, !atLineContentStart { throw error("a comment needs whitespace before '#'") }
+            if pos > lineStart, !isBlank(pos - 1) { throw error("a comment needs whitespace before '#'") }
             skipToLineEnd()
         } else if !atLineEnd, !atLineContentStart {
             if current == UInt8(ascii: ":") {

@@ -166,28 +166,56 @@ extension YAMLCore {
     /// `[-+]?[0-9]+` (beyond Int64: a double, like the JSON reader), `0x[0-9a-fA-F]+`, `0o[0-7]+` (beyond Int64: an
     /// error, since these are usually bit patterns). nil when the text is not an integer.
     func integer(_ text: String, at mark: YAMLMark) throws(MCPError) -> JSONValue? {
+        switch Self.scanNumber(text) {
+        case .int(let int): return .int(int)
+        case .double(let double, isInteger: true): return .double(double)
+        case .outOfRange(isInteger: true): throw error("the integer \(text) does not fit in 64 bits", at: mark)
+        default: return nil
+        }
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`; `.inf` and `.nan` are recognised and refused.
+    func float(_ text: String, at mark: YAMLMark) throws(MCPError) -> Double? {
+        switch Self.scanNumber(text) {
+        case .double(let double, isInteger: false): return double
+        case .notFinite: throw error("\(text) (infinity or NaN) cannot be represented in JSON; quote it if you mean the text", at: mark)
+        case .outOfRange(isInteger: false): throw error("\(text) is too large for a 64-bit float; quote it if you mean the text", at: mark)
+        default: return nil
+        }
+    }
+
+    enum NumberScan: Equatable {
+        case notNumber
+        case int(Int64)
+        case double(Double, isInteger: Bool)
+        case notFinite
+        case outOfRange(isInteger: Bool)
+    }
+
+    /// What the core schema makes of a plain number-like text (pure, so the emitter can ask too).
+    static func scanNumber(_ text: String) -> NumberScan {
         let utf8 = Array(text.utf8)
-        guard !utf8.isEmpty else { return nil }
+        guard !utf8.isEmpty else { return .notNumber }
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         if utf8.count > 2, utf8[0] == UInt8(ascii: "0"), utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "o") {
             let radix: UInt64 = utf8[1] == UInt8(ascii: "x") ? 16 : 8
             var value: UInt64 = 0
+            var overflow = false
             for b in utf8[2...] {
                 let digit: UInt64
                 switch b {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt64(b - UInt8(ascii: "0"))
                 case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = UInt64(b - UInt8(ascii: "a") + 10)
                 case UInt8(ascii: "A")...UInt8(ascii: "F") where radix == 16: digit = UInt64(b - UInt8(ascii: "A") + 10)
-                default: return nil
+                default: return .notNumber
                 }
-                guard digit < radix else { return nil }
+                guard digit < radix else { return .notNumber }
                 let (times, o1) = value.multipliedReportingOverflow(by: radix)
                 let (sum, o2) = times.addingReportingOverflow(digit)
-                guard !o1, !o2, sum <= UInt64(Int64.max) else {
-                    throw error("the integer \(text) does not fit in 64 bits", at: mark)
-                }
+                overflow = overflow || o1 || o2 || sum > UInt64(Int64.max)
                 value = sum
             }
-            return .int(Int64(value))
+            return overflow ? .outOfRange(isInteger: true) : .int(Int64(value))
         }
         var index = 0
         var negative = false
@@ -195,59 +223,56 @@ extension YAMLCore {
             negative = utf8[0] == UInt8(ascii: "-")
             index = 1
         }
-        guard index < utf8.count else { return nil }
+        let special = String(decoding: utf8[index...], as: UTF8.self)
+        if special == ".inf" || special == ".Inf" || special == ".INF" { return .notFinite }
+        if index == 0, special == ".nan" || special == ".NaN" || special == ".NAN" { return .notFinite }
+        // Decimal integer?
         var magnitude: UInt64 = 0
         var overflow = false
-        while index < utf8.count {
-            let b = utf8[index]
-            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+        var digits = 0
+        var cursor = index
+        while cursor < utf8.count, isDigit(utf8[cursor]) {
             let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(UInt64(b - UInt8(ascii: "0")))
+            let (sum, o2) = times.addingReportingOverflow(UInt64(utf8[cursor] - UInt8(ascii: "0")))
             overflow = overflow || o1 || o2
             magnitude = sum
-            index += 1
+            cursor += 1
+            digits += 1
         }
-        if !overflow {
-            if negative, magnitude <= UInt64(Int64.max) + 1 {
-                return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+        if digits > 0, cursor == utf8.count {
+            if !overflow {
+                if negative, magnitude <= UInt64(Int64.max) + 1 {
+                    return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+                }
+                if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
             }
-            if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
+            guard let double = Double(text), double.isFinite else { return .outOfRange(isInteger: true) }
+            return .double(double, isInteger: true)
         }
-        guard let double = Double(text), double.isFinite else { throw error("the integer \(text) is out of range", at: mark) }
-        return .double(double)
+        // Float.
+        if cursor < utf8.count, utf8[cursor] == UInt8(ascii: ".") {
+            cursor += 1
+            while cursor < utf8.count, isDigit(utf8[cursor]) { cursor += 1; digits += 1 }
+        }
+        guard digits > 0 else { return .notNumber }
+        if cursor < utf8.count, utf8[cursor] == UInt8(ascii: "e") || utf8[cursor] == UInt8(ascii: "E") {
+            cursor += 1
+            if cursor < utf8.count, utf8[cursor] == UInt8(ascii: "-") || utf8[cursor] == UInt8(ascii: "+") { cursor += 1 }
+            var exponentDigits = 0
+            while cursor < utf8.count, isDigit(utf8[cursor]) { cursor += 1; exponentDigits += 1 }
+            guard exponentDigits > 0 else { return .notNumber }
+        }
+        guard cursor == utf8.count else { return .notNumber }
+        guard let double = Double(text) ?? Double(text + "0") else { return .notNumber }
+        guard double.isFinite else { return .outOfRange(isInteger: false) }
+        return .double(double, isInteger: false)
     }
 
-    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`; `.inf` and `.nan` are recognised and refused.
-    func float(_ text: String, at mark: YAMLMark) throws(MCPError) -> Double? {
-        let utf8 = Array(text.utf8)
-        var index = 0
-        if index < utf8.count, utf8[index] == UInt8(ascii: "-") || utf8[index] == UInt8(ascii: "+") { index += 1 }
-        let body = text.utf8.dropFirst(index)
-        let special = String(decoding: body, as: UTF8.self)
-        if special == ".inf" || special == ".Inf" || special == ".INF" || (index == 0 && (special == ".nan" || special == ".NaN" || special == ".NAN")) {
-            throw error("\(text) (infinity or NaN) cannot be represented in JSON; quote it if you mean the text", at: mark)
-        }
-        var digits = 0
-        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-        while index < utf8.count, isDigit(utf8[index]) { index += 1; digits += 1 }
-        if index < utf8.count, utf8[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < utf8.count, isDigit(utf8[index]) { index += 1; digits += 1 }
-        }
-        guard digits > 0 else { return nil }
-        if index < utf8.count, utf8[index] == UInt8(ascii: "e") || utf8[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < utf8.count, utf8[index] == UInt8(ascii: "-") || utf8[index] == UInt8(ascii: "+") { index += 1 }
-            var exponentDigits = 0
-            while index < utf8.count, isDigit(utf8[index]) { index += 1; exponentDigits += 1 }
-            guard exponentDigits > 0 else { return nil }
-        }
-        guard index == utf8.count else { return nil }
-        guard let double = Double(text) ?? Double(text + "0") else { return nil }
-        guard double.isFinite else {
-            throw error("\(text) is too large for a 64-bit float; quote it if you mean the text", at: mark)
-        }
-        return double
+    /// Whether a plain scalar with this text reads back as this very string under the core schema.
+    static func plainReadsAsString(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        if isNull(text) || bool(text) != nil { return false }
+        return scanNumber(text) == .notNumber
     }
 
     /// The text a scalar key stands for in JSON output: strings as they are, other scalars in canonical form.
