@@ -88,7 +88,7 @@ public enum ConfigExporter {
     }
 
     static func yaml(_ value: JSONValue) throws(MCPError) -> String {
-        throw MCPError(.unsupported, "YAML export is not available in this build yet")
+        "# MCP servers exported by mcpclient (LibreChat mcpServers layout; load it back with mcp_config_load).\n" + YAMLEmitter.emit(value)
     }
 }
 

@@ -224,7 +224,7 @@ private struct Loader {
                 entries.append((key, value, path))
                 continue
             }
-            sink.unknownKey(key, at: path, known: allowed, context: "the top level", server: nil)
+            sink.unknownKey(key, at: path, known: allowed, context: "the top level", server: nil, kept: false)
         }
     }
 
@@ -356,7 +356,7 @@ private struct Loader {
             }
             let known = ["type", "id", "description", "password", "default", "options", "command", "args"]
             for key in input.keys where !known.contains(key) {
-                sink.unknownKey(key, at: itemPath.appending(key), known: known, context: "input '\(id)'", server: nil)
+                sink.unknownKey(key, at: itemPath.appending(key), known: known, context: "input '\(id)'", server: nil, kept: false)
             }
             result.inputs.append(item)
         }
@@ -414,7 +414,7 @@ private struct Loader {
         for (key, item) in settings.entries {
             let path = base.appending(key)
             guard known.contains(key) else {
-                sink.unknownKey(key, at: path, known: known, context: "'\(base)'", server: nil)
+                sink.unknownKey(key, at: path, known: known, context: "'\(base)'", server: nil, kept: false)
                 continue
             }
             guard case .array(let entries) = item else {

@@ -14,23 +14,21 @@ enum ConfigText {
         // VS Code and Cursor files are JSONC: comments and trailing commas are blanked out, keeping every position.
         let plain = stripJSONC(text)
         do {
-            let value = try JSONParser.parse(plain)
-            return .success(SourceDocument(value: value, syntax: .json, locations: locate(plain, value), text: text))
+            var document = try SourceDocument.parseJSON(plain)
+            if plain != text { document.lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+            return .success(document)
         } catch {
-            var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: "", message: "invalid JSON: \(error.message)")
-            diagnostic.line = error.line
-            diagnostic.column = error.column
-            diagnostic.excerpt = SourceDocument(value: .null, syntax: .json, text: text)
-                .excerpt(at: SourceLocation(line: error.line, column: error.column, offset: error.offset))
-            return .failure(DiagnosticError(diagnostic))
+            return .failure(DiagnosticError(diagnostic(error, syntax: "JSON")))
         }
     }
 
-    /// Positions for a JSON document. JSON is YAML's flow syntax, so the YAML reader locates it; its value must
-    /// agree with the strict JSON reader's, otherwise the document goes without positions.
-    private static func locate(_ plain: String, _ value: JSONValue) -> [ConfigPath: SourceLocation] {
-        guard let located = try? YAMLParser.parse(plain), located.value == value else { return [:] }
-        return located.locations
+    private static func diagnostic(_ error: MCPError, syntax: String) -> Diagnostic {
+        var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: error.details["path"]?.stringValue ?? "",
+            message: error.message.hasPrefix(syntax) ? error.message : "invalid \(syntax): \(error.message)")
+        diagnostic.line = error.details["line"]?.int64Value.map { Int($0) }
+        diagnostic.column = error.details["column"]?.int64Value.map { Int($0) }
+        diagnostic.excerpt = error.details["excerpt"]?.stringValue
+        return diagnostic
     }
 
     /// JSONC → JSON of the same length and line structure: `//` and `/* */` comments and trailing commas become spaces.
@@ -76,12 +74,7 @@ enum ConfigText {
         do {
             return .success(try YAMLParser.parse(text))
         } catch {
-            var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: error.details["path"]?.stringValue ?? "",
-                message: "invalid YAML: \(error.message)")
-            diagnostic.line = error.details["line"]?.int64Value.map { Int($0) }
-            diagnostic.column = error.details["column"]?.int64Value.map { Int($0) }
-            diagnostic.excerpt = error.details["excerpt"]?.stringValue
-            return .failure(DiagnosticError(diagnostic))
+            return .failure(DiagnosticError(diagnostic(error, syntax: "YAML")))
         }
     }
 }

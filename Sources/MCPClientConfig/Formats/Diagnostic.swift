@@ -78,11 +78,12 @@ struct DiagnosticSink {
     }
 
     /// A key nobody defines at this position: a warning (an error in strict mode), with a "did you mean".
-    mutating func unknownKey(_ key: String, at path: ConfigPath, known: [String], context: String, server: String?) {
+    /// `kept`: the value is preserved under the server's `unknown` (top-level and settings keys are not).
+    mutating func unknownKey(_ key: String, at path: ConfigPath, known: [String], context: String, server: String?, kept: Bool = true) {
         let guess = KeySuggestion.suggest(for: key, among: known)
         var message = "unknown key '\(key)' in \(context)"
         if let guess { message += "; did you mean '\(guess)'?" }
-        message += strict ? "" : " (kept, but not used)"
+        message += strict ? "" : kept ? " (kept, but not used)" : " (ignored)"
         add(strict ? .error : .warning, "unknown_key", path, message, suggestion: guess, server: server)
     }
 }

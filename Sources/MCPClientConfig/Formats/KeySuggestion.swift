@@ -9,7 +9,7 @@ enum KeySuggestion {
         "redirecturi": "redirect_uri", "redirect_url": "redirect_uri", "redirecturl": "redirect_uri", "callback_url": "redirect_uri",
         "revocationendpoint": "revocation_endpoint", "revocation_url": "revocation_endpoint",
         "tokenexchangemethod": "token_exchange_method", "skipcodechallengecheck": "skip_code_challenge_check",
-        "environment": "env", "arguments": "args", "argv": "args", "endpoint": "url", "uri": "url", "server_url": "url",
+        "environment": "env", "enviroment": "env", "environ": "env", "envvars": "env", "env_vars": "env", "arguments": "args", "argv": "args", "endpoint": "url", "uri": "url", "server_url": "url",
         "serverurl": "url", "init_timeout": "initTimeout", "inittimeout": "initTimeout", "sse_read_timeout": "sseReadTimeout",
         "icon": "iconPath", "icon_path": "iconPath", "require_approval": "requireApproval", "requires_oauth": "requiresOAuth",
         "requiresoauth": "requiresOAuth", "api_key": "apiKey", "apikey": "apiKey", "oauthheaders": "oauth_headers",

@@ -217,14 +217,19 @@ struct ServerAdapter {
     /// Seconds (mcp-use, fastmcp `sse_read_timeout`) as whole milliseconds.
     private mutating func seconds(_ value: JSONValue, _ path: ConfigPath, _ name: String) -> Int64? {
         guard let number = value.doubleValue else {
-            sink.error("invalid_type", path, "'\(path.components.last.map { if case .key(let k) = $0 { k } else { "" } } ?? "")' must be a number of seconds, not \(value.typeName)", server: name)
+            sink.error("invalid_type", path, "'\(ServerAdapter.lastKey(path))' must be a number of seconds, not \(value.typeName)", server: name)
             return nil
         }
         guard number >= 0, number <= 2_000_000 else {
-            sink.error("out_of_range", path, "\(number) seconds is out of range (0 to 2000000)", server: name)
+            sink.error("out_of_range", path, "\(value.jsonString) seconds is out of range (0 to 2000000)", server: name)
             return nil
         }
         return Int64((number * 1000).rounded())
+    }
+
+    static func lastKey(_ path: ConfigPath) -> String {
+        if case .key(let key) = path.components.last { return key }
+        return path.description
     }
 
     /// Format rules that need the whole entry.

@@ -54,7 +54,7 @@ struct ServerValidator {
         checkOAuth(type)
         checkAPIKey()
         checkUserVars()
-        if let title = draft.object["title"]?.stringValue,
+        if format == .librechat, let title = draft.object["title"]?.stringValue,
            !title.unicodeScalars.allSatisfy({ $0 == " " || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }) {
             warning("invalid_title", "title", "LibreChat accepts only letters, digits and spaces in 'title'; '\(title)' is kept for display")
         }
@@ -259,7 +259,7 @@ struct ServerValidator {
                     "\(format == .librechat ? "LibreChat" : "mcp-use") requires 'args' for a stdio server (write 'args: []' for none); treated as []")
             }
         } else if draft.object["url"] == nil {
-            sink.error("missing_key", draft.path.appending("url"), "a \(effective) server needs 'url'", server: server)
+            sink.error("missing_key", draft.path.appending("url"), "\(ServerValidator.article(effective)) server needs 'url'", server: server)
         } else if let url {
             checkURL(url, key: "url", transport: effective)
         }
@@ -273,7 +273,7 @@ struct ServerValidator {
             if key == "obo" {
                 error("invalid_key_for_transport", key, "'obo' (on-behalf-of tokens) needs a remote server; a stdio server must not have it")
             } else if !(key == "url" || key == "command") || draft.object["type"] != nil {
-                warning("ignored_for_transport", key, "'\(key)' does not apply to a \(type) server and is ignored")
+                warning("ignored_for_transport", key, "'\(key)' does not apply to \(ServerValidator.article(type)) server and is ignored")
             }
         }
         if type == "websocket" {
@@ -302,8 +302,8 @@ struct ServerValidator {
         default: allowed = ["http", "https"]
         }
         if !allowed.contains(scheme) {
-            let hint = transport == "websocket" ? "ws:// or wss://" : "http:// or https://"
-            error("invalid_url_scheme", key, "a \(transport) server's '\(key)' must start with \(hint), not '\(scheme)://'")
+            let hint = allowed.map { "\($0)://" }.joined(separator: ", ")
+            error("invalid_url_scheme", key, "\(ServerValidator.article(transport)) server's '\(key)' must start with \(hint), not '\(scheme)://'")
             return
         }
         let rest = url.drop(while: { $0 != ":" }).dropFirst(3)
@@ -457,6 +457,17 @@ struct ServerValidator {
         case .double(let number): return "the number \(number)"
         case .bool(let flag): return flag ? "true" : "false"
         default: return "\(value.typeName == "array" ? "a list" : value.typeName == "object" ? "a map" : value.typeName)"
+        }
+    }
+
+    /// "a Streamable HTTP", "an SSE", … for messages.
+    static func article(_ transport: String) -> String {
+        switch transport {
+        case "sse": "an SSE"
+        case "websocket": "a WebSocket"
+        case "streamable-http": "a Streamable HTTP"
+        case "stdio": "a stdio"
+        default: "a remote"
         }
     }
 
