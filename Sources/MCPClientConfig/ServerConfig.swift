@@ -143,12 +143,22 @@ public struct ServerConfig: Sendable, Equatable {
         guard let draft = adapter.read(name: name, value: json, at: ConfigPath()) else { throw problem("", "a server config must be an object") }
         sink = adapter.sink
         let object = ServerValidator.validate(draft, format: .normalized, sink: &sink)
-        if let first = sink.items.first(where: { $0.severity == .error }) {
-            throw MCPError.config(first.message, details: ["path": .string(first.path), "diagnostics": .array(sink.items.map(\.json))])
+        // No text, so no positions: report in the order of the keys.
+        let keys = entry.keys
+        let items = sink.items.enumerated().sorted { a, b in
+            let left = keys.firstIndex(of: String(a.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
+            let right = keys.firstIndex(of: String(b.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
+            return (left, a.offset) < (right, b.offset)
+        }.map(\.element)
+        if let first = items.first(where: { $0.severity == .error }) {
+            throw MCPError.config(first.message, details: ["path": .string(first.path), "diagnostics": .array(items.map(\.json))])
         }
         let transport: Transport
         switch object["type"]?.stringValue {
         case "stdio": transport = .stdio(try parseStdio(object))
+        case nil where object["command"] != nil:
+            // PandoraKit entries carry no `type`.
+            transport = .stdio(try parseStdio(object))
         case nil:
             let url = object["url"]?.stringValue ?? ""
             let scheme = ServerValidator.scheme(url)

@@ -1,4 +1,4 @@
-public import MCPClientCore
+import MCPClientCore
 
 extension ServerConfig {
     /// How much a server's configuration is trusted (config-formats.md §5).
@@ -58,12 +58,23 @@ extension ServerConfig {
         /// `basic`, `bearer` or `custom` (then `customHeader`, default `X-Api-Key`).
         public var authorizationType: String
         public var customHeader: String?
+        public init(key: String? = nil, source: String, authorizationType: String, customHeader: String? = nil) {
+            self.key = key
+            self.source = source
+            self.authorizationType = authorizationType
+            self.customHeader = customHeader
+        }
     }
 
     public struct UserVar: Sendable, Equatable {
         public var title: String
         public var description: String
         public var sensitive: Bool
+        public init(title: String, description: String, sensitive: Bool = true) {
+            self.title = title
+            self.description = description
+            self.sensitive = sensitive
+        }
     }
 
     /// Reads the fields besides the transport from an already validated normalized object.
