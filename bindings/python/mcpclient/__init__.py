@@ -42,12 +42,19 @@ from ._version import (
     version,
     version_number,
 )
+from .config import Config, ConfigDiagnostic, ValidationReport, export_config, load_config, validate_config
 from .manager import Manager, expand_uri_template, status_str
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
 __all__ = [
     "Manager",
+    "Config",
+    "ConfigDiagnostic",
+    "ValidationReport",
+    "load_config",
+    "validate_config",
+    "export_config",
     "Status",
     "version",
     "version_number",
