@@ -1,3 +1,4 @@
+import Glibc
 import MCPClientConfig
 import MCPClientCore
 import Testing
@@ -265,6 +266,21 @@ import Testing
         #expect(stdio.envForward == ["GITHUB_TOKEN"] && stdio.envFile == ".env")
         guard case .stdio(let process) = stdio.transport else { Issue.record("expected stdio"); return }
         #expect(process.stderr == .inherit)
+    }
+
+    @Test func pandoraKitEnvForwardsOnlySetHostVariablesForTrustedTiers() throws {
+        setenv("MCPCLIENT_TEST_FORWARDED", "from-host", 1)
+        unsetenv("MCPCLIENT_TEST_UNSET")
+        defer { unsetenv("MCPCLIENT_TEST_FORWARDED") }
+        let loaded = ConfigLoader.load(text: #"{"mcpServers": {"gh": {"command": "bunx", "env": ["MCPCLIENT_TEST_FORWARDED", "MCPCLIENT_TEST_UNSET"]}}}"#)
+        let server = try #require(loaded.servers["gh"])
+        #expect(server["envForward"] == ["MCPCLIENT_TEST_FORWARDED", "MCPCLIENT_TEST_UNSET"])
+        guard case .stdio(let admin) = try ServerConfig.parse(name: "gh", json: server).transport else { Issue.record("expected stdio"); return }
+        #expect(admin.env == ["MCPCLIENT_TEST_FORWARDED": "from-host"])
+        var plugin = try #require(server.objectValue)
+        plugin["source"] = ["format": "pandorakit", "tier": "plugin"]
+        guard case .stdio(let sandboxed) = try ServerConfig.parse(name: "gh", json: .object(plugin)).transport else { Issue.record("expected stdio"); return }
+        #expect(sandboxed.env.isEmpty)
     }
 
     @Test func tierOptionOverridesTheDefaultAndTrustFollowsIt() throws {

@@ -243,8 +243,14 @@ struct ServerValidator {
             } else if let url {
                 if let scheme = ServerValidator.scheme(url), scheme == "ws" || scheme == "wss" { type = "websocket" }
             } else if draft.object["url"] == nil {
-                sink.error("missing_transport", draft.path.appending("command"),
-                    "'\(server)' needs 'command' (a local process) or 'url' (a remote server)", server: server)
+                // A misspelled `command` or `url` is the usual cause: name it.
+                let misspelled = (draft.object["unknown"]?.objectValue?.keys ?? []).first {
+                    KeySuggestion.suggest(for: $0, among: ["command", "url"]) != nil
+                }
+                let intended = misspelled.flatMap { KeySuggestion.suggest(for: $0, among: ["command", "url"]) }
+                var message = "'\(server)' needs 'command' (a local process) or 'url' (a remote server)"
+                if let misspelled, let intended { message += "; '\(misspelled)' looks like a misspelling of '\(intended)'" }
+                sink.error("missing_transport", draft.path.appending(intended ?? "command"), message, suggestion: intended, server: server)
                 return nil
             }
             // PandoraKit has no `type`; its servers re-infer after every merge patch, also after an export round trip.
