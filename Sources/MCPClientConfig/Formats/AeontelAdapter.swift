@@ -77,6 +77,7 @@ struct AeontelAdapter {
             sink.unknownKey(key, at: path.appending(key), known: known, context: "the Aeontel server body", server: name)
             draft.keepUnknown(key, value)
         }
+        draft.materialize()
         return draft
     }
 }

@@ -149,7 +149,36 @@ private struct Loader {
         return finish()
     }
 
+    // MARK: the result's server map (indexed: a text may hold very many servers)
+
+    private var index: [String: Int] = [:]
+    private var deleted: Set<String> = []
+
+    private mutating func useRegistry(_ registry: JSONObject) {
+        result.servers = JSONObject()
+        for (name, value) in registry.entries where index[name] == nil {
+            index[name] = result.servers.entries.count
+            result.servers.entries.append((name, value))
+        }
+    }
+
+    private func server(_ name: String) -> JSONValue? {
+        guard !deleted.contains(name), let position = index[name] else { return nil }
+        return result.servers.entries[position].value
+    }
+
+    private mutating func put(_ name: String, _ value: JSONValue) {
+        deleted.remove(name)
+        if let position = index[name] {
+            result.servers.entries[position].value = value
+        } else {
+            index[name] = result.servers.entries.count
+            result.servers.entries.append((name, value))
+        }
+    }
+
     private mutating func finish() -> ConfigLoadResult {
+        if !deleted.isEmpty { result.servers.entries.removeAll { deleted.contains($0.key) } }
         // In reading order; diagnostics without a position keep their place after the located ones.
         result.diagnostics = sink.items.enumerated().sorted { a, b in
             let left = (a.element.line ?? Int.max, a.element.column ?? 0, a.offset)
@@ -244,19 +273,24 @@ private struct Loader {
         }
         draft.object["source"] = .object(Self.ordered(source, ["format", "file", "tier", "originalName", "redacted"]))
         let normalized = ServerValidator.validate(draft, format: format, sink: &sink)
-        result.servers[draft.name] = .object(Self.canonical(normalized))
+        put(draft.name, .object(Self.canonical(normalized)))
     }
 
     // MARK: PandoraKit merge patch
 
     private mutating func applyPatch(_ entries: [(String, JSONValue, ConfigPath)], registry: JSONObject) {
-        result.servers = registry
+        useRegistry(registry)
+        var seen = Set<String>()
         for (name, value, path) in entries {
+            guard seen.insert(name).inserted else {
+                sink.error("duplicate_server", path, "server '\(name)' is patched twice", server: name)
+                continue
+            }
             if value.isNull {
-                if result.servers[name] == nil {
+                if server(name) == nil {
                     sink.warning("nothing_to_delete", path, "'\(name)' is not configured, so there is nothing to delete", server: name)
                 } else {
-                    result.servers[name] = nil
+                    deleted.insert(name)
                     result.removed.append(name)
                 }
                 continue
@@ -265,7 +299,7 @@ private struct Loader {
             let patch = adapter.read(name: name, value: value, at: path)
             sink = adapter.sink
             guard var patch else { continue }
-            var existing = result.servers[name]?.objectValue ?? JSONObject()
+            var existing = server(name)?.objectValue ?? JSONObject()
             // PandoraKit has no `type`: a patch that changes the endpoint re-infers it.
             if patch.object["command"] != nil || patch.object["url"] != nil { existing["type"] = nil }
             patch.object = Self.mergePatch(existing, patch.object)
@@ -277,13 +311,26 @@ private struct Loader {
     /// RFC 7386: objects merge member by member, `null` deletes, anything else replaces.
     static func mergePatch(_ target: JSONObject, _ patch: JSONObject) -> JSONObject {
         var merged = target
+        var positions: [String: Int] = [:]
+        for (position, entry) in merged.entries.enumerated() where positions[entry.key] == nil { positions[entry.key] = position }
+        var removed: Set<String> = []
         for (key, value) in patch.entries {
-            switch value {
-            case .null: merged[key] = nil
-            case .object(let inner): merged[key] = .object(mergePatch(merged[key]?.objectValue ?? JSONObject(), inner))
-            default: merged[key] = value
+            if case .null = value {
+                removed.insert(key)
+                continue
+            }
+            removed.remove(key)
+            let current = positions[key].map { merged.entries[$0].value }
+            let next: JSONValue
+            if case .object(let inner) = value { next = .object(mergePatch(current?.objectValue ?? JSONObject(), inner)) } else { next = value }
+            if let position = positions[key] {
+                merged.entries[position].value = next
+            } else {
+                positions[key] = merged.entries.count
+                merged.entries.append((key, next))
             }
         }
+        if !removed.isEmpty { merged.entries.removeAll { removed.contains($0.key) } }
         return merged
     }
 
@@ -301,7 +348,7 @@ private struct Loader {
                 sink.error("unknown_server", ConfigPath(), "there is no server '\(update)' to update (pass it in 'registry')", server: update)
                 return
             }
-            result.servers = registry
+            useRegistry(registry)
             guard bodies.count == 1, let (body, path) = bodies.first else {
                 sink.error("invalid_type", ConfigPath(), "an update is one server body, not a list")
                 return
@@ -364,12 +411,14 @@ private struct Loader {
 
     /// Copies the declarations a server references as `${input:id}`, and reports references to undeclared ids.
     private mutating func attachInputs(_ draft: inout ServerDraft, source: JSONValue) {
-        var referenced: [String] = []
+        var referenced: Set<String> = []
         var problems: [(String, ConfigPath)] = []
         // An exported server carries the declarations it uses, so it stays loadable on its own.
         let own = draft.object["inputs"]?.arrayValue ?? []
-        let available = result.inputs + own.filter { item in !result.inputs.contains { $0["id"] == item["id"] } }
-        let declared = available.compactMap { $0["id"]?.stringValue }
+        let rootIDs = Set(result.inputs.compactMap { $0["id"]?.stringValue })
+        let available = result.inputs + own.filter { !rootIDs.contains($0["id"]?.stringValue ?? "") }
+        let declaredList = available.compactMap { $0["id"]?.stringValue }
+        let declared = Set(declaredList)
         func walk(_ value: JSONValue, _ path: ConfigPath, _ depth: Int) {
             guard depth < 8 else { return }
             switch value {
@@ -380,8 +429,8 @@ private struct Loader {
                     guard let end = after.firstIndex(of: "}") else { break }
                     let id = String(after[..<end])
                     if declared.contains(id) {
-                        if !referenced.contains(id) { referenced.append(id) }
-                    } else {
+                        referenced.insert(id)
+                    } else if problems.count < DiagnosticSink.limit {
                         problems.append((id, path))
                     }
                     rest = after[after.index(after: end)...]
@@ -392,9 +441,9 @@ private struct Loader {
             }
         }
         walk(source, draft.path, 0)
-        for (id, path) in problems {
+        for (id, path) in problems where !sink.isFull {
             sink.error("undeclared_input", path, "'${input:\(id)}' refers to an input that 'inputs' does not declare",
-                suggestion: KeySuggestion.suggest(for: id, among: declared), server: draft.name)
+                suggestion: declaredList.count <= 256 ? KeySuggestion.suggest(for: id, among: declaredList) : nil, server: draft.name)
         }
         if !referenced.isEmpty {
             draft.object["inputs"] = .array(available.filter { referenced.contains($0["id"]?.stringValue ?? "") })

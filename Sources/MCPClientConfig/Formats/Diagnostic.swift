@@ -51,6 +51,8 @@ struct DiagnosticSink {
     }
 
     var errorCount: Int { items.reduce(0) { $0 + ($1.severity == .error ? 1 : 0) } }
+    /// Once the report is full, callers skip work whose only result would be another diagnostic.
+    var isFull: Bool { items.count >= Self.limit }
 
     mutating func add(_ severity: Diagnostic.Severity, _ code: String, _ path: ConfigPath, _ message: String,
                       suggestion: String? = nil, server: String? = nil) {
@@ -80,6 +82,7 @@ struct DiagnosticSink {
     /// A key nobody defines at this position: a warning (an error in strict mode), with a "did you mean".
     /// `kept`: the value is preserved under the server's `unknown` (top-level and settings keys are not).
     mutating func unknownKey(_ key: String, at path: ConfigPath, known: [String], context: String, server: String?, kept: Bool = true) {
+        guard !isFull else { return }
         let guess = KeySuggestion.suggest(for: key, among: known)
         var message = "unknown key '\(key)' in \(context)"
         if let guess { message += "; did you mean '\(guess)'?" }

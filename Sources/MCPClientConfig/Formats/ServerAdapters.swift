@@ -73,6 +73,7 @@ struct ServerAdapter {
             }
         }
         finish(&draft, entry)
+        draft.materialize()
         return draft
     }
 

@@ -29,26 +29,43 @@ struct ServerDraft {
         if let source { origins[key] = source }
     }
 
+    /// Kept keys collect here and are folded into `object` by `materialize()`: appending is O(1) where setting a
+    /// key of a `JSONObject` is a scan, and a hostile entry may hold very many unknown keys.
+    private var pendingUnknown = JSONObject()
+    private var pendingExtras = JSONObject()
+    private var pendingKeys: Set<String> = []
+
     /// Keeps a key that no format defines, under its path relative to the server.
     mutating func keepUnknown(_ relativeKey: String, _ value: JSONValue) {
-        var unknown = object["unknown"]?.objectValue ?? JSONObject()
-        unknown[relativeKey] = value
-        object["unknown"] = .object(unknown)
+        guard pendingKeys.insert("u" + relativeKey).inserted else { return }
+        pendingUnknown.entries.append((relativeKey, value))
     }
 
     /// Keeps a key the source format defines but the runtime does not use.
     mutating func keepExtra(_ key: String, _ value: JSONValue) {
-        var extras = object["extras"]?.objectValue ?? JSONObject()
-        extras[key] = value
-        object["extras"] = .object(extras)
+        guard pendingKeys.insert("x" + key).inserted else { return }
+        pendingExtras.entries.append((key, value))
     }
 
-    /// Where a normalized key came from: recorded, else its parent's source plus the last component.
+    /// Moves the kept keys into `object["unknown"]` / `object["extras"]` (keys already there win).
+    mutating func materialize() {
+        for (key, pending) in [("unknown", pendingUnknown), ("extras", pendingExtras)] where !pending.isEmpty {
+            var merged = object[key]?.objectValue ?? JSONObject()
+            let present = Set(merged.keys)
+            merged.entries.append(contentsOf: pending.entries.filter { !present.contains($0.key) })
+            object[key] = .object(merged)
+        }
+        pendingUnknown = JSONObject()
+        pendingExtras = JSONObject()
+        pendingKeys = []
+    }
+
+    /// Where a normalized key came from: recorded, else its block's source plus the rest of the key. Normalized
+    /// keys nest one level (`oauth.client_id`), so only the first dot separates; a user key may hold more dots.
     func origin(_ key: String) -> ConfigPath {
         if let found = origins[key] { return found }
-        if let dot = key.lastIndex(of: ".") {
-            return origin(String(key[..<dot])).appending(String(key[key.index(after: dot)...]))
-        }
-        return path.appending(key)
+        guard let dot = key.firstIndex(of: ".") else { return path.appending(key) }
+        let block = String(key[..<dot])
+        return (origins[block] ?? path.appending(block)).appending(String(key[key.index(after: dot)...]))
     }
 }

@@ -32,6 +32,7 @@ struct ServerValidator {
     static func validate(_ draft: ServerDraft, format: ConfigFormat, sink: inout DiagnosticSink) -> JSONObject {
         var validator = ServerValidator(draft: draft, sink: sink, format: format)
         validator.run()
+        validator.draft.materialize()
         sink = validator.sink
         return validator.draft.object
     }
@@ -151,11 +152,12 @@ struct ServerValidator {
     }
 
     private mutating func checkEnv(_ env: JSONValue) {
-        guard case .object(var entries) = env else {
+        guard case .object(let given) = env else {
             error("invalid_type", "env", "'env' must be a map of NAME: value, not \(describe(env))")
             return
         }
-        for (key, value) in entries.entries {
+        var entries = given
+        for (index, (key, value)) in given.entries.enumerated() {
             let path = draft.origin("env").appending(key)
             if key.isEmpty || key.contains("=") || key.utf8.contains(0) {
                 sink.error("invalid_value", path, "'\(key)' is not a valid environment variable name", server: server)
@@ -163,9 +165,9 @@ struct ServerValidator {
             switch value {
             case .string(let text):
                 if text.utf8.contains(0) { sink.error("invalid_value", path, "'env.\(key)' contains a NUL character", server: server) }
-            case .int(let number): entries[key] = .string(String(number))
-            case .double(let number): entries[key] = .string(String(number))
-            case .bool(let flag): entries[key] = .string(flag ? "true" : "false")
+            case .int(let number): entries.entries[index].value = .string(String(number))
+            case .double(let number): entries.entries[index].value = .string(String(number))
+            case .bool(let flag): entries.entries[index].value = .string(flag ? "true" : "false")
             default: sink.error("invalid_type", path, "'env.\(key)' must be a string, not \(describe(value))", server: server)
             }
         }
@@ -329,14 +331,18 @@ struct ServerValidator {
             if draft.object["requiresOAuth"] == nil { draft.object["requiresOAuth"] = .bool(flag) }
             return
         }
-        guard case .object(var oauth) = value else {
+        guard case .object(let given) = value else {
             error("invalid_type", "oauth", "'oauth' must be an object of OAuth settings (or true/false), not \(describe(value))")
             return
         }
-        for key in oauth.keys where !ServerValidator.oauthKeys.contains(key) {
-            sink.unknownKey(key, at: draft.origin("oauth.\(key)"), known: ServerValidator.oauthKeys, context: "'oauth'", server: server)
-            if let kept = oauth[key] { draft.keepUnknown("oauth.\(key)", kept) }
-            oauth[key] = nil
+        var oauth = JSONObject()
+        for (key, item) in given.entries {
+            if ServerValidator.oauthKeys.contains(key) {
+                oauth.entries.append((key, item))
+            } else {
+                sink.unknownKey(key, at: draft.origin("oauth.\(key)"), known: ServerValidator.oauthKeys, context: "'oauth'", server: server)
+                draft.keepUnknown("oauth.\(key)", item)
+            }
         }
         draft.object["oauth"] = .object(oauth)
         for key in ServerValidator.oauthKeys {
@@ -380,14 +386,18 @@ struct ServerValidator {
 
     private mutating func checkAPIKey() {
         guard let value = draft.object["apiKey"] else { return }
-        guard case .object(var apiKey) = value else {
+        guard case .object(let given) = value else {
             error("invalid_type", "apiKey", "'apiKey' must be an object {source, authorization_type, key?, custom_header?}, not \(describe(value))")
             return
         }
-        for key in apiKey.keys where !ServerValidator.apiKeyKeys.contains(key) {
-            sink.unknownKey(key, at: draft.origin("apiKey.\(key)"), known: ServerValidator.apiKeyKeys, context: "'apiKey'", server: server)
-            if let kept = apiKey[key] { draft.keepUnknown("apiKey.\(key)", kept) }
-            apiKey[key] = nil
+        var apiKey = JSONObject()
+        for (key, item) in given.entries {
+            if ServerValidator.apiKeyKeys.contains(key) {
+                apiKey.entries.append((key, item))
+            } else {
+                sink.unknownKey(key, at: draft.origin("apiKey.\(key)"), known: ServerValidator.apiKeyKeys, context: "'apiKey'", server: server)
+                draft.keepUnknown("apiKey.\(key)", item)
+            }
         }
         draft.object["apiKey"] = .object(apiKey)
         for (key, choices) in [("source", ["admin", "user"]), ("authorization_type", ["basic", "bearer", "custom"])] {
