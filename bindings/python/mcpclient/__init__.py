@@ -43,6 +43,7 @@ from ._version import (
     version_number,
 )
 from .manager import Manager, expand_uri_template, status_str
+from .yaml_json import yaml_to_json
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
@@ -55,6 +56,7 @@ __all__ = [
     "assert_version",
     "status_str",
     "expand_uri_template",
+    "yaml_to_json",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",
