@@ -21,6 +21,8 @@ let trickyStrings: [String] = [
     "a #b", "a#b", "#c", "&a", "*a", "!tag", "|", ">", "'q'", "\"d\"", "%p", "@at", "`tick", "[x]", "{x}", ",", "---", "...",
     "--- x", "<<", "line1\nline2", "line1\nline2\n", "trailing\n\n", "\nleading", " indented\nblock", "\n", "\n\n",
     "  \nx", "a\r\nb", "bell\u{7}", "nul\u{0}", "é", "😀 emoji", "\u{85}nel", "\u{2028}", "\u{FEFF}bom", "tab\tinside",
+    // Fuzzer finds: a leading combining mark joins the separating space into one Character.
+    "\u{64C}\u{FFFD}gle ''quoted'' key'\u{FFFD}", "\u{301}x", " \u{301}\nx\n",
     "back\\slash", "quote ' and \"", "key: value # not a comment", "ends with colon:", "x\n  y\n", "\t\ttabs\nx",
 ]
 

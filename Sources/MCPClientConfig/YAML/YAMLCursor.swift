@@ -50,10 +50,12 @@ struct YAMLCore {
     var aliasNodes = 0
     var mergeSequence = 0
     var tagHandles: [String: String] = [:]
+    let columns: ColumnIndex
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: YAMLParser.Limits) {
         self.bytes = bytes
         self.limits = limits
+        self.columns = ColumnIndex(bytes: bytes)
     }
 
     // MARK: bytes
@@ -116,13 +118,7 @@ struct YAMLCore {
     // MARK: positions and errors
 
     func location(_ mark: YAMLMark) -> SourceLocation {
-        var column = 1
-        var index = mark.lineStart
-        while index < mark.pos, index < bytes.count {
-            if bytes[index] & 0xC0 != 0x80 { column += 1 }
-            index += 1
-        }
-        return SourceLocation(line: mark.line, column: column, offset: mark.pos)
+        SourceLocation(line: mark.line, column: columns.column(of: mark.pos, lineStart: mark.lineStart), offset: mark.pos)
     }
 
     func error(_ message: String, at mark: YAMLMark, details extra: JSONObject = [:]) -> MCPError {
