@@ -545,6 +545,17 @@ MCP_EXTERN mcp_status mcp_manager_server_status(
     char **out_status_json,
     char **out_error_json);
 
+/**
+ * Converts one YAML 1.2 document (core schema: null, bool, int, float; anchors, aliases, merge keys) to compact JSON.
+ * On a syntax error the status is MCP_ERR_CONFIG and the error JSON's details hold line, column and excerpt (the
+ * line with a caret under the column); several documents, duplicate keys, tabs used as indentation, unsupported
+ * tags, .inf/.nan and alias bombs are errors too. Limits: 8 MiB of text, nesting 256 deep, 1,000,000 alias nodes.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: yaml and out_json are required (MCP_ERR_INVALID); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_yaml_to_json(const char *yaml, char **out_json, char **out_error_json);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

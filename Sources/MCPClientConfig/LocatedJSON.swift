@@ -21,7 +21,7 @@ extension SourceDocument {
             }
         }
         let (value, locations) = try result.get()
-        return SourceDocument(value: value, syntax: .json, locations: locations, text: text)
+        return SourceDocument.located(value, syntax: .json, locations: locations, text: text)
     }
 }
 
@@ -36,7 +36,12 @@ private struct JSONLocator {
     private var countedLine = 1
     private var countedLineStart = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    let columns: ColumnIndex
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        self.columns = ColumnIndex(bytes: bytes)
+    }
 
     struct Container {
         var isObject: Bool
@@ -52,10 +57,7 @@ private struct JSONLocator {
             countedLineStart = index + 1
         }
         countedUpTo = end
-        let line = countedLine, lineStart = countedLineStart
-        var column = 1
-        for index in lineStart..<end where bytes[index] & 0xC0 != 0x80 { column += 1 }
-        return SourceLocation(line: line, column: column, offset: offset)
+        return SourceLocation(line: countedLine, column: columns.column(of: end, lineStart: countedLineStart), offset: offset)
     }
 
     func failure(_ message: String, at offset: Int, details extra: JSONObject = [:]) -> MCPError {

@@ -343,21 +343,25 @@ struct YAMLPendingMapping {
         }
         while next < entries.count { result.append(entries[next]); next += 1 }
 
+        // Moved, not rewritten in place: an anchor inside a merge value still sees the original paths.
         let prefix = core.path.count
+        let sequence = core.mergeSequence
+        core.mergeSequence += 1
         for (mergeIndex, merge) in merges.enumerated() {
             for index in merge.locations where core.locations[index].live {
-                var rest = core.locations[index].path.dropFirst(prefix + 1)
+                let entry = core.locations[index]
+                core.locations[index].killedAt = sequence
+                var rest = entry.path.dropFirst(prefix + 1)
                 var sourceIndex = 0
                 if merge.isSequence {
-                    guard case .index(let item)? = rest.first else { core.locations[index].live = false; continue }
+                    guard case .index(let item)? = rest.first else { continue }
                     sourceIndex = item
                     rest = rest.dropFirst()
                 }
                 guard case .key(let key)? = rest.first, let owner = taken[key], owner.merge == mergeIndex, owner.source == sourceIndex else {
-                    core.locations[index].live = false
                     continue
                 }
-                core.locations[index].path = Array(core.path) + rest
+                core.locations.append(YAMLLocationEntry(path: core.path + rest, location: entry.location))
             }
         }
         return JSONObject(result)

@@ -7,11 +7,13 @@ struct YAMLMark {
     var lineStart: Int
 }
 
-/// One recorded node position; `live` is cleared for positions that only existed inside a merge key's value.
+/// One recorded node position. Positions recorded inside a merge key's value are dropped (`killedAt` = the merge
+/// sequence number) when the merge resolves; an anchor defined earlier still sees them as they were.
 struct YAMLLocationEntry {
     var path: [PathComponent]
     var location: SourceLocation
-    var live = true
+    var killedAt = Int.max
+    var live: Bool { killedAt == Int.max }
 }
 
 /// A parsed node: its JSON value plus what a parent needs to know about it.
@@ -26,9 +28,12 @@ struct YAMLNode {
 struct YAMLAnchor {
     var value: JSONValue
     var isScalar: Bool
-    /// The anchored node's descendants, relative to the node.
-    var locations: [(path: ArraySlice<PathComponent>, location: SourceLocation)]
-    var nodeCount: Int
+    /// The anchored node's descendants: `locations[range]`, paths starting after `prefix` components, as they were
+    /// when the anchor was defined (merge sequence `definedAt`).
+    var range: Range<Int>
+    var prefix: Int
+    var definedAt: Int
+    var nodeCount: Int { range.count + 1 }
 }
 
 /// The parser state: a byte cursor with line tracking, the path of the node being parsed, recorded locations and
@@ -43,11 +48,14 @@ struct YAMLCore {
     var locations: [YAMLLocationEntry] = []
     var anchors: [String: YAMLAnchor] = [:]
     var aliasNodes = 0
+    var mergeSequence = 0
     var tagHandles: [String: String] = [:]
+    let columns: ColumnIndex
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: YAMLParser.Limits) {
         self.bytes = bytes
         self.limits = limits
+        self.columns = ColumnIndex(bytes: bytes)
     }
 
     // MARK: bytes
@@ -110,13 +118,7 @@ struct YAMLCore {
     // MARK: positions and errors
 
     func location(_ mark: YAMLMark) -> SourceLocation {
-        var column = 1
-        var index = mark.lineStart
-        while index < mark.pos, index < bytes.count {
-            if bytes[index] & 0xC0 != 0x80 { column += 1 }
-            index += 1
-        }
-        return SourceLocation(line: mark.line, column: column, offset: mark.pos)
+        SourceLocation(line: mark.line, column: columns.column(of: mark.pos, lineStart: mark.lineStart), offset: mark.pos)
     }
 
     func error(_ message: String, at mark: YAMLMark, details extra: JSONObject = [:]) -> MCPError {
@@ -200,19 +202,10 @@ struct YAMLCore {
         }
     }
 
-    /// Remembers `node` under `name`, with its descendants' locations relative to it (copied so later rewrites
-    /// of merge-key positions cannot disturb them; the copy is charged to the alias budget).
+    /// Remembers `node` under `name`; its descendants are the locations recorded since `start`.
     mutating func defineAnchor(_ name: String, node: YAMLNode, locationsFrom start: Int, at mark: YAMLMark) throws(MCPError) {
-        let prefix = path.count
-        var relative: [(path: ArraySlice<PathComponent>, location: SourceLocation)] = []
-        if start < locations.count {
-            try charge(locations.count - start, at: mark)
-            relative.reserveCapacity(locations.count - start)
-            for entry in locations[start...] where entry.live {
-                relative.append((entry.path[min(prefix, entry.path.count)...], entry.location))
-            }
-        }
-        anchors[name] = YAMLAnchor(value: node.value, isScalar: node.isScalar, locations: relative, nodeCount: relative.count + 1)
+        anchors[name] = YAMLAnchor(value: node.value, isScalar: node.isScalar, range: start..<locations.count, prefix: path.count,
+            definedAt: mergeSequence)
     }
 
     mutating func parseAlias(flow: Bool) throws(MCPError) -> YAMLNode {
@@ -224,8 +217,9 @@ struct YAMLCore {
             throw error("unknown alias '*\(name)' (no anchor '&\(name)' defined before it)", at: start, details: ["alias": .string(name)])
         }
         try charge(anchor.nodeCount, at: start)
-        for entry in anchor.locations {
-            locations.append(YAMLLocationEntry(path: path + entry.path, location: entry.location))
+        for index in anchor.range where locations[index].killedAt >= anchor.definedAt {
+            let entry = locations[index]
+            locations.append(YAMLLocationEntry(path: path + entry.path[min(anchor.prefix, entry.path.count)...], location: entry.location))
         }
         return YAMLNode(value: anchor.value, isScalar: anchor.isScalar, mark: start)
     }

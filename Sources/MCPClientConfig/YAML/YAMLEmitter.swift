@@ -5,7 +5,7 @@ public import MCPClientCore
 /// misread (`true`, `null`, `~`, numbers, `: `, ` #`, leading indicators, surrounding blanks, empty strings),
 /// double quotes with escapes for non-printable characters, and `|` block scalars for multi-line text.
 ///
-/// `YAMLParser.parse(YAMLEmitter.emit(v)).value == v` for every JSON value (finite numbers; a non-finite double is
+/// `YAMLParser.parse(YAMLEmitter.emit(v)).value == v` for every JSON value without duplicate keys (finite numbers; a non-finite double is
 /// written as `null`, as `JSONWriter` does) whose nesting is within the parser's depth limit.
 public enum YAMLEmitter {
     public static func emit(_ value: JSONValue) -> String {
@@ -18,13 +18,20 @@ public enum YAMLEmitter {
         default:
             // A scalar (or empty collection) document; `writeValue` puts its own leading space.
             writeValue(value, indent: 0, into: &out)
-            out.removeFirst()
+            out.unicodeScalars.removeFirst()  // not `removeFirst()`: a leading combining mark joins the space's Character
         }
         return out
     }
 
+    private static let indentation = String(repeating: " ", count: 64)
+
     private static func spaces(_ count: Int, into out: inout String) {
-        out.append(contentsOf: repeatElement(" " as Character, count: count))
+        var left = count
+        while left > 0 {
+            let step = min(left, 64)
+            out += indentation[..<indentation.utf8.index(indentation.startIndex, offsetBy: step)]
+            left -= step
+        }
     }
 
     private static func writeMapping(_ object: JSONObject, indent: Int, inline: Bool, into out: inout String) {
@@ -170,7 +177,9 @@ public enum YAMLEmitter {
         // The first line with a non-blank character sets the indentation; blank-only lines before it would confuse
         // the reader's detection, so those texts get quotes.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let firstContent = lines.first(where: { $0.contains(where: { $0 != " " && $0 != "\t" }) }) else { return nil }
+        guard let firstContent = lines.first(where: { $0.unicodeScalars.contains(where: { $0 != " " && $0 != "\t" }) }) else {
+            return nil
+        }
         for line in lines {
             if line.startIndex == firstContent.startIndex { break }
             if !line.isEmpty { return nil }
@@ -181,7 +190,8 @@ public enum YAMLEmitter {
             trailing += 1
         }
         let chomping = trailing == 0 ? "-" : trailing == 1 ? "" : "+"
-        let indicator = firstContent.first == " " || firstContent.first == "\t" ? "2" : ""
+        let lead = firstContent.unicodeScalars.first
+        let indicator = lead == " " || lead == "\t" ? "2" : ""
         return "|" + indicator + chomping
     }
 

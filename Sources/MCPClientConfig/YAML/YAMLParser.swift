@@ -41,6 +41,28 @@ public enum YAMLParser {
             }
         }
         let (value, locations) = try result.get()
-        return SourceDocument(value: value, syntax: .yaml, locations: locations, text: text)
+        return SourceDocument.located(value, syntax: .yaml, locations: locations, text: text)
+    }
+}
+
+extension SourceDocument {
+    /// The document with `lines` split on UTF-8 bytes: the `text:` initializer splits by Characters, which cost
+    /// more than parsing a whole config.
+    static func located(_ value: JSONValue, syntax: Syntax, locations: [ConfigPath: SourceLocation], text: String) -> SourceDocument {
+        var document = SourceDocument(value: value, syntax: syntax, locations: locations)
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == 0x0A {
+                lines.append(text[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        lines.append(text[start..<utf8.endIndex])
+        document.lines = lines
+        return document
     }
 }

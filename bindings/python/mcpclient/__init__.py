@@ -44,6 +44,7 @@ from ._version import (
 )
 from .config import Config, ConfigDiagnostic, ValidationReport, export_config, load_config, validate_config
 from .manager import Manager, expand_uri_template, status_str
+from .yaml_json import yaml_to_json
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
@@ -62,6 +63,7 @@ __all__ = [
     "assert_version",
     "status_str",
     "expand_uri_template",
+    "yaml_to_json",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",

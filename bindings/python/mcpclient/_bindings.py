@@ -335,6 +335,13 @@ def mcp_uri_template_expand(template_str: bytes, variables_json: Optional[bytes]
     ...
 
 
+# mcp_status mcp_yaml_to_json(const char *yaml, char **out_json, char **out_error_json);
+@ctypes_function("mcp_yaml_to_json", [c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_yaml_to_json(yaml: bytes, out_json: Any, out_error_json: Any) -> int:
+    """Convert one YAML document to compact JSON (MCP_ERR_CONFIG with line/column/excerpt on a syntax error)."""
+    ...
+
+
 # mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
 #                               const char *params_json, char **out_error_json);
 @ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)
