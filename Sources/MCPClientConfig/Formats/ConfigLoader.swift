@@ -476,13 +476,38 @@ private struct Loader {
                     sink.error("invalid_type", path.appending(index: index), "each '\(key)' entry must be a non-empty string")
                     continue
                 }
-                if key == "allowedAddresses", let problem = Self.addressProblem(text) {
+                if let problem = key == "allowedAddresses" ? Self.addressProblem(text) : Self.domainProblem(text) {
                     sink.error("invalid_setting", path.appending(index: index), "'\(text)' \(problem)")
                 }
                 kept.append(entry)
             }
             result.settings[key] = .array(kept)
         }
+    }
+
+    /// `allowedDomains` entries: `example.com`, `*.example.com`, `https://host` or `http://host:8080` (config-formats.md §6).
+    static func domainProblem(_ entry: String) -> String? {
+        var rest = Substring(entry)
+        if let marker = entry.range(ofLiteral: "://") {
+            let scheme = entry[..<marker.lowerBound].lowercased()
+            guard ["http", "https", "ws", "wss"].contains(scheme) else { return "has a scheme other than http, https, ws or wss" }
+            rest = entry[marker.upperBound...]
+        }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        if rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "@" }) { return "must be a host (with an optional scheme and port), not a URL with a path" }
+        var host = rest
+        if let colon = rest.lastIndex(of: ":"), !rest.hasPrefix("[") || rest[..<colon].hasSuffix("]") {
+            guard let port = Int(rest[rest.index(after: colon)...]), port >= 1, port <= 65535 else { return "has an invalid port (1-65535)" }
+            host = rest[..<colon]
+        }
+        if host.hasPrefix("*.") { host = host.dropFirst(2) }
+        guard !host.isEmpty else { return "has no host" }
+        if host.hasPrefix("[") { return host.hasSuffix("]") ? nil : "has an unclosed IPv6 bracket" }
+        let valid = host.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x2E || $0 >= 0x80 }
+        guard valid, !host.hasPrefix("."), !host.hasSuffix("."), !host.containsLiteral("..") else {
+            return "is not a host name (a '*' is only allowed as a leading '*.')"
+        }
+        return nil
     }
 
     /// `allowedAddresses` entries are only `host:port` or `[ipv6]:port` (no URLs, paths, CIDR or bare hosts).

@@ -310,7 +310,8 @@ struct ServerValidator {
         default: allowed = ["http", "https"]
         }
         if !allowed.contains(scheme) {
-            let hint = allowed.map { "\($0)://" }.joined(separator: ", ")
+            let schemes = allowed.map { "\($0)://" }
+            let hint = schemes.dropLast().joined(separator: ", ") + " or " + (schemes.last ?? "")
             error("invalid_url_scheme", key, "\(ServerValidator.article(transport)) server's '\(key)' must start with \(hint), not '\(scheme)://'")
             return
         }
