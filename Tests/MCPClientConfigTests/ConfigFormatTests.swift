@@ -300,6 +300,14 @@ import Testing
         #expect(result.diagnostics.first?.column == 36)
     }
 
+    @Test func aByteOrderMarkIsSkipped() {
+        let json = ConfigLoader.load(text: "\u{FEFF}{\"mcpServers\": {\"a\": {\"command\": \"x\", \"args\": [1]}}}")
+        #expect(json.format == .claude)
+        #expect(json.diagnostics.map { "\($0.path) \($0.line ?? 0):\($0.column ?? 0)" } == ["mcpServers.a.args[0] 1:48"])
+        let yaml = ConfigLoader.load(text: "\u{FEFF}mcpServers:\n  a:\n    command: x\n    args: []\n")
+        #expect(yaml.format == .librechat && !yaml.hasErrors)
+    }
+
     @Test func duplicateServersAndOversizedTextsAreRefused() {
         let json = ConfigLoader.load(text: #"{"mcpServers": {"a": {"command": "x"}, "a": {"command": "y"}}}"#)
         #expect(json.hasErrors)

@@ -3,11 +3,13 @@ import MCPClientCore
 /// Turns a config text into a located document: JSON when it starts with `{` or `[`, YAML otherwise.
 enum ConfigText {
     static func parse(_ text: String) -> Result<SourceDocument, DiagnosticError> {
+        // Windows editors start files with a byte order mark; JSON does not allow one.
+        if text.unicodeScalars.first == "\u{FEFF}" { return parse(String(text.unicodeScalars.dropFirst())) }
         guard text.utf8.count <= ConfigLoader.maxTextBytes else {
             return .failure(DiagnosticError(Diagnostic(severity: .error, code: "too_large", path: "",
                 message: "the config text is \(text.utf8.count) bytes; the limit is \(ConfigLoader.maxTextBytes)")))
         }
-        let first = text.utf8.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) }
+        let first = text.utf8.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
         guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
             return parseYAML(text)
         }
