@@ -163,8 +163,10 @@ public struct ServerConfig: Sendable, Equatable {
         case nil:
             let url = object["url"]?.stringValue ?? ""
             let scheme = ServerValidator.scheme(url)
-            var remote = try parseRemote(object, type: scheme == "ws" || scheme == "wss" ? "websocket" : "streamable-http")
-            remote.typeInferred = true
+            let websocket = scheme == "ws" || scheme == "wss"
+            var remote = try parseRemote(object, type: websocket ? "websocket" : "streamable-http")
+            // Only HTTP has something to detect (Streamable HTTP, else HTTP+SSE).
+            remote.typeInferred = !websocket
             transport = .remote(remote)
         case .some(let remote):
             transport = .remote(try parseRemote(object, type: remote))
