@@ -32,7 +32,7 @@ let package = Package(
             dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
             swiftSettings: strict),
         // The only module with @c exports.
-        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientProtocol", "MCPClientManager"], swiftSettings: strict),
+        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager"], swiftSettings: strict),
         // In-memory doubles for tests: transport pair, fake clock, scripted peer.
         .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
 
@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(name: "mcp-json-bench", dependencies: ["MCPClientCore"], path: "benchmarks/json-bench", swiftSettings: strict),
 
         .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore"], swiftSettings: strict),
-        .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], swiftSettings: strict),
+        .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth"], swiftSettings: strict),

@@ -89,6 +89,15 @@ check "conformance unknown scenario exits 2" 'unknown scenario' -- bash -c \
     "MCP_CONFORMANCE_SCENARIO=nope '$bin/conformance-client' '$http_url'; [ \$? -eq 2 ]"
 xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
 
+# Config files: every format validates and normalizes; a broken one names each problem with line:column.
+configs=$(cd "$(dirname "$0")/.." && pwd)/Tests/MCPClientConfigTests/configs
+check "config-check LibreChat YAML" '"format":"librechat"' '"github":{"type":"streamable-http"' -- \
+    "$bin/config-check" "$configs/valid/librechat/librechat.yaml"
+check "config-check VS Code export yaml" 'mcpServers:' 'envFile: ${workspaceFolder}/.env' -- \
+    "$bin/config-check" --export yaml "$configs/valid/vscode/mcp.json"
+check "config-check broken LibreChat" "librechat-typos.yaml:13:5: warning: mcpServers.files.comand" 'suggestion: client_id' -- \
+    bash -c "'$bin/config-check' '$configs/broken/librechat-typos.yaml'; [ \$? -eq 1 ]"
+
 left=$(leftovers)
 if [ -z "$left" ]; then passed=$((passed + 1)); echo "ok   no server process left"; else failed=$((failed + 1)); echo "FAIL processes left: $left"; fi
 echo "examples: $passed passed, $failed failed"

@@ -115,6 +115,67 @@ typedef enum mcp_status {
 /* ---- Functions ------------------------------------------------------------ */
 
 /**
+ * Loads a config text of any supported format (LibreChat YAML, Claude Desktop, Cursor, VS Code, fastmcp, mcp-use,
+ * PandoraKit, Aeontel, or this library's export) into normalized servers:
+ * {"version":1,"format","servers":{name:{…}},"settings":{"allowedDomains"?,"allowedAddresses"?},"inputs"?,"removed"?,
+ * "diagnostics":[…]}. options_json: {"format":"auto"|…,"strict":false,"file"?,"tier"?,"registry"?,"update"?}.
+ * A config with any error fails with MCP_ERR_CONFIG; the error's details.diagnostics lists every problem
+ * (warnings too) with its key path and line:column.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: text and out_result_json required; options_json may be NULL (auto-detect); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_load(
+    const char *text,
+    const char *options_json,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Checks a config text without failing on its problems:
+ * {"version":1,"format","valid":bool,"errors":N,"warnings":N,"diagnostics":[…]}. Same options as mcp_config_load.
+ * Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+ * NULL: text and out_report_json required; options_json may be NULL; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_validate(
+    const char *text,
+    const char *options_json,
+    char **out_report_json,
+    char **out_error_json);
+
+/**
+ * Writes a registry (a mcp_config_load result, or {"servers":{…},"settings":{…}}) back out as a config text that
+ * mcp_config_load reads back to the same servers. options_json: {"format":"json"|"yaml","includeSecrets":false};
+ * secrets (oauth.client_secret, apiKey.key) are left out unless includeSecrets is true.
+ * Ownership: free *out_text and *out_error_json with mcp_string_free().
+ * NULL: registry_json and out_text required; options_json may be NULL (JSON, redacted); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_config_export(
+    const char *registry_json,
+    const char *options_json,
+    char **out_text,
+    char **out_error_json);
+
+/**
+ * Loads a config text (as mcp_config_load) and registers every enabled server with the manager. Nothing is added
+ * when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
+ * Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": false with
+ * the config's allowedDomains/allowedAddresses under "settings" (a manager's network policy is fixed at
+ * mcp_manager_new; pass them there).
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
+ * Threads: any host thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_load_config(
+    mcp_manager *manager,
+    const char *text,
+    const char *options_json,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
  * The library version as "MAJOR.MINOR.PATCH".
  * Ownership: the string is static; do not free it.
  * NULL: never returns NULL.
@@ -531,6 +592,17 @@ MCP_EXTERN mcp_status mcp_config_classify(
     const char *tier,
     char **out_json,
     char **out_error_json);
+
+/**
+ * Converts one YAML 1.2 document (core schema: null, bool, int, float; anchors, aliases, merge keys) to compact JSON.
+ * On a syntax error the status is MCP_ERR_CONFIG and the error JSON's details hold line, column and excerpt (the
+ * line with a caret under the column); several documents, duplicate keys, tabs used as indentation, unsupported
+ * tags, .inf/.nan and alias bombs are errors too. Limits: 8 MiB of text, nesting 256 deep, 1,000,000 alias nodes.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: yaml and out_json are required (MCP_ERR_INVALID); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_yaml_to_json(const char *yaml, char **out_json, char **out_error_json);
 
 #ifdef __cplusplus
 } /* extern "C" */

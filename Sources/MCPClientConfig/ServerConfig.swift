@@ -1,3 +1,4 @@
+import Glibc
 public import MCPClientCore
 
 /// One server's normalized configuration: a stdio process or a remote URL, plus the shared timeouts.
@@ -57,6 +58,36 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxTotalTimeoutMs: Int
     public var era: Era
 
+    // What the runtime and the host policy read besides the transport (docs/config.md, normalized server JSON).
+    public var title: String?
+    public var description: String?
+    public var iconPath: String?
+    /// Listed in the host's chat menu (LibreChat `chatMenu`, default true).
+    public var chatMenu = true
+    /// Connected eagerly at startup (LibreChat `startup`, default true). Unlike LibreChat, `false` does not turn OAuth off.
+    public var startup = true
+    public var serverInstructions = Instructions.none
+    /// nil: decided by the `oauth` block or detected at first connect; an explicit `false` wins over an `oauth` block.
+    public var requiresOAuth: Bool?
+    public var oauth: OAuth?
+    /// Sent only on OAuth requests (discovery, registration, token, refresh, revoke).
+    public var oauthHeaders: [String: String] = [:]
+    public var apiKey: APIKey?
+    public var customUserVars: [String: UserVar] = [:]
+    /// Entra on-behalf-of scopes.
+    public var oboScopes: String?
+    /// A disabled server stays registered but is not connected (PandoraKit `enabled`).
+    public var enabled = true
+    /// Tool calls need the user's approval (PandoraKit default true); nil = host policy.
+    public var requireApproval: Bool?
+    /// VS Code / Cursor dotenv path, read by the substitution layer.
+    public var envFile: String?
+    /// PandoraKit: host environment variables copied into the child's environment when set.
+    public var envForward: [String] = []
+    public var source = Origin()
+    /// The whole normalized object this config was read from (interpolation text verbatim).
+    public var normalized = JSONObject()
+
     public static let defaultTimeoutMs = 60_000
     public static let defaultInitTimeoutMs = 30_000
     /// Long tools that report progress may run this long (LibreChat #6626: they died at 60 s).
@@ -66,58 +97,105 @@ public struct ServerConfig: Sendable, Equatable {
 
     /// Server names as LibreChat and the seed APIs accept them: letters, digits, `_`, `-`, `.`; 1–64 characters.
     public static func validateName(_ name: String) throws(MCPError) {
-        let allowed = name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
-        guard !name.isEmpty, name.utf8.count <= 64, allowed else {
-            throw MCPError.config("invalid server name '\(name)': use 1-64 letters, digits, '_', '-' or '.'", details: ["name": .string(name)])
+        if let problem = nameProblem(name) {
+            throw MCPError.config("invalid server name '\(name)': \(problem)", details: ["name": .string(name)])
         }
     }
 
-    /// Parses one server entry (`{"command": …}` or `{"type": "stdio", …}`), reporting the JSON path of any problem.
+    /// Why `name` is not a usable server name, or nil.
+    public static func nameProblem(_ name: String) -> String? {
+        let allowed = name.utf8.allSatisfy(isNameByte)
+        guard !name.isEmpty, name.utf8.count <= 64, allowed else { return "is not usable: use 1-64 letters, digits, '_', '-' or '.'" }
+        return nil
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+    }
+
+    /// A usable name from a display title, the way LibreChat names user servers: lower case, spaces to `-`,
+    /// other characters dropped, `mcp-server` when nothing is left.
+    public static func slug(_ title: String) -> String {
+        var slug = ""
+        for byte in title.lowercased().utf8 {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "/") {
+                if !slug.isEmpty, !slug.hasSuffix("-") { slug += "-" }
+            } else if isNameByte(byte) {
+                slug.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+            if slug.utf8.count >= 64 { break }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        return slug.isEmpty ? "mcp-server" : slug
+    }
+
+    /// Parses one normalized server object (see docs/config.md; `{"command": …}` or `{"url": …}` at its simplest).
+    /// Every problem is collected; the error names the first one in `details.path` and lists all of them in
+    /// `details.diagnostics`. Unknown keys are errors here (they belong under `unknown`).
     public static func parse(name: String, json: JSONValue) throws(MCPError) -> ServerConfig {
         try validateName(name)
-        guard case .object(let object) = json else {
+        guard case .object(let entry) = json else {
             throw problem("", "a server config must be an object, not \(json.typeName)")
         }
-        let known: Set<String> = [
-            "type", "transport", "command", "args", "env", "cwd", "stderr", "timeout", "initTimeout", "era", "maxMessageBytes",
-            "shutdownGraceMs", "url", "description", "title", "version", "maxTotalTimeout", "resetTimeoutOnProgress",
-            "headers", "sseReadTimeout", "caFile", "clientCert", "clientKey", "proxy", "maxResponseBytes", "trusted",
-        ]
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw problem(unknown, "unknown field '\(unknown)'")
+        try PayloadVersion.check(entry)
+        var sink = DiagnosticSink(document: SourceDocument(value: json, syntax: .json), strict: true)
+        var adapter = ServerAdapter(format: .normalized, sink: sink)
+        guard let draft = adapter.read(name: name, value: json, at: ConfigPath()) else { throw problem("", "a server config must be an object") }
+        sink = adapter.sink
+        let object = ServerValidator.validate(draft, format: .normalized, sink: &sink)
+        // No text, so no positions: report in the order of the keys.
+        let keys = entry.keys
+        let items = sink.items.enumerated().sorted { a, b in
+            let left = keys.firstIndex(of: String(a.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
+            let right = keys.firstIndex(of: String(b.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
+            return (left, a.offset) < (right, b.offset)
+        }.map(\.element)
+        if let first = items.first(where: { $0.severity == .error }) {
+            throw MCPError.config(first.message, details: ["path": .string(first.path), "diagnostics": .array(items.map(\.json))])
         }
-        try PayloadVersion.check(object)
-        var type = try optionalString(object, "type")
-        if type == nil { type = try optionalString(object, "transport") }
         let transport: Transport
-        switch type {
-        case nil where object["command"] != nil, "stdio":
+        switch object["type"]?.stringValue {
+        case "stdio": transport = .stdio(try parseStdio(object))
+        case nil where object["command"] != nil:
+            // PandoraKit entries carry no `type`.
             transport = .stdio(try parseStdio(object))
-        case nil where object["url"] != nil:
-            var remote = try parseRemote(object, type: "streamable-http")
-            remote.typeInferred = true
-            transport = .remote(remote)
-        case .some(let remote) where ["sse", "streamable-http", "http", "websocket", "ws"].contains(remote):
-            transport = .remote(try parseRemote(object, type: remote))
         case nil:
-            throw problem("command", "missing 'command' (stdio) or 'url' (remote)")
-        case .some(let other):
-            throw problem("type", "unknown transport type '\(other)' (expected stdio, streamable-http, sse or websocket)")
+            let url = object["url"]?.stringValue ?? ""
+            let scheme = ServerValidator.scheme(url)
+            let websocket = scheme == "ws" || scheme == "wss"
+            var remote = try parseRemote(object, type: websocket ? "websocket" : "streamable-http")
+            // Only HTTP has something to detect (Streamable HTTP, else HTTP+SSE).
+            remote.typeInferred = !websocket
+            transport = .remote(remote)
+        case .some(let remote):
+            transport = .remote(try parseRemote(object, type: remote))
         }
-        let eraText = try optionalString(object, "era") ?? "auto"
-        guard let era = Era(rawValue: eraText) else { throw problem("era", "'era' must be auto, modern or legacy") }
-        let timeoutMs = try optionalInt(object, "timeout", min: 1) ?? defaultTimeoutMs
+        let era = Era(rawValue: object["era"]?.stringValue ?? "auto") ?? .auto
+        let timeoutMs = try optionalInt(object, "timeout", min: 0).flatMap { $0 == 0 ? nil : $0 } ?? defaultTimeoutMs
         var maxTotal = try optionalInt(object, "maxTotalTimeout", min: 1) ?? defaultMaxTotalTimeoutMs
-        if let reset = object["resetTimeoutOnProgress"] {
-            guard let flag = reset.boolValue else { throw problem("resetTimeoutOnProgress", "'resetTimeoutOnProgress' must be a boolean") }
-            if !flag { maxTotal = 0 }
-        }
-        return ServerConfig(
+        if object["resetTimeoutOnProgress"]?.boolValue == false { maxTotal = 0 }
+        var config = ServerConfig(
             name: name, transport: transport, timeoutMs: timeoutMs,
-            initTimeoutMs: try optionalInt(object, "initTimeout", min: 1) ?? defaultInitTimeoutMs, maxTotalTimeoutMs: maxTotal, era: era)
+            initTimeoutMs: try optionalInt(object, "initTimeout", min: 0).flatMap { $0 == 0 ? nil : $0 } ?? defaultInitTimeoutMs,
+            maxTotalTimeoutMs: maxTotal, era: era)
+        config.readDescriptiveFields(object)
+        if case .stdio(var stdio) = config.transport, !config.envForward.isEmpty {
+            // PandoraKit `env`: copy the named host variables that are set; explicit `env` entries win. Only trusted
+            // tiers may read the host environment.
+            if config.source.tier == .operator || config.source.tier == .admin {
+                for name in config.envForward where stdio.env[name] == nil {
+                    if let value = getenv(name) { stdio.env[name] = String(cString: value) }
+                }
+            }
+            config.transport = .stdio(stdio)
+        }
+        if case .remote(var remote) = config.transport, object["trusted"] == nil {
+            // User-created servers are untrusted (SSRF guard on) unless the host says otherwise.
+            remote.trusted = config.source.tier != .user
+            config.transport = .remote(remote)
+        }
+        return config
     }
 
     private static func parseRemote(_ object: JSONObject, type: String) throws(MCPError) -> Remote {

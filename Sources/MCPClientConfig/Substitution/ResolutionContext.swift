@@ -4,19 +4,8 @@ import Glibc
 public import MCPClientCore
 
 /// Who wrote a server config, which decides what may be substituted into it (config-formats.md §5).
-public enum TrustTier: String, Sendable, CaseIterable {
-    /// A file the operator wrote (LibreChat `yaml`): full substitution.
-    case `operator`
-    /// The admin API (LibreChat `config`): the same trust as the operator.
-    case admin
-    /// Created by an end user through an API: sandboxed, only the user's own `{{MCP_API_KEY}}` resolves.
-    case user
-    /// A plugin package: passed on verbatim, nothing resolved.
-    case plugin
-}
+public typealias TrustTier = ServerConfig.Tier
 
-// The cfgformats branch adds the same four cases as `ServerConfig.Tier`; once both are merged, the enum above becomes
-// `public typealias TrustTier = ServerConfig.Tier` and this extension stays as is.
 extension TrustTier {
     /// Also LibreChat's source names.
     public init?(name: String) {

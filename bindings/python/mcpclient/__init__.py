@@ -42,13 +42,21 @@ from ._version import (
     version,
     version_number,
 )
+from .config import Config, ConfigDiagnostic, ValidationReport, export_config, load_config, validate_config
 from .manager import Manager, expand_uri_template, status_str
 from .substitution import Prepared, Resolved, Scope, classify_server, prepare_server, resolve_server
+from .yaml_json import yaml_to_json
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
 
 __all__ = [
     "Manager",
+    "Config",
+    "ConfigDiagnostic",
+    "ValidationReport",
+    "load_config",
+    "validate_config",
+    "export_config",
     "Status",
     "version",
     "version_number",
@@ -62,6 +70,7 @@ __all__ = [
     "Resolved",
     "Prepared",
     "Scope",
+    "yaml_to_json",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",

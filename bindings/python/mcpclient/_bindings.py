@@ -335,6 +335,13 @@ def mcp_uri_template_expand(template_str: bytes, variables_json: Optional[bytes]
     ...
 
 
+# mcp_status mcp_yaml_to_json(const char *yaml, char **out_json, char **out_error_json);
+@ctypes_function("mcp_yaml_to_json", [c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_yaml_to_json(yaml: bytes, out_json: Any, out_error_json: Any) -> int:
+    """Convert one YAML document to compact JSON (MCP_ERR_CONFIG with line/column/excerpt on a syntax error)."""
+    ...
+
+
 # mcp_status mcp_manager_notify(mcp_manager *manager, const char *server, const char *method,
 #                               const char *params_json, char **out_error_json);
 @ctypes_function("mcp_manager_notify", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp], mcp_status)
@@ -430,6 +437,38 @@ def mcp_manager_next_event(manager: Any, timeout_ms: int, out_event_json: Any) -
 @ctypes_function("mcp_manager_server_status", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
 def mcp_manager_server_status(manager: Any, server: bytes, out_status_json: Any, out_error_json: Any) -> int:
     """Snapshot of one server's status."""
+    ...
+
+
+# mcp_status mcp_config_load(const char *text, const char *options_json, char **out_result_json,
+#                            char **out_error_json);
+@ctypes_function("mcp_config_load", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_load(text: bytes, options_json: Optional[bytes], out_result_json: Any, out_error_json: Any) -> int:
+    """Load a config text of any supported format into normalized servers."""
+    ...
+
+
+# mcp_status mcp_config_validate(const char *text, const char *options_json, char **out_report_json,
+#                                char **out_error_json);
+@ctypes_function("mcp_config_validate", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_validate(text: bytes, options_json: Optional[bytes], out_report_json: Any, out_error_json: Any) -> int:
+    """Check a config text and report every problem without failing on them."""
+    ...
+
+
+# mcp_status mcp_config_export(const char *registry_json, const char *options_json, char **out_text,
+#                              char **out_error_json);
+@ctypes_function("mcp_config_export", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_config_export(registry_json: bytes, options_json: Optional[bytes], out_text: Any, out_error_json: Any) -> int:
+    """Write a registry of normalized servers as a JSON or YAML config text."""
+    ...
+
+
+# mcp_status mcp_manager_load_config(mcp_manager *manager, const char *text, const char *options_json,
+#                                    char **out_result_json, char **out_error_json);
+@ctypes_function("mcp_manager_load_config", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_load_config(manager: Any, text: bytes, options_json: Optional[bytes], out_result_json: Any, out_error_json: Any) -> int:
+    """Load a config text and register every enabled server with the manager."""
     ...
 
 

@@ -20,6 +20,7 @@ from . import _bindings as B
 from ._bindings import Status, encode, take_string
 from ._errors import McpClosedError, McpError, McpInvalidError, error_from_status
 from ._managed import Managed
+from .config import _options, _text
 from ._version import ensure_version_checked
 
 JsonInput = Union[Dict[str, Any], str]
@@ -150,6 +151,16 @@ class Manager(Managed):
         err = c_void_p()
         status = B.mcp_manager_add_server(self._handle(), _name(name, "name"), _utf8(config_json, "config"), byref(err))
         _raise_for(status, err, "add_server")
+
+    def load_config(self, text: str, format: Optional[str] = None, strict: bool = False, file: Optional[str] = None,
+                    tier: Optional[str] = None) -> Dict[str, Any]:
+        """Load a config text of any supported format and register every enabled server
+        (``mcp_manager_load_config``). Returns the load result plus ``added``, ``skipped`` and
+        ``settingsApplied``. A config with errors raises ``McpConfigError`` (``.details["diagnostics"]``)
+        and registers nothing."""
+        options = _options(format, strict, file, tier, None, None)
+        result = self._json_call("load_config", B.mcp_manager_load_config, _text(text), options.encode("utf-8"))
+        return result
 
     def _json_call(self, what: str, function: Any, *args: Any) -> Dict[str, Any]:
         """Call ``function(handle, *args, &out, &err)`` and return its owned JSON output, decoded."""

@@ -1,0 +1,132 @@
+import Glibc
+import MCPClientConfig
+import MCPClientCore
+import MCPClientManager
+
+// Config files of every supported format: load, validate, export, and load into a manager.
+
+/// The text argument and the load options shared by the config entry points.
+private func loadConfig(_ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?) throws(MCPError) -> ConfigLoadResult {
+    let options = try ConfigLoadOptions.parse(try json(options_json, "options_json", fallback: .null))
+    return ConfigLoader.load(text: try string(text, "text"), options: options)
+}
+
+/// Loads a config text of any supported format (LibreChat YAML, Claude Desktop, Cursor, VS Code, fastmcp, mcp-use,
+/// PandoraKit, Aeontel, or this library's export) into normalized servers:
+/// {"version":1,"format","servers":{name:{…}},"settings":{"allowedDomains"?,"allowedAddresses"?},"inputs"?,"removed"?,
+/// "diagnostics":[…]}. options_json: {"format":"auto"|…,"strict":false,"file"?,"tier"?,"registry"?,"update"?}.
+/// A config with any error fails with MCP_ERR_CONFIG; the error's details.diagnostics lists every problem
+/// (warnings too) with its key path and line:column.
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: text and out_result_json required; options_json may be NULL (auto-detect); out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_config_load)
+public func mcpConfigLoad(
+    _ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?, _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let loaded = try loadConfig(text, options_json)
+        if let error = loaded.error { throw error }
+        try write(loaded.json, to: out_result_json)
+    }
+}
+
+/// Checks a config text without failing on its problems:
+/// {"version":1,"format","valid":bool,"errors":N,"warnings":N,"diagnostics":[…]}. Same options as mcp_config_load.
+/// Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+/// NULL: text and out_report_json required; options_json may be NULL; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_config_validate)
+public func mcpConfigValidate(
+    _ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?, _ out_report_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_report_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_report_json, "out_report_json")
+        let loaded = try loadConfig(text, options_json)
+        let errors = loaded.diagnostics.filter { $0.severity == .error }.count
+        try write([
+            "version": .int(PayloadVersion.current), "format": loaded.format.map { .string($0.rawValue) } ?? .null,
+            "valid": .bool(errors == 0), "errors": .int(Int64(errors)), "warnings": .int(Int64(loaded.diagnostics.count - errors)),
+            "diagnostics": .array(loaded.diagnostics.map(\.json)),
+        ], to: out_report_json)
+    }
+}
+
+/// Writes a registry (a mcp_config_load result, or {"servers":{…},"settings":{…}}) back out as a config text that
+/// mcp_config_load reads back to the same servers. options_json: {"format":"json"|"yaml","includeSecrets":false};
+/// secrets (oauth.client_secret, apiKey.key) are left out unless includeSecrets is true.
+/// Ownership: free *out_text and *out_error_json with mcp_string_free().
+/// NULL: registry_json and out_text required; options_json may be NULL (JSON, redacted); out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_config_export)
+public func mcpConfigExport(
+    _ registry_json: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?, _ out_text: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_text?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_text, "out_text")
+        guard case .object(let registry) = try json(registry_json, "registry_json") else {
+            throw MCPError.invalid("registry_json must be a JSON object", details: ["argument": "registry_json"])
+        }
+        let options = try ConfigExporter.Options.parse(try json(options_json, "options_json", fallback: .null))
+        let text = try ConfigExporter.export(registry: registry, options: options)
+        guard let pointer = allocate(Array(text.utf8)) else { throw MCPError(.generic, "out of memory") }
+        out_text?.pointee = pointer
+    }
+}
+
+/// Loads a config text (as mcp_config_load) and registers every enabled server with the manager. Nothing is added
+/// when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
+/// Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": false with
+/// the config's allowedDomains/allowedAddresses under "settings" (a manager's network policy is fixed at
+/// mcp_manager_new; pass them there).
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
+/// Threads: any host thread.
+@c(mcp_manager_load_config)
+public func mcpManagerLoadConfig(
+    _ manager: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?, _ out_result_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        let loaded = try loadConfig(text, options_json)
+        if let error = loaded.error { throw error }
+        var added: [JSONValue] = []
+        var skipped: [JSONValue] = []
+        var toAdd: [(String, JSONValue)] = []
+        for (name, server) in loaded.servers.entries {
+            if server["enabled"]?.boolValue == false {
+                skipped.append(["server": .string(name), "reason": "disabled"])
+            } else {
+                toAdd.append((name, server))
+            }
+        }
+        let existing = Set(instance.serverNames)
+        let clashes = toAdd.map(\.0).filter { existing.contains($0) }
+        if !clashes.isEmpty {
+            throw MCPError(.conflict, "already registered: \(clashes.joined(separator: ", "))", details: ["servers": .array(clashes.map { .string($0) })])
+        }
+        for (name, server) in toAdd {
+            do throws(MCPError) {
+                try instance.addServer(name: name, config: server)
+                added.append(.string(name))
+            } catch {
+                // All or nothing: a server that fails to register takes the ones added before it out again.
+                for case .string(let done) in added {
+                    _ = instance.blocking { finished in instance.removeServer(name: done) { finished($0.map { .null }) } }
+                }
+                throw error
+            }
+        }
+        guard case .object(var object) = loaded.json else { return }
+        object["added"] = .array(added)
+        object["skipped"] = .array(skipped)
+        object["settingsApplied"] = false
+        try write(.object(object), to: out_result_json)
+    }
+}
