@@ -49,10 +49,15 @@ public final class Manager: @unchecked Sendable {
 
     public func addServer(name: String, config json: JSONValue) throws(MCPError) {
         try checkOpen()
-        let config = try ServerConfig.parse(name: name, json: json)
+        guard case .object(let template) = json else { _ = try ServerConfig.parse(name: name, json: json); return }
+        // Checked now with the parse-time references expanded (a URL from ${VAR}), so mistakes surface here.
+        let tier = template["source"]?["tier"]?.stringValue.flatMap(TrustTier.init(name:)) ?? options.substitution.tier ?? .operator
+        let prepared = try ConfigResolver.prepare(server: template, tier: tier, environment: options.substitution.environment,
+            options: .init(allowOBO: options.substitution.allowOBO))
+        let config = try ServerConfig.parse(name: name, json: .object(prepared.server))
         let added = servers.withLock { servers -> Bool in
             guard servers[name] == nil else { return false }
-            servers[name] = ServerEntry(config: config)
+            servers[name] = ServerEntry(config: config, template: template)
             return true
         }
         guard added else { throw MCPError(.conflict, "a server named '\(name)' already exists", details: ["server": .string(name)]) }
@@ -128,8 +133,21 @@ public final class Manager: @unchecked Sendable {
         }
     }
 
+    /// The server's configuration for a new connection: every reference resolved from the manager's substitution
+    /// context (the process environment by default). Per-user and per-request servers need a user's context,
+    /// which a shared connection does not have.
+    private func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
+        let resolved = try ConfigResolver.resolve(server: entry.template, context: options.substitution)
+        let name = entry.config.name
+        guard resolved.scope.scope == .app else {
+            throw MCPError(.unsupported, "server '\(name)' needs a per-user connection (\(resolved.scope.reason)); a shared connection cannot resolve it",
+                details: ["server": .string(name), "scope": .string(resolved.scope.scope.rawValue), "reason": .string(resolved.scope.reason)])
+        }
+        return try ServerConfig.parse(name: name, json: .object(resolved.server))
+    }
+
     private func makeSession(_ entry: ServerEntry) throws(MCPError) -> ClientSession {
-        let config = entry.config
+        let config = try connectionConfig(entry)
         let transport: any MessageTransport
         switch config.transport {
         case .stdio(let stdio):

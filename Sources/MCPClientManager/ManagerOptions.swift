@@ -1,3 +1,4 @@
+public import MCPClientConfig
 public import MCPClientCore
 public import MCPClientProtocol
 import MCPClientTransport
@@ -27,6 +28,13 @@ public struct ManagerOptions: Sendable {
     /// `host:port:address` pins, as curl's `--resolve`: that host and port connect to that address without asking DNS
     /// (split-horizon setups, tests). The address checks of untrusted servers still apply to the pinned address.
     public var resolve: [String] = []
+    /// What server configs are resolved against when a shared connection opens (the `mcp_config_resolve` context
+    /// shape): by default the process environment, operator tier.
+    public var substitution: ResolutionContext = {
+        var context = ResolutionContext()
+        context.environment = EnvironmentSource(variables: EnvironmentSource.process())
+        return context
+    }()
 
     public init() {}
 
@@ -34,7 +42,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -83,6 +91,19 @@ public struct ManagerOptions: Sendable {
         }
         for entry in options.resolve {
             if let problem = NetworkPolicy.validateResolvePin(entry) { throw problem }
+        }
+        if let substitution = object["substitution"] {
+            guard case .object(var context) = substitution else {
+                throw MCPError.invalid("'substitution' must be an object (the mcp_config_resolve context)", details: ["path": "substitution"])
+            }
+            if context["env"] == nil, context["useProcessEnv"] == nil { context["useProcessEnv"] = true }
+            do {
+                options.substitution = try ResolutionContext.parse(context)
+            } catch {
+                var details = error.details
+                details["path"] = .string("substitution." + (error.details["path"]?.stringValue ?? ""))
+                throw MCPError(error.code, error.message, source: error.source, details: details)
+            }
         }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }

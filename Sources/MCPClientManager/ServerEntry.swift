@@ -24,10 +24,16 @@ final class ServerEntry: @unchecked Sendable {
         var automaticReconnects = 0
     }
 
+    /// The configuration as checked when the server was added (its parse-time `${VAR}` expanded).
     let config: ServerConfig
+    /// The configuration as written: each connection resolves its references anew (docs/config-substitution.md).
+    let template: JSONObject
     let state = Locked(State())
 
-    init(config: ServerConfig) { self.config = config }
+    init(config: ServerConfig, template: JSONObject) {
+        self.config = config
+        self.template = template
+    }
 
     var connectedSession: ClientSession? {
         state.withLock { state in

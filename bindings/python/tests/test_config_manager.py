@@ -1,0 +1,68 @@
+"""A librechat.yaml loaded into a manager: `${VAR}` references resolved from the environment when each connection
+opens (URL, headers, stdio env), the denylist honoured, per-user servers refused on shared connections."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import FIXTURES_DIR, MODERN_PYTHON, require_venv, text_of
+from test_http import HTTPServer
+
+import mcpclient
+
+
+def test_environment_references_are_resolved_per_connection(monkeypatch):
+    require_venv(MODERN_PYTHON.parent.parent)
+    server = HTTPServer("modern", "json")
+    try:
+        monkeypatch.setenv("MCP_TEST_URL", server.url)
+        monkeypatch.setenv("FIXTURE_GREETING", "from the environment")
+        monkeypatch.setenv("JWT_SECRET", "must-never-be-expanded")
+        text = f"""
+# Both servers take their settings from the environment, as LibreChat admins write them.
+mcpServers:
+  remote:
+    url: "${{MCP_TEST_URL}}"
+    timeout: 20000
+  local:
+    command: "{MODERN_PYTHON}"
+    args: ["{FIXTURES_DIR / 'everything_modern.py'}"]
+    env:
+      GREETING: "${{FIXTURE_GREETING}}"
+      LEAK: "${{JWT_SECRET}}"
+"""
+        with mcpclient.Manager() as mgr:
+            assert sorted(mgr.load_config(text)["added"]) == ["local", "remote"]
+            assert text_of(mgr.call_tool("remote", "echo", {"text": "via ${url}"})) == "via ${url}"
+            assert text_of(mgr.call_tool("local", "env", {"name": "GREETING"})) == "from the environment"
+            assert text_of(mgr.call_tool("local", "env", {"name": "LEAK"})) == "${JWT_SECRET}"  # denylisted: literal
+    finally:
+        server.stop()
+
+
+def test_an_unset_variable_in_a_url_is_a_config_error_naming_it(monkeypatch):
+    monkeypatch.delenv("MCP_TEST_UNSET_URL", raising=False)
+    with mcpclient.Manager() as mgr:
+        with pytest.raises(mcpclient.McpConfigError) as caught:
+            mgr.add_server("r", {"url": "${MCP_TEST_UNSET_URL}"})
+        assert "url" in str(caught.value)
+
+
+def test_a_per_user_server_is_not_connected_on_a_shared_connection():
+    require_venv(MODERN_PYTHON.parent.parent)
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("u", {"command": str(MODERN_PYTHON), "args": [str(FIXTURES_DIR / "everything_modern.py")],
+                             "env": {"USER_ID": "{{LIBRECHAT_USER_ID}}"}})
+        with pytest.raises(mcpclient.McpError) as caught:
+            mgr.connect("u")
+        assert caught.value.details.get("scope") == "user"
+
+
+def test_the_substitution_context_is_a_manager_option():
+    require_venv(MODERN_PYTHON.parent.parent)
+    options = {"substitution": {"env": {"GREETING": "from the options"}, "workspaceFolder": str(FIXTURES_DIR)}}
+    with mcpclient.Manager(options) as mgr:
+        mgr.add_server("v", {"command": str(MODERN_PYTHON), "args": ["${workspaceFolder}/everything_modern.py"],
+                             "env": {"GREETING": "${GREETING}"}})
+        assert text_of(mgr.call_tool("v", "env", {"name": "GREETING"})) == "from the options"
+    with pytest.raises(mcpclient.McpInvalidError):
+        mcpclient.Manager({"substitution": {"nope": 1}})
