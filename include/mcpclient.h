@@ -161,9 +161,9 @@ MCP_EXTERN mcp_status mcp_config_export(
 /**
  * Loads a config text (as mcp_config_load) and registers every enabled server with the manager. Nothing is added
  * when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
- * Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": false with
- * the config's allowedDomains/allowedAddresses under "settings" (a manager's network policy is fixed at
- * mcp_manager_new; pass them there).
+ * Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": true when
+ * the config's allowedDomains/allowedAddresses (LibreChat mcpSettings) replaced the manager's for connections
+ * opened from then on.
  * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
  * NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
  * Threads: any host thread.

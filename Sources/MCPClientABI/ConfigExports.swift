@@ -80,9 +80,9 @@ public func mcpConfigExport(
 
 /// Loads a config text (as mcp_config_load) and registers every enabled server with the manager. Nothing is added
 /// when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
-/// Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": false with
-/// the config's allowedDomains/allowedAddresses under "settings" (a manager's network policy is fixed at
-/// mcp_manager_new; pass them there).
+/// Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": true when
+/// the config's allowedDomains/allowedAddresses (LibreChat mcpSettings) replaced the manager's for connections
+/// opened from then on.
 /// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
 /// NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
 /// Threads: any host thread.
@@ -106,27 +106,39 @@ public func mcpManagerLoadConfig(
                 toAdd.append((name, server))
             }
         }
+        let domains = try loaded.settings["allowedDomains"].map { value throws(MCPError) in try strings(value, "mcpSettings.allowedDomains") }
+        let addresses = try loaded.settings["allowedAddresses"].map { value throws(MCPError) in try strings(value, "mcpSettings.allowedAddresses") }
         let existing = Set(instance.serverNames)
         let clashes = toAdd.map(\.0).filter { existing.contains($0) }
         if !clashes.isEmpty {
             throw MCPError(.conflict, "already registered: \(clashes.joined(separator: ", "))", details: ["servers": .array(clashes.map { .string($0) })])
         }
+        let applySettings = domains != nil || addresses != nil
+        let previous = applySettings ? try instance.applyNetworkSettings(allowedDomains: domains, allowedAddresses: addresses) : nil
         for (name, server) in toAdd {
             do throws(MCPError) {
                 try instance.addServer(name: name, config: server)
                 added.append(.string(name))
             } catch {
-                // All or nothing: a server that fails to register takes the ones added before it out again.
+                // All or nothing: a server that fails to register takes the ones added before it (and the settings) out again.
                 for case .string(let done) in added {
                     _ = instance.blocking { finished in instance.removeServer(name: done) { finished($0.map { .null }) } }
                 }
+                if let previous { _ = try? instance.applyNetworkSettings(allowedDomains: previous.domains, allowedAddresses: previous.addresses) }
                 throw error
             }
         }
         guard case .object(var object) = loaded.json else { return }
         object["added"] = .array(added)
         object["skipped"] = .array(skipped)
-        object["settingsApplied"] = false
+        object["settingsApplied"] = .bool(applySettings)
         try write(.object(object), to: out_result_json)
     }
+}
+
+private func strings(_ value: JSONValue, _ path: String) throws(MCPError) -> [String] {
+    guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+        throw MCPError.config("'\(path)' must be a list of strings", details: ["path": .string(path)])
+    }
+    return items.compactMap(\.stringValue)
 }

@@ -22,6 +22,8 @@ public final class Manager: @unchecked Sendable {
     private let closed = Atomic<Bool>(false)
     private let logSink: EventLogSink
     private let httpEngineSlot = Locked<HTTPEngine?>(nil)
+    /// `allowedDomains` / `allowedAddresses`: from the options, replaceable by a loaded config's `mcpSettings`.
+    private let networkSettings: Locked<(domains: [String], addresses: [String])>
 
     private struct HostRequest {
         var server: String
@@ -39,6 +41,23 @@ public final class Manager: @unchecked Sendable {
         events = EventQueue(capacity: options.eventQueueCapacity)
         loop = try EventLoop()
         logSink = EventLogSink(queue: events)
+        networkSettings = Locked((options.allowedDomains, options.allowedAddresses))
+    }
+
+    /// Replaces the network allow-lists (LibreChat `mcpSettings`) for connections opened from now on; nil keeps one.
+    /// Returns the lists it replaced.
+    @discardableResult
+    public func applyNetworkSettings(allowedDomains: [String]?, allowedAddresses: [String]?) throws(MCPError) -> (domains: [String], addresses: [String]) {
+        for entry in allowedAddresses ?? [] {
+            if let problem = NetworkPolicy.validateAllowedAddress(entry) { throw problem }
+        }
+        return networkSettings.withLock { settings in
+            defer {
+                if let allowedDomains { settings.domains = allowedDomains }
+                if let allowedAddresses { settings.addresses = allowedAddresses }
+            }
+            return settings
+        }
     }
 
     deinit {
@@ -171,8 +190,9 @@ public final class Manager: @unchecked Sendable {
             options.tls = TLSOptions(caFile: remote.caFile, clientCertificate: remote.clientCertificate, clientKey: remote.clientKey)
             options.proxy = remote.proxy
             options.resolve = self.options.resolve
+            let network = networkSettings.withLock { $0 }
             options.policy = NetworkPolicy(
-                trusted: remote.trusted, allowedDomains: self.options.allowedDomains, allowedAddresses: self.options.allowedAddresses)
+                trusted: remote.trusted, allowedDomains: network.domains, allowedAddresses: network.addresses)
             options.allowsSSEFallback = remote.typeInferred
             let engine = try httpEngine()
             transport = switch remote.type {

@@ -66,3 +66,23 @@ def test_the_substitution_context_is_a_manager_option():
         assert text_of(mgr.call_tool("v", "env", {"name": "GREETING"})) == "from the options"
     with pytest.raises(mcpclient.McpInvalidError):
         mcpclient.Manager({"substitution": {"nope": 1}})
+
+
+def test_mcp_settings_from_librechat_yaml_apply_to_the_manager():
+    """mcpSettings.allowedAddresses in the loaded file exempts a user-created server on loopback; before the file
+    was loaded the same server was blocked."""
+    require_venv(MODERN_PYTHON.parent.parent)
+    server = HTTPServer("modern", "json")
+    try:
+        authority = server.url.split("/")[2]
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("user", {"url": server.url, "trusted": False, "initTimeout": 5000})
+            with pytest.raises(mcpclient.McpPolicyError):
+                mgr.connect("user")
+            result = mgr.load_config(f'mcpSettings:\n  allowedAddresses: ["{authority}"]\nmcpServers: {{}}\n')
+            assert result["settingsApplied"] is True
+            assert text_of(mgr.call_tool("user", "echo", {"text": "exempt now"})) == "exempt now"
+            with pytest.raises(mcpclient.McpConfigError):
+                mgr.load_config('mcpSettings:\n  allowedAddresses: ["https://not-a-host-port/"]\nmcpServers: {}\n')
+    finally:
+        server.stop()
