@@ -156,6 +156,9 @@ public final class Manager: @unchecked Sendable {
     /// context (the process environment by default). Per-user and per-request servers need a user's context,
     /// which a shared connection does not have.
     private func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
+        guard entry.config.enabled else {
+            throw MCPError(.unsupported, "server '\(entry.config.name)' is disabled (enabled: false)", details: ["server": .string(entry.config.name), "reason": "disabled"])
+        }
         let resolved = try ConfigResolver.resolve(server: entry.template, context: options.substitution)
         let name = entry.config.name
         guard resolved.scope.scope == .app else {

@@ -86,3 +86,12 @@ def test_mcp_settings_from_librechat_yaml_apply_to_the_manager():
                 mgr.load_config('mcpSettings:\n  allowedAddresses: ["https://not-a-host-port/"]\nmcpServers: {}\n')
     finally:
         server.stop()
+
+
+def test_a_disabled_server_stays_registered_but_does_not_connect():
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("off", {"command": "true", "enabled": False})
+        assert mgr.server_status("off")["status"] == "disconnected"
+        with pytest.raises(mcpclient.McpError) as caught:
+            mgr.connect("off")
+        assert caught.value.details.get("reason") == "disabled"
