@@ -32,6 +32,9 @@ static void load(void) {
     LOAD(easy_send, "curl_easy_send")
     LOAD(easy_recv, "curl_easy_recv")
     LOAD(easy_reset, "curl_easy_reset")
+    LOAD(multi_perform, "curl_multi_perform")
+    LOAD(multi_poll, "curl_multi_poll")      /* 7.66 */
+    LOAD(multi_wakeup, "curl_multi_wakeup")  /* 7.68 */
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { load_error = "curl_global_init failed"; return; }
     load_error = NULL;
 }

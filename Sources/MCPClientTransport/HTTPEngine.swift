@@ -71,6 +71,17 @@ public final class HTTPExchange: @unchecked Sendable {
     fileprivate let id: UInt64
     /// Set by `cancel`; an exchange running on its caller's thread checks it while it waits.
     let abortRequested = Atomic<Bool>(false)
+    /// A caller-thread exchange that ended because its deadline passed.
+    fileprivate let timedOutFlag = Atomic<Bool>(false)
+    public var timedOut: Bool { timedOutFlag.load(ordering: .relaxed) }
+    /// Wakes a caller-thread exchange's wait at once (set only while it runs).
+    fileprivate struct Wakeup: @unchecked Sendable {
+        let api: UnsafePointer<ccurl_api>
+        let multi: UnsafeMutableRawPointer
+        func wake() { _ = api.pointee.multi_wakeup?(multi) }  // curl_multi_wakeup may be called from any thread
+    }
+    fileprivate let wakeup = Locked<Wakeup?>(nil)
+
     fileprivate init(engine: HTTPEngine, id: UInt64) {
         self.engine = engine
         self.id = id
@@ -78,6 +89,7 @@ public final class HTTPExchange: @unchecked Sendable {
 
     public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
         abortRequested.store(true, ordering: .relaxed)
+        wakeup.withLock { $0?.wake() }
         guard let engine, id != 0 else { return }
         engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
     }
@@ -123,7 +135,7 @@ public final class HTTPEngine: @unchecked Sendable {
             for id in Array(transfers.keys) { finish(id, error: MCPError(.closed, "the HTTP engine was closed")) }
             if let timer { _ = loop.cancelTimer(timer) }
             _ = api.pointee.multi_cleanup?(multi)
-            for easy in idleHandles.withLock({ handles in defer { handles = [] }; return handles }) { api.pointee.easy_cleanup?(easy) }
+            for handle in idleHandles.withLock({ handles in defer { handles = [] }; return handles }) { cleanup(handle) }
             done.resolve(true)
         }
         _ = done.wait(timeoutNanoseconds: 10_000_000_000)
@@ -143,41 +155,83 @@ public final class HTTPEngine: @unchecked Sendable {
     /// An exchange handle for `perform`: its `cancel` aborts the exchange running on the caller's thread.
     public func callerThreadExchange() -> HTTPExchange { HTTPExchange(engine: self, id: 0) }
 
-    /// Handles kept for exchanges run on callers' threads; each keeps its own keep-alive connection.
-    private let idleHandles = Locked<[UnsafeMutableRawPointer]>([])
+    /// Handles kept for exchanges run on callers' threads, each in its own multi handle (which keeps its keep-alive
+    /// connection and lets another thread wake the wait).
+    private struct CallerHandle: @unchecked Sendable {
+        let easy: UnsafeMutableRawPointer
+        let multi: UnsafeMutableRawPointer
+    }
+    private let idleHandles = Locked<[CallerHandle]>([])
     static let idleHandleLimit = 8
 
+    private func makeCallerHandle() -> CallerHandle? {
+        guard let easy = api.pointee.easy_init?() else { return nil }
+        guard let multi = api.pointee.multi_init?() else { api.pointee.easy_cleanup?(easy); return nil }
+        return CallerHandle(easy: easy, multi: multi)
+    }
+
+    private func cleanup(_ handle: CallerHandle) {
+        _ = api.pointee.multi_cleanup?(handle.multi)
+        api.pointee.easy_cleanup?(handle.easy)
+    }
+
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
-    /// handler hears of it on this thread. `shouldAbort` is polled while waiting; the exchange's `cancel` works too.
-    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, shouldAbort: @escaping @Sendable () -> Bool) {
+    /// handler hears of it on this thread. The wait ends at `deadline()` (monotonic ns, read again after every
+    /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
+    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: @escaping @Sendable () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
-        guard let easy = idleHandles.withLock({ $0.popLast() }) ?? api.pointee.easy_init?() else {
+        guard let handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
+        let (easy, multi) = (handle.easy, handle.multi)
         api.pointee.easy_reset?(easy)
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
-        transfer.onCallerThread = { shouldAbort() || exchange.abortRequested.load(ordering: .relaxed) }
+        transfer.onCallerThread = true
         var outcome: MCPError?
         if let error = transfer.configure(api) {
             outcome = error
         } else {
-            let code = api.pointee.easy_perform?(easy) ?? CURLE_FAILED_INIT
-            if code == CURLE_ABORTED_BY_CALLBACK, transfer.failure == nil {
-                outcome = exchange.abortRequested.load(ordering: .relaxed)
-                    ? MCPError(.cancelled, "the request was cancelled") : MCPError(.timeout, "the request's time ran out")
-            } else if code != CURLE_OK {
-                outcome = curlError(code, transfer)
-            }
+            outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)
         let kept = idleHandles.withLock { handles -> Bool in
             guard handles.count < Self.idleHandleLimit, !closed else { return false }  // after close nothing is kept
-            handles.append(easy)
+            handles.append(handle)
             return true
         }
-        if !kept { api.pointee.easy_cleanup?(easy) }
+        if !kept { cleanup(handle) }
         handler.end(transfer.failure ?? outcome)
+    }
+
+    private func wait(for transfer: Transfer, in multi: UnsafeMutableRawPointer, exchange: HTTPExchange, deadline: () -> UInt64) -> MCPError? {
+        let api = self.api
+        let clock = SystemClock()
+        exchange.wakeup.withLock { $0 = HTTPExchange.Wakeup(api: api, multi: multi) }
+        // After this no other thread touches the multi handle: it may go back to the pool or be freed.
+        defer { exchange.wakeup.withLock { $0 = nil } }
+        guard api.pointee.multi_add_handle?(multi, transfer.easy) == CURLM_OK else { return MCPError(.generic, "curl_multi_add_handle failed") }
+        defer { _ = api.pointee.multi_remove_handle?(multi, transfer.easy) }
+        var running: Int32 = 1
+        while true {
+            guard api.pointee.multi_perform?(multi, &running) == CURLM_OK else { return MCPError(.generic, "curl_multi_perform failed") }
+            if running == 0 { break }
+            if exchange.abortRequested.load(ordering: .relaxed) { return MCPError(.cancelled, "the request was cancelled") }
+            let now = clock.nowNanoseconds(), end = deadline()
+            guard now < end else {
+                exchange.timedOutFlag.store(true, ordering: .relaxed)
+                return MCPError(.timeout, "the request's time ran out")
+            }
+            let waitMs = Int32(min(1_000, (end - now + 999_999) / 1_000_000))
+            _ = api.pointee.multi_poll?(multi, nil, 0, waitMs, nil)
+        }
+        var queued: Int32 = 0
+        while let message = api.pointee.multi_info_read?(multi, &queued) {
+            var easy: UnsafeMutableRawPointer?
+            var code = CURLE_OK
+            if ccurl_msg_done(message, &easy, &code) != 0, easy == transfer.easy, code != CURLE_OK { return curlError(code, transfer) }
+        }
+        return nil
     }
 
     /// Connects to `request.url` (http or https, with its TLS, proxy and address check) and hands over the raw

@@ -22,7 +22,8 @@ final class Transfer: @unchecked Sendable {
     /// For connect-only exchanges: takes the connected handle instead of it being cleaned up.
     var handover: ((UnsafeMutableRawPointer) -> Void)?
     /// Set when the exchange runs on its caller's thread: polled by curl's progress callback; true aborts.
-    var onCallerThread: (() -> Bool)?
+    /// Run by `HTTPEngine.perform` on a host thread: no loop timers (the caller's wait loop keeps the deadline).
+    var onCallerThread = false
 
     init(id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest, handler: HTTPResponseHandler, engine: HTTPEngine) {
         self.id = id
@@ -46,16 +47,10 @@ final class Transfer: @unchecked Sendable {
         set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
         if request.connectOnly { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
-        if onCallerThread != nil {
-            // No loop timers on a caller's thread: curl's progress callback checks the deadline and cancellation,
-            // and its low-speed limit stands in for the idle timer.
-            set(CURLOPT_NOPROGRESS, ccurl_setopt_long(api, easy, CURLOPT_NOPROGRESS, 0))
-            set(CURLOPT_XFERINFOFUNCTION, ccurl_setopt_xferinfo_function(api, easy, transferProgressCallback))
-            set(CURLOPT_XFERINFODATA, ccurl_setopt_pointer(api, easy, CURLOPT_XFERINFODATA, me))
-            if let idle = request.idleTimeoutMs {
-                set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1))
-                set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
-            }
+        if onCallerThread, let idle = request.idleTimeoutMs {
+            // libcurl's low-speed limit stands in for the idle timer.
+            set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1))
+            set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
         }
         switch request.method {
         case "GET": break
@@ -118,7 +113,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     func armIdleTimer(_ loop: EventLoop) {
-        guard let idle = request.idleTimeoutMs, onCallerThread == nil else { return }
+        guard let idle = request.idleTimeoutMs, !onCallerThread else { return }
         if let idleTimer { _ = loop.cancelTimer(idleTimer) }
         let id = self.id
         idleTimer = loop.schedule(afterNanoseconds: UInt64(idle) * 1_000_000) { [weak engine] in
@@ -192,12 +187,6 @@ private let transferWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?,
     guard let buffer, let transfer else { return length }
     let keep = Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length))
     return keep ? length : 0
-}
-
-private let transferProgressCallback: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {
-    transfer, _, _, _, _ in
-    guard let transfer else { return 0 }
-    return Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().onCallerThread?() == true ? 1 : 0
 }
 
 private let transferPrereqCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int32, Int32) -> Int32 = {

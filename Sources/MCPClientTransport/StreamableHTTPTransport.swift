@@ -139,8 +139,12 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
                 return !state.closed
             }
             guard open else { reply.handler.end(MCPError(.closed, "the HTTP transport is closed")); return }
-            let clock = SystemClock()
-            engine.perform(request, handler: reply.handler, exchange: exchange) { clock.nowNanoseconds() >= call.deadline() }
+            engine.perform(request, handler: reply.handler, exchange: exchange, deadline: call.deadline)
+            // The wait ended at the deadline: a session server would go on working for nobody unless told.
+            if exchange.timedOut, state.withLock({ $0.sessionID }) != nil {
+                let params: JSONObject = ["requestId": .int(id), "reason": "the request's time ran out"]
+                try? send(JSONWriter.serialize(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": .object(params)]))
+            }
             return
         }
         let exchange = engine.start(request, handler: reply.handler)

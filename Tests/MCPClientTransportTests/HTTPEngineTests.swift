@@ -132,6 +132,35 @@ final class Collected: @unchecked Sendable {
         }
     }
 
+    /// A blocking call's exchange runs on the host's thread; cancelling it from another thread, or its deadline
+    /// passing, ends the wait at once (it used to wait for curl's next progress callback, up to a second).
+    @Test func aCallerThreadExchangeEndsAtOnceOnCancelOrDeadline() throws {
+        let server = try LocalHTTPServer()
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let engine = try HTTPEngine(loop: loop)
+        defer { engine.close() }
+        let clock = SystemClock()
+
+        let exchange = engine.callerThreadExchange()
+        let cancelled = Collected()
+        let far = clock.nowNanoseconds() + 10_000_000_000
+        Thread.detach { usleep(100_000); exchange.cancel() }
+        var started = clock.nowNanoseconds()
+        engine.perform(HTTPRequest(method: "GET", url: server.url("/slow")), handler: cancelled.handler, exchange: exchange, deadline: { far })
+        #expect(cancelled.wait(seconds: 1)??.code == .cancelled)
+        #expect(clock.nowNanoseconds() - started < 800_000_000)
+
+        let late = engine.callerThreadExchange()
+        let timedOut = Collected()
+        started = clock.nowNanoseconds()
+        let soon = started + 300_000_000
+        engine.perform(HTTPRequest(method: "GET", url: server.url("/slow")), handler: timedOut.handler, exchange: late, deadline: { soon })
+        #expect(timedOut.wait(seconds: 1)??.code == .timeout)
+        #expect(late.timedOut)
+        #expect(clock.nowNanoseconds() - started < 800_000_000)
+    }
+
     @Test func cancelIdleTimeoutSizeCapAndRefusedAddressEndExchangesClearly() throws {
         let server = try LocalHTTPServer()
         let loop = try EventLoop()
@@ -167,5 +196,20 @@ final class Collected: @unchecked Sendable {
         let unreachable = Collected()
         _ = engine.start(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/"), handler: unreachable.handler)
         #expect(unreachable.wait()??.code == .transport)
+    }
+}
+
+private enum Thread {
+    /// Runs `body` on a new detached pthread.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, box)
+        pthread_detach(thread)
     }
 }

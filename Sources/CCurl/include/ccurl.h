@@ -28,6 +28,9 @@ typedef struct ccurl_api {
     CURLcode (*easy_send)(CURL *handle, const void *buffer, size_t length, size_t *sent);
     CURLcode (*easy_recv)(CURL *handle, void *buffer, size_t length, size_t *received);
     void (*easy_reset)(CURL *handle);
+    CURLMcode (*multi_perform)(CURLM *multi, int *running_handles);
+    CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd extra_fds[], unsigned int extra_nfds, int timeout_ms, int *ret);
+    CURLMcode (*multi_wakeup)(CURLM *multi);
 } ccurl_api;
 
 /* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */

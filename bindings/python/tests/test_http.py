@@ -478,3 +478,29 @@ def test_a_websocket_peer_that_stops_answering_is_noticed():
             assert text_of(mgr.call_tool("w", "echo", {"text": "after"})) == "after"
     finally:
         server.stop()
+
+
+def test_a_blocking_call_that_times_out_tells_a_session_server(tmp_path):
+    """A lone blocking call waits on the host's own thread; when its time runs out, a handshake-era (session) server
+    is sent notifications/cancelled, as it would be for any other request (seen by a logging proxy)."""
+    server = HTTPServer("legacy", "stateful-json")
+    log = tmp_path / "proxy.log"
+    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+    try:
+        port = proxy.stdout.readline().split()[1]
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("s", {"url": server.url, "proxy": f"http://127.0.0.1:{port}", "timeout": 600})
+            mgr.connect("s")
+            started = time.monotonic()
+            with pytest.raises(mcpclient.McpTimeoutError):
+                mgr.call_tool("s", "slow", {"steps": 50, "delay_ms": 100})
+            assert time.monotonic() - started < 5  # not the tool's 5 s
+            for _ in range(50):
+                if "notifications/cancelled" in log.read_text():
+                    break
+                time.sleep(0.1)
+            assert any(line.endswith(" notifications/cancelled") for line in log.read_text().splitlines())
+    finally:
+        proxy.kill()
+        proxy.wait(timeout=10)
+        server.stop()
