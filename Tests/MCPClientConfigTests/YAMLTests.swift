@@ -19,6 +19,31 @@ func fixtureText(_ relativePath: String, sourceFile: String = #filePath) -> Stri
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// Runs `body` on a new thread with the given stack size and returns its result.
+func onThread(stackBytes: Int, _ body: @escaping @Sendable () -> String) -> String {
+    final class Box: @unchecked Sendable {
+        var body: @Sendable () -> String
+        var result = ""
+        init(_ body: @escaping @Sendable () -> String) { self.body = body }
+    }
+    let box = Box(body)
+    let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+    defer { attributes.deallocate() }
+    pthread_attr_init(attributes)
+    pthread_attr_setstacksize(attributes, stackBytes)
+    var thread = pthread_t()
+    let created = pthread_create(&thread, attributes, { raw in
+        guard let raw else { return nil }
+        let box = Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue()
+        box.result = box.body()
+        return nil
+    }, Unmanaged.passUnretained(box).toOpaque())
+    pthread_attr_destroy(attributes)
+    guard created == 0 else { return "pthread_create failed" }
+    pthread_join(thread, nil)
+    return box.result
+}
+
 func yamlCaseNames(sourceFile: String = #filePath) -> [String] {
     var directory = sourceFile
     while let last = directory.last, last != "/" { directory.removeLast() }
@@ -338,6 +363,24 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         let atLimit = String(repeating: "[", count: 256) + String(repeating: "]", count: 256)
         #expect(yamlError(atLimit) == nil)
         #expect(yamlError("[[[1]]]", limits: YAMLParser.Limits(maxDepth: 2)) != nil)
+    }
+
+    /// Parses on a thread with a small stack: deep nesting must end in an error (or a value), never a crash.
+    @Test(arguments: [128, 512])
+    func deepNestingOnASmallThreadStackFailsCleanly(kilobytes: Int) throws {
+        var block = ""
+        for level in 0..<255 { block += String(repeating: " ", count: level) + "k:\n" }
+        for text in [block, String(repeating: "[", count: 256) + String(repeating: "]", count: 256), String(repeating: "- ", count: 256) + "x"] {
+            let outcome = onThread(stackBytes: kilobytes << 10) { () -> String in
+                do throws(MCPError) {
+                    _ = try YAMLParser.parse(text)
+                    return "parsed"
+                } catch {
+                    return error.message
+                }
+            }
+            #expect(outcome == "parsed" || outcome.containsLiteral("too deeply for the calling thread's stack"), "\(outcome)")
+        }
     }
 
     @Test func hugeInputIsRefusedBeforeParsing() throws {

@@ -5,6 +5,10 @@ extension YAMLCore {
     var atExplicitKey: Bool { current == UInt8(ascii: "?") && isBlankOrEnd(pos + 1) }
     var atCommentOrLineEnd: Bool { atLineEnd || current == UInt8(ascii: "#") }
 
+    // The functions that recurse (one call cycle per nesting level) keep only small locals; everything else
+    // (properties, scalars, keys, separators, error messages) lives in `@inline(never)` helpers that return before
+    // the recursion, so 256 levels fit in a modest thread stack.
+
     /// A node in block context whose content starts at the cursor, on the current line. `compact` allows a block
     /// collection to start here (at a line start, or after `- `, `? `, or an explicit `: `); `outer` holds
     /// properties written on an earlier line.
@@ -12,34 +16,58 @@ extension YAMLCore {
         let start = mark
         let locationStart = locations.count
         var node: YAMLNode
-        if compact, atSequenceEntry {
+        switch try blockNodeShape(compact: compact, outer: outer) {
+        case .sequence:
             node = try parseBlockSequence(column: pos - lineStart, depth: depth + 1)
-        } else if compact, atExplicitKey || lineHasImplicitKey() {
+        case .mapping:
             node = try parseBlockMapping(column: pos - lineStart, depth: depth + 1)
-        } else {
-            let properties = try parseProperties(flow: false)
-            if !properties.isEmpty, !outer.isEmpty {
-                throw error("a node's anchor and tag must be written together", at: start)
+        case .propertiesAlone(let properties):
+            // The node follows on the next lines (or is empty).
+            if let inner = try parseIndentedValue(parentIndent: parentIndent, depth: depth, sameIndentSequence: true, outer: properties) {
+                return inner
             }
-            if !properties.isEmpty, atCommentOrLineEnd {
-                // Properties alone on the line: the node follows on the next lines (or is empty).
-                let inner = try parseIndentedValue(parentIndent: parentIndent, depth: depth, sameIndentSequence: true, outer: properties)
-                if let inner { return inner }
-                return try emptyNode(properties, at: start, locationsFrom: locationStart)
+            return try emptyNode(properties, at: start, locationsFrom: locationStart)
+        case .inline(let properties):
+            if current == UInt8(ascii: "[") || current == UInt8(ascii: "{") {
+                node = current == UInt8(ascii: "[") ? try parseFlowSequence(depth: depth + 1) : try parseFlowMapping(depth: depth + 1)
+            } else {
+                node = try parseInlineScalar(parentIndent: parentIndent, properties: properties)
             }
-            let props = properties.isEmpty ? outer : properties
-            node = try parseInlineNode(parentIndent: parentIndent, depth: depth, properties: props)
-            if let anchor = props.anchor { try defineAnchor(anchor, node: node, locationsFrom: locationStart, at: start) }
+            try finishNode(&node, properties: properties, locationsFrom: locationStart, at: start)
             return node
         }
-        if !outer.isEmpty {
-            try checkCollectionTag(outer, isMapping: node.value.objectValue != nil)
-            if let anchor = outer.anchor { try defineAnchor(anchor, node: node, locationsFrom: locationStart, at: start) }
-        }
+        try finishNode(&node, properties: outer, locationsFrom: locationStart, at: start)
         return node
     }
 
+    enum BlockNodeShape {
+        case sequence, mapping
+        case propertiesAlone(YAMLProperties)
+        case inline(YAMLProperties)
+    }
+
+    @inline(never)
+    mutating func blockNodeShape(compact: Bool, outer: YAMLProperties) throws(MCPError) -> BlockNodeShape {
+        if compact, atSequenceEntry { return .sequence }
+        if compact, atExplicitKey || lineHasImplicitKey() { return .mapping }
+        let start = mark
+        let properties = try parseProperties(flow: false)
+        if properties.isEmpty { return .inline(outer) }
+        if !outer.isEmpty { throw error("a node's anchor and tag must be written together", at: start) }
+        return atCommentOrLineEnd ? .propertiesAlone(properties) : .inline(properties)
+    }
+
+    /// Applies a collection's tag check, marks flow collections JSON-like, and defines the node's anchor.
+    @inline(never)
+    mutating func finishNode(_ node: inout YAMLNode, properties: YAMLProperties, locationsFrom start: Int, at mark: YAMLMark) throws(MCPError) {
+        if !node.isScalar {
+            try checkCollectionTag(properties, isMapping: node.value.objectValue != nil)
+        }
+        if let anchor = properties.anchor { try defineAnchor(anchor, node: node, locationsFrom: start, at: mark) }
+    }
+
     /// An empty node (nothing after `key:` or `-`): null, or what its tag makes of "".
+    @inline(never)
     mutating func emptyNode(_ properties: YAMLProperties, at mark: YAMLMark, locationsFrom start: Int) throws(MCPError) -> YAMLNode {
         let value = try scalarValue("", style: .plain, tag: properties.tag, tagText: properties.tagText, at: mark)
         let node = YAMLNode(value: value, isScalar: value.objectValue == nil && value.arrayValue == nil, mark: mark)
@@ -47,12 +75,11 @@ extension YAMLCore {
         return node
     }
 
-    /// Scalars, flow collections and aliases: everything that starts and (apart from multi-line scalars) ends on
-    /// this line.
-    mutating func parseInlineNode(parentIndent: Int, depth: Int, properties: YAMLProperties) throws(MCPError) -> YAMLNode {
+    /// Block scalars, quoted and plain scalars, and aliases (their anchor is defined by the caller).
+    @inline(never)
+    mutating func parseInlineScalar(parentIndent: Int, properties: YAMLProperties) throws(MCPError) -> YAMLNode {
         let start = mark
-        let b = current
-        switch b {
+        switch current {
         case UInt8(ascii: "|"), UInt8(ascii: ">"):
             let text = try scanBlockScalar(parentIndent: parentIndent)
             return YAMLNode(value: try scalarValue(text, style: .block, tag: properties.tag, tagText: properties.tagText, at: start),
@@ -61,11 +88,6 @@ extension YAMLCore {
             let text = try scanQuoted()
             return YAMLNode(value: try scalarValue(text, style: .quoted, tag: properties.tag, tagText: properties.tagText, at: start),
                 isScalar: true, mark: start, jsonLike: true)
-        case UInt8(ascii: "["), UInt8(ascii: "{"):
-            var node = b == UInt8(ascii: "[") ? try parseFlowSequence(depth: depth + 1) : try parseFlowMapping(depth: depth + 1)
-            try checkCollectionTag(properties, isMapping: b == UInt8(ascii: "{"))
-            node.jsonLike = true
-            return node
         case UInt8(ascii: "*"):
             if !properties.isEmpty { throw error("an alias cannot have an anchor or tag", at: start) }
             return try parseAlias(flow: false)
@@ -77,6 +99,7 @@ extension YAMLCore {
         }
     }
 
+    @inline(never)
     func checkPlainStart(flow: Bool) throws(MCPError) {
         let b = current
         switch b {
@@ -95,27 +118,27 @@ extension YAMLCore {
 
     /// The node after an indicator whose line is otherwise empty: a block node indented more than `parentIndent`
     /// on the following lines (or, for mapping values, a sequence at the same indentation), else nothing.
+    @inline(never)
     mutating func parseIndentedValue(
         parentIndent: Int, depth: Int, sameIndentSequence: Bool, outer: YAMLProperties = YAMLProperties()
     ) throws(MCPError) -> YAMLNode? {
         try skipToContent()
         let indent = currentIndent
-        if indent > parentIndent {
-            return try parseBlockNode(parentIndent: parentIndent, depth: depth, compact: true, outer: outer)
-        }
-        if sameIndentSequence, indent == parentIndent, atSequenceEntry {
+        if indent > parentIndent || (sameIndentSequence && indent == parentIndent && atSequenceEntry) {
             return try parseBlockNode(parentIndent: parentIndent, depth: depth, compact: true, outer: outer)
         }
         return nil
     }
 
-    /// The node after `- `, `? ` or an explicit `: `: on the same line (compact collections allowed) or below.
-    mutating func parseEntryValue(indicatorColumn: Int, depth: Int, sameIndentSequence: Bool) throws(MCPError) -> YAMLNode? {
+    /// The node after `- `, `? ` or `: `: on the same line or below. `compact`: a block collection may start on
+    /// this line (after `- `, `? ` and an explicit `: `, not after an implicit key's `: `).
+    @inline(never)
+    mutating func parseEntryValue(indicatorColumn: Int, depth: Int, sameIndentSequence: Bool, compact: Bool = true) throws(MCPError) -> YAMLNode? {
         skipBlanks()
         if atCommentOrLineEnd {
             return try parseIndentedValue(parentIndent: indicatorColumn, depth: depth, sameIndentSequence: sameIndentSequence)
         }
-        return try parseBlockNode(parentIndent: indicatorColumn, depth: depth, compact: true)
+        return try parseBlockNode(parentIndent: indicatorColumn, depth: depth, compact: compact)
     }
 
     mutating func parseBlockSequence(column: Int, depth: Int) throws(MCPError) -> YAMLNode {
@@ -128,15 +151,21 @@ extension YAMLCore {
             path.append(.index(items.count))
             let item = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false)
             path.removeLast()
-            record(.index(items.count), at: item?.mark ?? dash)
-            items.append(item?.value ?? .null)
-            try finishNodeLine()
-            let indent = currentIndent
-            if indent == column, atSequenceEntry { continue }
-            if indent > column { throw error("unexpected indentation (this sequence's entries start at column \(column + 1))") }
-            break
+            if try !endSequenceEntry(item, dash: dash, column: column, items: &items) { break }
         }
         return YAMLNode(value: .array(items), isScalar: false, mark: start)
+    }
+
+    /// Stores an entry and moves to the next line; true when another entry of this sequence follows.
+    @inline(never)
+    mutating func endSequenceEntry(_ item: YAMLNode?, dash: YAMLMark, column: Int, items: inout [JSONValue]) throws(MCPError) -> Bool {
+        record(.index(items.count), at: item?.mark ?? dash)
+        items.append(item?.value ?? .null)
+        try finishNodeLine()
+        let indent = currentIndent
+        if indent == column, atSequenceEntry { return true }
+        if indent > column { throw error("unexpected indentation (this sequence's entries start at column \(column + 1))") }
+        return false
     }
 
     mutating func parseBlockMapping(column: Int, depth: Int) throws(MCPError) -> YAMLNode {
@@ -144,62 +173,75 @@ extension YAMLCore {
         try checkDepth(depth, at: start)
         var mapping = YAMLPendingMapping()
         while true {
-            let entryMark = mark
+            let explicit = atExplicitKey
             let key: YAMLNode
-            let keyText: String
-            var value: YAMLNode?
-            if atExplicitKey {
+            if explicit {
+                let question = mark
                 pos += 1
-                guard let explicit = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false) else {
-                    throw error("an explicit key '?' needs a key", at: entryMark)
+                guard let explicitKey = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false) else {
+                    throw error("an explicit key '?' needs a key", at: question)
                 }
-                key = explicit
-                keyText = try scalarKeyText(key)
-                try finishNodeLine()
-                if currentIndent == column, current == UInt8(ascii: ":"), isBlankOrEnd(pos + 1) {
-                    pos += 1
-                    let valueStart = locations.count
-                    path.append(.key(keyText))
-                    value = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: true)
-                    path.removeLast()
-                    try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
-                    try finishNodeLine()
-                } else {
-                    try mapping.add(key: keyText, keyNode: key, value: nil, valueLocations: locations.count, into: &self)
-                }
+                key = explicitKey
             } else {
-                if atSequenceEntry {
-                    throw error("a sequence entry '-' where the mapping expects 'key: value' (check the indentation)")
-                }
-                guard lineHasImplicitKey() else {
-                    throw error("expected 'key: value' here (no ':' found, or the indentation is off)")
-                }
-                key = try parseKey(flow: false)
-                keyText = try scalarKeyText(key)
-                skipBlanks()
-                guard current == UInt8(ascii: ":") else { throw error("expected ':' after the key") }
-                pos += 1
-                skipBlanks()
-                let valueStart = locations.count
-                path.append(.key(keyText))
-                if atCommentOrLineEnd {
-                    value = try parseIndentedValue(parentIndent: column, depth: depth, sameIndentSequence: true)
-                } else {
-                    value = try parseBlockNode(parentIndent: column, depth: depth, compact: false)
-                }
-                path.removeLast()
-                try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
-                try finishNodeLine()
+                key = try parseImplicitKey()
             }
-            let indent = currentIndent
-            if indent == column { continue }
-            if indent > column { throw error("unexpected indentation (this mapping's keys start at column \(column + 1))") }
-            break
+            let keyText = try scalarKeyText(key)
+            let valueStart = locations.count
+            var value: YAMLNode?
+            let hasValue = try startMappingValue(explicit: explicit, column: column)
+            if hasValue {
+                path.append(.key(keyText))
+                value = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: true, compact: explicit)
+                path.removeLast()
+            }
+            if try !endMappingEntry(&mapping, key: key, keyText: keyText, value: value, valueStart: valueStart, hasValue: hasValue, column: column) {
+                break
+            }
         }
         return YAMLNode(value: .object(mapping.finish(into: &self)), isScalar: false, mark: start)
     }
 
+    @inline(never)
+    mutating func parseImplicitKey() throws(MCPError) -> YAMLNode {
+        if atSequenceEntry {
+            throw error("a sequence entry '-' where the mapping expects 'key: value' (check the indentation)")
+        }
+        guard lineHasImplicitKey() else {
+            throw error("expected 'key: value' here (no ':' found, or the indentation is off)")
+        }
+        return try parseKey(flow: false)
+    }
+
+    /// Moves past the ':' that starts a value; false for an explicit key without one.
+    @inline(never)
+    mutating func startMappingValue(explicit: Bool, column: Int) throws(MCPError) -> Bool {
+        if explicit {
+            try finishNodeLine()
+            guard currentIndent == column, current == UInt8(ascii: ":"), isBlankOrEnd(pos + 1) else { return false }
+            pos += 1
+            return true
+        }
+        skipBlanks()
+        guard current == UInt8(ascii: ":") else { throw error("expected ':' after the key") }
+        pos += 1
+        return true
+    }
+
+    /// Stores an entry and moves to the next line; true when another entry of this mapping follows.
+    @inline(never)
+    mutating func endMappingEntry(
+        _ mapping: inout YAMLPendingMapping, key: YAMLNode, keyText: String, value: YAMLNode?, valueStart: Int, hasValue: Bool, column: Int
+    ) throws(MCPError) -> Bool {
+        try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
+        if hasValue { try finishNodeLine() }
+        let indent = currentIndent
+        if indent == column { return true }
+        if indent > column { throw error("unexpected indentation (this mapping's keys start at column \(column + 1))") }
+        return false
+    }
+
     /// Whether the current line holds an implicit key: a one-line scalar (after optional properties) then ':'.
+    @inline(never)
     func lineHasImplicitKey() -> Bool {
         var index = pos
         while byte(index) == UInt8(ascii: "&") || byte(index) == UInt8(ascii: "!") {
@@ -250,6 +292,7 @@ extension YAMLCore {
     }
 
     /// A mapping key: a one-line scalar or an alias of a scalar, with optional properties.
+    @inline(never)
     mutating func parseKey(flow: Bool) throws(MCPError) -> YAMLNode {
         let start = mark
         let locationStart = locations.count
@@ -277,6 +320,7 @@ extension YAMLCore {
         return node
     }
 
+    @inline(never)
     func scalarKeyText(_ key: YAMLNode) throws(MCPError) -> String {
         guard key.isScalar, let text = Self.keyText(key.value) else {
             throw error("a sequence or mapping cannot be a key (keys must be scalars)", at: key.mark)
@@ -291,6 +335,7 @@ struct YAMLPendingMapping {
     var seen: [String: SourceLocation] = [:]
     var merges: [(insertAt: Int, sources: [JSONObject], isSequence: Bool, locations: Range<Int>)] = []
 
+    @inline(never)
     mutating func add(key: String, keyNode: YAMLNode, value: YAMLNode?, valueLocations: Int, into core: inout YAMLCore) throws(MCPError) {
         if key == "<<", keyNode.value == .string("<<"), !keyNode.jsonLike {
             try addMerge(value, valueLocations: valueLocations, keyMark: keyNode.mark, into: &core)
@@ -327,6 +372,7 @@ struct YAMLPendingMapping {
 
     /// The object, with merged keys inserted where their `<<` was (explicit keys win, then earlier sources). The
     /// merged values' recorded locations are moved from `…<<…` paths to their final paths.
+    @inline(never)
     mutating func finish(into core: inout YAMLCore) -> JSONObject {
         if merges.isEmpty { return JSONObject(entries) }
         var result: [(key: String, value: JSONValue)] = []

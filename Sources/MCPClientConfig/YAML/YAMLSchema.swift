@@ -18,6 +18,7 @@ struct YAMLProperties {
 }
 
 extension YAMLCore {
+    @inline(never)
     mutating func parseProperties(flow: Bool) throws(MCPError) -> YAMLProperties {
         var properties = YAMLProperties()
         while true {
@@ -47,6 +48,7 @@ extension YAMLCore {
         }
     }
 
+    @inline(never)
     mutating func parseTag(flow: Bool) throws(MCPError) -> (YAMLTag, String) {
         let start = mark
         pos += 1
@@ -103,6 +105,7 @@ extension YAMLCore {
     }
 
     /// A scalar's value under its tag (or, untagged and plain, under the core schema).
+    @inline(never)
     func scalarValue(_ text: String, style: YAMLScalarStyle, tag: YAMLTag?, tagText: String, at mark: YAMLMark) throws(MCPError) -> JSONValue {
         switch tag {
         case nil:
@@ -129,6 +132,7 @@ extension YAMLCore {
     }
 
     /// Checks a collection against its tag.
+    @inline(never)
     func checkCollectionTag(_ properties: YAMLProperties, isMapping: Bool) throws(MCPError) {
         guard let tag = properties.tag, tag != .nonSpecific else { return }
         if isMapping, tag == .map { return }
@@ -137,6 +141,7 @@ extension YAMLCore {
     }
 
     /// The core schema: null, booleans, integers (decimal, 0x, 0o), floats; anything else is a string.
+    @inline(never)
     func resolvePlain(_ text: String, at mark: YAMLMark) throws(MCPError) -> JSONValue {
         guard let first = text.utf8.first else { return .null }
         switch first {
