@@ -203,6 +203,16 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(document.locations[ConfigPath([.key("c"), .key("x")])]?.line == 2)
         #expect(document.locations[ConfigPath([.key("c")])]?.line == 7)
         #expect(!document.locations.keys.contains { $0.description.containsLiteral("<<") })
+
+        // An anchor inside a merge value, and an alias of a mapping that merged: both keep their positions.
+        let nested = try YAMLParser.parse("m: &m\n  <<: &inner {q: 1}\n  x: 2\nr: *inner\ns: *m\n")
+        #expect(nested.value == ["m": ["q": 1, "x": 2], "r": ["q": 1], "s": ["q": 1, "x": 2]])
+        for path in ["m.q", "r.q", "s.q"] {
+            let components = path.split(separator: ".").map { PathComponent.key(String($0)) }
+            #expect(nested.locations[ConfigPath(components)]?.description == "2:15", "\(path)")
+        }
+        #expect(nested.locations[ConfigPath([.key("s"), .key("x")])]?.description == "3:3")
+        #expect(!nested.locations.keys.contains { $0.description.containsLiteral("<<") })
     }
 
     @Test func explicitKeys() throws {
