@@ -89,6 +89,14 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
     }
 
     @Test(arguments: yamlCaseNames())
+    func expectedJSONIsLocatedTheSameWay(name: String) throws {
+        let json = try #require(fixtureText("yaml-cases/\(name).json"))
+        let document = try SourceDocument.parseJSON(json)
+        #expect(document.syntax == .json)
+        #expect(Set(document.locations.keys) == Set(try YAMLParser.parse(try #require(fixtureText("yaml-cases/\(name).yaml"))).locations.keys))
+    }
+
+    @Test(arguments: yamlCaseNames())
     func everyNodeIsLocated(name: String) throws {
         let yaml = try #require(fixtureText("yaml-cases/\(name).yaml"))
         let document = try YAMLParser.parse(yaml)
@@ -410,6 +418,19 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(clock.now - start < .seconds(5))
         #expect(document.value.objectValue?.count == 20_000)
         #expect(document.locations.count == 60_001)
+    }
+
+    @Test func longLinesDoNotMakeLocationsQuadratic() throws {
+        let items = (0..<100_000).map { "\"é\($0)\"" }.joined(separator: ",")
+        let clock = ContinuousClock()
+        var start = clock.now
+        let yaml = try YAMLParser.parse("[" + items + "]")
+        #expect(clock.now - start < .seconds(10))
+        #expect(yaml.locations[ConfigPath([.index(99_999)])]?.column == 1 + (yaml.locations[ConfigPath([.index(99_999)])]?.offset ?? 0) - 99_999)
+        start = clock.now
+        let json = try SourceDocument.parseJSON("[" + items + "]")
+        #expect(clock.now - start < .seconds(10))
+        #expect(json.locations == yaml.locations)
     }
 
     @Test func librechatParsesQuickly() throws {
