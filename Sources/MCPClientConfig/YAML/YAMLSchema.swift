@@ -10,7 +10,6 @@ enum YAMLScalarStyle { case plain, quoted, block }
 /// A node's properties: an anchor and a tag, either order.
 struct YAMLProperties {
     var anchor: String?
-    var anchorMark: YAMLMark?
     var tag: YAMLTag?
     var tagText = ""
     var tagMark: YAMLMark?
@@ -29,7 +28,6 @@ extension YAMLCore {
                 let name = scanAnchorName()
                 if name.isEmpty { throw error("an anchor needs a name after '&'", at: start) }
                 properties.anchor = name
-                properties.anchorMark = start
             } else if current == UInt8(ascii: "!") {
                 let start = mark
                 if properties.tag != nil { throw error("a node can have only one tag", at: start) }
