@@ -298,6 +298,7 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(error.details["line"] == 2)
         #expect(error.details["column"] == 1)
         #expect(yamlError("a:\n  \tb: 1\n")?.details["line"] == 2)
+        #expect(yamlError("a: |\n  x\n\tb: 1\n")?.message.containsLiteral("tab character") == true)
         // Tabs as separators and inside values are fine.
         #expect(try parse("a:\tb\nc: \"x\ty\"\n") == ["a": "b", "c": "x\ty"])
     }

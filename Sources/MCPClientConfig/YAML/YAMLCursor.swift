@@ -171,6 +171,8 @@ struct YAMLCore {
     /// After a node: the rest of its line may hold only blanks and a comment. Then moves to the next content line.
     @inline(never)
     mutating func finishNodeLine() throws(MCPError) {
+        // A block scalar ends at the start of the next line, whose indentation skipToContent checks for tabs.
+        if pos == lineStart { return try skipToContent() }
         skipBlanks()
         if current == UInt8(ascii: "#") {
             if pos > lineStart, !isBlank(pos - 1) { throw error("a comment needs whitespace before '#'") }
