@@ -266,9 +266,27 @@ extension YAMLCore {
             return byte(index) == UInt8(ascii: ":")
         }
         if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
+            // A flow collection followed by ':' on the same line (a complex key, refused later). Quoted scalars
+            // inside are skipped: their brackets do not count.
             var level = 0
+            var tokenStart = true
             while index < bytes.count, !isBreak(index) {
                 let b = bytes[index]
+                if tokenStart, b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                    index += 1
+                    while index < bytes.count, !isBreak(index) {
+                        if bytes[index] == b {
+                            if b == UInt8(ascii: "'"), byte(index + 1) == b { index += 2; continue }
+                            break
+                        }
+                        if b == UInt8(ascii: "\""), bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                        index += 1
+                    }
+                    if index >= bytes.count || isBreak(index) { return false }
+                    index += 1
+                    tokenStart = false
+                    continue
+                }
                 if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") { level += 1 }
                 if b == UInt8(ascii: "]") || b == UInt8(ascii: "}") {
                     level -= 1
@@ -278,6 +296,7 @@ extension YAMLCore {
                         return byte(index) == UInt8(ascii: ":")
                     }
                 }
+                tokenStart = Self.isFlowIndicator(b) || b == 0x20 || b == 0x09 || b == UInt8(ascii: ":") || b == UInt8(ascii: "?")
                 index += 1
             }
             return false
