@@ -7,6 +7,7 @@ struct ColumnIndex {
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return }
         var running: Int32 = 0
         var blocks: [Int32] = []
         for index in 0..<bytes.count {

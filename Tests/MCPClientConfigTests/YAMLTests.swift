@@ -19,6 +19,31 @@ func fixtureText(_ relativePath: String, sourceFile: String = #filePath) -> Stri
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// Runs `body` on a new thread with the given stack size and returns its result.
+func onThread(stackBytes: Int, _ body: @escaping @Sendable () -> String) -> String {
+    final class Box: @unchecked Sendable {
+        var body: @Sendable () -> String
+        var result = ""
+        init(_ body: @escaping @Sendable () -> String) { self.body = body }
+    }
+    let box = Box(body)
+    let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+    defer { attributes.deallocate() }
+    pthread_attr_init(attributes)
+    pthread_attr_setstacksize(attributes, stackBytes)
+    var thread = pthread_t()
+    let created = pthread_create(&thread, attributes, { raw in
+        guard let raw else { return nil }
+        let box = Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue()
+        box.result = box.body()
+        return nil
+    }, Unmanaged.passUnretained(box).toOpaque())
+    pthread_attr_destroy(attributes)
+    guard created == 0 else { return "pthread_create failed" }
+    pthread_join(thread, nil)
+    return box.result
+}
+
 func yamlCaseNames(sourceFile: String = #filePath) -> [String] {
     var directory = sourceFile
     while let last = directory.last, last != "/" { directory.removeLast() }
@@ -61,6 +86,14 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         let document = try YAMLParser.parse(yaml)
         #expect(document.value == expected, "\(name): \(JSONWriter.string(document.value))")
         #expect(document.syntax == .yaml)
+    }
+
+    @Test(arguments: yamlCaseNames())
+    func expectedJSONIsLocatedTheSameWay(name: String) throws {
+        let json = try #require(fixtureText("yaml-cases/\(name).json"))
+        let document = try SourceDocument.parseJSON(json)
+        #expect(document.syntax == .json)
+        #expect(Set(document.locations.keys) == Set(try YAMLParser.parse(try #require(fixtureText("yaml-cases/\(name).yaml"))).locations.keys))
     }
 
     @Test(arguments: yamlCaseNames())
@@ -178,6 +211,16 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(document.locations[ConfigPath([.key("c"), .key("x")])]?.line == 2)
         #expect(document.locations[ConfigPath([.key("c")])]?.line == 7)
         #expect(!document.locations.keys.contains { $0.description.containsLiteral("<<") })
+
+        // An anchor inside a merge value, and an alias of a mapping that merged: both keep their positions.
+        let nested = try YAMLParser.parse("m: &m\n  <<: &inner {q: 1}\n  x: 2\nr: *inner\ns: *m\n")
+        #expect(nested.value == ["m": ["q": 1, "x": 2], "r": ["q": 1], "s": ["q": 1, "x": 2]])
+        for path in ["m.q", "r.q", "s.q"] {
+            let components = path.split(separator: ".").map { PathComponent.key(String($0)) }
+            #expect(nested.locations[ConfigPath(components)]?.description == "2:15", "\(path)")
+        }
+        #expect(nested.locations[ConfigPath([.key("s"), .key("x")])]?.description == "3:3")
+        #expect(!nested.locations.keys.contains { $0.description.containsLiteral("<<") })
     }
 
     @Test func explicitKeys() throws {
@@ -193,6 +236,9 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(try parse("k: [a: 1, b]\n") == ["k": [["a": 1], "b"]])
         #expect(try parse("k: [\n  one,  # first\n  two\n]\n") == ["k": ["one", "two"]])
         #expect(try parse("[a:b, http://x]") == ["a:b", "http://x"])
+        // Brackets inside quoted scalars do not close a flow collection (found by the PyYAML cross-check).
+        #expect(try parse("{'a}: b': 1, \"c]\": 2}\n") == ["a}: b": 1, "c]": 2])
+        #expect(try parse("- {'x}': 1}\n- ['y]', 'it''s]']\n") == [["x}": 1], ["y]", "it's]"]])
         #expect(yamlError("[a, b")?.message.containsLiteral("missing ']'") == true)
         #expect(yamlError("{a: 1 b: 2}") != nil)
     }
@@ -255,6 +301,7 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(error.details["line"] == 2)
         #expect(error.details["column"] == 1)
         #expect(yamlError("a:\n  \tb: 1\n")?.details["line"] == 2)
+        #expect(yamlError("a: |\n  x\n\tb: 1\n")?.message.containsLiteral("tab character") == true)
         // Tabs as separators and inside values are fine.
         #expect(try parse("a:\tb\nc: \"x\ty\"\n") == ["a": "b", "c": "x\ty"])
     }
@@ -340,6 +387,24 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(yamlError("[[[1]]]", limits: YAMLParser.Limits(maxDepth: 2)) != nil)
     }
 
+    /// Parses on a thread with a small stack: deep nesting must end in an error (or a value), never a crash.
+    @Test(arguments: [128, 512])
+    func deepNestingOnASmallThreadStackFailsCleanly(kilobytes: Int) throws {
+        var block = ""
+        for level in 0..<255 { block += String(repeating: " ", count: level) + "k:\n" }
+        for text in [block, String(repeating: "[", count: 256) + String(repeating: "]", count: 256), String(repeating: "- ", count: 256) + "x"] {
+            let outcome = onThread(stackBytes: kilobytes << 10) { () -> String in
+                do throws(MCPError) {
+                    _ = try YAMLParser.parse(text)
+                    return "parsed"
+                } catch {
+                    return error.message
+                }
+            }
+            #expect(outcome == "parsed" || outcome.containsLiteral("too deeply for the calling thread's stack"), "\(outcome)")
+        }
+    }
+
     @Test func hugeInputIsRefusedBeforeParsing() throws {
         let big = String(repeating: "a: 1\n", count: (9 << 20) / 5)
         let error = try #require(yamlError(big))
@@ -357,6 +422,19 @@ func yamlError(_ text: String, limits: YAMLParser.Limits = .default) -> MCPError
         #expect(clock.now - start < .seconds(5))
         #expect(document.value.objectValue?.count == 20_000)
         #expect(document.locations.count == 60_001)
+    }
+
+    @Test func longLinesDoNotMakeLocationsQuadratic() throws {
+        let items = (0..<100_000).map { "\"é\($0)\"" }.joined(separator: ",")
+        let clock = ContinuousClock()
+        var start = clock.now
+        let yaml = try YAMLParser.parse("[" + items + "]")
+        #expect(clock.now - start < .seconds(10))
+        #expect(yaml.locations[ConfigPath([.index(99_999)])]?.column == 1 + (yaml.locations[ConfigPath([.index(99_999)])]?.offset ?? 0) - 99_999)
+        start = clock.now
+        let json = try SourceDocument.parseJSON("[" + items + "]")
+        #expect(clock.now - start < .seconds(10))
+        #expect(json.locations == yaml.locations)
     }
 
     @Test func librechatParsesQuickly() throws {

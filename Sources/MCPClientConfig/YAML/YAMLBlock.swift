@@ -5,6 +5,10 @@ extension YAMLCore {
     var atExplicitKey: Bool { current == UInt8(ascii: "?") && isBlankOrEnd(pos + 1) }
     var atCommentOrLineEnd: Bool { atLineEnd || current == UInt8(ascii: "#") }
 
+    // The functions that recurse (one call cycle per nesting level) keep only small locals; everything else
+    // (properties, scalars, keys, separators, error messages) lives in `@inline(never)` helpers that return before
+    // the recursion, so 256 levels fit in a modest thread stack.
+
     /// A node in block context whose content starts at the cursor, on the current line. `compact` allows a block
     /// collection to start here (at a line start, or after `- `, `? `, or an explicit `: `); `outer` holds
     /// properties written on an earlier line.
@@ -12,34 +16,58 @@ extension YAMLCore {
         let start = mark
         let locationStart = locations.count
         var node: YAMLNode
-        if compact, atSequenceEntry {
+        switch try blockNodeShape(compact: compact, outer: outer) {
+        case .sequence:
             node = try parseBlockSequence(column: pos - lineStart, depth: depth + 1)
-        } else if compact, atExplicitKey || lineHasImplicitKey() {
+        case .mapping:
             node = try parseBlockMapping(column: pos - lineStart, depth: depth + 1)
-        } else {
-            let properties = try parseProperties(flow: false)
-            if !properties.isEmpty, !outer.isEmpty {
-                throw error("a node's anchor and tag must be written together", at: start)
+        case .propertiesAlone(let properties):
+            // The node follows on the next lines (or is empty).
+            if let inner = try parseIndentedValue(parentIndent: parentIndent, depth: depth, sameIndentSequence: true, outer: properties) {
+                return inner
             }
-            if !properties.isEmpty, atCommentOrLineEnd {
-                // Properties alone on the line: the node follows on the next lines (or is empty).
-                let inner = try parseIndentedValue(parentIndent: parentIndent, depth: depth, sameIndentSequence: true, outer: properties)
-                if let inner { return inner }
-                return try emptyNode(properties, at: start, locationsFrom: locationStart)
+            return try emptyNode(properties, at: start, locationsFrom: locationStart)
+        case .inline(let properties):
+            if current == UInt8(ascii: "[") || current == UInt8(ascii: "{") {
+                node = current == UInt8(ascii: "[") ? try parseFlowSequence(depth: depth + 1) : try parseFlowMapping(depth: depth + 1)
+            } else {
+                node = try parseInlineScalar(parentIndent: parentIndent, properties: properties)
             }
-            let props = properties.isEmpty ? outer : properties
-            node = try parseInlineNode(parentIndent: parentIndent, depth: depth, properties: props)
-            if let anchor = props.anchor { try defineAnchor(anchor, node: node, locationsFrom: locationStart, at: start) }
+            try finishNode(&node, properties: properties, locationsFrom: locationStart, at: start)
             return node
         }
-        if !outer.isEmpty {
-            try checkCollectionTag(outer, isMapping: node.value.objectValue != nil)
-            if let anchor = outer.anchor { try defineAnchor(anchor, node: node, locationsFrom: locationStart, at: start) }
-        }
+        try finishNode(&node, properties: outer, locationsFrom: locationStart, at: start)
         return node
     }
 
+    enum BlockNodeShape {
+        case sequence, mapping
+        case propertiesAlone(YAMLProperties)
+        case inline(YAMLProperties)
+    }
+
+    @inline(never)
+    mutating func blockNodeShape(compact: Bool, outer: YAMLProperties) throws(MCPError) -> BlockNodeShape {
+        if compact, atSequenceEntry { return .sequence }
+        if compact, atExplicitKey || lineHasImplicitKey() { return .mapping }
+        let start = mark
+        let properties = try parseProperties(flow: false)
+        if properties.isEmpty { return .inline(outer) }
+        if !outer.isEmpty { throw error("a node's anchor and tag must be written together", at: start) }
+        return atCommentOrLineEnd ? .propertiesAlone(properties) : .inline(properties)
+    }
+
+    /// Applies a collection's tag check, marks flow collections JSON-like, and defines the node's anchor.
+    @inline(never)
+    mutating func finishNode(_ node: inout YAMLNode, properties: YAMLProperties, locationsFrom start: Int, at mark: YAMLMark) throws(MCPError) {
+        if !node.isScalar {
+            try checkCollectionTag(properties, isMapping: node.value.objectValue != nil)
+        }
+        if let anchor = properties.anchor { try defineAnchor(anchor, node: node, locationsFrom: start, at: mark) }
+    }
+
     /// An empty node (nothing after `key:` or `-`): null, or what its tag makes of "".
+    @inline(never)
     mutating func emptyNode(_ properties: YAMLProperties, at mark: YAMLMark, locationsFrom start: Int) throws(MCPError) -> YAMLNode {
         let value = try scalarValue("", style: .plain, tag: properties.tag, tagText: properties.tagText, at: mark)
         let node = YAMLNode(value: value, isScalar: value.objectValue == nil && value.arrayValue == nil, mark: mark)
@@ -47,12 +75,11 @@ extension YAMLCore {
         return node
     }
 
-    /// Scalars, flow collections and aliases: everything that starts and (apart from multi-line scalars) ends on
-    /// this line.
-    mutating func parseInlineNode(parentIndent: Int, depth: Int, properties: YAMLProperties) throws(MCPError) -> YAMLNode {
+    /// Block scalars, quoted and plain scalars, and aliases (their anchor is defined by the caller).
+    @inline(never)
+    mutating func parseInlineScalar(parentIndent: Int, properties: YAMLProperties) throws(MCPError) -> YAMLNode {
         let start = mark
-        let b = current
-        switch b {
+        switch current {
         case UInt8(ascii: "|"), UInt8(ascii: ">"):
             let text = try scanBlockScalar(parentIndent: parentIndent)
             return YAMLNode(value: try scalarValue(text, style: .block, tag: properties.tag, tagText: properties.tagText, at: start),
@@ -61,11 +88,6 @@ extension YAMLCore {
             let text = try scanQuoted()
             return YAMLNode(value: try scalarValue(text, style: .quoted, tag: properties.tag, tagText: properties.tagText, at: start),
                 isScalar: true, mark: start, jsonLike: true)
-        case UInt8(ascii: "["), UInt8(ascii: "{"):
-            var node = b == UInt8(ascii: "[") ? try parseFlowSequence(depth: depth + 1) : try parseFlowMapping(depth: depth + 1)
-            try checkCollectionTag(properties, isMapping: b == UInt8(ascii: "{"))
-            node.jsonLike = true
-            return node
         case UInt8(ascii: "*"):
             if !properties.isEmpty { throw error("an alias cannot have an anchor or tag", at: start) }
             return try parseAlias(flow: false)
@@ -77,6 +99,7 @@ extension YAMLCore {
         }
     }
 
+    @inline(never)
     func checkPlainStart(flow: Bool) throws(MCPError) {
         let b = current
         switch b {
@@ -95,27 +118,27 @@ extension YAMLCore {
 
     /// The node after an indicator whose line is otherwise empty: a block node indented more than `parentIndent`
     /// on the following lines (or, for mapping values, a sequence at the same indentation), else nothing.
+    @inline(never)
     mutating func parseIndentedValue(
         parentIndent: Int, depth: Int, sameIndentSequence: Bool, outer: YAMLProperties = YAMLProperties()
     ) throws(MCPError) -> YAMLNode? {
         try skipToContent()
         let indent = currentIndent
-        if indent > parentIndent {
-            return try parseBlockNode(parentIndent: parentIndent, depth: depth, compact: true, outer: outer)
-        }
-        if sameIndentSequence, indent == parentIndent, atSequenceEntry {
+        if indent > parentIndent || (sameIndentSequence && indent == parentIndent && atSequenceEntry) {
             return try parseBlockNode(parentIndent: parentIndent, depth: depth, compact: true, outer: outer)
         }
         return nil
     }
 
-    /// The node after `- `, `? ` or an explicit `: `: on the same line (compact collections allowed) or below.
-    mutating func parseEntryValue(indicatorColumn: Int, depth: Int, sameIndentSequence: Bool) throws(MCPError) -> YAMLNode? {
+    /// The node after `- `, `? ` or `: `: on the same line or below. `compact`: a block collection may start on
+    /// this line (after `- `, `? ` and an explicit `: `, not after an implicit key's `: `).
+    @inline(never)
+    mutating func parseEntryValue(indicatorColumn: Int, depth: Int, sameIndentSequence: Bool, compact: Bool = true) throws(MCPError) -> YAMLNode? {
         skipBlanks()
         if atCommentOrLineEnd {
             return try parseIndentedValue(parentIndent: indicatorColumn, depth: depth, sameIndentSequence: sameIndentSequence)
         }
-        return try parseBlockNode(parentIndent: indicatorColumn, depth: depth, compact: true)
+        return try parseBlockNode(parentIndent: indicatorColumn, depth: depth, compact: compact)
     }
 
     mutating func parseBlockSequence(column: Int, depth: Int) throws(MCPError) -> YAMLNode {
@@ -128,15 +151,21 @@ extension YAMLCore {
             path.append(.index(items.count))
             let item = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false)
             path.removeLast()
-            record(.index(items.count), at: item?.mark ?? dash)
-            items.append(item?.value ?? .null)
-            try finishNodeLine()
-            let indent = currentIndent
-            if indent == column, atSequenceEntry { continue }
-            if indent > column { throw error("unexpected indentation (this sequence's entries start at column \(column + 1))") }
-            break
+            if try !endSequenceEntry(item, dash: dash, column: column, items: &items) { break }
         }
         return YAMLNode(value: .array(items), isScalar: false, mark: start)
+    }
+
+    /// Stores an entry and moves to the next line; true when another entry of this sequence follows.
+    @inline(never)
+    mutating func endSequenceEntry(_ item: YAMLNode?, dash: YAMLMark, column: Int, items: inout [JSONValue]) throws(MCPError) -> Bool {
+        record(.index(items.count), at: item?.mark ?? dash)
+        items.append(item?.value ?? .null)
+        try finishNodeLine()
+        let indent = currentIndent
+        if indent == column, atSequenceEntry { return true }
+        if indent > column { throw error("unexpected indentation (this sequence's entries start at column \(column + 1))") }
+        return false
     }
 
     mutating func parseBlockMapping(column: Int, depth: Int) throws(MCPError) -> YAMLNode {
@@ -144,62 +173,75 @@ extension YAMLCore {
         try checkDepth(depth, at: start)
         var mapping = YAMLPendingMapping()
         while true {
-            let entryMark = mark
+            let explicit = atExplicitKey
             let key: YAMLNode
-            let keyText: String
-            var value: YAMLNode?
-            if atExplicitKey {
+            if explicit {
+                let question = mark
                 pos += 1
-                guard let explicit = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false) else {
-                    throw error("an explicit key '?' needs a key", at: entryMark)
+                guard let explicitKey = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: false) else {
+                    throw error("an explicit key '?' needs a key", at: question)
                 }
-                key = explicit
-                keyText = try scalarKeyText(key)
-                try finishNodeLine()
-                if currentIndent == column, current == UInt8(ascii: ":"), isBlankOrEnd(pos + 1) {
-                    pos += 1
-                    let valueStart = locations.count
-                    path.append(.key(keyText))
-                    value = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: true)
-                    path.removeLast()
-                    try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
-                    try finishNodeLine()
-                } else {
-                    try mapping.add(key: keyText, keyNode: key, value: nil, valueLocations: locations.count, into: &self)
-                }
+                key = explicitKey
             } else {
-                if atSequenceEntry {
-                    throw error("a sequence entry '-' where the mapping expects 'key: value' (check the indentation)")
-                }
-                guard lineHasImplicitKey() else {
-                    throw error("expected 'key: value' here (no ':' found, or the indentation is off)")
-                }
-                key = try parseKey(flow: false)
-                keyText = try scalarKeyText(key)
-                skipBlanks()
-                guard current == UInt8(ascii: ":") else { throw error("expected ':' after the key") }
-                pos += 1
-                skipBlanks()
-                let valueStart = locations.count
-                path.append(.key(keyText))
-                if atCommentOrLineEnd {
-                    value = try parseIndentedValue(parentIndent: column, depth: depth, sameIndentSequence: true)
-                } else {
-                    value = try parseBlockNode(parentIndent: column, depth: depth, compact: false)
-                }
-                path.removeLast()
-                try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
-                try finishNodeLine()
+                key = try parseImplicitKey()
             }
-            let indent = currentIndent
-            if indent == column { continue }
-            if indent > column { throw error("unexpected indentation (this mapping's keys start at column \(column + 1))") }
-            break
+            let keyText = try scalarKeyText(key)
+            let valueStart = locations.count
+            var value: YAMLNode?
+            let hasValue = try startMappingValue(explicit: explicit, column: column)
+            if hasValue {
+                path.append(.key(keyText))
+                value = try parseEntryValue(indicatorColumn: column, depth: depth, sameIndentSequence: true, compact: explicit)
+                path.removeLast()
+            }
+            if try !endMappingEntry(&mapping, key: key, keyText: keyText, value: value, valueStart: valueStart, hasValue: hasValue, column: column) {
+                break
+            }
         }
         return YAMLNode(value: .object(mapping.finish(into: &self)), isScalar: false, mark: start)
     }
 
+    @inline(never)
+    mutating func parseImplicitKey() throws(MCPError) -> YAMLNode {
+        if atSequenceEntry {
+            throw error("a sequence entry '-' where the mapping expects 'key: value' (check the indentation)")
+        }
+        guard lineHasImplicitKey() else {
+            throw error("expected 'key: value' here (no ':' found, or the indentation is off)")
+        }
+        return try parseKey(flow: false)
+    }
+
+    /// Moves past the ':' that starts a value; false for an explicit key without one.
+    @inline(never)
+    mutating func startMappingValue(explicit: Bool, column: Int) throws(MCPError) -> Bool {
+        if explicit {
+            try finishNodeLine()
+            guard currentIndent == column, current == UInt8(ascii: ":"), isBlankOrEnd(pos + 1) else { return false }
+            pos += 1
+            return true
+        }
+        skipBlanks()
+        guard current == UInt8(ascii: ":") else { throw error("expected ':' after the key") }
+        pos += 1
+        return true
+    }
+
+    /// Stores an entry and moves to the next line; true when another entry of this mapping follows.
+    @inline(never)
+    mutating func endMappingEntry(
+        _ mapping: inout YAMLPendingMapping, key: YAMLNode, keyText: String, value: YAMLNode?, valueStart: Int, hasValue: Bool, column: Int
+    ) throws(MCPError) -> Bool {
+        try mapping.add(key: keyText, keyNode: key, value: value, valueLocations: valueStart, into: &self)
+        if hasValue { try finishNodeLine() }
+        let indent = currentIndent
+        if indent == column { return true }
+        if indent > column { throw error("unexpected indentation (this mapping's keys start at column \(column + 1))") }
+        return false
+    }
+
     /// Whether the current line holds an implicit key: a one-line scalar (after optional properties) then ':'.
+    @inline(never)
     func lineHasImplicitKey() -> Bool {
         var index = pos
         while byte(index) == UInt8(ascii: "&") || byte(index) == UInt8(ascii: "!") {
@@ -224,9 +266,27 @@ extension YAMLCore {
             return byte(index) == UInt8(ascii: ":")
         }
         if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
+            // A flow collection followed by ':' on the same line (a complex key, refused later). Quoted scalars
+            // inside are skipped: their brackets do not count.
             var level = 0
+            var tokenStart = true
             while index < bytes.count, !isBreak(index) {
                 let b = bytes[index]
+                if tokenStart, b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                    index += 1
+                    while index < bytes.count, !isBreak(index) {
+                        if bytes[index] == b {
+                            if b == UInt8(ascii: "'"), byte(index + 1) == b { index += 2; continue }
+                            break
+                        }
+                        if b == UInt8(ascii: "\""), bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                        index += 1
+                    }
+                    if index >= bytes.count || isBreak(index) { return false }
+                    index += 1
+                    tokenStart = false
+                    continue
+                }
                 if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") { level += 1 }
                 if b == UInt8(ascii: "]") || b == UInt8(ascii: "}") {
                     level -= 1
@@ -236,6 +296,7 @@ extension YAMLCore {
                         return byte(index) == UInt8(ascii: ":")
                     }
                 }
+                tokenStart = Self.isFlowIndicator(b) || b == 0x20 || b == 0x09 || b == UInt8(ascii: ":") || b == UInt8(ascii: "?")
                 index += 1
             }
             return false
@@ -250,6 +311,7 @@ extension YAMLCore {
     }
 
     /// A mapping key: a one-line scalar or an alias of a scalar, with optional properties.
+    @inline(never)
     mutating func parseKey(flow: Bool) throws(MCPError) -> YAMLNode {
         let start = mark
         let locationStart = locations.count
@@ -277,93 +339,11 @@ extension YAMLCore {
         return node
     }
 
+    @inline(never)
     func scalarKeyText(_ key: YAMLNode) throws(MCPError) -> String {
         guard key.isScalar, let text = Self.keyText(key.value) else {
             throw error("a sequence or mapping cannot be a key (keys must be scalars)", at: key.mark)
         }
         return text
-    }
-}
-
-/// A mapping being built: entries in order, duplicate detection, and merge keys (`<<`) resolved at the end.
-struct YAMLPendingMapping {
-    var entries: [(key: String, value: JSONValue)] = []
-    var seen: [String: SourceLocation] = [:]
-    var merges: [(insertAt: Int, sources: [JSONObject], isSequence: Bool, locations: Range<Int>)] = []
-
-    mutating func add(key: String, keyNode: YAMLNode, value: YAMLNode?, valueLocations: Int, into core: inout YAMLCore) throws(MCPError) {
-        if key == "<<", keyNode.value == .string("<<"), !keyNode.jsonLike {
-            try addMerge(value, valueLocations: valueLocations, keyMark: keyNode.mark, into: &core)
-            return
-        }
-        let location = core.location(keyNode.mark)
-        if let first = seen[key] {
-            throw core.error("duplicate key '\(key)' (first defined at line \(first.line), column \(first.column))", at: keyNode.mark,
-                details: ["key": .string(key), "firstLine": .int(Int64(first.line)), "firstColumn": .int(Int64(first.column))])
-        }
-        seen[key] = location
-        core.record(.key(key), at: keyNode.mark)
-        entries.append((key, value?.value ?? .null))
-    }
-
-    private mutating func addMerge(_ value: YAMLNode?, valueLocations: Int, keyMark: YAMLMark, into core: inout YAMLCore) throws(MCPError) {
-        let range = valueLocations..<core.locations.count
-        switch value?.value {
-        case .object(let object)?:
-            merges.append((entries.count, [object], false, range))
-        case .array(let items)?:
-            var sources: [JSONObject] = []
-            for item in items {
-                guard case .object(let object) = item else {
-                    throw core.error("a merge key '<<' needs a mapping or a sequence of mappings", at: value?.mark ?? keyMark)
-                }
-                sources.append(object)
-            }
-            merges.append((entries.count, sources, true, range))
-        default:
-            throw core.error("a merge key '<<' needs a mapping or a sequence of mappings", at: value?.mark ?? keyMark)
-        }
-    }
-
-    /// The object, with merged keys inserted where their `<<` was (explicit keys win, then earlier sources). The
-    /// merged values' recorded locations are moved from `…<<…` paths to their final paths.
-    mutating func finish(into core: inout YAMLCore) -> JSONObject {
-        if merges.isEmpty { return JSONObject(entries) }
-        var result: [(key: String, value: JSONValue)] = []
-        var taken: [String: (merge: Int, source: Int)] = [:]
-        var next = 0
-        for (mergeIndex, merge) in merges.enumerated() {
-            while next < merge.insertAt { result.append(entries[next]); next += 1 }
-            for (sourceIndex, source) in merge.sources.enumerated() {
-                for entry in source.entries where seen[entry.key] == nil && taken[entry.key] == nil {
-                    taken[entry.key] = (mergeIndex, sourceIndex)
-                    result.append(entry)
-                }
-            }
-        }
-        while next < entries.count { result.append(entries[next]); next += 1 }
-
-        // Moved, not rewritten in place: an anchor inside a merge value still sees the original paths.
-        let prefix = core.path.count
-        let sequence = core.mergeSequence
-        core.mergeSequence += 1
-        for (mergeIndex, merge) in merges.enumerated() {
-            for index in merge.locations where core.locations[index].live {
-                let entry = core.locations[index]
-                core.locations[index].killedAt = sequence
-                var rest = entry.path.dropFirst(prefix + 1)
-                var sourceIndex = 0
-                if merge.isSequence {
-                    guard case .index(let item)? = rest.first else { continue }
-                    sourceIndex = item
-                    rest = rest.dropFirst()
-                }
-                guard case .key(let key)? = rest.first, let owner = taken[key], owner.merge == mergeIndex, owner.source == sourceIndex else {
-                    continue
-                }
-                core.locations.append(YAMLLocationEntry(path: core.path + rest, location: entry.location))
-            }
-        }
-        return JSONObject(result)
     }
 }

@@ -51,6 +51,7 @@ struct YAMLCore {
     var mergeSequence = 0
     var tagHandles: [String: String] = [:]
     let columns: ColumnIndex
+    var stackGuard = StackGuard()
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: YAMLParser.Limits) {
         self.bytes = bytes
@@ -121,6 +122,7 @@ struct YAMLCore {
         SourceLocation(line: mark.line, column: columns.column(of: mark.pos, lineStart: mark.lineStart), offset: mark.pos)
     }
 
+    @inline(never)
     func error(_ message: String, at mark: YAMLMark, details extra: JSONObject = [:]) -> MCPError {
         let where_ = location(mark)
         var end = mark.lineStart
@@ -137,12 +139,14 @@ struct YAMLCore {
         return MCPError.config("YAML line \(where_.line), column \(where_.column): \(message)", details: details)
     }
 
+    @inline(never)
     func error(_ message: String) -> MCPError { error(message, at: mark) }
 
     // MARK: whitespace, comments, lines
 
     /// Moves to the next content character, skipping blanks, comments and empty lines. In block context a tab
     /// in a content line's leading whitespace is an error (YAML forbids tabs as indentation).
+    @inline(never)
     mutating func skipToContent() throws(MCPError) {
         while true {
             if pos == lineStart {
@@ -165,7 +169,10 @@ struct YAMLCore {
     }
 
     /// After a node: the rest of its line may hold only blanks and a comment. Then moves to the next content line.
+    @inline(never)
     mutating func finishNodeLine() throws(MCPError) {
+        // A block scalar ends at the start of the next line, whose indentation skipToContent checks for tabs.
+        if pos == lineStart { return try skipToContent() }
         skipBlanks()
         if current == UInt8(ascii: "#") {
             if pos > lineStart, !isBlank(pos - 1) { throw error("a comment needs whitespace before '#'") }
@@ -181,12 +188,14 @@ struct YAMLCore {
 
     // MARK: locations, anchors, budget
 
+    @inline(never)
     mutating func record(_ child: PathComponent, at mark: YAMLMark) {
         var childPath = path
         childPath.append(child)
         locations.append(YAMLLocationEntry(path: childPath, location: location(mark)))
     }
 
+    @inline(never)
     mutating func charge(_ nodes: Int, at mark: YAMLMark) throws(MCPError) {
         aliasNodes &+= nodes
         if aliasNodes > limits.maxAliasNodes {
@@ -200,14 +209,21 @@ struct YAMLCore {
             throw error("collections nest deeper than \(limits.maxDepth) levels", at: mark,
                 details: ["limit": .int(Int64(limits.maxDepth))])
         }
+        // A host thread may have a small stack: stop before it runs out, whatever the depth limit says.
+        if depth > 8, !stackGuard.hasRoom() {
+            throw error("collections nest too deeply for the calling thread's stack (\(depth) levels)", at: mark,
+                details: ["limit": .int(Int64(depth - 1))])
+        }
     }
 
     /// Remembers `node` under `name`; its descendants are the locations recorded since `start`.
+    @inline(never)
     mutating func defineAnchor(_ name: String, node: YAMLNode, locationsFrom start: Int, at mark: YAMLMark) throws(MCPError) {
         anchors[name] = YAMLAnchor(value: node.value, isScalar: node.isScalar, range: start..<locations.count, prefix: path.count,
             definedAt: mergeSequence)
     }
 
+    @inline(never)
     mutating func parseAlias(flow: Bool) throws(MCPError) -> YAMLNode {
         let start = mark
         pos += 1

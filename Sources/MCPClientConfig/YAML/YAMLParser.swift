@@ -50,16 +50,20 @@ extension SourceDocument {
     /// more than parsing a whole config.
     static func located(_ value: JSONValue, syntax: Syntax, locations: [ConfigPath: SourceLocation], text: String) -> SourceDocument {
         var document = SourceDocument(value: value, syntax: syntax, locations: locations)
-        var lines: [Substring] = []
+        var text = text
+        var breaks: [Int] = []
+        text.withUTF8 { bytes in
+            for index in 0..<bytes.count where bytes[index] == 0x0A { breaks.append(index) }
+        }
+        // Native strings index UTF-8 offsets in O(1); a line break is always a character boundary.
         let utf8 = text.utf8
+        var lines: [Substring] = []
+        lines.reserveCapacity(breaks.count + 1)
         var start = utf8.startIndex
-        var index = start
-        while index != utf8.endIndex {
-            if utf8[index] == 0x0A {
-                lines.append(text[start..<index])
-                start = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
+        for offset in breaks {
+            let end = utf8.index(utf8.startIndex, offsetBy: offset)
+            lines.append(text[start..<end])
+            start = utf8.index(after: end)
         }
         lines.append(text[start..<utf8.endIndex])
         document.lines = lines

@@ -5,6 +5,7 @@ extension YAMLCore {
 
     /// A plain scalar. Block context: continuation lines must be indented more than `parentIndent`; flow context
     /// stops at flow indicators. Line breaks fold to a space (n empty lines to n newlines), as the spec says.
+    @inline(never)
     mutating func scanPlain(parentIndent: Int, flow: Bool, singleLine: Bool) throws(MCPError) -> String {
         var folded: [UInt8] = []
         var multiLine = false
@@ -82,6 +83,7 @@ extension YAMLCore {
     // MARK: quoted
 
     /// A single- or double-quoted scalar; line breaks fold like plain scalars, `\` escapes in double quotes only.
+    @inline(never)
     mutating func scanQuoted() throws(MCPError) -> String {
         let start = mark
         let double = current == UInt8(ascii: "\"")
@@ -216,6 +218,7 @@ extension YAMLCore {
     // MARK: block scalars
 
     /// `|` (literal) or `>` (folded) with optional chomping (`-`, `+`) and indentation (1-9) indicators.
+    @inline(never)
     mutating func scanBlockScalar(parentIndent: Int) throws(MCPError) -> String {
         let folded = current == UInt8(ascii: ">")
         pos += 1

@@ -10,7 +10,6 @@ enum YAMLScalarStyle { case plain, quoted, block }
 /// A node's properties: an anchor and a tag, either order.
 struct YAMLProperties {
     var anchor: String?
-    var anchorMark: YAMLMark?
     var tag: YAMLTag?
     var tagText = ""
     var tagMark: YAMLMark?
@@ -18,6 +17,7 @@ struct YAMLProperties {
 }
 
 extension YAMLCore {
+    @inline(never)
     mutating func parseProperties(flow: Bool) throws(MCPError) -> YAMLProperties {
         var properties = YAMLProperties()
         while true {
@@ -28,7 +28,6 @@ extension YAMLCore {
                 let name = scanAnchorName()
                 if name.isEmpty { throw error("an anchor needs a name after '&'", at: start) }
                 properties.anchor = name
-                properties.anchorMark = start
             } else if current == UInt8(ascii: "!") {
                 let start = mark
                 if properties.tag != nil { throw error("a node can have only one tag", at: start) }
@@ -47,6 +46,7 @@ extension YAMLCore {
         }
     }
 
+    @inline(never)
     mutating func parseTag(flow: Bool) throws(MCPError) -> (YAMLTag, String) {
         let start = mark
         pos += 1
@@ -103,6 +103,7 @@ extension YAMLCore {
     }
 
     /// A scalar's value under its tag (or, untagged and plain, under the core schema).
+    @inline(never)
     func scalarValue(_ text: String, style: YAMLScalarStyle, tag: YAMLTag?, tagText: String, at mark: YAMLMark) throws(MCPError) -> JSONValue {
         switch tag {
         case nil:
@@ -129,6 +130,7 @@ extension YAMLCore {
     }
 
     /// Checks a collection against its tag.
+    @inline(never)
     func checkCollectionTag(_ properties: YAMLProperties, isMapping: Bool) throws(MCPError) {
         guard let tag = properties.tag, tag != .nonSpecific else { return }
         if isMapping, tag == .map { return }
@@ -137,6 +139,7 @@ extension YAMLCore {
     }
 
     /// The core schema: null, booleans, integers (decimal, 0x, 0o), floats; anything else is a string.
+    @inline(never)
     func resolvePlain(_ text: String, at mark: YAMLMark) throws(MCPError) -> JSONValue {
         guard let first = text.utf8.first else { return .null }
         switch first {

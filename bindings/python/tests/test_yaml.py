@@ -136,3 +136,43 @@ def test_agrees_with_pyyaml_where_yaml_1_1_and_1_2_agree(name):
     yaml = pytest.importorskip("yaml")
     text = (CASES_DIR / f"{name}.yaml").read_text(encoding="utf-8")
     assert mcpclient.yaml_to_json(text) == json.loads(json.dumps(yaml.safe_load(text)))
+
+
+def test_reads_what_pyyaml_writes():
+    """PyYAML's emitter folds long scalars, quotes, and mixes flow and block styles; every document it writes for
+    a seeded random corpus must read back as PyYAML reads it. U+0085/U+2028/U+2029 are left out: YAML 1.1 (PyYAML)
+    takes them as line breaks, YAML 1.2 does not."""
+    yaml = pytest.importorskip("yaml")
+    import random
+
+    rng = random.Random(7)
+    alphabet = list("abc XYZ019-:#'\"\\\n\t.,[]{}&*!|>%@~?é😀") + ["  ", "\u00a0"]
+
+    def text():
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+
+    def value(depth=0):
+        kind = rng.randint(0, 8 if depth < 4 else 4)
+        if kind == 0:
+            return None
+        if kind == 1:
+            return rng.choice([True, False])
+        if kind == 2:
+            return rng.randint(-(10**12), 10**12)
+        if kind == 3:
+            return rng.choice([0.5, -1.25, 1e10, 3.0])
+        if kind == 4:
+            return text()
+        if kind in (5, 6):
+            return {text() or "k": value(depth + 1) for _ in range(rng.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+
+    for _ in range(1000):
+        document = yaml.safe_dump(
+            value(),
+            default_flow_style=rng.choice([False, True, None]),
+            width=rng.choice([10, 20, 80, 1000]),
+            allow_unicode=rng.choice([True, False]),
+            explicit_start=rng.choice([True, False]),
+        )
+        assert mcpclient.yaml_to_json(document) == json.loads(json.dumps(yaml.safe_load(document))), document
