@@ -45,7 +45,7 @@ public struct OAuthURL: Sendable, Equatable, CustomStringConvertible {
             query = String(pathAndQuery[pathAndQuery.index(after: mark)...])
             pathAndQuery = pathAndQuery[..<mark]
         }
-        guard !authority.contains("@") else { throw reject("userinfo_not_allowed", "credentials in the URL") }
+        guard authority.firstIndex(of: "@") == nil else { throw reject("userinfo_not_allowed", "credentials in the URL") }
 
         var hostText = authority
         var portText: Substring?

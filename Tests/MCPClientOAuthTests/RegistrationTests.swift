@@ -86,3 +86,33 @@ import Testing
         #expect(throws: MCPError.self) { try FlowState(json: ["flow_id": "x"]) }
     }
 }
+
+@Suite struct RegistrationStrategyTests {
+    func metadata(_ extra: String) throws -> AuthorizationServerMetadata {
+        let json = #"{"issuer":"https://a.example","token_endpoint":"https://a.example/token""# + extra + "}"
+        return try AuthorizationServerMetadata.parse(Array(json.utf8), expectedIssuer: "https://a.example")
+    }
+
+    @Test func preferenceOrder() throws {
+        let cimd = "https://conformance-test.local/client-metadata.json"
+        let all = try metadata(#","client_id_metadata_document_supported":true,"registration_endpoint":"https://a.example/register""#)
+        #expect(try RegistrationStrategy.choose(hasPreRegisteredClient: true, clientIDMetadataDocumentURL: cimd, metadata: all) == .preRegistered)
+        #expect(try RegistrationStrategy.choose(hasPreRegisteredClient: false, clientIDMetadataDocumentURL: cimd, metadata: all)
+            == .clientIDMetadataDocument(clientID: cimd))
+        #expect(try RegistrationStrategy.choose(hasPreRegisteredClient: false, clientIDMetadataDocumentURL: nil, metadata: all)
+            == .dynamic(endpoint: try OAuthURL("https://a.example/register")))
+        let dcrOnly = try metadata(#","registration_endpoint":"https://a.example/register""#)
+        #expect(try RegistrationStrategy.choose(hasPreRegisteredClient: false, clientIDMetadataDocumentURL: cimd, metadata: dcrOnly)
+            == .dynamic(endpoint: try OAuthURL("https://a.example/register")))
+        #expect(try RegistrationStrategy.choose(hasPreRegisteredClient: false, clientIDMetadataDocumentURL: nil, metadata: try metadata(""))
+            == .needsClientInformation)
+    }
+
+    @Test func clientIDMetadataDocumentRules() throws {
+        let document = try ClientIDMetadataDocument.document(clientID: "https://app.example/client.json", clientName: "App", redirectURIs: ["http://127.0.0.1/cb"])
+        #expect(document["client_id"] == "https://app.example/client.json")
+        for bad in ["https://app.example", "https://app.example/", "http://localhost/client.json", "https://app.example/c.json#x"] {
+            #expect(throws: MCPError.self) { try ClientIDMetadataDocument.validateClientID(bad) }
+        }
+    }
+}
