@@ -28,10 +28,12 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
 
     public func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? {
         let path = self.path(for: key)
-        guard let bytes = try Self.readFile(path) else { return nil }
+        guard let (bytes, identity) = try Self.readFile(path) else { return nil }
         let (expiresAt, value) = try decode(bytes, key: key)
         guard expiresAt > clock.nowSeconds() else {
-            unlink(path)
+            // Only the file that was read: a put may have renamed a fresh record into place meanwhile.
+            var current = stat()
+            if lstat(path, &current) == 0, UInt(current.st_ino) == identity.inode, UInt(current.st_dev) == identity.device { unlink(path) }
             return nil
         }
         return value
@@ -131,7 +133,12 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
         if info.st_mode & 0o077 != 0, chmod(path, 0o700) != 0 { throw systemError("chmod", errno) }
     }
 
-    static func readFile(_ path: String) throws(MCPError) -> [UInt8]? {
+    struct FileIdentity {
+        var device: UInt
+        var inode: UInt
+    }
+
+    static func readFile(_ path: String) throws(MCPError) -> (bytes: [UInt8], identity: FileIdentity)? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
@@ -154,7 +161,7 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
             if count == 0 { break }
             offset += count
         }
-        return Array(bytes.prefix(offset))
+        return (Array(bytes.prefix(offset)), FileIdentity(device: UInt(info.st_dev), inode: UInt(info.st_ino)))
     }
 
     static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(MCPError) {
