@@ -5,4 +5,9 @@
 #include <openssl/sha.h>
 #include <openssl/err.h>
 #include <openssl/crypto.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/ec.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
 #endif

@@ -2,7 +2,7 @@ import COpenSSL
 public import MCPClientCore
 
 /// RFC 7636 PKCE with S256, the only method MCP allows. The rest of the OAuth engine is a later issue.
-public struct PKCE: Sendable, Equatable {
+public struct PKCE: Sendable, Equatable, CustomStringConvertible {
     public let verifier: String
     public let challenge: String
     public let method = "S256"
@@ -13,6 +13,9 @@ public struct PKCE: Sendable, Equatable {
         guard RAND_bytes(&random, 32) == 1 else { throw MCPError(.generic, "the system random generator failed") }
         return PKCE(verifier: Base64URL.encode(random))
     }
+
+    /// The verifier is a secret until the code is redeemed: never printed.
+    public var description: String { "PKCE(method: \(method), challenge: \(challenge))" }
 
     public init(verifier: String) {
         self.verifier = verifier

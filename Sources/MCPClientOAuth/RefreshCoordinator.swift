@@ -1,0 +1,98 @@
+public import MCPClientCore
+
+/// Single-flight token refresh per key (user + server; oauth.md §6.1, LibreChat #14583): concurrent callers share
+/// one in-flight refresh and all get its result. Process-local; a multi-process host needs its own lock hook.
+///
+/// Callers block their own thread (never a Swift concurrency pool thread): the engine's HTTP calls are blocking.
+public final class RefreshCoordinator: @unchecked Sendable {
+    public typealias Outcome = Result<TokenSet, MCPError>
+
+    /// Joiners stop waiting after this long (LibreChat's 60 s). The flight itself is not cancelled or replaced,
+    /// so its refresh token is never sent a second time while the first request may still be using it.
+    public let joinTimeoutNanoseconds: UInt64
+    private let flights = Locked<[String: Waiter<Outcome>]>([:])
+
+    public init(joinTimeoutNanoseconds: UInt64 = 60_000_000_000) {
+        self.joinTimeoutNanoseconds = joinTimeoutNanoseconds
+    }
+
+    /// Runs `operation` for `key` unless a run is already in flight, in which case this waits for that run's result.
+    public func run(key: String, _ operation: () -> Outcome) -> Outcome {
+        let (waiter, isLeader) = flights.withLock { flights -> (Waiter<Outcome>, Bool) in
+            if let existing = flights[key] { return (existing, false) }
+            let created = Waiter<Outcome>()
+            flights[key] = created
+            return (created, true)
+        }
+        guard isLeader else {
+            return waiter.wait(timeoutNanoseconds: joinTimeoutNanoseconds)
+                ?? .failure(MCPError(.timeout, "a token refresh for this server is taking too long", source: .auth, details: ["reason": "refresh_timeout"]))
+        }
+        let outcome = operation()
+        waiter.resolve(outcome)
+        flights.withLock { flights in
+            if flights[key] === waiter { flights[key] = nil }
+        }
+        return outcome
+    }
+
+    /// Whether a refresh for `key` is running now (for tests and diagnostics).
+    public func isInFlight(_ key: String) -> Bool { flights.withLock { $0[key] != nil } }
+}
+
+/// The refresh step of the engine on top of the store and the coordinator. Inside the flight the tokens are
+/// re-read from the store, so a caller that arrives after another refresh finished finds the new tokens instead
+/// of sending the consumed (rotated) refresh token again.
+public struct TokenRefresher: Sendable {
+    public var store: any CredentialStore
+    public var coordinator: RefreshCoordinator
+    public var clock: any WallClock
+    /// Refresh this long before expiry (the swift-sdk's 60 s window).
+    public var leewaySeconds: Int64
+
+    public init(store: any CredentialStore, coordinator: RefreshCoordinator, clock: any WallClock = SystemWallClock(), leewaySeconds: Int64 = 60) {
+        self.store = store
+        self.coordinator = coordinator
+        self.clock = clock
+        self.leewaySeconds = leewaySeconds
+    }
+
+    /// Fresh tokens for `key`. `rejectedAccessToken` is the token a server just refused with 401: it is replaced
+    /// even if not yet expired, unless the store already holds a different one. `exchange` performs the
+    /// `refresh_token` grant with the stored tokens (its result should keep the old refresh token when the AS does
+    /// not rotate: `TokenResponse.parse(previousRefreshToken:)`). The new tokens are stored before anyone sees them.
+    /// `invalid_grant` and `invalid_client` delete the stored tokens: the next attempt must be interactive.
+    public func freshTokens(
+        for key: CredentialKey, rejectedAccessToken: String? = nil, exchange: (TokenSet) -> RefreshCoordinator.Outcome
+    ) -> RefreshCoordinator.Outcome {
+        coordinator.run(key: key.canonical) { () -> RefreshCoordinator.Outcome in
+            do throws(MCPError) {
+                guard let json = try store.getJSON(key) else {
+                    throw MCPError(.auth, "no stored tokens; authorization is required", source: .auth, details: ["reason": "no_tokens"])
+                }
+                let stored = try TokenSet(json: json)
+                let now = clock.nowSeconds()
+                let rejected = rejectedAccessToken.map { $0 == stored.accessToken } ?? false
+                if !rejected, !stored.accessTokenExpires(within: leewaySeconds, now: now) { return .success(stored) }
+                guard let refreshToken = stored.refreshToken, !refreshToken.isEmpty,
+                    (stored.refreshTokenExpiresAt ?? Int64.max) > now
+                else {
+                    throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
+                        source: .auth, details: ["reason": "refresh_unavailable"])
+                }
+                switch exchange(stored) {
+                case .success(let refreshed):
+                    let ttl = refreshed.refreshTokenExpiresAt.map { max($0 &- now, 1) }
+                    try store.putJSON(key, refreshed.json, ttlSeconds: refreshed.refreshToken == nil ? max(refreshed.expiresAt &- now, 1) : ttl)
+                    return .success(refreshed)
+                case .failure(let error):
+                    let reason = error.details["reason"]?.stringValue
+                    if reason == "invalid_grant" || reason == "invalid_client" { try? store.delete(key) }
+                    return .failure(error)
+                }
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+}
