@@ -129,13 +129,18 @@ public final class HTTPEngine: @unchecked Sendable {
 
     /// Ends every exchange and releases libcurl. Blocks until the loop thread has done it.
     public func close() {
-        let done = Waiter<Bool>()
-        loop.execute { [self] in
+        let shutdown: @Sendable () -> Void = { [self] in
             closedFlag.store(true, ordering: .releasing)
             for id in Array(transfers.keys) { finish(id, error: MCPError(.closed, "the HTTP engine was closed")) }
             if let timer { _ = loop.cancelTimer(timer) }
             _ = api.pointee.multi_cleanup?(multi)
             for handle in idleHandles.withLock({ handles in defer { handles = [] }; return handles }) { cleanup(handle) }
+        }
+        // On the loop thread (a callback closing its manager) waiting for the loop would only time out.
+        if loop.isOnLoopThread { shutdown(); return }
+        let done = Waiter<Bool>()
+        loop.execute {
+            shutdown()
             done.resolve(true)
         }
         _ = done.wait(timeoutNanoseconds: 10_000_000_000)

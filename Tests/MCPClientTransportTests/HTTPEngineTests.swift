@@ -161,6 +161,19 @@ final class Collected: @unchecked Sendable {
         #expect(clock.nowNanoseconds() - started < 800_000_000)
     }
 
+    /// A host callback (on the I/O thread) that closes its manager closes the engine there: no waiting on itself.
+    @Test func closingFromTheLoopThreadDoesNotWaitForItself() throws {
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let engine = try HTTPEngine(loop: loop)
+        let closed = Waiter<Bool>()
+        loop.execute {
+            engine.close()
+            closed.resolve(true)
+        }
+        #expect(closed.wait(timeoutNanoseconds: 3_000_000_000) == true)
+    }
+
     @Test func cancelIdleTimeoutSizeCapAndRefusedAddressEndExchangesClearly() throws {
         let server = try LocalHTTPServer()
         let loop = try EventLoop()
