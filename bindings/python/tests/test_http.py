@@ -282,21 +282,50 @@ server.serve_forever()
 """
 
 
-def test_a_per_server_proxy_carries_the_requests(tmp_path):
-    server = HTTPServer("modern", "json")
-    log = tmp_path / "proxy.log"
-    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
-    try:
-        port = proxy.stdout.readline().split()[1]
-        with mcpclient.Manager() as mgr:
-            mgr.add_server("p", {"url": server.url, "proxy": f"http://127.0.0.1:{port}"})
-            assert text_of(mgr.call_tool("p", "echo", {"text": "via proxy"})) == "via proxy"
-        assert any(line.startswith(server.url + " ") for line in log.read_text().splitlines())  # absolute-form requests
-    finally:
-        proxy.kill()
-        proxy.wait(timeout=10)
+class LoggingProxy:
+    """The PROXY script on 127.0.0.1: `url` to configure, `lines()` what it carried (`<url> [<JSON-RPC method>]`)."""
+
+    def __init__(self, log):
+        self.log = log
+        self.process = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True,
+                                        env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
+        self.url = f"http://127.0.0.1:{self.process.stdout.readline().split()[1]}"
+
+    def lines(self):
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def methods(self, url):
+        return [line.split(" ", 1)[1] for line in self.lines() if " " in line and line.split(" ", 1)[0] == url]
+
+
+@pytest.fixture
+def proxy(tmp_path):
+    running = LoggingProxy(tmp_path / "proxy.log")
+    yield running
+    running.process.kill()
+    running.process.wait(timeout=10)
+
+
+@pytest.fixture
+def serve():
+    """Starts serve_http.py servers (`serve(era, mode, *options)`) and stops them after the test."""
+    started = []
+
+    def start(era, mode, *extra):
+        started.append(HTTPServer(era, mode, *extra))
+        return started[-1]
+
+    yield start
+    for server in started:
         server.stop()
 
+
+def test_a_per_server_proxy_carries_the_requests(serve, proxy):
+    server = serve("modern", "json")
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("p", {"url": server.url, "proxy": proxy.url})
+        assert text_of(mgr.call_tool("p", "echo", {"text": "via proxy"})) == "via proxy"
+    assert "tools/call" in proxy.methods(server.url)  # absolute-form requests for the server
 
 def test_blocking_calls_over_http_keep_their_deadline_and_share_the_manager_across_threads():
     import threading
@@ -356,51 +385,29 @@ def test_client_certificates_for_mutual_tls(tmp_path):
         server.stop()
 
 
-def test_the_http_proxy_environment_variable_is_honoured(tmp_path, monkeypatch):
-    server = HTTPServer("modern", "json")
-    log = tmp_path / "proxy.log"
-    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
-    try:
-        port = proxy.stdout.readline().split()[1]
-        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")  # libcurl reads it when a request starts
-        monkeypatch.delenv("no_proxy", raising=False)
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        with mcpclient.Manager() as mgr:
-            mgr.add_server("env", {"url": server.url})
-            assert text_of(mgr.call_tool("env", "echo", {"text": "via env proxy"})) == "via env proxy"
-        assert any(line.startswith(server.url + " ") for line in log.read_text().splitlines())
-    finally:
-        proxy.kill()
-        proxy.wait(timeout=10)
-        server.stop()
+def test_the_http_proxy_environment_variable_is_honoured(serve, proxy, monkeypatch):
+    server = serve("modern", "json")
+    monkeypatch.setenv("http_proxy", proxy.url)  # libcurl reads it when a request starts
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("env", {"url": server.url})
+        assert text_of(mgr.call_tool("env", "echo", {"text": "via env proxy"})) == "via env proxy"
+    assert "tools/call" in proxy.methods(server.url)
 
-
-def test_untrusted_servers_bypass_an_environment_proxy(tmp_path, monkeypatch):
+def test_untrusted_servers_bypass_an_environment_proxy(serve, proxy, monkeypatch):
     """A proxy resolves names itself, where the address check cannot see: a user-created server connects directly
     (its own address checked, here exempted with allowedAddresses) and the proxy carries nothing."""
-    server = HTTPServer("modern", "json")
-    log = tmp_path / "proxy.log"
-    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
-    try:
-        port = proxy.stdout.readline().split()[1]
-        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
-        monkeypatch.delenv("no_proxy", raising=False)
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        authority = server.url.split("/")[2]
-        with mcpclient.Manager({"allowedAddresses": [authority]}) as mgr:
-            mgr.add_server("user", {"url": server.url, "trusted": False})
-            assert text_of(mgr.call_tool("user", "echo", {"text": "direct"})) == "direct"
-            mgr.add_server("operator", {"url": server.url})
-            assert text_of(mgr.call_tool("operator", "echo", {"text": "proxied"})) == "proxied"
-        lines = log.read_text().splitlines() if log.exists() else []
-        assert lines and all(line.startswith(server.url + " ") for line in lines)
-        assert not any("direct" in line for line in lines)
-        assert len([line for line in lines if line.endswith(" tools/call")]) == 1  # only the operator's call
-    finally:
-        proxy.kill()
-        proxy.wait(timeout=10)
-        server.stop()
-
+    server = serve("modern", "json")
+    monkeypatch.setenv("http_proxy", proxy.url)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with mcpclient.Manager({"allowedAddresses": [server.url.split("/")[2]]}) as mgr:
+        mgr.add_server("user", {"url": server.url, "trusted": False})
+        assert text_of(mgr.call_tool("user", "echo", {"text": "direct"})) == "direct"
+        mgr.add_server("operator", {"url": server.url})
+        assert text_of(mgr.call_tool("operator", "echo", {"text": "proxied"})) == "proxied"
+    assert proxy.methods(server.url).count("tools/call") == 1  # only the operator's call
 
 def test_a_stream_the_server_closes_is_resumed_with_last_event_id():
     """mcp 1.27 with an event store closes the tool's POST stream mid-call (SEP-1699): the client comes back on a GET
@@ -421,28 +428,18 @@ def test_a_stream_the_server_closes_is_resumed_with_last_event_id():
         server.stop()
 
 
-def test_the_era_is_cached_per_origin(tmp_path):
+def test_the_era_is_cached_per_origin(serve, proxy):
     """A second server on the same origin (another path of one gateway) skips the probe once the first found the
     handshake era: its first POST is initialize, not server/discover (seen by a logging proxy)."""
-    server = HTTPServer("legacy", "stateful-json")
-    log = tmp_path / "proxy.log"
-    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
-    try:
-        port = proxy.stdout.readline().split()[1]
-        first, second = server.url, server.url + "?tenant=2"
-        with mcpclient.Manager() as mgr:
-            mgr.add_server("a", {"url": first, "proxy": f"http://127.0.0.1:{port}"})
-            mgr.add_server("b", {"url": second, "proxy": f"http://127.0.0.1:{port}"})
-            assert mgr.connect("a")["era"] == "legacy"
-            assert mgr.connect("b")["era"] == "legacy"
-        methods = lambda url: [line.split(" ", 1)[1] for line in log.read_text().splitlines() if line.split(" ", 1)[0] == url and " " in line]
-        assert methods(first)[:2] == ["server/discover", "initialize"]
-        assert methods(second)[0] == "initialize"
-    finally:
-        proxy.kill()
-        proxy.wait(timeout=10)
-        server.stop()
-
+    server = serve("legacy", "stateful-json")
+    first, second = server.url, server.url + "?tenant=2"
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("a", {"url": first, "proxy": proxy.url})
+        mgr.add_server("b", {"url": second, "proxy": proxy.url})
+        assert mgr.connect("a")["era"] == "legacy"
+        assert mgr.connect("b")["era"] == "legacy"
+    assert proxy.methods(first)[:2] == ["server/discover", "initialize"]
+    assert proxy.methods(second)[0] == "initialize"
 
 def test_a_websocket_upgrade_without_an_answer_times_out():
     """A server that accepts the TCP connection and never answers the upgrade ends the connect at initTimeout."""
@@ -480,27 +477,19 @@ def test_a_websocket_peer_that_stops_answering_is_noticed():
         server.stop()
 
 
-def test_a_blocking_call_that_times_out_tells_a_session_server(tmp_path):
+def test_a_blocking_call_that_times_out_tells_a_session_server(serve, proxy):
     """A lone blocking call waits on the host's own thread; when its time runs out, a handshake-era (session) server
     is sent notifications/cancelled, as it would be for any other request (seen by a logging proxy)."""
-    server = HTTPServer("legacy", "stateful-json")
-    log = tmp_path / "proxy.log"
-    proxy = subprocess.Popen([sys.executable, "-c", PROXY], stdout=subprocess.PIPE, text=True, env={"PROXY_LOG": str(log), "PATH": "/usr/bin:/bin"})
-    try:
-        port = proxy.stdout.readline().split()[1]
-        with mcpclient.Manager() as mgr:
-            mgr.add_server("s", {"url": server.url, "proxy": f"http://127.0.0.1:{port}", "timeout": 600})
-            mgr.connect("s")
-            started = time.monotonic()
-            with pytest.raises(mcpclient.McpTimeoutError):
-                mgr.call_tool("s", "slow", {"steps": 50, "delay_ms": 100})
-            assert time.monotonic() - started < 5  # not the tool's 5 s
-            for _ in range(50):
-                if "notifications/cancelled" in log.read_text():
-                    break
-                time.sleep(0.1)
-            assert any(line.endswith(" notifications/cancelled") for line in log.read_text().splitlines())
-    finally:
-        proxy.kill()
-        proxy.wait(timeout=10)
-        server.stop()
+    server = serve("legacy", "stateful-json")
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("s", {"url": server.url, "proxy": proxy.url, "timeout": 600})
+        mgr.connect("s")
+        started = time.monotonic()
+        with pytest.raises(mcpclient.McpTimeoutError):
+            mgr.call_tool("s", "slow", {"steps": 50, "delay_ms": 100})
+        assert time.monotonic() - started < 5  # not the tool's 5 s
+        for _ in range(50):
+            if "notifications/cancelled" in proxy.methods(server.url):
+                break
+            time.sleep(0.1)
+        assert "notifications/cancelled" in proxy.methods(server.url)
