@@ -90,6 +90,8 @@ private struct Reader {
         position += 1
         var entries: [(key: String, value: JSONValue)] = []
         skipWhitespace()
+        // Room for a typical object up front: growing it 1 → 2 → 4 → 8 took most of a reply's allocations.
+        if position < bytes.count, bytes[position] != UInt8(ascii: "}") { entries.reserveCapacity(8) }
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             return .object(JSONObject(entries))

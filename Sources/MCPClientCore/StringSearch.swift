@@ -62,6 +62,17 @@ extension StringProtocol {
 public enum ASCII {
     @inline(__always) public static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
+    /// Whether `text` equals `lowercase` (already lowercased) ignoring ASCII case, without allocating.
+    public static func equalsIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
+        text.utf8.count == lowercase.utf8.count
+            && zip(text.utf8, lowercase.utf8).allSatisfy { byte, expected in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected }
+    }
+
+    /// The last value of header `lowercaseName` (HTTP names are case-insensitive).
+    public static func header(_ lowercaseName: String, in headers: [(name: String, value: String)]) -> String? {
+        headers.last { equalsIgnoringCase($0.name, lowercaseName) }?.value
+    }
+
     /// `Name: value` with the optional whitespace around both removed; nil for a line without a colon.
     public static func headerField(_ line: UnsafeRawBufferPointer) -> (name: String, value: String)? {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }

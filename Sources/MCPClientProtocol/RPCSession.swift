@@ -81,7 +81,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         progress: ProgressHandler? = nil, batched: Bool = false, longLived: Bool = false, completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
-        var message = JSONWriter(capacity: 256)
+        var message = JSONWriter(capacity: 512)
         message.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
         message.writeInteger(id)
         message.appendASCII(",\"method\":")

@@ -122,7 +122,11 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func headerLine(_ line: UnsafeRawBufferPointer) {
-        if line.starts(with: "HTTP/".utf8) { headers = []; return }  // a new response (after 100 Continue, say)
+        if line.starts(with: "HTTP/".utf8) {  // a new response (after 100 Continue, say)
+            headers.removeAll(keepingCapacity: true)
+            headers.reserveCapacity(12)
+            return
+        }
         if line.allSatisfy(ASCII.isWhitespace) {
             guard let api = try? Curl.api() else { return }
             var status = 0

@@ -90,6 +90,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             if session == nil { return }
         }
         var headers = options.headers
+        headers.reserveCapacity(options.headers.count + 8)
         headers.append(("Content-Type", "application/json"))
         headers.append(("Accept", "application/json, text/event-stream"))
         if let modern = params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
@@ -499,14 +500,14 @@ private final class ReplyReader: @unchecked Sendable {
 
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
-        if status == 307 || status == 308 { location = headers.last { $0.name.lowercased() == "location" }?.value }
+        if status == 307 || status == 308 { location = ASCII.header("location", in: headers) }
         if status == 429 || status == 503 {
-            retryAfterSeconds = headers.last { $0.name.lowercased() == "retry-after" }.flatMap { Int($0.value) }.flatMap { $0 >= 0 ? $0 : nil }
+            retryAfterSeconds = ASCII.header("retry-after", in: headers).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         }
-        let type = headers.last { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
-        streaming = type.hasPrefix("text/event-stream")
+        let type = ASCII.header("content-type", in: headers) ?? ""
+        streaming = ASCII.equalsIgnoringCase(String(type.prefix(17)), "text/event-stream")
         if isInitialize, (200..<300).contains(status) {
-            transport?.learnedSession(id: headers.last { $0.name.lowercased() == "mcp-session-id" }?.value, protocolVersion: nil)
+            transport?.learnedSession(id: ASCII.header("mcp-session-id", in: headers), protocolVersion: nil)
         }
     }
 

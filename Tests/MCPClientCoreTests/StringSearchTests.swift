@@ -18,3 +18,15 @@ import Testing
         #expect("[a] "[...].dropFirst().trimmingASCIIWhitespace() == "a]")
     }
 }
+
+@Suite struct HeaderLookupTests {
+    @Test func namesMatchIgnoringASCIICaseOnly() {
+        let headers = [(name: "Content-Type", value: "a"), (name: "X-One", value: "1"), (name: "content-type", value: "b")]
+        #expect(ASCII.header("content-type", in: headers) == "b")  // the last one wins
+        #expect(ASCII.header("x-one", in: headers) == "1")
+        #expect(ASCII.header("x-on", in: headers) == nil)
+        #expect(ASCII.equalsIgnoringCase("MCP-Session-Id", "mcp-session-id"))
+        #expect(!ASCII.equalsIgnoringCase("Ä", "ä"))  // HTTP names are ASCII; nothing else folds
+        #expect(!ASCII.equalsIgnoringCase("[", "{"))   // 0x5B is not a letter
+    }
+}
