@@ -38,7 +38,7 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-public struct TLSOptions: Sendable {
+public struct TLSOptions: Sendable, Equatable {
     /// A CA bundle to trust instead of the system store.
     public var caFile: String?
     public var clientCertificate: String?
@@ -165,6 +165,8 @@ public final class HTTPEngine: @unchecked Sendable {
     private struct CallerHandle: @unchecked Sendable {
         let easy: UnsafeMutableRawPointer
         let multi: UnsafeMutableRawPointer
+        /// What its last transfer set; the same shape again needs no `curl_easy_reset`.
+        var shape: TransferShape?
     }
     private let idleHandles = Locked<[CallerHandle]>([])
     static let idleHandleLimit = 8
@@ -185,18 +187,23 @@ public final class HTTPEngine: @unchecked Sendable {
     /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
     public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: @escaping @Sendable () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
-        guard let handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
+        guard var handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
         let (easy, multi) = (handle.easy, handle.multi)
-        api.pointee.easy_reset?(easy)
+        let shape = TransferShape(request)
+        // Every option a transfer of the same shape set is set again, so only a different shape needs the reset
+        // (which makes libcurl rebuild its per-handle state: a dozen allocations per call).
+        if handle.shape != shape { api.pointee.easy_reset?(easy) }
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
         transfer.onCallerThread = true
         var outcome: MCPError?
         if let error = transfer.configure(api) {
             outcome = error
+            handle.shape = nil
         } else {
+            handle.shape = shape
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)

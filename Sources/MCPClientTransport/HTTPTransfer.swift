@@ -64,9 +64,13 @@ final class Transfer: @unchecked Sendable {
             }
         }
         // libcurl adds "Expect: 100-continue" to larger POSTs; MCP servers answer directly.
-        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
-            headerList = api.pointee.slist_append?(headerList, line)
+        for (name, value) in request.headers {
+            var line = name
+            line += ": "
+            line += value
+            headerList = line.withCString { api.pointee.slist_append?(headerList, $0) }
         }
+        headerList = api.pointee.slist_append?(headerList, "Expect:")
         set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, headerList))
         set(CURLOPT_HEADERFUNCTION, ccurl_setopt_header_function(api, easy, transferHeaderCallback))
         set(CURLOPT_HEADERDATA, ccurl_setopt_pointer(api, easy, CURLOPT_HEADERDATA, me))
@@ -208,4 +212,32 @@ private let transferOpenSocketCallback: @convention(c) (UnsafeMutableRawPointer?
     return Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().openSocket(
         family: ccurl_sockaddr_family(address), type: ccurl_sockaddr_socktype(address), protocol: ccurl_sockaddr_protocol(address),
         address: socketAddress, length: length)
+}
+
+/// The options `Transfer.configure` sets only for some requests. Two requests of one shape set the same options
+/// (with their own values), so a pooled handle may go from one to the other without `curl_easy_reset`.
+struct TransferShape: Equatable {
+    let method: String
+    let hasBody: Bool
+    let timeout: Bool
+    let idle: Bool
+    let tls: TLSOptions
+    let proxy: String?
+    let resolve: [String]
+    let direct: Bool
+    let checksAddress: Bool
+    let connectOnly: Bool
+
+    init(_ request: HTTPRequest) {
+        method = request.method
+        hasBody = request.body != nil
+        timeout = request.timeoutMs != nil
+        idle = request.idleTimeoutMs != nil
+        tls = request.tls
+        proxy = request.proxy
+        resolve = request.resolve
+        direct = request.direct
+        checksAddress = request.checkAddress != nil
+        connectOnly = request.connectOnly
+    }
 }
