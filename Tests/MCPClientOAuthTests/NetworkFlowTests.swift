@@ -277,6 +277,29 @@ struct NetworkFlowTests {
         #expect(trusted.authorizationServer.issuer == server.issuer)
     }
 
+    /// Metadata GETs follow a redirect, each hop checked again (an untrusted server's redirect to a private address
+    /// is refused, and allowedAddresses is not inherited by redirects); POSTs are never redirected.
+    @Test func redirectsAreFollowedOnlyForMetadataAndEveryHopIsChecked() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let followed = try box.client().getDocument(server.url("/moved"), role: "authorization_server_metadata")
+        #expect(followed.status == 200 && followed.url == server.url("/.well-known/oauth-authorization-server"))
+        #expect(try AuthorizationServerMetadata.parse(followed.body, expectedIssuer: server.issuer).issuer == server.issuer)
+
+        let posted = try box.client().send(method: "POST", url: server.url("/moved"), body: [], role: "token_endpoint")
+        #expect(posted.status == 302 && posted.url == server.url("/moved"))
+
+        let untrusted = box.client { $0.policy = NetworkPolicy(trusted: false, allowedAddresses: ["127.0.0.1:\(server.port)"]) }
+        #expect(try untrusted.getDocument(server.url("/.well-known/oauth-authorization-server"), role: "authorization_server_metadata").status == 200)
+        #expect {
+            _ = try untrusted.getDocument(server.url("/moved"), role: "authorization_server_metadata")
+        } throws: { ($0 as? MCPError)?.details["reason"]?.stringValue == "blocked_address" }
+        let outside = server.url("/moved?to=") + FormEncoding.percentEncode("http://127.0.0.2:\(server.port)/x")
+        #expect {
+            _ = try box.client().getDocument(outside, role: "authorization_server_metadata")
+        } throws: { ($0 as? MCPError)?.code == .transport }  // trusted: followed, and nothing listens on 127.0.0.2
+    }
+
     /// No PRM anywhere (404s): the 2025-03-26 metadata at the server's origin, without the issuer binding.
     @Test func withoutResourceMetadataTheLegacyOriginMetadataIsUsed() throws {
         let server = try OAuthServerFixture()

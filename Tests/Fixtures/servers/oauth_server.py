@@ -10,6 +10,7 @@ Routes on http://127.0.0.1:<port> (the issuer is the origin):
                      client and scopes when authorized, else 401 with WWW-Authenticate: Bearer resource_metadata="…"
   /mismatch/mcp      401 whose resource_metadata points at a PRM naming another resource (/elsewhere)
   /hinted/mcp        401 whose resource_metadata is the request's X-Test-Hint header (SSRF tests)
+  /moved?to=URL      302 to URL (default: the AS metadata), for redirect checks
   /legacy/...        nothing: a server without PRM (404s), for the 2025-03-26 fallback
 
 `/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
@@ -142,7 +143,12 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool):
     async def hinted(request: Request) -> Response:
         return unauthorized(request.headers.get("x-test-hint", ""))
 
+    async def moved(request: Request) -> Response:
+        target = request.query_params.get("to", "/.well-known/oauth-authorization-server")
+        return Response(status_code=302, headers={"Location": target})
+
     routes += [
+        Route("/moved", endpoint=moved, methods=["GET", "POST"]),
         Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST"]),
         Route("/mismatch/mcp", endpoint=mismatch, methods=["GET", "POST"]),
         Route("/.well-known/oauth-protected-resource/mismatch/mcp", endpoint=mismatch_prm, methods=["GET"]),
