@@ -222,6 +222,31 @@ struct NetworkFlowTests {
         #expect(try client.requestTokens(exchange, now: now).refreshToken != nil)
     }
 
+    /// The SDK's token endpoint has no client_credentials grant: the refusal maps to a stable reason, secrets cut.
+    @Test func anUnsupportedGrantIsAStableReason() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let client = box.client()
+        let now = SystemWallClock().nowSeconds()
+        let discovered = try client.discover(serverURL: server.url("/mcp"))
+        let metadata = discovered.authorizationServer
+        let registration = try client.register(
+            ClientRegistrationRequest(metadata: metadata, clientName: "cc", redirectURIs: [Self.redirectURI]), metadata: metadata,
+            resource: discovered.resource, now: now)
+        let request = try TokenRequest.clientCredentials(
+            tokenEndpoint: metadata.tokenEndpoint, scopes: ["mcp:read"], resource: discovered.resource, client: registration.credentials, now: now)
+        do {
+            _ = try client.requestTokens(request, now: now)
+            Issue.record("the SDK issued client_credentials tokens")
+        } catch {
+            #expect(error.code == .auth)
+            // The SDK validates the form against its known grants before looking at the client's: invalid_request.
+            #expect(error.details["reason"]?.stringValue == "invalid_request")
+            #expect(error.details["status"] == .int(400))
+            #expect(!"\(error) \(JSONWriter.string(error.json))".containsLiteral(registration.clientSecret ?? "-"))
+        }
+    }
+
     @Test func aResourceMismatchStopsDiscovery() throws {
         let server = try OAuthServerFixture()
         let box = try EngineBox()
