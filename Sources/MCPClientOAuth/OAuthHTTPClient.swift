@@ -73,7 +73,7 @@ public final class OAuthHTTPClient: Sendable {
             guard [301, 302, 303, 307, 308].contains(response.status), hop < maxRedirects, method == "GET",
                 let location = response.header("Location")
             else { return response }
-            let target = try Self.resolve(location, against: checked, role: role)
+            let target = try Self.resolve(location, against: checked, role: role, policy: options.schemePolicy)
             if !target.sameOrigin(checked) {
                 let configured = Set(options.headers.map { $0.name.lowercased() })
                 headers.removeAll { configured.contains($0.name.lowercased()) || $0.name.lowercased() == "authorization" }
@@ -120,7 +120,7 @@ public final class OAuthHTTPClient: Sendable {
     }
 
     /// A `Location` made absolute against the URL that sent it; only http(s) targets, through the scheme policy.
-    static func resolve(_ location: String, against base: OAuthURL, role: String) throws(MCPError) -> OAuthURL {
+    static func resolve(_ location: String, against base: OAuthURL, role: String, policy: URLSchemePolicy) throws(MCPError) -> OAuthURL {
         let text: String
         if location.hasPrefix("http://") || location.hasPrefix("https://") {
             text = location
@@ -132,7 +132,7 @@ public final class OAuthHTTPClient: Sendable {
             throw MCPError(.protocolError, "\(role) redirected to a relative location this client does not follow", source: .auth,
                 details: ["reason": "redirect_unsupported", "role": .string(role)])
         }
-        return try URLSchemePolicy().check(text, role: role)
+        return try policy.check(text, role: role)
     }
 
     /// Adds which URL (without its query) and role an error is about, keeping the engine's or policy's reason.
