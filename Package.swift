@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "MCPClientConfig", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .target(name: "MCPClientProtocol", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .target(name: "MCPClientTransport", dependencies: ["MCPClientCore", "CMCPSystem", "CCurl"], swiftSettings: strict),
-        .target(name: "MCPClientOAuth", dependencies: ["MCPClientCore", "COpenSSL"], swiftSettings: strict),
+        // OAuth fetches through the transport's HTTP engine (its SSRF policy and address checks); Transport never imports OAuth.
+        .target(name: "MCPClientOAuth", dependencies: ["MCPClientCore", "COpenSSL", "MCPClientTransport"], swiftSettings: strict),
         .target(
             name: "MCPClientManager",
             dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
@@ -43,7 +44,7 @@ let package = Package(
         .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
-        .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth"], swiftSettings: strict),
+        .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport"], swiftSettings: strict),
         .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore"], swiftSettings: strict),
     ]

@@ -1,0 +1,214 @@
+"""An OAuth 2.1 authorization server and a protected resource, built on the official SDK's auth pieces (mcp 2.x
+`mcp.server.auth`), with an in-memory provider that approves every authorization request at once (no browser).
+
+    .venv-modern/bin/python Tests/Fixtures/servers/oauth_server.py [--scopes "mcp:read mcp:write"] [--no-iss]
+
+Routes on http://127.0.0.1:<port> (the issuer is the origin):
+  SDK:  /.well-known/oauth-authorization-server, /authorize, /token, /register, /revoke (create_auth_routes),
+        /.well-known/oauth-protected-resource/mcp (create_protected_resource_routes)
+  /mcp               protected by the SDK's BearerAuthBackend + RequireAuthMiddleware; 200 JSON with the token's
+                     client and scopes when authorized, else 401 with WWW-Authenticate: Bearer resource_metadata="…"
+  /mismatch/mcp      401 whose resource_metadata points at a PRM naming another resource (/elsewhere)
+  /hinted/mcp        401 whose resource_metadata is the request's X-Test-Hint header (SSRF tests)
+  /moved?to=URL      302 to URL (default: the AS metadata), for redirect checks
+  /legacy/...        nothing: a server without PRM (404s), for the 2025-03-26 fallback
+
+`/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
+provider). Refresh tokens rotate: a used one is invalid afterwards (invalid_grant).
+
+Prints exactly one line `READY <issuer>` on stdout once listening; runs until stdin reaches EOF or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import sys
+import time
+
+from fixture_common import on_stdin_eof  # the script's folder is on sys.path
+
+HOST = "127.0.0.1"
+
+
+def build_app(issuer: str, scopes: list[str], with_iss: bool):
+    from pydantic import AnyHttpUrl
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+    from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+    from mcp.server.auth.provider import (
+        AccessToken,
+        AuthorizationCode,
+        AuthorizationParams,
+        ProviderTokenVerifier,
+        RefreshToken,
+        TokenError,
+        construct_redirect_uri,
+    )
+    from mcp.server.auth.routes import create_auth_routes, create_protected_resource_routes
+    from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
+    from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+    class MemoryProvider:
+        """OAuthAuthorizationServerProvider kept in dictionaries; approves every request."""
+
+        def __init__(self) -> None:
+            self.clients: dict[str, OAuthClientInformationFull] = {}
+            self.codes: dict[str, AuthorizationCode] = {}
+            self.access: dict[str, AccessToken] = {}
+            self.refresh: dict[str, RefreshToken] = {}
+
+        async def get_client(self, client_id: str):
+            return self.clients.get(client_id)
+
+        async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+            self.clients[client_info.client_id] = client_info
+
+        async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+            code = secrets.token_urlsafe(32)
+            self.codes[code] = AuthorizationCode(
+                code=code, scopes=params.scopes or [], expires_at=time.time() + 300, client_id=client.client_id,
+                code_challenge=params.code_challenge, redirect_uri=params.redirect_uri,
+                redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly, resource=params.resource)
+            return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state,
+                                          iss=str(issuer_url) if with_iss else None)
+
+        async def load_authorization_code(self, client, authorization_code: str):
+            code = self.codes.get(authorization_code)
+            return code if code and code.client_id == client.client_id else None
+
+        def _issue(self, client_id: str, scopes: list[str], resource: str | None) -> OAuthToken:
+            access = "at_" + secrets.token_urlsafe(24)
+            refresh = "rt_" + secrets.token_urlsafe(24)
+            self.access[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
+                                              expires_at=int(time.time()) + 3600, resource=resource)
+            self.refresh[refresh] = RefreshToken(token=refresh, client_id=client_id, scopes=scopes, resource=resource)
+            return OAuthToken(access_token=access, expires_in=3600, scope=" ".join(scopes) or None, refresh_token=refresh)
+
+        async def exchange_authorization_code(self, client, authorization_code: AuthorizationCode) -> OAuthToken:
+            if self.codes.pop(authorization_code.code, None) is None:
+                raise TokenError(error="invalid_grant", error_description="authorization code already used")
+            return self._issue(client.client_id, authorization_code.scopes, authorization_code.resource)
+
+        async def load_refresh_token(self, client, refresh_token: str):
+            token = self.refresh.get(refresh_token)
+            return token if token and token.client_id == client.client_id else None
+
+        async def exchange_refresh_token(self, client, refresh_token: RefreshToken, scopes: list[str]) -> OAuthToken:
+            self.refresh.pop(refresh_token.token, None)  # rotation: a refresh token works once
+            return self._issue(client.client_id, scopes, refresh_token.resource)
+
+        async def load_access_token(self, token: str):
+            return self.access.get(token)
+
+        async def revoke_token(self, token) -> None:
+            self.access.pop(token.token, None)
+            self.refresh.pop(token.token, None)
+
+    provider = MemoryProvider()
+    issuer_url = AnyHttpUrl(issuer)
+    resource = issuer + "/mcp"
+    prm_url = issuer + "/.well-known/oauth-protected-resource/mcp"
+
+    routes = create_auth_routes(
+        provider, issuer_url,
+        client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=scopes or None),
+        revocation_options=RevocationOptions(enabled=True))
+    routes += create_protected_resource_routes(AnyHttpUrl(resource), [issuer_url], scopes_supported=scopes or None)
+
+    async def protected(scope, receive, send) -> None:
+        user = scope["user"]
+        body = {"ok": True, "client_id": user.access_token.client_id, "scopes": user.access_token.scopes}
+        await JSONResponse(body)(scope, receive, send)
+
+    def unauthorized(hint: str) -> Response:
+        return Response(status_code=401, headers={"WWW-Authenticate": f'Bearer resource_metadata="{hint}"'})
+
+    async def mismatch(request: Request) -> Response:
+        return unauthorized(issuer + "/.well-known/oauth-protected-resource/mismatch/mcp")
+
+    async def mismatch_prm(request: Request) -> Response:
+        return JSONResponse({"resource": issuer + "/elsewhere", "authorization_servers": [str(issuer_url)]})
+
+    async def hinted(request: Request) -> Response:
+        return unauthorized(request.headers.get("x-test-hint", ""))
+
+    async def moved(request: Request) -> Response:
+        target = request.query_params.get("to", "/.well-known/oauth-authorization-server")
+        return Response(status_code=302, headers={"Location": target})
+
+    routes += [
+        Route("/moved", endpoint=moved, methods=["GET", "POST"]),
+        Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST"]),
+        Route("/mismatch/mcp", endpoint=mismatch, methods=["GET", "POST"]),
+        Route("/.well-known/oauth-protected-resource/mismatch/mcp", endpoint=mismatch_prm, methods=["GET"]),
+        Route("/hinted/mcp", endpoint=hinted, methods=["GET", "POST"]),
+    ]
+    middleware = [
+        Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(ProviderTokenVerifier(provider))),
+        Middleware(AuthContextMiddleware),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+async def serve(args, ready_out) -> None:
+    import uvicorn
+
+    # Bind first: the issuer (and every URL in the metadata) needs the port.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, args.port))
+    issuer = f"http://{HOST}:{sock.getsockname()[1]}"
+    app = build_app(issuer, args.scopes.split(), not args.no_iss)
+    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            await task
+            raise SystemExit("uvicorn exited during startup")
+        await asyncio.sleep(0.01)
+    ready_out.write(f"READY {issuer}\n")
+    ready_out.flush()
+    on_stdin_eof(lambda: loop.call_soon_threadsafe(lambda: setattr(server, "should_exit", True)))
+    await task
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--scopes", default="mcp:read mcp:write")
+    parser.add_argument("--no-iss", action="store_true", help="leave iss out of authorization responses")
+    parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
+    args, _unknown = parser.parse_known_args()
+    ready_out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but the READY line may reach the real stdout
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.max_seconds > 0:
+        import threading
+
+        threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
+    try:
+        asyncio.run(serve(args, ready_out))
+    except KeyboardInterrupt:
+        pass
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
