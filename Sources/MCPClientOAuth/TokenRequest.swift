@@ -127,6 +127,8 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
             // RFC 6749 §2.3.1: both halves are form-urlencoded before joining, so a ":" in the id cannot shift the split.
             let pair = FormEncoding.encode(client.clientID) + ":" + FormEncoding.encode(try requireSecret())
             headers.append(HTTPField(name: "Authorization", value: "Basic " + Base64.encode(Array(pair.utf8))))
+            // §3.2.1 allows the id in the body as well, and servers such as the Python SDK's require it there.
+            fields.append(("client_id", client.clientID))
         case .clientSecretPost:
             fields.append(("client_id", client.clientID))
             fields.append(("client_secret", try requireSecret()))

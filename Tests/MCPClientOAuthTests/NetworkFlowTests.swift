@@ -187,10 +187,9 @@ struct NetworkFlowTests {
         #expect(tokens.scopes == ["mcp:read"])
     }
 
-    /// `client_secret_basic` against the python-sdk AS: the Basic header (RFC 6749 §2.3.1 encoding) is accepted, but
-    /// the SDK also wants `client_id` in the form, which `TokenRequest` leaves out for basic (oauth.md §3: credentials
-    /// only in the header). This pins the interop gap until that choice is revisited.
-    @Test func clientSecretBasicNeedsTheBodyClientIDForTheSDK() throws {
+    /// `client_secret_basic` against the python-sdk AS: the Basic header (RFC 6749 §2.3.1 encoding) with `client_id`
+    /// also in the form, which the SDK requires (it answered "Missing client_id" without it).
+    @Test func clientSecretBasicWorksAgainstTheSDK() throws {
         let server = try OAuthServerFixture()
         let box = try EngineBox()
         let client = box.client()
@@ -207,18 +206,11 @@ struct NetworkFlowTests {
         let answer = try client.send(method: "GET", url: authorization.url, role: "authorization_endpoint")
         let code = try AuthorizationCallback.parse(callbackURL: answer.header("Location") ?? "").validatedCode(
             expectedState: authorization.state, recordedIssuer: metadata.issuer, issParameterSupported: false)
-        var exchange = try TokenRequest.authorizationCode(
+        let exchange = try TokenRequest.authorizationCode(
             tokenEndpoint: metadata.tokenEndpoint, code: code, redirectURI: Self.redirectURI, codeVerifier: authorization.pkce.verifier,
             resource: discovered.resource, client: registration.credentials, now: now)
         #expect(exchange.header("Authorization")?.hasPrefix("Basic ") == true && exchange.field("client_secret") == nil)
-        do {
-            _ = try client.requestTokens(exchange, now: now)
-            Issue.record("the SDK accepted basic without a body client_id")
-        } catch {
-            #expect(error.details["reason"]?.stringValue == "invalid_client")
-            #expect(error.details["error_description"]?.stringValue == "Missing client_id")
-        }
-        exchange.fields.append((name: "client_id", value: registration.clientID))
+        #expect(exchange.field("client_id") == registration.clientID)  // the SDK requires it in the body too
         #expect(try client.requestTokens(exchange, now: now).refreshToken != nil)
     }
 

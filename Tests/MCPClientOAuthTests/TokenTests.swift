@@ -13,8 +13,8 @@ import Testing
         // RFC 6749 §2.3.1: form-urlencode each half, then base64 (checked against Python's quote_plus + b64encode).
         #expect(request.header("authorization") == "Basic Y2xpZW50JTNBaWQrJUMzJUE5OnMzY3IrZXQlMkIlMkYlMjV+")
         #expect(request.body == "grant_type=authorization_code&code=the+code&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
-            + "&code_verifier=verifier-123&resource=https%3A%2F%2Fmcp.example.com%2Fmcp")
-        #expect(request.field("client_secret") == nil && request.field("client_id") == nil)
+            + "&code_verifier=verifier-123&resource=https%3A%2F%2Fmcp.example.com%2Fmcp&client_id=client%3Aid+%C3%A9")
+        #expect(request.field("client_secret") == nil)  // the secret only in the header
         #expect(request.header("content-type") == "application/x-www-form-urlencoded")
     }
 
@@ -28,7 +28,7 @@ import Testing
         #expect(none.body == "grant_type=refresh_token&refresh_token=rt-1&resource=https%3A%2F%2Fm&client_id=c")
         let credentials = try TokenRequest.clientCredentials(tokenEndpoint: endpoint, scopes: ["x"], resource: "https://m",
             client: ClientCredentials(clientID: "c", clientSecret: "sec", method: .clientSecretBasic), now: now)
-        #expect(credentials.body == "grant_type=client_credentials&scope=x&resource=https%3A%2F%2Fm")
+        #expect(credentials.body == "grant_type=client_credentials&scope=x&resource=https%3A%2F%2Fm&client_id=c")
     }
 
     @Test func secretsStayOutOfDescriptionsAndMissingSecretsFail() throws {
