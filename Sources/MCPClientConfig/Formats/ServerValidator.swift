@@ -292,7 +292,7 @@ struct ServerValidator {
         if let proxy = draft.object["proxy"]?.stringValue, !ServerValidator.isPlaceholder(proxy) {
             let scheme = ServerValidator.scheme(proxy)
             if scheme == nil || !["http", "https", "socks", "socks5", "socks5h", "socks4"].contains(scheme ?? "") {
-                error("invalid_url_scheme", "proxy", "'proxy' must be an http, https or socks5 URL, not '\(proxy)'")
+                error("invalid_url_scheme", "proxy", "'proxy' must be an http, https or socks5 URL\(ServerValidator.schemeNote(scheme))")
             }
         }
     }
@@ -300,7 +300,7 @@ struct ServerValidator {
     private mutating func checkURL(_ url: String, key: String, transport: String) {
         if ServerValidator.isPlaceholder(url) { return }
         guard let scheme = ServerValidator.scheme(url) else {
-            error("invalid_url", key, "'\(url)' is not a URL (expected scheme://host/…)")
+            error("invalid_url", key, "'\(key)' is not a URL (expected scheme://host/…)")
             return
         }
         let allowed: [String]
@@ -318,7 +318,7 @@ struct ServerValidator {
         let rest = url.drop(while: { $0 != ":" }).dropFirst(3)
         let host = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
         if host.isEmpty || url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\0" }) {
-            error("invalid_url", key, "'\(url)' has no host or contains whitespace")
+            error("invalid_url", key, "'\(key)' has no host or contains whitespace")
         }
     }
 
@@ -360,7 +360,7 @@ struct ServerValidator {
                     let scheme = ServerValidator.scheme(text)
                     if scheme != "https", scheme != "http" {
                         error(scheme == nil ? "invalid_url" : "invalid_url_scheme", "oauth.\(key)",
-                            "'oauth.\(key)' must be an http:// or https:// URL, not '\(text)'")
+                            "'oauth.\(key)' must be an http:// or https:// URL\(ServerValidator.schemeNote(scheme))")
                     }
                 }
                 if key == "token_exchange_method", !["default_post", "basic_auth_header"].contains(text) {
@@ -496,6 +496,12 @@ struct ServerValidator {
               scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
         else { return nil }
         return scheme.lowercased()
+    }
+
+    /// ", not 'ftp://'" for a message. URLs are never quoted whole: after substitution they carry tokens, user
+    /// values and credentials (`https://user:pass@…`).
+    static func schemeNote(_ scheme: String?) -> String {
+        scheme.map { ", not '\($0)://'" } ?? ""
     }
 
     /// A value whose start is substituted later (`${BASE_URL}/mcp`, `{{LIBRECHAT_…}}`): its scheme is unknown now.

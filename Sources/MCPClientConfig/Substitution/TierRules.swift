@@ -47,7 +47,7 @@ enum UserTierRules {
             guard var object = headers.objectValue else { throw violation("headers", "'headers' must be an object of strings") }
             for index in object.entries.indices {
                 guard let text = object.entries[index].value.stringValue else { continue }
-                let (scrubbed, removed) = scrub(text)
+                let (scrubbed, removed) = try scrubbedHeader(text, path: "headers.\(object.entries[index].key)")
                 if removed > 0 {
                     object.entries[index].value = .string(scrubbed)
                     warnings.append("headers.\(object.entries[index].key): removed \(removed) placeholder(s) that user-created servers may not use")
@@ -114,6 +114,19 @@ enum UserTierRules {
         case 0x61...0x66: byte - 0x61 + 10
         default: nil
         }
+    }
+
+    /// `scrub` until nothing is left to remove: taking out `${x}` from `$${x}{KEY}` joins a new `${KEY}`. A value
+    /// still nesting references after a few passes is refused rather than scrubbed further.
+    static func scrubbedHeader(_ text: String, path: String) throws(MCPError) -> (String, Int) {
+        var (output, removed) = scrub(text)
+        var lastRemoved = removed
+        for _ in 0..<4 where lastRemoved > 0 {
+            (output, lastRemoved) = scrub(output)
+            removed += lastRemoved
+        }
+        if lastRemoved > 0 { throw violation(path, "'\(path)' nests placeholders inside each other; user-created servers may not use them") }
+        return (output, removed)
     }
 
     /// Removes every `${…}` (any text up to the next `}`, however long) and every identity-shaped `{{…}}`.

@@ -95,3 +95,22 @@ def test_a_disabled_server_stays_registered_but_does_not_connect():
         with pytest.raises(mcpclient.McpError) as caught:
             mgr.connect("off")
         assert caught.value.details.get("reason") == "disabled"
+
+
+def test_a_substituted_secret_is_not_repeated_in_the_error():
+    # The URL is checked with ${TOKEN} expanded; the message names the field, not the value.
+    with mcpclient.Manager({"substitution": {"env": {"TOKEN": "SEKRIT value"}}}) as mgr:
+        with pytest.raises(mcpclient.McpConfigError) as caught:
+            mgr.add_server("r", {"url": "https://h.example.com/?t=${TOKEN}"})
+        assert "SEKRIT" not in str(caught.value)
+        assert "SEKRIT" not in repr(caught.value.details)
+
+
+def test_a_config_cannot_claim_more_trust_than_the_manager_gives():
+    # A user-tier manager: a config saying source.tier operator is still sandboxed when added (no stdio).
+    with mcpclient.Manager({"substitution": {"tier": "user", "env": {}}}) as mgr:
+        with pytest.raises(mcpclient.McpPolicyError) as caught:
+            mgr.add_server("x", {"command": "/bin/true", "args": [], "source": {"tier": "operator"}})
+        assert caught.value.details.get("path") == "command"
+        with pytest.raises(mcpclient.McpNotFoundError):
+            mgr.server_status("x")
