@@ -147,7 +147,7 @@ MCP_EXTERN mcp_status mcp_config_validate(
 /**
  * Writes a registry (a mcp_config_load result, or {"servers":{…},"settings":{…}}) back out as a config text that
  * mcp_config_load reads back to the same servers. options_json: {"format":"json"|"yaml","includeSecrets":false};
- * secrets (oauth.client_secret, apiKey.key) are left out unless includeSecrets is true.
+ * secrets (oauth.client_secret, apiKey.key, literal Authorization headers) are left out unless includeSecrets is true.
  * Ownership: free *out_text and *out_error_json with mcp_string_free().
  * NULL: registry_json and out_text required; options_json may be NULL (JSON, redacted); out_error_json may be NULL.
  * Threads: any thread.
