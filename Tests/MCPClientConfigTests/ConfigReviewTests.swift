@@ -113,4 +113,21 @@ import Testing
         #expect(clock.now - start < .seconds(5))
         #expect((result.diagnostics.first?.excerpt?.utf8.count ?? 0) < 1000)
     }
+
+    @Test func excerptsDoNotQuoteSecretLines() throws {
+        let text = """
+        {"mcpServers": {"a": {"url": "https://a.example.com",
+          "oauth": {"clientSecret": "s3cr3t-value"},
+          "headers": {"Bad Name": "Bearer s3cr3t-header"},
+          "args": [1]}}}
+        """
+        let result = ConfigLoader.load(text: text)
+        let misspelled = try #require(result.diagnostics.first { $0.path == "mcpServers.a.oauth.clientSecret" })
+        #expect(misspelled.suggestion == "client_secret" && misspelled.line == 2 && misspelled.excerpt == nil)
+        let header = try #require(result.diagnostics.first { $0.path == "mcpServers.a.headers.Bad Name" })
+        #expect(header.line == 3 && header.excerpt == nil)
+        #expect(!JSONValue.array(result.diagnostics.map(\.json)).jsonString.containsLiteral("s3cr3t"))
+        // Other diagnostics keep their excerpt.
+        #expect(result.diagnostics.first { $0.path == "mcpServers.a.args[0]" }?.excerpt?.containsLiteral("\"args\": [1]") == true)
+    }
 }

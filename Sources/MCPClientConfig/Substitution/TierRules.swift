@@ -72,7 +72,7 @@ enum UserTierRules {
                 throw violation(path, "'\(path)' of a user-created server must not contain {{\(name)}}")
             }
         }
-        guard let colon = url.firstIndex(of: ":"), schemes.contains(url[..<colon].lowercased()), url[colon...].hasPrefix("://") else {
+        guard let scheme = ServerValidator.scheme(url), schemes.contains(scheme) else {
             throw violation(path, "'\(path)' must be an \(schemes.joined(separator: ", ")) URL")
         }
     }
