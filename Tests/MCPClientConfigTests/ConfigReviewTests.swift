@@ -130,4 +130,24 @@ import Testing
         // Other diagnostics keep their excerpt.
         #expect(result.diagnostics.first { $0.path == "mcpServers.a.args[0]" }?.excerpt?.containsLiteral("\"args\": [1]") == true)
     }
+
+    @Test func strayOpenersAreScannedInLinearTime() throws {
+        // Each `${` / `{{` used to look up to 136 characters ahead for its `}`: 2 MB took over 30 s.
+        let clock = ContinuousClock()
+        for opener in ["${", "{{", "${env:", "{{a"] {
+            let value = String(repeating: opener, count: 400_000) + "}}"
+            let start = clock.now
+            _ = try? ConfigResolver.resolve(server: ["command": "x", "args": [.string(value)]], context: ResolutionContext())
+            _ = ConfigResolver.classify(server: ["command": "x", "args": [.string(value)]])
+            _ = try? ConfigResolver.prepare(
+                server: ["url": "https://x.example.com", "headers": ["A": .string(value)]], tier: .user, environment: EnvironmentSource(variables: [:]))
+            #expect(clock.now - start < .seconds(4), "\(opener)")
+        }
+        // References are still found next to stray openers and braces far away.
+        var context = ResolutionContext()
+        context.environment = EnvironmentSource(variables: ["A": "1", "B": "2"])
+        let resolved = try ConfigResolver.resolve(
+            server: ["command": "x", "args": [.string("${${A}{{${B}}}" + String(repeating: "x", count: 300) + "}")]], context: context)
+        #expect(resolved.server["args"]?.arrayValue?.first == .string("${1{{2}}" + String(repeating: "x", count: 300) + "}"))
+    }
 }

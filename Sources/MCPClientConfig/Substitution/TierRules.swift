@@ -136,6 +136,7 @@ enum UserTierRules {
         var index = text.startIndex
         // Once a search for `}` fails, later ones would too: stop searching (linear time).
         var braceAhead = true
+        var braces = Template.BraceFinder(text: text)
         while index < text.endIndex {
             let rest = text[index...]
             if braceAhead, rest.hasPrefix("${") {
@@ -146,12 +147,12 @@ enum UserTierRules {
                 }
                 braceAhead = false
             }
-            // Placeholder names are short, so the look-ahead is bounded too.
-            if rest.hasPrefix("{{"), let end = rest.prefix(Template.maxNameLength + 4).range(ofLiteral: "}}") {
-                let name = text[text.index(index, offsetBy: 2)..<end.lowerBound]
-                if PlaceholderCatalogue.isIdentityShaped(name) {
+            if rest.hasPrefix("{{") {
+                let nameStart = text.index(index, offsetBy: 2)
+                if let close = braces.closing(from: nameStart), text[close...].hasPrefix("}}"),
+                   PlaceholderCatalogue.isIdentityShaped(text[nameStart..<close]) {
                     removed += 1
-                    index = end.upperBound
+                    index = text.index(close, offsetBy: 2)
                     continue
                 }
             }
