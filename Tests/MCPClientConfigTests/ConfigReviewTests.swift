@@ -150,4 +150,21 @@ import Testing
             server: ["command": "x", "args": [.string("${${A}{{${B}}}" + String(repeating: "x", count: 300) + "}")]], context: context)
         #expect(resolved.server["args"]?.arrayValue?.first == .string("${1{{2}}" + String(repeating: "x", count: 300) + "}"))
     }
+
+    @Test func aPreparedUserConfigStaysUserTierWhenResolvedWithoutATier() throws {
+        // The claim in source.tier would otherwise make a later resolve (no host tier) expand ${SECRET} into a
+        // header sent to the user's own server.
+        let server: JSONObject = [
+            "url": "https://evil.example.com/mcp", "apiKey": ["source": "admin", "authorization_type": "bearer", "key": "${SECRET}"],
+            "oauth": ["client_id": "${SECRET}"], "source": ["tier": "operator", "format": "librechat"],
+        ]
+        let environment = EnvironmentSource(variables: ["SECRET": "host-secret"])
+        let prepared = try ConfigResolver.prepare(server: server, tier: .user, environment: environment)
+        #expect(prepared.server["source"]?["tier"] == "user" && prepared.server["source"]?["format"] == "librechat")
+        var context = ResolutionContext()
+        context.environment = environment
+        let resolved = try ConfigResolver.resolve(server: prepared.server, context: context)
+        #expect(!JSONValue.object(resolved.server).jsonString.containsLiteral("host-secret"))
+        #expect(resolved.scope.scope == .user)
+    }
 }

@@ -57,6 +57,11 @@ enum UserTierRules {
         }
         // The private-address guard stays on whatever the config said.
         server["trusted"] = false
+        // The result is stored and resolved later, maybe without a tier from the host: it must not claim more trust
+        // (`effective` takes the less trusted of the host's tier and this one).
+        var source = server["source"]?.objectValue ?? JSONObject()
+        source["tier"] = .string(TrustTier.user.rawValue)
+        server["source"] = .object(source)
         return (server, warnings)
     }
 
