@@ -163,7 +163,9 @@ MCP_EXTERN mcp_status mcp_config_export(
  * when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
  * Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": true when
  * the config's allowedDomains/allowedAddresses (LibreChat mcpSettings) replaced the manager's for connections
- * opened from then on.
+ * opened from then on. Only an operator/admin config may carry those settings: with a user or plugin tier (the
+ * options' tier, else the format's, made no more trusted than the manager's substitution tier) it fails with
+ * MCP_ERR_POLICY.
  * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
  * NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
  * Threads: any host thread.

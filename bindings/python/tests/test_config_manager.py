@@ -84,6 +84,14 @@ def test_mcp_settings_from_librechat_yaml_apply_to_the_manager():
             assert text_of(mgr.call_tool("user", "echo", {"text": "exempt now"})) == "exempt now"
             with pytest.raises(mcpclient.McpConfigError):
                 mgr.load_config('mcpSettings:\n  allowedAddresses: ["https://not-a-host-port/"]\nmcpServers: {}\n')
+            # A user-created config must not loosen the guard for everyone.
+            with pytest.raises(mcpclient.McpPolicyError) as caught:
+                mgr.load_config(f'mcpSettings:\n  allowedAddresses: ["127.0.0.1:1"]\nmcpServers: {{}}\n', tier="user")
+            assert caught.value.details["path"] == "mcpSettings"
+            assert text_of(mgr.call_tool("user", "echo", {"text": "unchanged"})) == "unchanged"
+        with mcpclient.Manager({"substitution": {"tier": "user"}}) as mgr:
+            with pytest.raises(mcpclient.McpPolicyError):
+                mgr.load_config(f'mcpSettings:\n  allowedAddresses: ["{authority}"]\nmcpServers: {{}}\n')
     finally:
         server.stop()
 
