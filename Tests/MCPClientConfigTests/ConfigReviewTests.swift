@@ -167,4 +167,18 @@ import Testing
         #expect(!JSONValue.object(resolved.server).jsonString.containsLiteral("host-secret"))
         #expect(resolved.scope.scope == .user)
     }
+
+    @Test func didYouMeanIgnoresHugeCandidates() throws {
+        // 40 declared input ids of 100 KB and 300 references to undeclared ones: each suggestion compared the short
+        // id against every huge one (edit distance 64 × 100 000 per pair).
+        let ids = (0..<40).map { "\($0)" + String(repeating: "i", count: 100_000) }
+        let inputs = ids.map { #"{"id": "\#($0)", "type": "promptString"}"# }.joined(separator: ",")
+        let args = (0..<300).map { #""${input:missing\#($0)}""# }.joined(separator: ",")
+        let text = #"{"inputs": [\#(inputs)], "servers": {"s": {"type": "stdio", "command": "x", "args": [\#(args)]}}}"#
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = ConfigLoader.load(text: text, options: ConfigLoadOptions(format: .vscode))
+        #expect(result.diagnostics.filter { $0.code == "undeclared_input" }.count == 300)
+        #expect(clock.now - start < .seconds(5))
+    }
 }
