@@ -147,7 +147,7 @@ MCP_EXTERN mcp_status mcp_config_validate(
 /**
  * Writes a registry (a mcp_config_load result, or {"servers":{…},"settings":{…}}) back out as a config text that
  * mcp_config_load reads back to the same servers. options_json: {"format":"json"|"yaml","includeSecrets":false};
- * secrets (oauth.client_secret, apiKey.key) are left out unless includeSecrets is true.
+ * secrets (oauth.client_secret, apiKey.key, literal Authorization headers) are left out unless includeSecrets is true.
  * Ownership: free *out_text and *out_error_json with mcp_string_free().
  * NULL: registry_json and out_text required; options_json may be NULL (JSON, redacted); out_error_json may be NULL.
  * Threads: any thread.
@@ -163,7 +163,9 @@ MCP_EXTERN mcp_status mcp_config_export(
  * when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
  * Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": true when
  * the config's allowedDomains/allowedAddresses (LibreChat mcpSettings) replaced the manager's for connections
- * opened from then on.
+ * opened from then on. Only an operator/admin config may carry those settings: with a user or plugin tier (the
+ * options' tier, else the format's, made no more trusted than the manager's substitution tier) it fails with
+ * MCP_ERR_POLICY.
  * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
  * NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
  * Threads: any host thread.

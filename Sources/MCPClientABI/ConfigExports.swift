@@ -7,8 +7,14 @@ import MCPClientManager
 
 /// The text argument and the load options shared by the config entry points.
 private func loadConfig(_ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?) throws(MCPError) -> ConfigLoadResult {
+    try loadConfigWithOptions(text, options_json).result
+}
+
+private func loadConfigWithOptions(
+    _ text: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?
+) throws(MCPError) -> (result: ConfigLoadResult, options: ConfigLoadOptions) {
     let options = try ConfigLoadOptions.parse(try json(options_json, "options_json", fallback: .null))
-    return ConfigLoader.load(text: try string(text, "text"), options: options)
+    return (ConfigLoader.load(text: try string(text, "text"), options: options), options)
 }
 
 /// Loads a config text of any supported format (LibreChat YAML, Claude Desktop, Cursor, VS Code, fastmcp, mcp-use,
@@ -57,7 +63,7 @@ public func mcpConfigValidate(
 
 /// Writes a registry (a mcp_config_load result, or {"servers":{…},"settings":{…}}) back out as a config text that
 /// mcp_config_load reads back to the same servers. options_json: {"format":"json"|"yaml","includeSecrets":false};
-/// secrets (oauth.client_secret, apiKey.key) are left out unless includeSecrets is true.
+/// secrets (oauth.client_secret, apiKey.key, literal Authorization headers) are left out unless includeSecrets is true.
 /// Ownership: free *out_text and *out_error_json with mcp_string_free().
 /// NULL: registry_json and out_text required; options_json may be NULL (JSON, redacted); out_error_json may be NULL.
 /// Threads: any thread.
@@ -82,7 +88,9 @@ public func mcpConfigExport(
 /// when the config has errors (MCP_ERR_CONFIG) or when a name is already registered (MCP_ERR_CONFLICT, details.servers).
 /// Result: the load result plus "added":[names], "skipped":[{"server","reason"}], and "settingsApplied": true when
 /// the config's allowedDomains/allowedAddresses (LibreChat mcpSettings) replaced the manager's for connections
-/// opened from then on.
+/// opened from then on. Only an operator/admin config may carry those settings: with a user or plugin tier (the
+/// options' tier, else the format's, made no more trusted than the manager's substitution tier) it fails with
+/// MCP_ERR_POLICY.
 /// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
 /// NULL: manager and text required; options_json, out_result_json and out_error_json may be NULL.
 /// Threads: any host thread.
@@ -94,7 +102,7 @@ public func mcpManagerLoadConfig(
     out_result_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         let instance = try HandleRegistry.manager(manager)
-        let loaded = try loadConfig(text, options_json)
+        let (loaded, options) = try loadConfigWithOptions(text, options_json)
         if let error = loaded.error { throw error }
         var added: [JSONValue] = []
         var skipped: [JSONValue] = []
@@ -114,6 +122,12 @@ public func mcpManagerLoadConfig(
             throw MCPError(.conflict, "already registered: \(clashes.joined(separator: ", "))", details: ["servers": .array(clashes.map { .string($0) })])
         }
         let applySettings = domains != nil || addresses != nil
+        // The allow-lists loosen the private-address guard for every server: only a trusted config may set them.
+        let tier = try TrustTier.effective(host: instance.options.substitution.tier, server: options.tier ?? loaded.format?.defaultTier)
+        if applySettings, !tier.isTrusted {
+            throw MCPError(.policy, "a \(tier.rawValue)-tier config cannot set mcpSettings (allowedDomains, allowedAddresses)",
+                source: .config, details: ["path": "mcpSettings", "tier": .string(tier.rawValue)])
+        }
         let previous = applySettings ? try instance.applyNetworkSettings(allowedDomains: domains, allowedAddresses: addresses) : nil
         for (name, server) in toAdd {
             do throws(MCPError) {

@@ -1,4 +1,3 @@
-import Glibc
 public import MCPClientCore
 
 /// One server's normalized configuration: a stdio process or a remote URL, plus the shared timeouts.
@@ -180,16 +179,8 @@ public struct ServerConfig: Sendable, Equatable {
             initTimeoutMs: try optionalInt(object, "initTimeout", min: 0).flatMap { $0 == 0 ? nil : $0 } ?? defaultInitTimeoutMs,
             maxTotalTimeoutMs: maxTotal, era: era)
         config.readDescriptiveFields(object)
-        if case .stdio(var stdio) = config.transport, !config.envForward.isEmpty {
-            // PandoraKit `env`: copy the named host variables that are set; explicit `env` entries win. Only trusted
-            // tiers may read the host environment.
-            if config.source.tier == .operator || config.source.tier == .admin {
-                for name in config.envForward where stdio.env[name] == nil {
-                    if let value = getenv(name) { stdio.env[name] = String(cString: value) }
-                }
-            }
-            config.transport = .stdio(stdio)
-        }
+        // PandoraKit `env` names (`envForward`) are copied from the host by `ConfigResolver.resolve`, which applies the
+        // tier and the denylist; parsing never reads the host environment.
         if case .remote(var remote) = config.transport, object["trusted"] == nil {
             // User-created servers are untrusted (SSRF guard on) unless the host says otherwise.
             remote.trusted = config.source.tier != .user

@@ -81,9 +81,10 @@ public struct SourceDocument: Sendable {
     /// One line of the source with a caret under the column, e.g. `  args: 12\n        ^`.
     public func excerpt(at location: SourceLocation) -> String? {
         guard location.line >= 1, location.line <= lines.count else { return nil }
-        var line = String(lines[location.line - 1])
-        if line.hasSuffix("\r") { line.removeLast() }
         let width = 160
+        // Only the shown part is copied: a minified config is one line of megabytes, and each diagnostic has an excerpt.
+        var line = String(lines[location.line - 1].prefix(width + 2))
+        if line.hasSuffix("\r") { line.removeLast() }
         if line.count > width { line = String(line.prefix(width)) + "…" }
         let caret = String(repeating: " ", count: max(0, min(location.column - 1, width))) + "^"
         return line + "\n" + caret

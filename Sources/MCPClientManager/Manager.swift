@@ -70,7 +70,9 @@ public final class Manager: @unchecked Sendable {
         try checkOpen()
         guard case .object(let template) = json else { _ = try ServerConfig.parse(name: name, json: json); return }
         // Checked now with the parse-time references expanded (a URL from ${VAR}), so mistakes surface here.
-        let tier = template["source"]?["tier"]?.stringValue.flatMap(TrustTier.init(name:)) ?? options.substitution.tier ?? .operator
+        // The same tier `resolve` will use: a config cannot claim more trust than the host gave it.
+        let claimed = template["source"]?["tier"]?.stringValue.flatMap(TrustTier.init(name:))
+        let tier = try TrustTier.effective(host: options.substitution.tier, server: claimed)
         let prepared = try ConfigResolver.prepare(server: template, tier: tier, environment: options.substitution.environment,
             options: .init(allowOBO: options.substitution.allowOBO))
         let config = try ServerConfig.parse(name: name, json: .object(prepared.server))

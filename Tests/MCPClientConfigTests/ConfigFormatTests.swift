@@ -275,12 +275,19 @@ import Testing
         let loaded = ConfigLoader.load(text: #"{"mcpServers": {"gh": {"command": "bunx", "env": ["MCPCLIENT_TEST_FORWARDED", "MCPCLIENT_TEST_UNSET"]}}}"#)
         let server = try #require(loaded.servers["gh"])
         #expect(server["envForward"] == ["MCPCLIENT_TEST_FORWARDED", "MCPCLIENT_TEST_UNSET"])
-        guard case .stdio(let admin) = try ServerConfig.parse(name: "gh", json: server).transport else { Issue.record("expected stdio"); return }
-        #expect(admin.env == ["MCPCLIENT_TEST_FORWARDED": "from-host"])
-        var plugin = try #require(server.objectValue)
-        plugin["source"] = ["format": "pandorakit", "tier": "plugin"]
-        guard case .stdio(let sandboxed) = try ServerConfig.parse(name: "gh", json: .object(plugin)).transport else { Issue.record("expected stdio"); return }
-        #expect(sandboxed.env.isEmpty)
+        // Forwarding happens when the connection's config is resolved, against the resolver's environment and
+        // denylist (MCPCLIENT_* is reserved, so the host's value must not be copied).
+        var context = ResolutionContext()
+        context.environment = EnvironmentSource(variables: EnvironmentSource.process())
+        let admin = try ConfigResolver.resolve(server: try #require(server.objectValue), context: context)
+        #expect(admin.server["env"] == .object([:]))
+        context.environment = EnvironmentSource(variables: ["MCPCLIENT_TEST_FORWARDED": "x", "FORWARDED": "from-host"])
+        var renamed = try #require(server.objectValue)
+        renamed["envForward"] = ["FORWARDED", "UNSET"]
+        #expect(try ConfigResolver.resolve(server: renamed, context: context).server["env"] == ["FORWARDED": "from-host"])
+        renamed["source"] = ["format": "pandorakit", "tier": "plugin"]
+        let sandboxed = try ConfigResolver.resolve(server: renamed, context: context)
+        #expect(sandboxed.server["env"] == nil)
     }
 
     @Test func tierOptionOverridesTheDefaultAndTrustFollowsIt() throws {

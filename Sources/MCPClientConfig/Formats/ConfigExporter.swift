@@ -8,7 +8,7 @@ public enum ConfigExporter {
 
     public struct Options: Sendable {
         public var syntax = Syntax.json
-        /// Secrets (`oauth.client_secret`, `apiKey.key`) are left out unless asked for; the server's
+        /// Secrets (`oauth.client_secret`, `apiKey.key`, literal `Authorization` headers) are left out unless asked for; the server's
         /// `source.redacted` then lists what was removed.
         public var includeSecrets = false
         public init(syntax: Syntax = .json, includeSecrets: Bool = false) {
@@ -42,6 +42,9 @@ public enum ConfigExporter {
 
     /// The secrets an export leaves out by default, as paths inside a server object.
     static let secretPaths: [(String, String)] = [("oauth", "client_secret"), ("apiKey", "key")]
+    /// Headers that carry a credential (a bearer token from fastmcp or mcp-use `auth`, for one). Left out too when
+    /// written literally; a template such as `Bearer ${TOKEN}` names a variable, not the secret, and is kept.
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization"]
 
     public static func document(servers: JSONObject, settings: JSONObject = JSONObject(), inputs: [JSONValue] = [],
                                 includeSecrets: Bool = false) -> JSONValue {
@@ -60,6 +63,16 @@ public enum ConfigExporter {
                 inner[key] = nil
                 server[block] = .object(inner)
                 redacted.append(.string("\(block).\(key)"))
+            }
+            for block in ["headers", "oauth_headers"] {
+                guard case .object(var headers) = server[block] ?? .null else { continue }
+                let secret = headers.entries.filter { entry in
+                    credentialHeaders.contains(entry.key.lowercased()) && entry.value.stringValue.map { !Template($0).hasReferences } == true
+                }
+                guard !secret.isEmpty else { continue }
+                headers.entries.removeAll { entry in secret.contains { $0.key == entry.key } }
+                server[block] = .object(headers)
+                redacted.append(contentsOf: secret.map { .string("\(block).\($0.key)") })
             }
             if !redacted.isEmpty {
                 var source = server["source"]?.objectValue ?? JSONObject()

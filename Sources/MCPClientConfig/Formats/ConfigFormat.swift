@@ -10,7 +10,7 @@ public enum ConfigFormat: String, Sendable, CaseIterable {
 
     /// The tier a server gets when the host does not say: files are the operator's, PandoraKit's PATCH is an admin
     /// API, Aeontel bodies are user-created servers.
-    var defaultTier: ServerConfig.Tier {
+    public var defaultTier: ServerConfig.Tier {
         switch self {
         case .pandorakit: .admin
         case .aeontel: .user

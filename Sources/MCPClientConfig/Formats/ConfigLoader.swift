@@ -257,6 +257,7 @@ private struct Loader {
         }
     }
 
+    /// PandoraKit's schema defaults, added after a merge patch is applied: a patch leaves fields it does not name alone.
     private mutating func addPandoraDefaults(_ draft: inout ServerDraft) {
         if draft.object["enabled"] == nil { draft.set("enabled", true) }
         if draft.object["requireApproval"] == nil { draft.set("requireApproval", true) }

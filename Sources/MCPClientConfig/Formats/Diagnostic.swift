@@ -61,13 +61,27 @@ struct DiagnosticSink {
         if let location = document.location(of: path) {
             diagnostic.line = location.line
             diagnostic.column = location.column
-            diagnostic.excerpt = document.excerpt(at: location)
+            if !DiagnosticSink.mayHoldSecret(path) { diagnostic.excerpt = document.excerpt(at: location) }
         }
         diagnostic.suggestion = suggestion
         diagnostic.server = server
         items.append(diagnostic)
         if items.count == Self.limit {
             items.append(Diagnostic(severity: .error, code: "too_many_problems", path: "", message: "more than \(Self.limit) problems; the rest are not listed"))
+        }
+    }
+
+    /// Blocks whose values are credentials or host secrets.
+    static let secretBlocks: Set<String> = ["env", "headers", "oauthheaders", "apikey", "auth"]
+    static let secretWords = ["secret", "password", "passwd", "token", "credential", "authorization", "apikey"]
+
+    /// An excerpt quotes the source line, value included: none for a key that holds (or is spelled like) a secret,
+    /// such as a misspelled `clientSecret` or anything under `env` or `headers`.
+    static func mayHoldSecret(_ path: ConfigPath) -> Bool {
+        path.components.contains { component in
+            guard case .key(let key) = component else { return false }
+            let folded = String(key.lowercased().filter { $0 != "_" && $0 != "-" })
+            return secretBlocks.contains(folded) || secretWords.contains { folded.containsLiteral($0) }
         }
     }
 

@@ -19,11 +19,17 @@ enum KeySuggestion {
         "allowed_domains": "allowedDomains", "allowed_addresses": "allowedAddresses",
     ]
 
+    static let maxKeyBytes = 64
+
     static func suggest(for key: String, among known: [String]) -> String? {
-        guard key.utf8.count <= 64 else { return nil }
+        guard key.utf8.count <= maxKeyBytes else { return nil }
         let lowered = key.lowercased()
         if let alias = aliases[lowered], known.contains(alias) { return alias }
-        if let sameLetters = known.first(where: { fold($0) == fold(key) }) { return sameLetters }
+        // Candidates come from the config too (declared input ids): a huge one cannot be a near miss, and comparing
+        // against it would cost its length for every suggestion.
+        let known = known.filter { $0.utf8.count <= 2 * maxKeyBytes }
+        let folded = fold(key)
+        if let sameLetters = known.first(where: { fold($0) == folded }) { return sameLetters }
         var best: (key: String, distance: Int)?
         for candidate in known {
             let distance = editDistance(Array(lowered.utf8), Array(candidate.lowercased().utf8))

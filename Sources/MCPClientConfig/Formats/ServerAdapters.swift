@@ -242,9 +242,6 @@ struct ServerAdapter {
                 let scheme = ServerValidator.scheme(url)
                 if scheme == "http" || scheme == "https" { draft.set("type", ServerAdapter.hasSSEPath(url) ? "sse" : "streamable-http") }
             }
-        case .pandorakit:
-            if draft.object["enabled"] == nil { draft.set("enabled", true) }
-            if draft.object["requireApproval"] == nil { draft.set("requireApproval", true) }
         case .vscode:
             if entry["type"] == nil {
                 sink.warning("missing_type", draft.path, "VS Code requires 'type' (stdio, http or sse); it was inferred", server: draft.name)

@@ -114,7 +114,7 @@ struct ServerValidator {
         if let forward = draft.object["envForward"] {
             if case .array(let items) = forward {
                 for (index, item) in items.enumerated() {
-                    guard let name = item.stringValue, ServerValidator.isEnvName(name) else {
+                    guard let name = item.stringValue, Template.isEnvName(name) else {
                         sink.error("invalid_value", draft.origin("envForward").appending(index: index),
                             "environment variable names to forward must be names like GITHUB_TOKEN, not \(describe(item))", server: server)
                         continue
@@ -292,7 +292,7 @@ struct ServerValidator {
         if let proxy = draft.object["proxy"]?.stringValue, !ServerValidator.isPlaceholder(proxy) {
             let scheme = ServerValidator.scheme(proxy)
             if scheme == nil || !["http", "https", "socks", "socks5", "socks5h", "socks4"].contains(scheme ?? "") {
-                error("invalid_url_scheme", "proxy", "'proxy' must be an http, https or socks5 URL, not '\(proxy)'")
+                error("invalid_url_scheme", "proxy", "'proxy' must be an http, https or socks5 URL\(ServerValidator.schemeNote(scheme))")
             }
         }
     }
@@ -300,7 +300,7 @@ struct ServerValidator {
     private mutating func checkURL(_ url: String, key: String, transport: String) {
         if ServerValidator.isPlaceholder(url) { return }
         guard let scheme = ServerValidator.scheme(url) else {
-            error("invalid_url", key, "'\(url)' is not a URL (expected scheme://host/…)")
+            error("invalid_url", key, "'\(key)' is not a URL (expected scheme://host/…)")
             return
         }
         let allowed: [String]
@@ -318,7 +318,7 @@ struct ServerValidator {
         let rest = url.drop(while: { $0 != ":" }).dropFirst(3)
         let host = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
         if host.isEmpty || url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\0" }) {
-            error("invalid_url", key, "'\(url)' has no host or contains whitespace")
+            error("invalid_url", key, "'\(key)' has no host or contains whitespace")
         }
     }
 
@@ -336,16 +336,7 @@ struct ServerValidator {
             error("invalid_type", "oauth", "'oauth' must be an object of OAuth settings (or true/false), not \(describe(value))")
             return
         }
-        var oauth = JSONObject()
-        for (key, item) in given.entries {
-            if ServerValidator.oauthKeys.contains(key) {
-                oauth.entries.append((key, item))
-            } else {
-                sink.unknownKey(key, at: draft.origin("oauth.\(key)"), known: ServerValidator.oauthKeys, context: "'oauth'", server: server)
-                draft.keepUnknown("oauth.\(key)", item)
-            }
-        }
-        draft.object["oauth"] = .object(oauth)
+        let oauth = knownKeys(of: given, block: "oauth", known: ServerValidator.oauthKeys)
         for key in ServerValidator.oauthKeys {
             guard let item = oauth[key] else { continue }
             if ServerValidator.oauthListKeys.contains(key) {
@@ -360,7 +351,7 @@ struct ServerValidator {
                     let scheme = ServerValidator.scheme(text)
                     if scheme != "https", scheme != "http" {
                         error(scheme == nil ? "invalid_url" : "invalid_url_scheme", "oauth.\(key)",
-                            "'oauth.\(key)' must be an http:// or https:// URL, not '\(text)'")
+                            "'oauth.\(key)' must be an http:// or https:// URL\(ServerValidator.schemeNote(scheme))")
                     }
                 }
                 if key == "token_exchange_method", !["default_post", "basic_auth_header"].contains(text) {
@@ -391,16 +382,7 @@ struct ServerValidator {
             error("invalid_type", "apiKey", "'apiKey' must be an object {source, authorization_type, key?, custom_header?}, not \(describe(value))")
             return
         }
-        var apiKey = JSONObject()
-        for (key, item) in given.entries {
-            if ServerValidator.apiKeyKeys.contains(key) {
-                apiKey.entries.append((key, item))
-            } else {
-                sink.unknownKey(key, at: draft.origin("apiKey.\(key)"), known: ServerValidator.apiKeyKeys, context: "'apiKey'", server: server)
-                draft.keepUnknown("apiKey.\(key)", item)
-            }
-        }
-        draft.object["apiKey"] = .object(apiKey)
+        let apiKey = knownKeys(of: given, block: "apiKey", known: ServerValidator.apiKeyKeys)
         for (key, choices) in [("source", ["admin", "user"]), ("authorization_type", ["basic", "bearer", "custom"])] {
             guard let item = apiKey[key] else {
                 sink.error("missing_key", draft.origin("apiKey").appending(key), "'apiKey.\(key)' is required (\(choices.joined(separator: " or ")))", server: server)
@@ -458,6 +440,21 @@ struct ServerValidator {
 
     // MARK: helpers
 
+    /// The block with only its known keys, written back to the draft; the others are reported and kept as unknown.
+    private mutating func knownKeys(of given: JSONObject, block: String, known: [String]) -> JSONObject {
+        var kept = JSONObject()
+        for (key, item) in given.entries {
+            if known.contains(key) {
+                kept.entries.append((key, item))
+            } else {
+                sink.unknownKey(key, at: draft.origin("\(block).\(key)"), known: known, context: "'\(block)'", server: server)
+                draft.keepUnknown("\(block).\(key)", item)
+            }
+        }
+        draft.object[block] = .object(kept)
+        return kept
+    }
+
     private mutating func string(_ value: JSONValue, _ key: String) -> String? {
         guard let text = value.stringValue else {
             error("invalid_type", key, "'\(key)' must be a string, not \(describe(value))")
@@ -498,6 +495,12 @@ struct ServerValidator {
         return scheme.lowercased()
     }
 
+    /// ", not 'ftp://'" for a message. URLs are never quoted whole: after substitution they carry tokens, user
+    /// values and credentials (`https://user:pass@…`).
+    static func schemeNote(_ scheme: String?) -> String {
+        scheme.map { ", not '\($0)://'" } ?? ""
+    }
+
     /// A value whose start is substituted later (`${BASE_URL}/mcp`, `{{LIBRECHAT_…}}`): its scheme is unknown now.
     static func isPlaceholder(_ text: String) -> Bool { text.hasPrefix("${") || text.hasPrefix("{{") }
 
@@ -508,8 +511,4 @@ struct ServerValidator {
         }
     }
 
-    static func isEnvName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(first >= 0x30 && first <= 0x39) else { return false }
-        return name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }
-    }
 }

@@ -207,10 +207,7 @@ public enum ConfigResolver {
             let name = apiKey?["custom_header"]?.stringValue ?? ""
             if name.isEmpty { return ("X-Api-Key", "") }
             // An RFC 9110 token: a user-tier config must not smuggle a second header through the name.
-            let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
-            guard name.utf8.count <= 256, name.utf8.allSatisfy({ byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || tokenPunctuation.contains(byte)
-            }) else {
+            guard name.utf8.count <= 256, ServerValidator.isHeaderName(name) else {
                 throw MCPError.config("apiKey.custom_header is not a valid header name", details: ["path": "apiKey.custom_header"])
             }
             return (name, "")

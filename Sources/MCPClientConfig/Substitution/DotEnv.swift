@@ -33,11 +33,13 @@ public enum DotEnv {
             if let quote = rest.first, quote == "\"" || quote == "'" {
                 // A quoted value may continue on the following lines until its closing quote.
                 var body = String(rest.dropFirst())
-                var closing = closingQuote(in: body, quote: quote)
+                // Each search resumes where the last one stopped, so a quote that never closes costs linear time.
+                var scanned = 0
+                var closing = closingQuote(in: body, quote: quote, from: &scanned)
                 while closing == nil, lineIndex < lines.count {
                     body += "\n" + stripCR(lines[lineIndex])
                     lineIndex += 1
-                    closing = closingQuote(in: body, quote: quote)
+                    closing = closingQuote(in: body, quote: quote, from: &scanned)
                 }
                 guard let closing else { throw failure(file, lineNumber, "unterminated \(quote == "\"" ? "double" : "single") quote") }
                 let inner = body[..<closing]
@@ -120,18 +122,25 @@ public enum DotEnv {
         return text
     }
 
-    private static func closingQuote(in body: String, quote: Character) -> String.Index? {
-        var index = body.startIndex
-        while index < body.endIndex {
-            let character = body[index]
-            if quote == "\"", character == "\\" {
-                index = body.index(after: index)
-                if index < body.endIndex { index = body.index(after: index) }
+    /// The closing quote at or after UTF-8 offset `start`; otherwise `start` moves to where the next search resumes
+    /// (a trailing backslash is looked at again, with the text that follows it). Quotes and `\\` are ASCII, so
+    /// bytes are compared directly.
+    private static func closingQuote(in body: String, quote: Character, from start: inout Int) -> String.Index? {
+        let utf8 = body.utf8
+        let quoteByte: UInt8 = quote == "\"" ? 0x22 : 0x27
+        var index = utf8.index(utf8.startIndex, offsetBy: start)
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if quoteByte == 0x22, byte == 0x5C {
+                let next = utf8.index(after: index)
+                guard next < utf8.endIndex else { break }
+                index = utf8.index(after: next)
                 continue
             }
-            if character == quote { return index }
-            index = body.index(after: index)
+            if byte == quoteByte { return index }
+            index = utf8.index(after: index)
         }
+        start = utf8.distance(from: utf8.startIndex, to: index)
         return nil
     }
 

@@ -22,7 +22,7 @@ extension TrustTier {
 
     /// The tier to apply when the host and the server's `source.tier` both name one: the less trusted wins;
     /// user and plugin contradict each other and fail.
-    static func effective(host: TrustTier?, server: TrustTier?) throws(MCPError) -> TrustTier {
+    public static func effective(host: TrustTier?, server: TrustTier?) throws(MCPError) -> TrustTier {
         guard let host else { return server ?? .operator }
         guard let server, server != host else { return host }
         if host.isTrusted && server.isTrusted { return .admin }

@@ -29,14 +29,18 @@ struct Template {
         var pieces: [Piece] = []
         var literalStart = text.startIndex
         var index = text.startIndex
-        while index < text.endIndex {
-            if let (piece, end) = Template.reference(in: text, at: index) {
+        var braces = BraceFinder(text: text)
+        let utf8 = text.utf8
+        // Byte by byte: references start with the ASCII `${` or `{{`, so only those bytes need a closer look.
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "$") || byte == UInt8(ascii: "{"), let (piece, end) = Template.reference(in: text, at: index, &braces) {
                 if literalStart < index { pieces.append(.literal(text[literalStart..<index])) }
                 pieces.append(piece)
                 index = end
                 literalStart = end
             } else {
-                index = text.index(after: index)
+                index = utf8.index(after: index)
             }
         }
         if literalStart < text.endIndex { pieces.append(.literal(text[literalStart...])) }
@@ -46,13 +50,15 @@ struct Template {
     var hasReferences: Bool { pieces.contains { if case .literal = $0 { false } else { true } } }
 
     /// A reference starting at `index`, and the index after it.
-    private static func reference(in text: String, at index: String.Index) -> (Piece, String.Index)? {
-        let rest = text[index...]
-        if rest.hasPrefix("${") {
-            let bodyStart = text.index(index, offsetBy: 2)
-            guard let close = closing(in: text, from: bodyStart, terminator: "}") else { return nil }
+    private static func reference(in text: String, at index: String.Index, _ braces: inout BraceFinder) -> (Piece, String.Index)? {
+        let utf8 = text.utf8
+        let second = utf8.index(after: index)
+        guard second < utf8.endIndex, utf8[second] == UInt8(ascii: "{") else { return nil }
+        let bodyStart = utf8.index(after: second)
+        if utf8[index] == UInt8(ascii: "$") {
+            guard let close = braces.closing(from: bodyStart) else { return nil }
             let body = text[bodyStart..<close]
-            let end = text.index(after: close)
+            let end = utf8.index(after: close)
             let raw = text[index..<end]
             if body == "userHome" || body == "workspaceFolder" { return (.hostPath(name: body, raw: raw), end) }
             if isEnvName(body) { return (.env(name: body, raw: raw), end) }
@@ -60,29 +66,42 @@ struct Template {
             if body.hasPrefix("input:"), isPlaceholderName(body.dropFirst(6)) { return (.input(id: body.dropFirst(6), raw: raw), end) }
             return nil
         }
-        if rest.hasPrefix("{{") {
-            let bodyStart = text.index(index, offsetBy: 2)
-            guard let close = closing(in: text, from: bodyStart, terminator: "}"),
+        if utf8[index] == UInt8(ascii: "{") {
+            guard let close = braces.closing(from: bodyStart),
                   text[close...].hasPrefix("}}")
             else { return nil }
             let body = text[bodyStart..<close]
             guard isPlaceholderName(body) else { return nil }
-            let end = text.index(close, offsetBy: 2)
+            let end = utf8.index(close, offsetBy: 2)
             return (.placeholder(name: body, raw: text[index..<end]), end)
         }
         return nil
     }
 
-    /// The terminator within `maxNameLength` characters, so a stray `${` costs a bounded look-ahead.
-    private static func closing(in text: String, from start: String.Index, terminator: Character) -> String.Index? {
-        var index = start
-        var steps = 0
-        while index < text.endIndex, steps <= maxNameLength + 8 {
-            if text[index] == terminator { return index }
-            index = text.index(after: index)
-            steps += 1
+    /// Finds the `}` that closes a reference. The next `}` is found once and reused by every `${` / `{{` before
+    /// it, and the body length is a UTF-8 offset difference, so a text full of stray openers is scanned in linear
+    /// time (it was up to `maxNameLength` steps per character).
+    struct BraceFinder {
+        let text: String
+        /// The last `}` found; every search starts after the previous one's result, so each byte is read once.
+        private var next: String.Index?
+        /// No `}` from here to the end.
+        private var noneFrom: String.Index?
+
+        init(text: String) { self.text = text }
+
+        /// The first `}` at or after `start` when the body before it could be a name (`env:`/`input:` + a name).
+        mutating func closing(from start: String.Index) -> String.Index? {
+            if let none = noneFrom, none <= start { return nil }
+            if next.map({ $0 < start }) ?? true {
+                let utf8 = text.utf8
+                var index = start
+                while index < utf8.endIndex, utf8[index] != UInt8(ascii: "}") { index = utf8.index(after: index) }
+                if index < utf8.endIndex { next = index } else { noneFrom = start; return nil }
+            }
+            guard let close = next, text.utf8.distance(from: start, to: close) <= Template.maxNameLength + 8 else { return nil }
+            return close
         }
-        return nil
     }
 
     /// `[A-Za-z_][A-Za-z0-9_]*`, LibreChat's `${NAME}` grammar.

@@ -47,7 +47,7 @@ enum UserTierRules {
             guard var object = headers.objectValue else { throw violation("headers", "'headers' must be an object of strings") }
             for index in object.entries.indices {
                 guard let text = object.entries[index].value.stringValue else { continue }
-                let (scrubbed, removed) = scrub(text)
+                let (scrubbed, removed) = try scrubbedHeader(text, path: "headers.\(object.entries[index].key)")
                 if removed > 0 {
                     object.entries[index].value = .string(scrubbed)
                     warnings.append("headers.\(object.entries[index].key): removed \(removed) placeholder(s) that user-created servers may not use")
@@ -57,6 +57,11 @@ enum UserTierRules {
         }
         // The private-address guard stays on whatever the config said.
         server["trusted"] = false
+        // The result is stored and resolved later, maybe without a tier from the host: it must not claim more trust
+        // (`effective` takes the less trusted of the host's tier and this one).
+        var source = server["source"]?.objectValue ?? JSONObject()
+        source["tier"] = .string(TrustTier.user.rawValue)
+        server["source"] = .object(source)
         return (server, warnings)
     }
 
@@ -72,7 +77,7 @@ enum UserTierRules {
                 throw violation(path, "'\(path)' of a user-created server must not contain {{\(name)}}")
             }
         }
-        guard let colon = url.firstIndex(of: ":"), schemes.contains(url[..<colon].lowercased()), url[colon...].hasPrefix("://") else {
+        guard let scheme = ServerValidator.scheme(url), schemes.contains(scheme) else {
             throw violation(path, "'\(path)' must be an \(schemes.joined(separator: ", ")) URL")
         }
     }
@@ -116,6 +121,19 @@ enum UserTierRules {
         }
     }
 
+    /// `scrub` until nothing is left to remove: taking out `${x}` from `$${x}{KEY}` joins a new `${KEY}`. A value
+    /// still nesting references after a few passes is refused rather than scrubbed further.
+    static func scrubbedHeader(_ text: String, path: String) throws(MCPError) -> (String, Int) {
+        var (output, removed) = scrub(text)
+        var lastRemoved = removed
+        for _ in 0..<4 where lastRemoved > 0 {
+            (output, lastRemoved) = scrub(output)
+            removed += lastRemoved
+        }
+        if lastRemoved > 0 { throw violation(path, "'\(path)' nests placeholders inside each other; user-created servers may not use them") }
+        return (output, removed)
+    }
+
     /// Removes every `${…}` (any text up to the next `}`, however long) and every identity-shaped `{{…}}`.
     static func scrub(_ text: String) -> (String, Int) {
         var output = ""
@@ -123,6 +141,7 @@ enum UserTierRules {
         var index = text.startIndex
         // Once a search for `}` fails, later ones would too: stop searching (linear time).
         var braceAhead = true
+        var braces = Template.BraceFinder(text: text)
         while index < text.endIndex {
             let rest = text[index...]
             if braceAhead, rest.hasPrefix("${") {
@@ -133,12 +152,12 @@ enum UserTierRules {
                 }
                 braceAhead = false
             }
-            // Placeholder names are short, so the look-ahead is bounded too.
-            if rest.hasPrefix("{{"), let end = rest.prefix(Template.maxNameLength + 4).range(ofLiteral: "}}") {
-                let name = text[text.index(index, offsetBy: 2)..<end.lowerBound]
-                if PlaceholderCatalogue.isIdentityShaped(name) {
+            if rest.hasPrefix("{{") {
+                let nameStart = text.index(index, offsetBy: 2)
+                if let close = braces.closing(from: nameStart), text[close...].hasPrefix("}}"),
+                   PlaceholderCatalogue.isIdentityShaped(text[nameStart..<close]) {
                     removed += 1
-                    index = end.upperBound
+                    index = text.index(close, offsetBy: 2)
                     continue
                 }
             }

@@ -84,6 +84,14 @@ def test_mcp_settings_from_librechat_yaml_apply_to_the_manager():
             assert text_of(mgr.call_tool("user", "echo", {"text": "exempt now"})) == "exempt now"
             with pytest.raises(mcpclient.McpConfigError):
                 mgr.load_config('mcpSettings:\n  allowedAddresses: ["https://not-a-host-port/"]\nmcpServers: {}\n')
+            # A user-created config must not loosen the guard for everyone.
+            with pytest.raises(mcpclient.McpPolicyError) as caught:
+                mgr.load_config(f'mcpSettings:\n  allowedAddresses: ["127.0.0.1:1"]\nmcpServers: {{}}\n', tier="user")
+            assert caught.value.details["path"] == "mcpSettings"
+            assert text_of(mgr.call_tool("user", "echo", {"text": "unchanged"})) == "unchanged"
+        with mcpclient.Manager({"substitution": {"tier": "user"}}) as mgr:
+            with pytest.raises(mcpclient.McpPolicyError):
+                mgr.load_config(f'mcpSettings:\n  allowedAddresses: ["{authority}"]\nmcpServers: {{}}\n')
     finally:
         server.stop()
 
@@ -95,3 +103,22 @@ def test_a_disabled_server_stays_registered_but_does_not_connect():
         with pytest.raises(mcpclient.McpError) as caught:
             mgr.connect("off")
         assert caught.value.details.get("reason") == "disabled"
+
+
+def test_a_substituted_secret_is_not_repeated_in_the_error():
+    # The URL is checked with ${TOKEN} expanded; the message names the field, not the value.
+    with mcpclient.Manager({"substitution": {"env": {"TOKEN": "SEKRIT value"}}}) as mgr:
+        with pytest.raises(mcpclient.McpConfigError) as caught:
+            mgr.add_server("r", {"url": "https://h.example.com/?t=${TOKEN}"})
+        assert "SEKRIT" not in str(caught.value)
+        assert "SEKRIT" not in repr(caught.value.details)
+
+
+def test_a_config_cannot_claim_more_trust_than_the_manager_gives():
+    # A user-tier manager: a config saying source.tier operator is still sandboxed when added (no stdio).
+    with mcpclient.Manager({"substitution": {"tier": "user", "env": {}}}) as mgr:
+        with pytest.raises(mcpclient.McpPolicyError) as caught:
+            mgr.add_server("x", {"command": "/bin/true", "args": [], "source": {"tier": "operator"}})
+        assert caught.value.details.get("path") == "command"
+        with pytest.raises(mcpclient.McpNotFoundError):
+            mgr.server_status("x")

