@@ -155,15 +155,16 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// The server's configuration for a new connection: every reference resolved from the manager's substitution
-    /// context (the process environment by default). Per-user and per-request servers need a user's context,
-    /// which a shared connection does not have.
+    /// context (the process environment by default). A server whose config needs a user's or a request's values
+    /// cannot be resolved for a shared connection; servers that are per user only by policy (user-created,
+    /// `startup: false`) connect here until per-user connections exist.
     private func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
         guard entry.config.enabled else {
             throw MCPError(.unsupported, "server '\(entry.config.name)' is disabled (enabled: false)", details: ["server": .string(entry.config.name), "reason": "disabled"])
         }
         let resolved = try ConfigResolver.resolve(server: entry.template, context: options.substitution)
         let name = entry.config.name
-        guard resolved.scope.scope == .app else {
+        guard !resolved.scope.needsUserValues else {
             throw MCPError(.unsupported, "server '\(name)' needs a per-user connection (\(resolved.scope.reason)); a shared connection cannot resolve it",
                 details: ["server": .string(name), "scope": .string(resolved.scope.scope.rawValue), "reason": .string(resolved.scope.reason)])
         }

@@ -14,10 +14,15 @@ public struct ScopeClassification: Sendable, Equatable {
     public var scope: Scope
     /// Why, in words, naming the deciding field.
     public var reason: String
+    /// The config cannot be resolved without a user's (or a request's) values: placeholders, per-user variables, a
+    /// user API key, tokens minted on a user's behalf. Other per-user servers (user-created, `startup: false`) are
+    /// per user by policy only.
+    public var needsUserValues: Bool
 
-    public init(_ scope: Scope, _ reason: String) {
+    public init(_ scope: Scope, _ reason: String, needsUserValues: Bool = false) {
         self.scope = scope
         self.reason = reason
+        self.needsUserValues = needsUserValues
     }
 }
 
@@ -43,19 +48,24 @@ extension ConfigResolver {
                 }
             }
             if let bodyReference {
-                return ScopeClassification(.request, "\(bodyReference.path) uses {{\(bodyReference.name)}}: a new connection per request")
+                return ScopeClassification(.request, "\(bodyReference.path) uses {{\(bodyReference.name)}}: a new connection per request",
+                    needsUserValues: true)
             }
         }
         if tier == .user { return ScopeClassification(.user, "user-created servers are always per user") }
         if server["requiresOAuth"]?.boolValue == true { return ScopeClassification(.user, "requiresOAuth is true: OAuth tokens are per user") }
-        if let obo = server["obo"], !obo.isNull { return ScopeClassification(.user, "obo: tokens are minted on behalf of each user") }
+        if let obo = server["obo"], !obo.isNull {
+            return ScopeClassification(.user, "obo: tokens are minted on behalf of each user", needsUserValues: true)
+        }
         if let vars = server["customUserVars"]?.objectValue, !vars.isEmpty {
-            return ScopeClassification(.user, "customUserVars is not empty: values are per user")
+            return ScopeClassification(.user, "customUserVars is not empty: values are per user", needsUserValues: true)
         }
         if server["apiKey"]?["source"]?.stringValue == "user" {
-            return ScopeClassification(.user, "apiKey.source is user: each user supplies MCP_API_KEY")
+            return ScopeClassification(.user, "apiKey.source is user: each user supplies MCP_API_KEY", needsUserValues: true)
         }
-        if let identity { return ScopeClassification(.user, "\(identity.path) uses {{\(identity.name)}}: values are per user") }
+        if let identity {
+            return ScopeClassification(.user, "\(identity.path) uses {{\(identity.name)}}: values are per user", needsUserValues: true)
+        }
         if server["startup"]?.boolValue == false { return ScopeClassification(.user, "startup is false: no shared connection is opened") }
         if server["inspectionFailed"]?.boolValue == true { return ScopeClassification(.user, "inspectionFailed: no shared connection") }
         return ScopeClassification(.app, "no per-user or per-request input: one shared connection")

@@ -122,3 +122,13 @@ def test_a_config_cannot_claim_more_trust_than_the_manager_gives():
         assert caught.value.details.get("path") == "command"
         with pytest.raises(mcpclient.McpNotFoundError):
             mgr.server_status("x")
+
+
+def test_servers_per_user_only_by_policy_still_connect():
+    """startup: false and user-created servers are per user in LibreChat's connection policy, but their configs
+    need no user values: the manager's shared connection serves them."""
+    require_venv(MODERN_PYTHON.parent.parent)
+    fixture = {"command": str(MODERN_PYTHON), "args": [str(FIXTURES_DIR / "everything_modern.py")]}
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("lazy", {**fixture, "startup": False})
+        assert text_of(mgr.call_tool("lazy", "echo", {"text": "on demand"})) == "on demand"
