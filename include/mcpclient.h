@@ -569,7 +569,7 @@ MCP_EXTERN mcp_status mcp_config_prepare(
  * ${workspaceFolder}, envFile and envForward, each only in the fields where it applies. context_json: {"tier",
  * "user":{…}, "openid":{…}, "graph":{"accessToken"}, "body":{…}, "userVars":{…}, "inputs":{…}, "env":{…} or
  * "useProcessEnv":true, "denylist":[…], "workspaceFolder", "userHome", "baseDir", "now", "allowObo"}.
- * Result: {"version":1, "server":{…}, "scope":"app"|"user"|"request", "scopeReason", "deferred", "deferredFields":[…],
+ * Result: {"version":1, "server":{…}, "scope":"app"|"user"|"request", "scopeReason", "needsUserValues", "deferred", "deferredFields":[…],
  * "missingUserVars":[…], "warnings":[…]}. Errors never contain substituted values.
  * Ownership: free *out_json and *out_error_json with mcp_string_free().
  * NULL: server_json and out_json required; context_json NULL means {}; out_error_json may be NULL.

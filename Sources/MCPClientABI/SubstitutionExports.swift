@@ -38,7 +38,7 @@ public func mcpConfigPrepare(
 /// ${workspaceFolder}, envFile and envForward, each only in the fields where it applies. context_json: {"tier",
 /// "user":{…}, "openid":{…}, "graph":{"accessToken"}, "body":{…}, "userVars":{…}, "inputs":{…}, "env":{…} or
 /// "useProcessEnv":true, "denylist":[…], "workspaceFolder", "userHome", "baseDir", "now", "allowObo"}.
-/// Result: {"version":1, "server":{…}, "scope":"app"|"user"|"request", "scopeReason", "deferred", "deferredFields":[…],
+/// Result: {"version":1, "server":{…}, "scope":"app"|"user"|"request", "scopeReason", "needsUserValues", "deferred", "deferredFields":[…],
 /// "missingUserVars":[…], "warnings":[…]}. Errors never contain substituted values.
 /// Ownership: free *out_json and *out_error_json with mcp_string_free().
 /// NULL: server_json and out_json required; context_json NULL means {}; out_error_json may be NULL.
@@ -80,7 +80,7 @@ public func mcpConfigClassify(
         }
         let classification = ConfigResolver.classify(server: server, tier: override)
         try write(["version": .int(PayloadVersion.current), "scope": .string(classification.scope.rawValue),
-                   "reason": .string(classification.reason)], to: out_json)
+                   "reason": .string(classification.reason), "needsUserValues": .bool(classification.needsUserValues)], to: out_json)
     }
 }
 

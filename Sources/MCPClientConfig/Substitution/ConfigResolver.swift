@@ -28,7 +28,7 @@ public enum ConfigResolver {
         public var json: JSONValue {
             [
                 "version": .int(PayloadVersion.current), "server": .object(server), "scope": .string(scope.scope.rawValue),
-                "scopeReason": .string(scope.reason), "deferred": .bool(deferred), "deferredFields": .array(deferredFields.map { .string($0) }),
+                "scopeReason": .string(scope.reason), "needsUserValues": .bool(scope.needsUserValues), "deferred": .bool(deferred), "deferredFields": .array(deferredFields.map { .string($0) }),
                 "missingUserVars": .array(missingUserVars.map { .string($0) }), "warnings": .array(warnings.map { .string($0) }),
             ]
         }
