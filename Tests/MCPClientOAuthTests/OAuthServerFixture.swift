@@ -6,15 +6,8 @@ import MCPClientTransport
 /// `Tests/Fixtures/servers/oauth_server.py` (the python-sdk's `mcp.server.auth` with an in-memory provider) on
 /// 127.0.0.1, one process per test, killed when the value goes away (and by its own 90 s guard otherwise).
 final class OAuthServerFixture {
-    static let python: String = {
-        if let configured = getenv("MCPCLIENT_TEST_PYTHON") { return String(cString: configured) }
-        return "/work/main/.venv-modern/bin/python"
-    }()
-    static let script: String = {
-        var path = #filePath
-        for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) }
-        return path + "/Tests/Fixtures/servers/oauth_server.py"
-    }()
+    static let python = PythonJWT.python
+    static let script = PythonJWT.repositoryRoot + "/Tests/Fixtures/servers/oauth_server.py"
     static let available: Bool = access(python, X_OK) == 0 && access(script, R_OK) == 0
         && PythonJWT.run("import mcp.server.auth.routes; print('ok')") == "ok"
 

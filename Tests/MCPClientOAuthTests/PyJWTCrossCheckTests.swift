@@ -6,9 +6,16 @@ import Testing
 /// Cross-checks client assertions with an independent implementation (PyJWT + cryptography) when a Python with
 /// them is available: `MCPCLIENT_TEST_PYTHON`, else the project's dev venv. Skipped otherwise.
 enum PythonJWT {
+    /// The repository's `.venv-modern` (set up by scripts/setup-test-env), unless MCPCLIENT_TEST_PYTHON names another.
     static let python: String = {
         if let configured = getenv("MCPCLIENT_TEST_PYTHON") { return String(cString: configured) }
-        return "/work/main/.venv-modern/bin/python"
+        return repositoryRoot + "/.venv-modern/bin/python"
+    }()
+
+    static let repositoryRoot: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) }
+        return path
     }()
 
     static let available: Bool = access(python, X_OK) == 0 && run("import jwt, cryptography; print('ok')") == "ok"
