@@ -43,6 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--path")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--stateless", action="store_true")
+    parser.add_argument("--close-log", help="legacy websocket: append the close code of every client disconnect to this file")
     parser.add_argument("--resumable", action="store_true",
                         help="legacy stateful: keep SSE events in memory and suggest retry: 100, so streams can be resumed with Last-Event-ID")
     args, _unknown = parser.parse_known_args()
@@ -112,7 +113,7 @@ def build_app(args: argparse.Namespace, server):
         settings.sse_path = args.path
         settings.message_path = "/messages/"
         return server.sse_app()
-    return websocket_app(server, args.path)
+    return websocket_app(server, args.path, args.close_log)
 
 
 class MemoryEventStore:
@@ -144,7 +145,7 @@ class MemoryEventStore:
         return Store()
 
 
-def websocket_app(server, path: str):
+def websocket_app(server, path: str, close_log: str | None = None):
     """mcp 1.27's websocket_server transport (subprotocol "mcp", one JSON-RPC message per text frame)."""
     from mcp.server.websocket import websocket_server
     from starlette.applications import Starlette
@@ -153,7 +154,14 @@ def websocket_app(server, path: str):
     lowlevel = server._mcp_server
 
     async def endpoint(websocket) -> None:
-        async with websocket_server(websocket.scope, websocket.receive, websocket.send) as (read, write):
+        async def receive():
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect" and close_log:
+                with open(close_log, "a") as log:  # the close code the client sent (1005: none; 1006: no close frame)
+                    log.write(f"{message.get('code')}\n")
+            return message
+
+        async with websocket_server(websocket.scope, receive, websocket.send) as (read, write):
             await lowlevel.run(read, write, lowlevel.create_initialization_options())
 
     return Starlette(routes=[WebSocketRoute(path, endpoint)])

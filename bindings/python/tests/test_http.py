@@ -493,3 +493,19 @@ def test_a_blocking_call_that_times_out_tells_a_session_server(serve, proxy):
                 break
             time.sleep(0.1)
         assert "notifications/cancelled" in proxy.methods(server.url)
+
+
+def test_closing_a_websocket_sends_a_normal_close_frame(serve, tmp_path):
+    """The closing handshake: the server sees close code 1000 from the client (1006 would mean the TCP connection
+    was dropped without a close frame)."""
+    log = tmp_path / "close.log"
+    server = serve("legacy", "websocket", "--close-log", str(log))
+    with mcpclient.Manager() as mgr:
+        mgr.add_server("w", {"type": "websocket", "url": server.url})
+        assert text_of(mgr.call_tool("w", "echo", {"text": "bye"})) == "bye"
+        mgr.disconnect("w")
+    for _ in range(50):
+        if log.exists() and log.read_text().strip():
+            break
+        time.sleep(0.1)
+    assert log.read_text().split() == ["1000"]
