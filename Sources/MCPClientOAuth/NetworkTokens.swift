@@ -28,17 +28,6 @@ extension OAuthHTTPClient {
             body: Array(request.body.utf8), role: "token_endpoint")
         return try TokenResponse.parse(
             status: response.status, body: response.body, now: now, previousRefreshToken: previousRefreshToken,
-            sentSecrets: Self.secrets(of: request))
-    }
-
-    static let secretFields: Set<String> = ["code", "code_verifier", "refresh_token", "client_secret", "client_assertion"]
-
-    static func secrets(of request: TokenRequest) -> [String] {
-        var secrets = request.fields.filter { secretFields.contains($0.name) }.map(\.value)
-        if let authorization = request.header("Authorization") {
-            secrets.append(authorization)
-            if let space = authorization.firstIndex(of: " ") { secrets.append(String(authorization[authorization.index(after: space)...])) }
-        }
-        return secrets.filter { !$0.isEmpty }
+            sentSecrets: request.sentSecrets)
     }
 }

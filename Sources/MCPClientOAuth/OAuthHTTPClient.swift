@@ -100,7 +100,9 @@ public final class OAuthHTTPClient: Sendable {
         request.tls = options.tls
         request.proxy = options.proxy
         request.resolve = options.resolve
-        if !policy.trusted, let host = try? ParsedURL(url).host {
+        if !policy.trusted {
+            // Fail closed: an unparseable URL gets no connection rather than no check.
+            let host = try ParsedURL(url).host
             request.checkAddress = { address, port in policy.check(resolved: address, host: host, port: port) }
         }
         // An environment proxy would resolve the name out of the address check's sight (as in the transports).
@@ -122,7 +124,7 @@ public final class OAuthHTTPClient: Sendable {
     /// A `Location` made absolute against the URL that sent it; only http(s) targets, through the scheme policy.
     static func resolve(_ location: String, against base: OAuthURL, role: String, policy: URLSchemePolicy) throws(MCPError) -> OAuthURL {
         let text: String
-        if location.hasPrefix("http://") || location.hasPrefix("https://") {
+        if ASCII.equalsIgnoringCase(String(location.prefix(7)), "http://") || ASCII.equalsIgnoringCase(String(location.prefix(8)), "https://") {
             text = location
         } else if location.hasPrefix("//") {
             text = base.scheme + ":" + location

@@ -24,7 +24,8 @@ public final class SigningKey: @unchecked Sendable, CustomStringConvertible {
         let loaded: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            // No passphrase callback would make OpenSSL prompt on the terminal for an encrypted key, stalling the host.
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil)
         }
         ERR_clear_error()
         // The error never echoes the PEM.

@@ -61,6 +61,9 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
     public var grantType: String
     public var headers: [HTTPField]
     public var fields: [(name: String, value: String)]
+    /// A `client_secret_basic` secret, which travels only inside the Authorization header: an error body that
+    /// echoes it in plain form must still be redacted.
+    var basicSecrets: [String] = []
 
     public struct HTTPField: Sendable, Equatable {
         public var name: String
@@ -68,6 +71,18 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
     }
 
     public var body: String { FormEncoding.body(fields.map { ($0.name, $0.value) }) }
+
+    static let secretFields: Set<String> = ["code", "code_verifier", "refresh_token", "client_secret", "client_assertion"]
+
+    /// Every secret this request carries, in each form an error body might echo it; redacted from error text.
+    public var sentSecrets: [String] {
+        var secrets = fields.filter { Self.secretFields.contains($0.name) }.map(\.value) + basicSecrets
+        if let authorization = header("Authorization") {
+            secrets.append(authorization)
+            if let space = authorization.firstIndex(of: " ") { secrets.append(String(authorization[authorization.index(after: space)...])) }
+        }
+        return secrets.filter { !$0.isEmpty }
+    }
     public var description: String { "TokenRequest(POST \(url.description), grant_type: \(grantType))" }
 
     public func field(_ name: String) -> String? { fields.first { $0.name == name }?.value }
@@ -116,6 +131,7 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
         try policy.check(endpoint, role: "token_endpoint")
         var fields: [(name: String, value: String)] = [("grant_type", grantType)] + grantFields.map { (name: $0.0, value: $0.1) }
         var headers = [HTTPField(name: "Content-Type", value: "application/x-www-form-urlencoded"), HTTPField(name: "Accept", value: "application/json")]
+        var basicSecrets: [String] = []
         func requireSecret() throws(MCPError) -> String {
             guard let secret = client.clientSecret, !secret.isEmpty else {
                 throw MCPError(.config, "\(client.method.rawValue) needs a client secret", source: .auth, details: ["reason": "missing_client_secret"])
@@ -127,6 +143,7 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
             // RFC 6749 §2.3.1: both halves are form-urlencoded before joining, so a ":" in the id cannot shift the split.
             let pair = FormEncoding.encode(client.clientID) + ":" + FormEncoding.encode(try requireSecret())
             headers.append(HTTPField(name: "Authorization", value: "Basic " + Base64.encode(Array(pair.utf8))))
+            basicSecrets = [try requireSecret()]
             // §3.2.1 allows the id in the body as well, and servers such as the Python SDK's require it there.
             fields.append(("client_id", client.clientID))
         case .clientSecretPost:
@@ -143,6 +160,8 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
             fields.append(("client_assertion_type", ClientAssertion.type))
             fields.append(("client_assertion", assertion))
         }
-        return TokenRequest(url: endpoint, grantType: grantType, headers: headers, fields: fields)
+        var request = TokenRequest(url: endpoint, grantType: grantType, headers: headers, fields: fields)
+        request.basicSecrets = basicSecrets
+        return request
     }
 }

@@ -102,6 +102,24 @@ enum JWSVerifier {
         #expect(throws: MCPError.self) { try SigningKey(pem: String(repeating: "A", count: SigningKey.maxPEMBytes + 1)) }
     }
 
+    /// A passphrase-protected key fails at once: OpenSSL's default would prompt on the terminal and stall the host.
+    @Test func anEncryptedKeyIsRefusedWithoutPrompting() {
+        let error = #expect(throws: MCPError.self) { try SigningKey(pem: Self.encryptedP256PEM) }
+        #expect(error?.details["reason"] == "key_unreadable")
+    }
+
+    /// `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes-256-cbc -pass pass:secret`.
+    static let encryptedP256PEM = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhyBPD/f2RX0wICCAAw
+        DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEN8eb3Nbe8s11z4mL3MN+64EgZA/
+        xfh2/VziJTsRBkbhv0rqmDRnX5Ac9dN2YnQNnOjiK4yvhohXnPkpHkHg/jS17OMN
+        O0ks909wqeP5Ja6yov6Wdz/oVt06IlP34k4wms82WO9tOKZFEfaMwR1xn1d4yhEh
+        p0DVOzmVwSvN9mfI248Dz0+Loyr8uBZPRiTRWIU7GRKP1JX5GRQNjllJt60wfW8=
+        -----END ENCRYPTED PRIVATE KEY-----
+
+        """
+
     /// A throwaway P-256 key (generated with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`).
     static let p256PrivateKeyPEM = """
         -----BEGIN PRIVATE KEY-----

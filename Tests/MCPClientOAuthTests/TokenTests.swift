@@ -15,6 +15,8 @@ import Testing
         #expect(request.body == "grant_type=authorization_code&code=the+code&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
             + "&code_verifier=verifier-123&resource=https%3A%2F%2Fmcp.example.com%2Fmcp&client_id=client%3Aid+%C3%A9")
         #expect(request.field("client_secret") == nil)  // the secret only in the header
+        // …yet an error body echoing the plain secret is still redacted.
+        #expect(request.sentSecrets.contains("s3cr et+/%~"))
         #expect(request.header("content-type") == "application/x-www-form-urlencoded")
     }
 
