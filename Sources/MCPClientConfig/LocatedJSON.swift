@@ -103,7 +103,10 @@ private struct JSONLocator {
         return decoded?.stringValue ?? ""
     }
 
-    mutating func record(at offset: Int) { locations[ConfigPath(path)] = location(at: offset) }
+    mutating func record(at offset: Int) {
+        guard path.count <= SourceDocument.maxLocatedDepth, locations.count < SourceDocument.maxLocations else { return }
+        locations[ConfigPath(path)] = location(at: offset)
+    }
 
     mutating func readKey(into container: inout Container) throws(MCPError) {
         skipWhitespace()
@@ -116,7 +119,7 @@ private struct JSONLocator {
         }
         container.keys[key] = here
         path.append(.key(key))
-        locations[ConfigPath(path)] = here
+        if path.count <= SourceDocument.maxLocatedDepth, locations.count < SourceDocument.maxLocations { locations[ConfigPath(path)] = here }
         skipWhitespace()
         position += 1  // ':'
     }

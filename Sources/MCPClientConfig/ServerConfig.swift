@@ -144,12 +144,10 @@ public struct ServerConfig: Sendable, Equatable {
         sink = adapter.sink
         let object = ServerValidator.validate(draft, format: .normalized, sink: &sink)
         // No text, so no positions: report in the order of the keys.
-        let keys = entry.keys
-        let items = sink.items.enumerated().sorted { a, b in
-            let left = keys.firstIndex(of: String(a.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
-            let right = keys.firstIndex(of: String(b.element.path.prefix { $0 != "." && $0 != "[" })) ?? Int.max
-            return (left, a.offset) < (right, b.offset)
-        }.map(\.element)
+        var position: [String: Int] = [:]
+        for (index, key) in entry.keys.enumerated() where position[key] == nil { position[key] = index }
+        func rank(_ diagnostic: Diagnostic) -> Int { position[String(diagnostic.path.prefix { $0 != "." && $0 != "[" })] ?? Int.max }
+        let items = sink.items.enumerated().sorted { a, b in (rank(a.element), a.offset) < (rank(b.element), b.offset) }.map(\.element)
         if let first = items.first(where: { $0.severity == .error }) {
             throw MCPError.config(first.message, details: ["path": .string(first.path), "diagnostics": .array(items.map(\.json))])
         }

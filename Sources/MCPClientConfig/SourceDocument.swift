@@ -53,6 +53,12 @@ public struct ConfigPath: Hashable, Sendable, CustomStringConvertible {
 public struct SourceDocument: Sendable {
     public enum Syntax: String, Sendable { case json, yaml }
 
+    /// Diagnostics point at servers and their keys, a few levels down. Deeper nodes, and nodes beyond the first
+    /// `maxLocations`, are not recorded (each entry holds its whole path: an 8 MiB file of deeply nested arrays would
+    /// need gigabytes); `location(of:)` then answers with the nearest recorded ancestor.
+    public static let maxLocatedDepth = 16
+    public static let maxLocations = 200_000
+
     public var value: JSONValue
     public var syntax: Syntax
     /// Where each node starts: for an object member, the position of its key.

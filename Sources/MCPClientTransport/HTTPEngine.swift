@@ -81,6 +81,8 @@ public final class HTTPExchange: @unchecked Sendable {
         func wake() { _ = api.pointee.multi_wakeup?(multi) }  // curl_multi_wakeup may be called from any thread
     }
     fileprivate let wakeup = Locked<Wakeup?>(nil)
+    /// Why it was cancelled (`session_expired`, closed, …), reported by a caller-thread wait. Guarded by `wakeup`'s lock.
+    fileprivate nonisolated(unsafe) var cancelError: MCPError?
 
     fileprivate init(engine: HTTPEngine, id: UInt64) {
         self.engine = engine
@@ -88,8 +90,11 @@ public final class HTTPExchange: @unchecked Sendable {
     }
 
     public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
-        abortRequested.store(true, ordering: .relaxed)
-        wakeup.withLock { $0?.wake() }
+        wakeup.withLock { wakeup in
+            if cancelError == nil { cancelError = error }  // under the same lock, before the flag: `wait` reads it after
+            abortRequested.store(true, ordering: .relaxed)
+            wakeup?.wake()
+        }
         guard let engine, id != 0 else { return }
         engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
     }
@@ -228,7 +233,9 @@ public final class HTTPEngine: @unchecked Sendable {
         while true {
             guard api.pointee.multi_perform?(multi, &running) == CURLM_OK else { return MCPError(.generic, "curl_multi_perform failed") }
             if running == 0 { break }
-            if exchange.abortRequested.load(ordering: .relaxed) { return MCPError(.cancelled, "the request was cancelled") }
+            if exchange.abortRequested.load(ordering: .relaxed) {
+                return exchange.wakeup.withLock { _ in exchange.cancelError } ?? MCPError(.cancelled, "the request was cancelled")
+            }
             let now = clock.nowNanoseconds(), end = deadline()
             guard now < end else {
                 exchange.timedOutFlag.store(true, ordering: .relaxed)

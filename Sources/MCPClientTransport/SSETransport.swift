@@ -118,7 +118,8 @@ private final class StreamReader: @unchecked Sendable {
 
     var handler: HTTPResponseHandler {
         HTTPResponseHandler(head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in
-            let refused = (200..<300).contains(status) ? nil : MCPError.transport("the SSE endpoint answered HTTP \(status)",
+            // With no answer at all (status 0) the engine's own error (a policy refusal, a timeout) is the news.
+            let refused = status == 0 || (200..<300).contains(status) ? nil : MCPError.transport("the SSE endpoint answered HTTP \(status)",
                 details: ["http_status": .int(Int64(status))])
             transport?.streamEnded(failure ?? refused ?? error)
         })

@@ -151,6 +151,13 @@ final class Collected: @unchecked Sendable {
         #expect(cancelled.wait(seconds: 1)??.code == .cancelled)
         #expect(clock.nowNanoseconds() - started < 800_000_000)
 
+        // A cancel with a reason (a session the server ended, say) reaches the handler with that reason.
+        let expired = engine.callerThreadExchange()
+        let ended = Collected()
+        Thread.detach { usleep(100_000); expired.cancel(MCPError.transport("session gone", details: ["reason": "session_expired"])) }
+        engine.perform(HTTPRequest(method: "GET", url: server.url("/slow")), handler: ended.handler, exchange: expired, deadline: { far })
+        #expect(ended.wait(seconds: 1)??.details["reason"] == "session_expired")
+
         let late = engine.callerThreadExchange()
         let timedOut = Collected()
         started = clock.nowNanoseconds()

@@ -29,7 +29,10 @@ enum ConfigText {
             message: error.message.hasPrefix(syntax) ? error.message : "invalid \(syntax): \(error.message)")
         diagnostic.line = error.details["line"]?.int64Value.map { Int($0) }
         diagnostic.column = error.details["column"]?.int64Value.map { Int($0) }
-        diagnostic.excerpt = error.details["excerpt"]?.stringValue
+        // A syntax error quotes its line, which may hold a token next to the mistake.
+        if let excerpt = error.details["excerpt"]?.stringValue, !DiagnosticSink.mayHoldSecret(line: excerpt, path: diagnostic.path) {
+            diagnostic.excerpt = excerpt
+        }
         return diagnostic
     }
 

@@ -85,6 +85,16 @@ struct DiagnosticSink {
         }
     }
 
+    /// The same test for a source line quoted by a syntax error, and its dotted path: the line is only known as text.
+    static func mayHoldSecret(line: String, path: String) -> Bool {
+        let folded = String(line.lowercased().filter { $0 != "_" && $0 != "-" })
+        return secretWords.contains { folded.containsLiteral($0) }
+            || path.split(separator: ".").contains { segment in
+                let key = String(segment.lowercased().filter { $0 != "_" && $0 != "-" })
+                return secretBlocks.contains(key) || secretWords.contains { key.containsLiteral($0) }
+            }
+    }
+
     mutating func error(_ code: String, _ path: ConfigPath, _ message: String, suggestion: String? = nil, server: String? = nil) {
         add(.error, code, path, message, suggestion: suggestion, server: server)
     }

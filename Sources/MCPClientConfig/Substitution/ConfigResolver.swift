@@ -50,7 +50,7 @@ public enum ConfigResolver {
             return Prepared(server: sandboxed, warnings: warnings)
         case .operator, .admin:
             var server = server
-            var denied: [String] = []
+            var denied: Set<String> = []
             let expand = { (text: String) -> String in EnvExpansion.expand(text, environment: environment, denied: &denied) }
             if let url = server["url"]?.stringValue { server["url"] = .string(expand(url)) }
             if let proxy = server["proxy"]?.stringValue { server["proxy"] = .string(expand(proxy)) }
@@ -66,7 +66,7 @@ public enum ConfigResolver {
                 }
                 server["env"] = .object(env)
             }
-            return Prepared(server: server, warnings: denied.map { "${\($0)} is denylisted and was not expanded" })
+            return Prepared(server: server, warnings: denied.sorted().map { "${\($0)} is denylisted and was not expanded" })
         }
     }
 

@@ -70,7 +70,7 @@ public struct EnvironmentSource: Sendable {
 public enum EnvExpansion {
     /// Expands the environment references in `text`; everything else (placeholders, inputs) is left as written.
     /// Denylisted names are reported in `denied` (names only, never values).
-    public static func expand(_ text: String, environment: EnvironmentSource, denied: inout [String]) -> String {
+    public static func expand(_ text: String, environment: EnvironmentSource, denied: inout Set<String>) -> String {
         let template = Template(text)
         guard template.hasReferences else { return text }
         var output = ""
@@ -84,7 +84,7 @@ public enum EnvExpansion {
             case .unset: output += raw
             case .denied:
                 output += raw
-                if !denied.contains(String(name)) { denied.append(String(name)) }
+                denied.insert(String(name))
             }
         }
         return output

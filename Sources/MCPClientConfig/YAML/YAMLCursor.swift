@@ -190,6 +190,7 @@ struct YAMLCore {
 
     @inline(never)
     mutating func record(_ child: PathComponent, at mark: YAMLMark) {
+        guard path.count < SourceDocument.maxLocatedDepth, locations.count < SourceDocument.maxLocations else { return }
         var childPath = path
         childPath.append(child)
         locations.append(YAMLLocationEntry(path: childPath, location: location(mark)))
@@ -234,7 +235,9 @@ struct YAMLCore {
         }
         try charge(anchor.nodeCount, at: start)
         for index in anchor.range where locations[index].killedAt >= anchor.definedAt {
+            guard locations.count < SourceDocument.maxLocations else { break }
             let entry = locations[index]
+            guard path.count + entry.path.count - min(anchor.prefix, entry.path.count) <= SourceDocument.maxLocatedDepth else { continue }
             locations.append(YAMLLocationEntry(path: path + entry.path[min(anchor.prefix, entry.path.count)...], location: entry.location))
         }
         return YAMLNode(value: anchor.value, isScalar: anchor.isScalar, mark: start)
