@@ -17,6 +17,8 @@ final class Transfer: @unchecked Sendable {
     private var headDelivered = false
     private var received = 0
     private var idleTimer: EventLoop.TimerID?
+    /// When data last arrived (loop thread), for the idle check.
+    private var lastActivity: UInt64 = 0
     /// A failure found by our own callbacks (size cap, refused address); wins over curl's generic code.
     var failure: MCPError?
     /// For connect-only exchanges: takes the connected handle instead of it being cleaned up.
@@ -116,12 +118,22 @@ final class Transfer: @unchecked Sendable {
         freeLists(api)
     }
 
+    /// Starts the idle check. Data only records the time (a chunk must not cancel and re-schedule a timer); the
+    /// check, when due, ends the exchange or waits for the rest of the quiet period.
     func armIdleTimer(_ loop: EventLoop) {
         guard let idle = request.idleTimeoutMs, !onCallerThread else { return }
-        if let idleTimer { _ = loop.cancelTimer(idleTimer) }
+        lastActivity = loop.clock.nowNanoseconds()
+        checkIdle(loop, limit: UInt64(idle) * 1_000_000, after: UInt64(idle) * 1_000_000)
+    }
+
+    private func checkIdle(_ loop: EventLoop, limit: UInt64, after delay: UInt64) {
         let id = self.id
-        idleTimer = loop.schedule(afterNanoseconds: UInt64(idle) * 1_000_000) { [weak engine] in
-            engine?.finish(id, error: MCPError(.timeout, "no data from the server for \(idle) ms", details: ["read_timeout_ms": .int(Int64(idle))]))
+        idleTimer = loop.schedule(afterNanoseconds: delay) { [weak self, weak engine] in
+            guard let self, let engine else { return }
+            let quiet = loop.clock.nowNanoseconds() &- self.lastActivity
+            guard quiet >= limit else { self.checkIdle(loop, limit: limit, after: limit - quiet); return }
+            let idle = Int64(limit / 1_000_000)
+            engine.finish(id, error: MCPError(.timeout, "no data from the server for \(idle) ms", details: ["read_timeout_ms": .int(idle)]))
         }
     }
 
@@ -152,7 +164,7 @@ final class Transfer: @unchecked Sendable {
                 details: ["reason": "response_too_large", "limit": .int(Int64(request.maxResponseBytes))])
             return false
         }
-        if let engine { armIdleTimer(engine.loop) }
+        if idleTimer != nil, let engine { lastActivity = engine.loop.clock.nowNanoseconds() }
         handler.body(bytes)
         return true
     }
