@@ -1,5 +1,5 @@
-import Glibc
 public import MCPClientCore
+import MCPClientTransport
 
 /// An absolute http(s) URL as the OAuth engine needs it: origin, path and query kept apart so well-known URIs can
 /// be built and resources compared. Strict on purpose (no userinfo, whitespace, backslashes or raw non-ASCII),
@@ -18,71 +18,35 @@ public struct OAuthURL: Sendable, Equatable, CustomStringConvertible {
 
     public static let maxLength = 4096
 
+    /// The host's address when it is an IP literal.
+    private var address: IPAddress?
+
     public init(_ text: String) throws(MCPError) {
-        func reject(_ reason: String, _ message: String) -> MCPError {
-            MCPError.invalid("invalid URL: \(message)", details: ["reason": .string(reason)])
+        guard text.utf8.count <= Self.maxLength else {
+            throw MCPError.invalid("invalid URL: longer than \(Self.maxLength) bytes", details: ["reason": "too_long"])
         }
-        guard text.utf8.count <= Self.maxLength else { throw reject("too_long", "longer than \(Self.maxLength) bytes") }
-        guard text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) else {
-            throw reject("invalid_character", "whitespace, control, backslash or non-ASCII character")
-        }
-        guard let separator = text.range(ofLiteral: "://") else { throw reject("not_absolute", "no scheme://") }
-        let scheme = text[..<separator.lowerBound].lowercased()
-        guard let first = scheme.utf8.first, (0x61...0x7A).contains(first),
-            scheme.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
-        else { throw reject("invalid_scheme", "bad scheme") }
-        var rest = text[separator.upperBound...]
-        var hasFragment = false
-        if let hash = rest.firstIndex(of: "#") {
-            rest = rest[..<hash]
-            hasFragment = true
-        }
+        // The transports' parser decides what a valid URL is (and refuses what parsers read differently), so the
+        // OAuth engine and the network policy never disagree about a host; only the path and query are split here,
+        // kept exactly as written so issuers compare as written.
+        let parsed = try ParsedURL(text)
+        var rest = text[(text.range(ofLiteral: "://")?.upperBound ?? text.endIndex)...]
+        hasFragment = rest.firstIndex(of: "#") != nil
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
+        guard !rest[..<authorityEnd].hasSuffix(":") else {
+            throw MCPError.invalid("invalid URL: bad port", details: ["reason": "invalid_port"])  // "host:" says nothing
+        }
         var pathAndQuery = rest[authorityEnd...]
-        var query: String?
+        query = nil
         if let mark = pathAndQuery.firstIndex(of: "?") {
             query = String(pathAndQuery[pathAndQuery.index(after: mark)...])
             pathAndQuery = pathAndQuery[..<mark]
         }
-        guard authority.firstIndex(of: "@") == nil else { throw reject("userinfo_not_allowed", "credentials in the URL") }
-
-        var hostText = authority
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw reject("invalid_host", "unclosed [") }
-            hostText = authority[...close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw reject("invalid_host", "text after ]") }
-                portText = after.dropFirst()
-            }
-            let literal = String(hostText.dropFirst().dropLast())
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, literal, &address) == 1 else { throw reject("invalid_host", "bad IPv6 literal") }
-        } else if let colon = authority.firstIndex(of: ":") {
-            hostText = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        }
-        var port: Int?
-        if let portText {
-            guard !portText.isEmpty, portText.utf8.count <= 5, portText.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                let value = Int(portText), value <= 65535
-            else { throw reject("invalid_port", "bad port") }
-            port = value
-        }
-        let host = hostText.lowercased()
-        if !host.hasPrefix("[") {
-            guard !host.isEmpty, host.utf8.count <= 253,
-                host.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F })
-            else { throw reject("invalid_host", "bad host name") }
-        }
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.path = String(pathAndQuery)
-        self.query = query
-        self.hasFragment = hasFragment
+        scheme = parsed.scheme
+        address = parsed.ipLiteral
+        host = parsed.ipLiteral.map { $0.isIPv4 ? parsed.host : "[" + parsed.host + "]" } ?? parsed.host
+        port = parsed.port
+        path = String(pathAndQuery)
     }
 
     public static func defaultPort(_ scheme: String) -> Int? {
@@ -112,15 +76,7 @@ public struct OAuthURL: Sendable, Equatable, CustomStringConvertible {
 
     /// `localhost` (and `*.localhost`), 127.0.0.0/8 and ::1.
     public var isLoopback: Bool {
-        if host == "localhost" || host.hasSuffix(".localhost") { return true }
-        if host.hasPrefix("[") {
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, String(host.dropFirst().dropLast()), &address) == 1 else { return false }
-            return withUnsafeBytes(of: &address) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
-        }
-        var address = in_addr()
-        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
-        return withUnsafeBytes(of: &address) { $0[0] == 127 }
+        host == "localhost" || host.hasSuffix(".localhost") || address?.addressClass == .loopback
     }
 
     /// This URL with `path` and no query.
