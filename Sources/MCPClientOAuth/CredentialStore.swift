@@ -10,6 +10,8 @@ public struct CredentialKey: Sendable, Hashable, CustomStringConvertible {
         public static let tokens = Kind(rawValue: "tokens")
         public static let registration = Kind(rawValue: "registration")
         public static let flow = Kind(rawValue: "flow")
+        /// `state` → the flow's user and server (keyed by a digest of the state, never the state itself).
+        public static let flowIndex = Kind(rawValue: "state")
     }
 
     public var user: String

@@ -23,6 +23,13 @@ public struct FlowState: Sendable, Equatable, CustomStringConvertible {
     public var resource: String
     public var scopes: [String]?
     public var createdAt: Int64
+    /// Who and what the flow is for, so a callback that carries only `state` finds its way back.
+    public var user = ""
+    public var server = ""
+    /// How the client authenticates at the token endpoint (decided before the redirect, used at the exchange).
+    public var clientAuthMethod: ClientAuthMethod?
+    /// Why the flow failed (a stable reason), kept for the record's lifetime so every replica sees it.
+    public var failureReason: String?
 
     /// Defaults from oauth.md §6.6: the user has 10 minutes; the record lives 15.
     public static let handlingTimeoutSeconds: Int64 = 600
@@ -65,6 +72,10 @@ public struct FlowState: Sendable, Equatable, CustomStringConvertible {
             "resource": .string(resource), "created_at": .int(createdAt),
         ]
         if let scopes { object["scope"] = .string(Scopes.join(scopes)) }
+        object["user"] = .string(user)
+        object["server"] = .string(server)
+        if let clientAuthMethod { object["client_auth_method"] = .string(clientAuthMethod.rawValue) }
+        if let failureReason { object["failure_reason"] = .string(failureReason) }
         return .object(object)
     }
 
@@ -84,5 +95,9 @@ public struct FlowState: Sendable, Equatable, CustomStringConvertible {
             authorizationURL: try string("authorization_url"), redirectURI: try string("redirect_uri"), clientID: try string("client_id"),
             tokenEndpoint: try string("token_endpoint"), resource: try string("resource"),
             scopes: json["scope"]?.stringValue.map { Scopes.parse($0) }, createdAt: createdAt)
+        user = json["user"]?.stringValue ?? ""
+        server = json["server"]?.stringValue ?? ""
+        clientAuthMethod = json["client_auth_method"]?.stringValue.flatMap(ClientAuthMethod.init(rawValue:))
+        failureReason = json["failure_reason"]?.stringValue
     }
 }

@@ -86,6 +86,8 @@ public struct AuthorizationServerMetadata: Sendable, Equatable {
         case legacyMetadata
         /// The 2025-03-26 default endpoints; nothing was fetched.
         case legacyDefaults
+        /// The operator's pinned `authorization_url` and `token_url`; nothing was fetched.
+        case configured
     }
 
     public var issuer: String

@@ -1,0 +1,383 @@
+public import MCPClientCore
+public import MCPClientTransport
+import Synchronization
+
+/// What the engine tells the host (through the manager's event queue). Never carries a secret.
+public enum OAuthEvent: Sendable {
+    case required(FlowInfo)
+    case completed(user: String, server: String, flowID: String)
+    case failed(user: String, server: String, flowID: String?, error: MCPError)
+}
+
+public struct OAuthEngineOptions: Sendable {
+    /// Tokens, registrations and flows: one store, so a callback may land on another process than the one that
+    /// began the flow.
+    public var store: any CredentialStore = MemoryCredentialStore()
+    public var clock: any WallClock = SystemWallClock()
+    /// The host's callback URL, for servers whose config names none.
+    public var redirectURI: String?
+    /// The host's client ID metadata document URL (used when an AS advertises CIMD support).
+    public var clientIDMetadataDocumentURL: String?
+    public var clientName = "mcpclient"
+    /// Tokens are refreshed this long before they expire, minus a per-user random jitter of up to `refreshJitterSeconds`
+    /// (so tokens issued together are not all refreshed at the same second).
+    public var refreshLeewaySeconds: Int64 = 60
+    public var refreshJitterSeconds: Int64 = 30
+    public var handlingTimeoutSeconds: Int64 = FlowState.handlingTimeoutSeconds
+    public var flowTTLSeconds: Int64 = FlowState.recordTTLSeconds
+    public var maxScopeUpgrades = 2
+
+    public init() {}
+}
+
+/// A pending (or joined) authorization flow, as the host sees it: open `authURL` in a browser.
+public struct FlowInfo: Sendable {
+    public var user: String
+    public var server: String
+    public var flowID: String
+    public var authURL: String
+    public var expiresAt: Int64
+    public var scopes: [String]?
+    /// True when an existing pending flow was returned instead of starting another.
+    public var joined: Bool
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "user": .string(user), "server": .string(server), "flowId": .string(flowID), "authUrl": .string(authURL),
+            "expiresAt": .int(expiresAt), "joined": .bool(joined),
+        ]
+        if let scopes { object["scopes"] = .array(scopes.map { .string($0) }) }
+        return .object(object)
+    }
+}
+
+/// What stored tokens were issued for: refreshing needs it, and a change of any part means the tokens no longer
+/// apply (oauth.md §6.10).
+public struct TokenBinding: Sendable, Equatable {
+    public var issuer: String
+    public var tokenEndpoint: String
+    public var clientID: String
+    public var authMethod: ClientAuthMethod
+    public var resource: String
+    public var scopes: [String]?
+    public var revocationEndpoint: String?
+    public var revocationAuthMethods: [String]?
+
+    var json: JSONValue {
+        var object: JSONObject = [
+            "issuer": .string(issuer), "token_endpoint": .string(tokenEndpoint), "client_id": .string(clientID),
+            "auth_method": .string(authMethod.rawValue), "resource": .string(resource),
+        ]
+        if let scopes { object["scope"] = .string(Scopes.join(scopes)) }
+        if let revocationEndpoint { object["revocation_endpoint"] = .string(revocationEndpoint) }
+        if let revocationAuthMethods { object["revocation_auth_methods"] = .array(revocationAuthMethods.map { .string($0) }) }
+        return .object(object)
+    }
+
+    init(issuer: String, tokenEndpoint: String, clientID: String, authMethod: ClientAuthMethod, resource: String, scopes: [String]?,
+         revocationEndpoint: String?, revocationAuthMethods: [String]?) {
+        self.issuer = issuer
+        self.tokenEndpoint = tokenEndpoint
+        self.clientID = clientID
+        self.authMethod = authMethod
+        self.resource = resource
+        self.scopes = scopes
+        self.revocationEndpoint = revocationEndpoint
+        self.revocationAuthMethods = revocationAuthMethods
+    }
+
+    init(json: JSONValue) throws(MCPError) {
+        guard let issuer = json["issuer"]?.stringValue, let tokenEndpoint = json["token_endpoint"]?.stringValue,
+              let clientID = json["client_id"]?.stringValue, let resource = json["resource"]?.stringValue,
+              let method = json["auth_method"]?.stringValue.flatMap(ClientAuthMethod.init(rawValue:))
+        else { throw MCPError(.invalid, "stored token binding is incomplete", source: .auth, details: ["reason": "record_invalid"]) }
+        self.init(issuer: issuer, tokenEndpoint: tokenEndpoint, clientID: clientID, authMethod: method, resource: resource,
+            scopes: json["scope"]?.stringValue.map { Scopes.parse($0) }, revocationEndpoint: json["revocation_endpoint"]?.stringValue,
+            revocationAuthMethods: json["revocation_auth_methods"]?.arrayValue?.compactMap(\.stringValue))
+    }
+}
+
+/// Tokens as stored: the token set plus what they are bound to.
+public struct StoredTokens: Sendable {
+    public var tokens: TokenSet
+    public var binding: TokenBinding
+
+    var json: JSONValue {
+        guard case .object(var object) = tokens.json else { return tokens.json }
+        object["binding"] = binding.json
+        return .object(object)
+    }
+
+    init(tokens: TokenSet, binding: TokenBinding) {
+        self.tokens = tokens
+        self.binding = binding
+    }
+
+    init(json: JSONValue) throws(MCPError) {
+        tokens = try TokenSet(json: json)
+        binding = try TokenBinding(json: json["binding"] ?? .null)
+    }
+}
+
+/// The OAuth client for every server and user of one manager: flows (begin, complete, cancel, status), token
+/// refresh (single flight per user and server), client credentials, logout with revocation. Every method blocks
+/// on the network and is thread-safe; call it from a host thread or a `DetachedThread`, never the I/O loop.
+public final class OAuthEngine: Sendable {
+    public let options: OAuthEngineOptions
+    let http: HTTPEngine
+    let refreshes = RefreshCoordinator()
+    /// Serializes `begin` per user and server, so concurrent triggers join one flow instead of racing two.
+    let beginLocks = KeyedLocks()
+    private let handler = Locked<EventHandler>(EventHandler(emit: nil))
+
+    private struct EventHandler { var emit: (@Sendable (OAuthEvent) -> Void)? }
+
+    public init(engine: HTTPEngine, options: OAuthEngineOptions = OAuthEngineOptions()) {
+        http = engine
+        self.options = options
+    }
+
+    public func setEventHandler(_ emit: (@Sendable (OAuthEvent) -> Void)?) { handler.withLock { $0 = EventHandler(emit: emit) } }
+
+    func emit(_ event: OAuthEvent) { handler.withLock { $0 }.emit?(event) }
+
+    var store: any CredentialStore { options.store }
+    var now: Int64 { options.clock.nowSeconds() }
+
+    func client(_ settings: OAuthServerSettings) -> OAuthHTTPClient { OAuthHTTPClient(engine: http, options: settings.http) }
+
+    static func tokensKey(_ user: String, _ server: String) -> CredentialKey { CredentialKey(user: user, server: server, kind: .tokens) }
+    static func flowKey(_ user: String, _ server: String) -> CredentialKey { CredentialKey(user: user, server: server, kind: .flow) }
+    /// Registrations belong to the client, not to a user: keyed by server and issuer.
+    static func registrationKey(_ server: String, issuer: String) -> CredentialKey {
+        CredentialKey(user: "", server: server + " " + issuer, kind: .registration)
+    }
+    static func stateIndexKey(_ state: String) -> CredentialKey {
+        CredentialKey(user: "", server: Base64URL.encode(SHA256.hash(Array(state.utf8))), kind: .flowIndex)
+    }
+
+    // MARK: tokens
+
+    /// The stored tokens of a user for a server, or nil.
+    public func storedTokens(user: String, server: String) throws(MCPError) -> StoredTokens? {
+        guard let json = try store.getJSON(Self.tokensKey(user, server)) else { return nil }
+        do { return try StoredTokens(json: json) } catch {
+            try? store.delete(Self.tokensKey(user, server))  // unreadable: sign in again rather than fail forever
+            return nil
+        }
+    }
+
+    /// When to refresh ahead of expiry: the leeway plus a jitter that is stable per user and server.
+    public func refreshAhead(user: String, server: String) -> Int64 {
+        guard options.refreshJitterSeconds > 0 else { return options.refreshLeewaySeconds }
+        let digest = SHA256.hash(Array((user + "\u{0}" + server).utf8))
+        let spread = (Int64(digest[0]) << 8 | Int64(digest[1])) % (options.refreshJitterSeconds + 1)
+        return options.refreshLeewaySeconds &+ spread
+    }
+
+    /// Fresh tokens: the stored ones while they are valid, else a refresh (one network refresh per user and server at
+    /// a time; joiners get its result). `rejectedAccessToken` (refused with 401) forces a refresh unless the store
+    /// already holds a different token. The refresh token is re-read inside the flight, so a rotated one is never
+    /// sent twice. `invalid_grant`/`invalid_client` delete the tokens (and `invalid_client` the registration).
+    public func freshTokens(user: String, settings: OAuthServerSettings, rejectedAccessToken: String? = nil) throws(MCPError) -> StoredTokens {
+        let key = Self.tokensKey(user, settings.server)
+        let ahead = refreshAhead(user: user, server: settings.server)
+        let outcome = refreshes.run(key: key.canonical) { () -> Result<TokenSet, MCPError> in
+            do throws(MCPError) {
+                guard let stored = try storedTokens(user: user, server: settings.server) else {
+                    throw MCPError(.auth, "no stored tokens; authorization is required", source: .auth, details: ["reason": "no_tokens"])
+                }
+                let now = self.now
+                let rejected = rejectedAccessToken.map { $0 == stored.tokens.accessToken } ?? false
+                if !rejected, !stored.tokens.accessTokenExpires(within: ahead, now: now) { return .success(stored.tokens) }
+                let refreshed = try refresh(stored, user: user, settings: settings, now: now)
+                return .success(refreshed.tokens)
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success:
+            guard let stored = try storedTokens(user: user, server: settings.server) else {
+                throw MCPError(.auth, "the refreshed tokens were removed meanwhile", source: .auth, details: ["reason": "no_tokens"])
+            }
+            return stored
+        case .failure(let error): throw error
+        }
+    }
+
+    private func refresh(_ stored: StoredTokens, user: String, settings: OAuthServerSettings, now: Int64) throws(MCPError) -> StoredTokens {
+        let key = Self.tokensKey(user, settings.server)
+        if settings.grant == .clientCredentials { return try requestClientCredentials(user: user, settings: settings) }
+        guard let refreshToken = stored.tokens.refreshToken, !refreshToken.isEmpty, (stored.tokens.refreshTokenExpiresAt ?? Int64.max) > now else {
+            throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
+                source: .auth, details: ["reason": "refresh_unavailable"])
+        }
+        let binding = stored.binding
+        let credentials = try clientCredentials(for: binding, settings: settings)
+        let endpoint = try settings.http.schemePolicy.check(binding.tokenEndpoint, role: "token_endpoint")
+        let audience = settings.forwardAudienceOnRefresh ? settings.audience : nil
+        func attempt(_ scopes: [String]?) throws(MCPError) -> TokenSet {
+            let request = try TokenRequest.refresh(
+                tokenEndpoint: endpoint, refreshToken: refreshToken, scopes: scopes, resource: binding.resource, audience: audience,
+                client: credentials, now: now, policy: settings.http.schemePolicy)
+            return try client(settings).requestTokens(request, now: now, previousRefreshToken: refreshToken)
+        }
+        let tokens: TokenSet
+        do throws(MCPError) {
+            do throws(MCPError) {
+                tokens = try attempt(binding.scopes)
+            } catch where binding.scopes != nil && TokenResponse.shouldRetryWithoutScope(error) {
+                tokens = try attempt(nil)
+            }
+        } catch {
+            let reason = error.details["reason"]?.stringValue
+            if reason == "invalid_grant" || reason == "invalid_client" { try? store.delete(key) }
+            if TokenResponse.requiresReregistration(error) { try? store.delete(Self.registrationKey(settings.server, issuer: binding.issuer)) }
+            throw error
+        }
+        let refreshed = StoredTokens(tokens: tokens, binding: binding)
+        try save(refreshed, key: key, now: now)
+        return refreshed
+    }
+
+    func save(_ stored: StoredTokens, key: CredentialKey, now: Int64) throws(MCPError) {
+        // The record outlives the access token while a refresh token can renew it.
+        let until = stored.tokens.refreshToken == nil ? stored.tokens.expiresAt : (stored.tokens.refreshTokenExpiresAt ?? Int64.max)
+        let ttl: Int64? = until == Int64.max ? nil : max(until &- now, 1)
+        try store.putJSON(key, stored.json, ttlSeconds: ttl)
+    }
+
+    /// The credentials tokens were issued to: the configured client when it is the same one, else the stored
+    /// registration, else a public client (CIMD).
+    func clientCredentials(for binding: TokenBinding, settings: OAuthServerSettings) throws(MCPError) -> ClientCredentials {
+        if let configured = settings.clientID, configured == binding.clientID {
+            return ClientCredentials(clientID: configured, clientSecret: settings.clientSecret, signingKey: settings.signingKey, method: binding.authMethod)
+        }
+        if let json = try store.getJSON(Self.registrationKey(settings.server, issuer: binding.issuer)),
+           let registration = try? ClientRegistration(json: json), registration.clientID == binding.clientID {
+            return registration.credentials
+        }
+        if binding.authMethod == .publicClient { return ClientCredentials(clientID: binding.clientID, method: .publicClient) }
+        throw MCPError(.auth, "the client these tokens were issued to is no longer registered; authorization is required", source: .auth,
+            details: ["reason": "registration_missing"])
+    }
+
+    // MARK: client credentials (SEP-1046)
+
+    /// Tokens by the client-credentials grant, stored like any others. No browser, no refresh token.
+    public func requestClientCredentials(user: String, settings: OAuthServerSettings) throws(MCPError) -> StoredTokens {
+        guard let clientID = settings.clientID else {
+            throw MCPError(.config, "the client_credentials grant needs a configured client_id", source: .config,
+                details: ["reason": "client_id_missing", "server": .string(settings.server)])
+        }
+        let (metadata, resource, _) = try discover(settings, challenge: nil)
+        try checkSecretDestination(settings, metadata: metadata)
+        let method = ClientAuthMethod.choose(override: settings.authMethod, supported: metadata.tokenEndpointAuthMethodsSupported,
+            hasSecret: settings.clientSecret != nil, hasSigningKey: settings.signingKey != nil)
+        let credentials = ClientCredentials(clientID: clientID, clientSecret: settings.clientSecret, signingKey: settings.signingKey, method: method)
+        let scopes = Scopes.parse(settings.scope)
+        let now = self.now
+        let request = try TokenRequest.clientCredentials(
+            tokenEndpoint: metadata.tokenEndpoint, scopes: scopes.isEmpty ? nil : scopes, resource: resource, client: credentials, now: now,
+            policy: settings.http.schemePolicy)
+        let tokens = try client(settings).requestTokens(request, now: now)
+        let stored = StoredTokens(tokens: tokens, binding: binding(metadata, clientID: clientID, method: method, resource: resource,
+            scopes: scopes.isEmpty ? nil : scopes))
+        try save(stored, key: Self.tokensKey(user, settings.server), now: now)
+        return stored
+    }
+
+    func binding(_ metadata: AuthorizationServerMetadata, clientID: String, method: ClientAuthMethod, resource: String, scopes: [String]?) -> TokenBinding {
+        TokenBinding(issuer: metadata.issuer, tokenEndpoint: metadata.tokenEndpoint.string, clientID: clientID, authMethod: method,
+            resource: resource, scopes: scopes, revocationEndpoint: metadata.revocationEndpoint?.string,
+            revocationAuthMethods: metadata.revocationEndpointAuthMethodsSupported)
+    }
+
+    // MARK: discovery and registration
+
+    /// The AS metadata and the resource to bind tokens to: the pinned endpoints when configured, else discovery from
+    /// the server (its PRM's scopes too, for scope selection).
+    func discover(_ settings: OAuthServerSettings, challenge: Challenge?) throws(MCPError)
+        -> (metadata: AuthorizationServerMetadata, resource: String, resourceScopes: [String]?)
+    {
+        let serverURL = try settings.http.schemePolicy.check(settings.url, role: "mcp_server")
+        if let pinned = try settings.pinnedMetadata() { return (pinned, ResourceIndicator.canonical(serverURL), nil) }
+        let found = try client(settings).discover(serverURL: settings.url, challenge: challenge)
+        if let tokenURL = settings.tokenURL, tokenURL != found.authorizationServer.tokenEndpoint.string {
+            throw MCPError(.policy, "the discovered token endpoint is not the configured token_url", source: .auth,
+                details: ["reason": "token_endpoint_mismatch", "configured": .string(tokenURL),
+                          "discovered": .string(found.authorizationServer.tokenEndpoint.string)])
+        }
+        return (found.authorizationServer, found.resource, found.resourceMetadata?.scopesSupported)
+    }
+
+    /// oauth.md §6.9: a client secret goes only to a pinned token endpoint, or to a discovered one for servers the
+    /// operator trusts.
+    func checkSecretDestination(_ settings: OAuthServerSettings, metadata: AuthorizationServerMetadata) throws(MCPError) {
+        guard settings.clientSecret != nil || settings.signingKey != nil, metadata.source != .configured,
+              !settings.mayDiscoverSecretEndpoints else { return }
+        throw MCPError(.policy, "a client secret is sent only to a configured token_url for servers that are not operator-trusted",
+            source: .auth, details: ["reason": "secret_endpoint_unpinned", "server": .string(settings.server)])
+    }
+
+    /// How the client identifies itself to this AS (oauth.md §2 step 7): configured, CIMD, a reusable stored
+    /// registration, or a new dynamic registration.
+    func registration(_ settings: OAuthServerSettings, metadata: AuthorizationServerMetadata, resource: String, redirectURI: String,
+                      scopes: [String]?) throws(MCPError) -> ClientCredentials {
+        if let clientID = settings.clientID {
+            try checkSecretDestination(settings, metadata: metadata)
+            let method = ClientAuthMethod.choose(override: settings.authMethod, supported: metadata.tokenEndpointAuthMethodsSupported,
+                hasSecret: settings.clientSecret != nil, hasSigningKey: settings.signingKey != nil)
+            return ClientCredentials(clientID: clientID, clientSecret: settings.clientSecret, signingKey: settings.signingKey, method: method)
+        }
+        switch try RegistrationStrategy.choose(hasPreRegisteredClient: false, clientIDMetadataDocumentURL: options.clientIDMetadataDocumentURL, metadata: metadata) {
+        case .preRegistered, .needsClientInformation:
+            throw MCPError(.config, "no client_id is configured and the authorization server offers neither client ID metadata documents nor registration",
+                source: .config, details: ["reason": "client_information_required", "server": .string(settings.server), "issuer": .string(metadata.issuer)])
+        case .clientIDMetadataDocument(let clientID):
+            return ClientCredentials(clientID: clientID, method: .publicClient)
+        case .dynamic:
+            let key = Self.registrationKey(settings.server, issuer: metadata.issuer)
+            let now = self.now
+            if let json = try store.getJSON(key), let stored = try? ClientRegistration(json: json),
+               stored.isReusable(issuer: metadata.issuer, redirectURI: redirectURI, tokenEndpoint: metadata.tokenEndpoint.string, resource: resource, now: now) {
+                return stored.credentials
+            }
+            let request = ClientRegistrationRequest(metadata: metadata, clientName: options.clientName, redirectURIs: [redirectURI],
+                forcedAuthMethod: settings.authMethod, scopes: scopes)
+            let registered = try client(settings).register(request, metadata: metadata, resource: resource, now: now)
+            try store.putJSON(key, registered.json, ttlSeconds: 365 * 24 * 3600)
+            return registered.credentials
+        }
+    }
+}
+
+/// One lock per key, created on demand and dropped when nobody holds or waits for it.
+final class KeyedLocks: Sendable {
+    private final class Entry: Sendable {
+        let mutex = Mutex(())
+        let users = Atomic<Int>(0)
+    }
+    private let entries = Locked<[String: Entry]>([:])
+
+    func withLock<T, E: Error>(_ key: String, _ body: () throws(E) -> T) throws(E) -> T {
+        let entry = entries.withLock { entries -> Entry in
+            let entry = entries[key] ?? Entry()
+            entries[key] = entry
+            entry.users.add(1, ordering: .relaxed)
+            return entry
+        }
+        defer {
+            entries.withLock { entries in
+                if entry.users.subtract(1, ordering: .relaxed).newValue == 0 { entries[key] = nil }
+            }
+        }
+        return try entry.mutex.withLock { _ throws(E) -> T in try body() }
+    }
+}
+
+extension OAuthEngine {
+    /// Revocation (RFC 7009) arrives with the revocation client; until then logout only clears local state.
+    func revokeTokens(_ stored: StoredTokens, settings: OAuthServerSettings) -> JSONValue { "not_attempted" }
+}

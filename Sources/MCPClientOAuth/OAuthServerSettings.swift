@@ -1,0 +1,60 @@
+import MCPClientCore
+import MCPClientTransport
+
+/// What the engine needs to know about one MCP server: its URL and whatever the operator configured (LibreChat's
+/// `oauth` block). Nil fields are discovered.
+public struct OAuthServerSettings: Sendable {
+    public enum Grant: String, Sendable {
+        /// A user signs in through a browser (authorization code + PKCE).
+        case authorizationCode = "authorization_code"
+        /// The client-credentials extension (SEP-1046): machine-to-machine, no browser.
+        case clientCredentials = "client_credentials"
+    }
+
+    public var server: String
+    /// The MCP endpoint.
+    public var url: String
+    public var grant: Grant = .authorizationCode
+    public var clientID: String?
+    public var clientSecret: String?
+    /// For `private_key_jwt` (RS256 or ES256 assertions).
+    public var signingKey: SigningKey?
+    /// Pinned endpoints (LibreChat's pre-configured mode): with both, discovery is skipped.
+    public var authorizationURL: String?
+    public var tokenURL: String?
+    public var scope: String?
+    public var redirectURI: String?
+    /// An explicit token-endpoint auth method (LibreChat `token_exchange_method`).
+    public var authMethod: ClientAuthMethod?
+    /// Used only with pinned endpoints; discovered metadata speaks for itself.
+    public var codeChallengeMethods: [String]?
+    /// LibreChat's `skip_code_challenge_check` (Cognito): proceed when the AS does not advertise S256.
+    public var skipCodeChallengeCheck = false
+    public var audience: String?
+    public var forwardAudienceOnRefresh = true
+    public var revocationEndpoint: String?
+    public var revocationAuthMethods: [String]?
+    /// Network rules (SSRF policy, `oauth_headers`, TLS, timeouts) for every OAuth request about this server.
+    public var http = OAuthHTTPOptions()
+
+    public init(server: String, url: String) {
+        self.server = server
+        self.url = url
+    }
+
+    /// Whether secrets may go to endpoints the server's own metadata named (oauth.md §6.9): only for operator-trusted
+    /// servers, or when the token endpoint is pinned.
+    var mayDiscoverSecretEndpoints: Bool { http.policy.trusted || tokenURL != nil }
+
+    /// Metadata built from the pinned endpoints, when both are configured.
+    func pinnedMetadata() throws(MCPError) -> AuthorizationServerMetadata? {
+        guard let authorizationURL, let tokenURL else { return nil }
+        let policy = http.schemePolicy
+        let token = try policy.check(tokenURL, role: "token_url")
+        return AuthorizationServerMetadata(
+            issuer: token.origin, authorizationEndpoint: try policy.check(authorizationURL, role: "authorization_url"), tokenEndpoint: token,
+            revocationEndpoint: try revocationEndpoint.map { (text) throws(MCPError) in try policy.check(text, role: "revocation_endpoint") },
+            codeChallengeMethodsSupported: codeChallengeMethods ?? ["S256"],
+            revocationEndpointAuthMethodsSupported: revocationAuthMethods, source: .configured)
+    }
+}
