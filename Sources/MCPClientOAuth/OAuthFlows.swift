@@ -114,7 +114,8 @@ extension OAuthEngine {
                     throw MCPError(.auth, "the authorization flow expired; begin a new one", source: .auth,
                         details: ["reason": "flow_expired", "server": .string(server)])
                 }
-                let code = try callback.validatedCode(expectedState: flow.state, recordedIssuer: flow.issuer,
+                // An empty issuer: pinned endpoints without a configured issuer, nothing to compare `iss` with.
+                let code = try callback.validatedCode(expectedState: flow.state, recordedIssuer: flow.issuer.isEmpty ? (callback.iss ?? "") : flow.issuer,
                     issParameterSupported: flow.issParameterSupported)
                 guard let settings = lookup(server) else {
                     throw MCPError.notFound("server '\(server)' is not configured here", details: ["server": .string(server), "reason": "unknown_server"])

@@ -22,6 +22,9 @@ public struct OAuthServerSettings: Sendable {
     /// Pinned endpoints (LibreChat's pre-configured mode): with both, discovery is skipped.
     public var authorizationURL: String?
     public var tokenURL: String?
+    /// The pinned AS's issuer, when known: an `iss` in its authorization responses is checked against it. Without
+    /// it, pinned endpoints (trusted by the operator) are not checked for mix-up.
+    public var issuer: String?
     public var scope: String?
     public var redirectURI: String?
     /// An explicit token-endpoint auth method (LibreChat `token_exchange_method`).
@@ -52,7 +55,7 @@ public struct OAuthServerSettings: Sendable {
         let policy = http.schemePolicy
         let token = try policy.check(tokenURL, role: "token_url")
         return AuthorizationServerMetadata(
-            issuer: token.origin, authorizationEndpoint: try policy.check(authorizationURL, role: "authorization_url"), tokenEndpoint: token,
+            issuer: issuer ?? "", authorizationEndpoint: try policy.check(authorizationURL, role: "authorization_url"), tokenEndpoint: token,
             revocationEndpoint: try revocationEndpoint.map { (text) throws(MCPError) in try policy.check(text, role: "revocation_endpoint") },
             codeChallengeMethodsSupported: codeChallengeMethods ?? ["S256"],
             revocationEndpointAuthMethodsSupported: revocationAuthMethods, source: .configured)

@@ -1,0 +1,265 @@
+import Dispatch
+import MCPClientCore
+import MCPClientOAuth
+import MCPClientTransport
+import Synchronization
+import Testing
+
+/// The engine's flows against the python-sdk authorization server (`oauth_server.py`): begin, join, the headless
+/// browser, complete, refresh, cancel, step-up, and a flow completed by a second engine sharing the store.
+@Suite(.serialized, .enabled(if: OAuthServerFixture.available, "needs the dev venv with mcp 2.x (MCPCLIENT_TEST_PYTHON)"))
+struct OAuthEngineTests {
+    static let redirectURI = "http://127.0.0.1:9/callback"
+
+    final class Recorder: @unchecked Sendable {
+        let events = Locked<[OAuthEvent]>([])
+        var names: [String] {
+            events.withLock { $0 }.map {
+                switch $0 {
+                case .required: "required"
+                case .completed: "completed"
+                case .failed(_, _, _, let error): "failed:" + (error.details["reason"]?.stringValue ?? "?")
+                }
+            }
+        }
+    }
+
+    static func engine(_ box: EngineBox, store: any CredentialStore = MemoryCredentialStore(), clock: any WallClock = SystemWallClock(),
+                       recorder: Recorder? = nil) -> OAuthEngine {
+        var options = OAuthEngineOptions()
+        options.store = store
+        options.clock = clock
+        options.redirectURI = redirectURI
+        options.clientName = "mcpclient engine tests"
+        let engine = OAuthEngine(engine: box.engine, options: options)
+        if let recorder { engine.setEventHandler { event in recorder.events.withLock { $0.append(event) } } }
+        return engine
+    }
+
+    static func settings(_ server: OAuthServerFixture, name: String = "demo") -> OAuthServerSettings {
+        OAuthServerSettings(server: name, url: server.url("/mcp"))
+    }
+
+    /// The headless browser: GET the authorization URL; the fixture approves at once and redirects to the callback.
+    static func browse(_ box: EngineBox, _ flow: FlowInfo) throws -> String { try browse(box, flow.authURL) }
+
+    static func browse(_ box: EngineBox, _ authURL: String) throws -> String {
+        let answer = try box.client().send(method: "GET", url: authURL, role: "authorization_endpoint")
+        #expect(answer.status == 302)
+        return try #require(answer.header("Location"))
+    }
+
+    static func resourceStatus(_ box: EngineBox, _ server: OAuthServerFixture, token: String) throws -> Int {
+        try NetworkFlowTests.callResource(box.client(), server, token: token).status
+    }
+
+    @Test func beginJoinsCompleteStoresTokensAndIsIdempotent() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let recorder = Recorder()
+        let engine = Self.engine(box, recorder: recorder)
+        let settings = Self.settings(server)
+
+        let flow = try engine.begin(user: "alice", settings: settings)
+        #expect(!flow.joined && flow.flowID == "alice:demo")
+        #expect(flow.authURL.hasPrefix(server.url("/authorize?")))
+        #expect(flow.authURL.containsLiteral("code_challenge_method=S256") && flow.authURL.containsLiteral("resource="))
+        let joined = try engine.begin(user: "alice", settings: settings)
+        #expect(joined.joined && joined.authURL == flow.authURL)
+        #expect(engine.status(user: "alice", server: "demo")["state"] == "pending")
+
+        let callback = try Self.browse(box, flow)
+        let done = try engine.complete(callbackURL: callback) { $0 == "demo" ? settings : nil }
+        #expect(done.user == "alice" && done.server == "demo" && !done.joined)
+        let stored = try #require(try engine.storedTokens(user: "alice", server: "demo"))
+        #expect(try Self.resourceStatus(box, server, token: stored.tokens.accessToken) == 200)
+        #expect(stored.binding.issuer == server.issuer && stored.binding.resource.hasPrefix(server.origin))
+        let status = engine.status(user: "alice", server: "demo")
+        #expect(status["state"] == "authorized" && status["hasRefreshToken"] == true)
+        #expect(!JSONWriter.string(status).containsLiteral(stored.tokens.accessToken))
+
+        // The same callback again (a double-clicked link) succeeds without a second exchange.
+        let again = try engine.complete(callbackURL: callback) { _ in settings }
+        #expect(again.joined)
+        #expect(recorder.names == ["required", "completed"])
+        // Another user is unaffected.
+        #expect(engine.status(user: "bob", server: "demo")["state"] == "unauthorized")
+    }
+
+    @Test func aFlowBegunByOneEngineIsCompletedByAnotherSharingTheStore() throws {
+        let server = try OAuthServerFixture()
+        let directory = temporaryDirectory()
+        defer { removeTree(directory) }
+        let key = try RandomBytes.generate(32)
+        let first = try EngineBox(), second = try EngineBox()
+        let storeA = try EncryptedFileCredentialStore(directory: directory, keyring: CredentialKeyring(key: key))
+        let storeB = try EncryptedFileCredentialStore(directory: directory, keyring: CredentialKeyring(key: key))
+        let engineA = Self.engine(first, store: storeA), engineB = Self.engine(second, store: storeB)
+        let settings = Self.settings(server)
+
+        let flow = try engineA.begin(user: "alice", settings: settings)
+        // Process B has only the callback URL (and the same configuration).
+        _ = try engineB.complete(callbackURL: try Self.browse(second, flow)) { _ in settings }
+        let tokens = try #require(try engineA.storedTokens(user: "alice", server: "demo"))
+        #expect(try Self.resourceStatus(first, server, token: tokens.tokens.accessToken) == 200)
+        #expect(engineA.status(user: "alice", server: "demo")["state"] == "authorized")
+    }
+
+    @Test func thirtyTwoConcurrentRefreshesRedeemTheRefreshTokenOnce() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let clock = ManualWallClock(SystemWallClock().nowSeconds())
+        let engine = Self.engine(box, clock: clock)
+        let settings = Self.settings(server)
+        _ = try engine.complete(callbackURL: try Self.browse(box, try engine.begin(user: "alice", settings: settings))) { _ in settings }
+        let before = try #require(try engine.storedTokens(user: "alice", server: "demo"))
+
+        clock.advance(by: 3600)  // expired: every caller wants a refresh
+        let results = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 32) { _ in
+            // The fixture rotates refresh tokens: a second redemption would be invalid_grant.
+            let token = (try? engine.freshTokens(user: "alice", settings: settings))?.tokens.accessToken ?? "failed"
+            results.withLock { $0.append(token) }
+        }
+        let tokens = results.withLock { $0 }
+        #expect(tokens.count == 32 && Set(tokens).count == 1 && tokens[0] != "failed" && tokens[0] != before.tokens.accessToken)
+        #expect(try Self.resourceStatus(box, server, token: tokens[0]) == 200)
+        // The rotated-out refresh token is gone from the store.
+        #expect(try engine.storedTokens(user: "alice", server: "demo")?.tokens.refreshToken != before.tokens.refreshToken)
+    }
+
+    @Test func cancelledFlowsRefuseTheirCallbackAndForgedCallbacksDoNotFailTheRealFlow() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let recorder = Recorder()
+        let engine = Self.engine(box, recorder: recorder)
+        let settings = Self.settings(server)
+
+        let flow = try engine.begin(user: "alice", settings: settings)
+        let callback = try Self.browse(box, flow)
+        // A forged error response with a wrong state is discarded; the flow stays pending.
+        #expect(throws: MCPError.self) {
+            _ = try engine.complete(callbackURL: Self.redirectURI + "?error=access_denied&state=forged") { _ in settings }
+        }
+        #expect(engine.status(user: "alice", server: "demo")["state"] == "pending")
+
+        #expect(try engine.cancel(user: "alice", server: "demo"))
+        do {
+            _ = try engine.complete(callbackURL: callback) { _ in settings }
+            Issue.record("a cancelled flow's callback was accepted")
+        } catch {
+            #expect(error.code == .auth && error.details["reason"] == "invalid_state")
+        }
+        #expect(engine.status(user: "alice", server: "demo")["state"] == "unauthorized")
+        #expect(recorder.names == ["required", "failed:flow_cancelled"])
+
+        // A provider error with the right state fails the flow (kept as failed for the record's lifetime).
+        let second = try engine.begin(user: "alice", settings: settings)
+        let state = try #require(AuthorizationCallback.parse(callbackURL: second.authURL).state)
+        #expect(throws: MCPError.self) {
+            _ = try engine.complete(callbackURL: Self.redirectURI + "?error=access_denied&state=" + FormEncoding.percentEncode(state)
+                + "&iss=" + FormEncoding.percentEncode(server.issuer)) { _ in settings }
+        }
+        let status = engine.status(user: "alice", server: "demo")
+        #expect(status["state"] == "failed" && status["flow"]?["reason"] == "authorization_denied")
+    }
+
+    @Test func theAuthorizerRefreshesOn401ThenFallsBackToABrowserFlow() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let recorder = Recorder()
+        let engine = Self.engine(box, recorder: recorder)
+        let settings = Self.settings(server)
+        let authorizer = ServerAuthorizer(user: "alice", settings: settings, engine: engine)
+        #expect(authorizer.currentAuthorization() == nil)
+
+        // No tokens: prepare() starts the flow instead of connecting.
+        var pending: MCPError?
+        do { try authorizer.prepare() } catch { pending = error }
+        let authURL = try #require(pending?.details["authUrl"]?.stringValue)
+        #expect(pending?.code == .auth && pending?.details["reason"] == "oauth_required")
+        _ = try engine.complete(callbackURL: try Self.browse(box, authURL)) { _ in settings }
+        authorizer.reload()
+        let first = try #require(authorizer.currentAuthorization())
+
+        // A 401 for the current token: refreshed (rotation) and retried.
+        let challenge = AuthorizationChallenge(status: 401, wwwAuthenticate: ["Bearer error=\"invalid_token\""], sentAuthorization: first, url: settings.url)
+        guard case .retry = Self.decide(authorizer, challenge) else { Issue.record("no retry after a refresh"); return }
+        let second = try #require(authorizer.currentAuthorization())
+        #expect(second != first)
+        #expect(try Self.resourceStatus(box, server, token: String(second.dropFirst(7))) == 200)
+        // A 401 for a token that was replaced meanwhile: retry at once with the current one.
+        guard case .retry = Self.decide(authorizer, challenge) else { Issue.record("a stale token was not simply retried"); return }
+        // The freshly refreshed token refused again: refreshing will not help; a browser flow is required.
+        let again = AuthorizationChallenge(status: 401, wwwAuthenticate: [], sentAuthorization: second, url: settings.url)
+        guard case .fail(let error) = Self.decide(authorizer, again) else { Issue.record("a refresh loop was not stopped"); return }
+        #expect(error.details["reason"] == "oauth_required" && error.details["authUrl"] != nil)
+        #expect(!JSONWriter.string(error.json).containsLiteral(String(second.dropFirst(7))))
+    }
+
+    @Test func stepUpAsksForTheUnionOfScopesAndStopsAfterTheLimit() throws {
+        let server = try OAuthServerFixture(arguments: ["--scopes", "mcp:read mcp:write mcp:admin"])
+        let box = try EngineBox()
+        let engine = Self.engine(box)
+        var settings = Self.settings(server)
+        settings.scope = "mcp:read"
+        _ = try engine.complete(callbackURL: try Self.browse(box, try engine.begin(user: "alice", settings: settings))) { _ in settings }
+        let authorizer = ServerAuthorizer(user: "alice", settings: settings, engine: engine)
+        let token = try #require(authorizer.currentAuthorization())
+        let forbidden = AuthorizationChallenge(status: 403, wwwAuthenticate: ["Bearer error=\"insufficient_scope\", scope=\"mcp:admin\""],
+            sentAuthorization: token, url: settings.url)
+        for _ in 0..<engine.options.maxScopeUpgrades {
+            guard case .fail(let error) = Self.decide(authorizer, forbidden) else { Issue.record("step-up did not ask for a login"); return }
+            #expect(error.details["reason"] == "insufficient_scope")
+            let scopes = error.details["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(scopes.contains("mcp:read") && scopes.contains("mcp:admin"))
+            #expect(error.details["authUrl"]?.stringValue?.containsLiteral("mcp%3Aadmin") == true)
+        }
+        guard case .fail(let error) = Self.decide(authorizer, forbidden) else { Issue.record("no limit"); return }
+        #expect(error.details["reason"] == "scope_upgrade_limit")
+    }
+
+    @Test func preRegisteredClientsUsePinnedEndpointsAndSecretsNeverGoToUnpinnedOnes() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        // Register out of band, as an operator would, then configure the client with pinned endpoints.
+        let client = box.client()
+        let metadata = try client.discover(serverURL: server.url("/mcp")).authorizationServer
+        let registration = try client.register(
+            ClientRegistrationRequest(metadata: metadata, clientName: "operator", redirectURIs: [Self.redirectURI]), metadata: metadata,
+            resource: server.url("/mcp"), now: SystemWallClock().nowSeconds())
+        var settings = Self.settings(server)
+        settings.clientID = registration.clientID
+        settings.clientSecret = registration.clientSecret
+        settings.authorizationURL = server.url("/authorize")
+        settings.tokenURL = server.url("/token")
+        // Pinned endpoints come without metadata: the method is configured (LibreChat's token_exchange_method).
+        settings.authMethod = registration.tokenEndpointAuthMethod
+        let engine = Self.engine(box)
+        let flow = try engine.begin(user: "alice", settings: settings)
+        #expect(flow.authURL.containsLiteral("client_id=" + FormEncoding.percentEncode(registration.clientID)))
+        _ = try engine.complete(callbackURL: try Self.browse(box, flow)) { _ in settings }
+        let tokens = try #require(try engine.storedTokens(user: "alice", server: "demo"))
+        #expect(try Self.resourceStatus(box, server, token: tokens.tokens.accessToken) == 200)
+        #expect(tokens.binding.clientID == registration.clientID)
+
+        // For a server that is not operator-trusted, a secret needs a pinned token_url.
+        var untrusted = Self.settings(server, name: "user-made")
+        untrusted.clientID = registration.clientID
+        untrusted.clientSecret = registration.clientSecret
+        untrusted.http.policy = NetworkPolicy(trusted: false, allowedAddresses: ["127.0.0.1:\(server.port)"])
+        do {
+            _ = try engine.begin(user: "alice", settings: untrusted)
+            Issue.record("a secret was allowed to a discovered endpoint")
+        } catch {
+            #expect(error.details["reason"] == "secret_endpoint_unpinned")
+            #expect(!JSONWriter.string(error.json).containsLiteral(registration.clientSecret ?? "-"))
+        }
+    }
+
+    static func decide(_ authorizer: ServerAuthorizer, _ challenge: AuthorizationChallenge) -> AuthorizationDecision {
+        let waiter = Waiter<AuthorizationDecision>()
+        authorizer.challenged(challenge) { _ = waiter.resolve($0) }
+        return waiter.wait(timeoutNanoseconds: 30_000_000_000) ?? .fail(MCPError(.timeout, "no decision"))
+    }
+}
