@@ -33,7 +33,7 @@ let package = Package(
             dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
             swiftSettings: strict),
         // The only module with @c exports.
-        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager"], swiftSettings: strict),
+        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager", "MCPClientOAuth"], swiftSettings: strict),
         // In-memory doubles for tests: transport pair, fake clock, scripted peer.
         .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
 

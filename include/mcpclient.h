@@ -548,6 +548,95 @@ MCP_EXTERN mcp_status mcp_manager_server_status(
     char **out_error_json);
 
 /**
+ * Begins a sign-in for a user on a server, or joins the user's pending one:
+ * {"user","server","flowId","authUrl","expiresAt","joined","scopes"?}. Open authUrl in a browser; the redirect
+ * comes back to the host's callback URL, which goes to mcp_manager_oauth_complete(). Emits an oauth_required event.
+ * Ownership: free *out_flow_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_flow_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+ * Threads: any thread; blocks on the network.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_begin(
+    mcp_manager *manager,
+    const char *server,
+    const char *user,
+    char **out_flow_json,
+    char **out_error_json);
+
+/**
+ * Completes a sign-in from the URL the browser was redirected to (its query has code, state and maybe iss). The
+ * flow may have begun in another process sharing the credential store. Idempotent for a completed flow
+ * ("joined": true). On success the tokens are stored, an oauth_completed event is emitted and the manager's own
+ * connection to the server is reopened in the background; on failure an oauth_failed event (MCP_ERR_AUTH with
+ * details.reason: invalid_state, flow_expired, authorization_denied, issuer_mismatch, invalid_grant, ...).
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, callback_url and out_result_json required; out_error_json may be NULL.
+ * Threads: any thread; blocks on the network.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_complete(
+    mcp_manager *manager,
+    const char *callback_url,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * mcp_manager_oauth_complete() for hosts whose callback route already split the query: code, state and iss (NULL
+ * when the redirect had none).
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, code, state and out_result_json required; iss and out_error_json may be NULL.
+ * Threads: any thread; blocks on the network.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_complete_code(
+    mcp_manager *manager,
+    const char *code,
+    const char *state,
+    const char *iss,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Cancels a user's pending sign-in on a server: its state stops working and an oauth_failed event
+ * (details.reason "flow_cancelled") is emitted. Not having a pending flow is not an error.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: manager and server required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_cancel(
+    mcp_manager *manager,
+    const char *server,
+    const char *user,
+    char **out_error_json);
+
+/**
+ * A user's authorization state on a server, never a token: {"user","server","state":"authorized"|"pending"|"failed"|
+ * "unauthorized","requiresOAuth","expiresAt"?,"hasRefreshToken"?,"scopes"?,"issuer"?,"flow"?:{"flowId","status",
+ * "createdAt","expiresAt","authUrl"?,"reason"?}}.
+ * Ownership: free *out_status_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_status_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_status(
+    mcp_manager *manager,
+    const char *server,
+    const char *user,
+    char **out_status_json,
+    char **out_error_json);
+
+/**
+ * Signs a user out of a server: revokes the tokens where the authorization server offers revocation (failures are
+ * reported, not fatal), deletes them and any pending flow, and closes the manager's connection when it was that
+ * user's: {"user","server","hadTokens","revocation"?}.
+ * Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_report_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+ * Threads: any thread; blocks on the network.
+ */
+MCP_EXTERN mcp_status mcp_manager_oauth_logout(
+    mcp_manager *manager,
+    const char *server,
+    const char *user,
+    char **out_report_json,
+    char **out_error_json);
+
+/**
  * Applies a trust tier's rules to a normalized server config and, for operator/admin, expands ${VAR} in the
  * parse-time fields (url, proxy, OAuth endpoint URLs, env values). options_json:
  * {"tier":"operator"|"admin"|"user"|"plugin", "env":{…} or "useProcessEnv":true, "denylist":[…], "allowObo":false}.

@@ -1,6 +1,7 @@
 import MCPClientConfig
 public import MCPClientCore
 public import MCPClientProtocol
+import MCPClientOAuth
 import MCPClientTransport
 import Synchronization
 
@@ -11,7 +12,7 @@ public final class Manager: @unchecked Sendable {
 
     public let options: ManagerOptions
     public let events: EventQueue
-    private let loop: EventLoop
+    let loop: EventLoop
     private let servers = Locked<[String: ServerEntry]>([:])
     /// Era per stdio launch or HTTP origin (`eraKey`), so a config change re-probes.
     private let eraCache = Locked<[String: ProtocolEra]>([:])
@@ -24,6 +25,17 @@ public final class Manager: @unchecked Sendable {
     private let httpEngineSlot = Locked<HTTPEngine?>(nil)
     /// `allowedDomains` / `allowedAddresses`: from the options, replaceable by a loaded config's `mcpSettings`.
     private let networkSettings: Locked<(domains: [String], addresses: [String])>
+    /// The OAuth engine (made on first use) and a host-provided store to make it with.
+    let oauthSlot = Locked<OAuthSlot>(OAuthSlot())
+
+    struct OAuthSlot {
+        var engine: OAuthEngine?
+        var store: (any CredentialStore)?
+    }
+
+    var networkSettingsSnapshot: (domains: [String], addresses: [String]) { networkSettings.withLock { $0 } }
+
+    func entry(_ name: String) -> ServerEntry? { servers.withLock { $0[name] } }
 
     private struct HostRequest {
         var server: String
@@ -89,7 +101,10 @@ public final class Manager: @unchecked Sendable {
             completion(.failure(unknownServer(name)))
             return
         }
-        entry.state.withLock { $0.removed = true }
+        entry.state.withLock { state in
+            state.removed = true
+            state.authorizer?.close()
+        }
         disconnect(entry) { completion(.success(())) }
     }
 
@@ -103,7 +118,11 @@ public final class Manager: @unchecked Sendable {
                 object["era"] = .string(description.era.rawValue)
                 object["protocolVersion"] = .string(description.protocolVersion)
             }
-            if let error = state.lastError { object["lastError"] = error.json }
+            if let error = state.lastError {
+                object["lastError"] = error.json
+                if let authURL = error.details["authUrl"] { object["authUrl"] = authURL }
+            }
+            object["requiresOAuth"] = .bool(state.authorizer != nil)
             return .object(object)
         }
     }
@@ -129,7 +148,9 @@ public final class Manager: @unchecked Sendable {
             case .idle:
                 if state.removed { return .failed(unknownServer(name)) }
                 do {
-                    let session = try makeSession(entry)
+                    let (session, authorizer) = try makeSession(entry)
+                    state.authorizer?.close()
+                    state.authorizer = authorizer
                     state.generation += 1
                     state.connection = .connecting(session: session, generation: state.generation, waiters: [completion])
                     state.status = .connecting
@@ -158,7 +179,7 @@ public final class Manager: @unchecked Sendable {
     /// context (the process environment by default). A server whose config needs a user's or a request's values
     /// cannot be resolved for a shared connection; servers that are per user only by policy (user-created,
     /// `startup: false`) connect here until per-user connections exist.
-    private func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
+    func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
         guard entry.config.enabled else {
             throw MCPError(.unsupported, "server '\(entry.config.name)' is disabled (enabled: false)", details: ["server": .string(entry.config.name), "reason": "disabled"])
         }
@@ -171,8 +192,9 @@ public final class Manager: @unchecked Sendable {
         return try ServerConfig.parse(name: name, json: .object(resolved.server))
     }
 
-    private func makeSession(_ entry: ServerEntry) throws(MCPError) -> ClientSession {
+    private func makeSession(_ entry: ServerEntry) throws(MCPError) -> (ClientSession, ServerAuthorizer?) {
         let config = try connectionConfig(entry)
+        let authorizer = try makeAuthorizer(config)
         let transport: any MessageTransport
         switch config.transport {
         case .stdio(let stdio):
@@ -220,11 +242,11 @@ public final class Manager: @unchecked Sendable {
         }
         let session = ClientSession(rpc: rpc, options: clientOptions)
         http?.setHeaderProvider { [weak session] method, params in session?.parameterHeaders(method: method, params: params) ?? [] }
-        return session
+        return (session, authorizer)
     }
 
     /// One HTTP engine (libcurl loaded on first use) serves every remote server of this manager.
-    private func httpEngine() throws(MCPError) -> HTTPEngine {
+    func httpEngine() throws(MCPError) -> HTTPEngine {
         let made = httpEngineSlot.withLock { slot -> Result<HTTPEngine, MCPError> in
             if let engine = slot { return .success(engine) }
             do {
@@ -269,6 +291,25 @@ public final class Manager: @unchecked Sendable {
             guard let self else { completion(.failure(.closed)); return }
             self.askHost(name, requests, completion)
         }
+        // A server whose config declares OAuth gets its sign-in started before any request (some accept an
+        // unauthenticated initialize, oauth.md §6.11); client-credentials tokens are fetched first. Off the I/O thread.
+        if let authorizer = entry.state.withLock({ $0.authorizer }),
+           authorizer.needsTokensFirst(declared: OAuthServerSettings.isDeclared(entry.config)) {
+            DetachedThread.run { [weak self] in
+                guard let self else { return }
+                do throws(MCPError) {
+                    try authorizer.prepare()
+                    self.loop.execute { self.openSession(entry, session: session, generation: generation, key: key) }
+                } catch {
+                    self.finishConnect(entry, session: session, generation: generation, .failure(error))
+                }
+            }
+            return
+        }
+        openSession(entry, session: session, generation: generation, key: key)
+    }
+
+    private func openSession(_ entry: ServerEntry, session: ClientSession, generation: Int, key: String) {
         let knownEra = eraCache.withLock { $0[key] }
         session.connect(knownEra: knownEra, timeoutNanoseconds: UInt64(entry.config.initTimeoutMs) * 1_000_000) { [weak self] result in
             guard let self else { return }
@@ -356,7 +397,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// Closes the connection and waits until the server process is gone.
-    private func disconnect(_ entry: ServerEntry, completion: @escaping @Sendable () -> Void) {
+    func disconnect(_ entry: ServerEntry, completion: @escaping @Sendable () -> Void) {
         let (session, waiters) = entry.state.withLock { state -> (ClientSession?, [@Sendable (Result<ClientSession, MCPError>) -> Void]) in
             defer {
                 state.connection = .idle
@@ -756,7 +797,10 @@ public final class Manager: @unchecked Sendable {
         let remaining = Atomic<Int>(entries.count)
         if entries.isEmpty { waiter.resolve(true) }
         for entry in entries {
-            entry.state.withLock { $0.removed = true }
+            entry.state.withLock { state in
+            state.removed = true
+            state.authorizer?.close()
+        }
             disconnect(entry) {
                 if remaining.subtract(1, ordering: .relaxed).newValue == 0 { waiter.resolve(true) }
             }
@@ -773,7 +817,7 @@ public final class Manager: @unchecked Sendable {
         if closed.load(ordering: .relaxed) { throw MCPError.closed }
     }
 
-    private func unknownServer(_ name: String) -> MCPError {
+    func unknownServer(_ name: String) -> MCPError {
         MCPError.notFound("no server named '\(name)'", details: ["server": .string(name)])
     }
 

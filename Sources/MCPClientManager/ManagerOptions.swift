@@ -36,13 +36,15 @@ public struct ManagerOptions: Sendable {
         return context
     }()
 
+    public var oauth = ManagerOAuthOptions()
+
     public init() {}
 
     public static func parse(_ json: JSONValue?) throws(MCPError) -> ManagerOptions {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution", "oauth"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -105,6 +107,7 @@ public struct ManagerOptions: Sendable {
                 throw MCPError(error.code, error.message, source: error.source, details: details)
             }
         }
+        if let oauth = object["oauth"] { options.oauth = try ManagerOAuthOptions.parse(oauth) }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
             options.listChanges = value

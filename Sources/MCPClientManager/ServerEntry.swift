@@ -1,5 +1,6 @@
 import MCPClientConfig
 import MCPClientCore
+import MCPClientOAuth
 import MCPClientProtocol
 
 /// One registered server and its (single, shared) connection.
@@ -20,6 +21,8 @@ final class ServerEntry: @unchecked Sendable {
         var removed = false
         /// Resources the host subscribed to; re-subscribed on every new connection.
         var resourceSubscriptions: Set<String> = []
+        /// The OAuth side of the current connection (remote servers that use OAuth).
+        var authorizer: ServerAuthorizer?
         /// Reconnects made on its own after losing a connection that had subscriptions; bounded.
         var automaticReconnects = 0
     }

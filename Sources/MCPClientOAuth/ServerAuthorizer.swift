@@ -94,6 +94,10 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         }
     }
 
+    /// Whether `prepare()` must run before connecting: no tokens yet, and either the config declares OAuth or the
+    /// grant needs no browser.
+    public func needsTokensFirst(declared: Bool) -> Bool { (declared || settings.grant == .clientCredentials) && !hasTokens }
+
     /// Before connecting to a server whose config says OAuth: with no tokens at all, start the flow now instead of
     /// sending requests that some servers accept unauthenticated (oauth.md §6.11). Blocks on the network.
     public func prepare() throws(MCPError) {

@@ -440,6 +440,58 @@ def mcp_manager_server_status(manager: Any, server: bytes, out_status_json: Any,
     ...
 
 
+# mcp_status mcp_manager_oauth_begin(mcp_manager *manager, const char *server, const char *user,
+#                                   char **out_flow_json, char **out_error_json);
+@ctypes_function("mcp_manager_oauth_begin", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_oauth_begin(manager: Any, server: bytes, user: Optional[bytes], out_flow_json: Any, out_error_json: Any) -> int:
+    """Begin (or join) a user's OAuth sign-in on a server."""
+    ...
+
+
+# mcp_status mcp_manager_oauth_complete(mcp_manager *manager, const char *callback_url, char **out_result_json,
+#                                      char **out_error_json);
+@ctypes_function("mcp_manager_oauth_complete", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_oauth_complete(manager: Any, callback_url: bytes, out_result_json: Any, out_error_json: Any) -> int:
+    """Complete a sign-in from the browser's callback URL."""
+    ...
+
+
+# mcp_status mcp_manager_oauth_complete_code(mcp_manager *manager, const char *code, const char *state,
+#                                           const char *iss, char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_oauth_complete_code", [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status
+)
+def mcp_manager_oauth_complete_code(
+    manager: Any, code: bytes, state: bytes, iss: Optional[bytes], out_result_json: Any, out_error_json: Any
+) -> int:
+    """Complete a sign-in from the callback's code, state and iss."""
+    ...
+
+
+# mcp_status mcp_manager_oauth_cancel(mcp_manager *manager, const char *server, const char *user,
+#                                    char **out_error_json);
+@ctypes_function("mcp_manager_oauth_cancel", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_manager_oauth_cancel(manager: Any, server: bytes, user: Optional[bytes], out_error_json: Any) -> int:
+    """Cancel a user's pending sign-in on a server."""
+    ...
+
+
+# mcp_status mcp_manager_oauth_status(mcp_manager *manager, const char *server, const char *user,
+#                                    char **out_status_json, char **out_error_json);
+@ctypes_function("mcp_manager_oauth_status", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_oauth_status(manager: Any, server: bytes, user: Optional[bytes], out_status_json: Any, out_error_json: Any) -> int:
+    """A user's authorization state on a server (never a token)."""
+    ...
+
+
+# mcp_status mcp_manager_oauth_logout(mcp_manager *manager, const char *server, const char *user,
+#                                    char **out_report_json, char **out_error_json);
+@ctypes_function("mcp_manager_oauth_logout", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_oauth_logout(manager: Any, server: bytes, user: Optional[bytes], out_report_json: Any, out_error_json: Any) -> int:
+    """Sign a user out of a server (revocation where offered)."""
+    ...
+
+
 # mcp_status mcp_config_load(const char *text, const char *options_json, char **out_result_json,
 #                            char **out_error_json);
 @ctypes_function("mcp_config_load", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)

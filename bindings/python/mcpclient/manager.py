@@ -69,6 +69,10 @@ def _name(value: str, what: str) -> bytes:
     return _utf8(value, what)
 
 
+def _optional_name(value: Optional[str], what: str) -> Optional[bytes]:
+    return None if value is None else _name(value, what)
+
+
 def _utf8(value: Optional[str], what: str) -> Optional[bytes]:
     """A borrowed ``const char *``: UTF-8 bytes (None stays NULL). Lone surrogates are rejected here."""
     if value is None:
@@ -189,6 +193,35 @@ class Manager(Managed):
 
     def server_status(self, name: str) -> Dict[str, Any]:
         return self._json_call("server_status", B.mcp_manager_server_status, _name(name, "server"))
+
+    # -- OAuth sign-in -----------------------------------------------------
+
+    def oauth_begin(self, server: str, user: Optional[str] = None) -> Dict[str, Any]:
+        """Begin (or join) a sign-in: ``{"flowId", "authUrl", "expiresAt", "joined", ...}``. Open ``authUrl``."""
+        return self._json_call("oauth_begin", B.mcp_manager_oauth_begin, _name(server, "server"), _optional_name(user, "user"))
+
+    def oauth_complete(self, callback_url: str) -> Dict[str, Any]:
+        """Complete a sign-in from the URL the browser was redirected to."""
+        return self._json_call("oauth_complete", B.mcp_manager_oauth_complete, _utf8(callback_url, "callback_url"))
+
+    def oauth_complete_code(self, code: str, state: str, iss: Optional[str] = None) -> Dict[str, Any]:
+        """Complete a sign-in from the callback's parameters."""
+        return self._json_call(
+            "oauth_complete_code", B.mcp_manager_oauth_complete_code, _utf8(code, "code"), _utf8(state, "state"),
+            _utf8(iss, "iss"))
+
+    def oauth_cancel(self, server: str, user: Optional[str] = None) -> None:
+        err = c_void_p()
+        status = B.mcp_manager_oauth_cancel(self._handle(), _name(server, "server"), _optional_name(user, "user"), byref(err))
+        _raise_for(status, err, "oauth_cancel")
+
+    def oauth_status(self, server: str, user: Optional[str] = None) -> Dict[str, Any]:
+        """``{"state": "authorized"|"pending"|"failed"|"unauthorized", "flow"?: {...}, ...}``; never a token."""
+        return self._json_call("oauth_status", B.mcp_manager_oauth_status, _name(server, "server"), _optional_name(user, "user"))
+
+    def oauth_logout(self, server: str, user: Optional[str] = None) -> Dict[str, Any]:
+        """Revoke (where offered) and forget a user's tokens for a server."""
+        return self._json_call("oauth_logout", B.mcp_manager_oauth_logout, _name(server, "server"), _optional_name(user, "user"))
 
     # -- tools -------------------------------------------------------------
 

@@ -1,0 +1,125 @@
+import MCPClientCore
+import MCPClientManager
+import MCPClientOAuth
+
+// OAuth sign-in flows (docs/oauth.md "Flows"). Every call here may block on the network (discovery, registration,
+// the token exchange), bounded by the OAuth timeouts; call them from host threads, never from inside a callback.
+
+/// The user a call is for: the given one, or the manager's OAuth user (`options.oauth.user`) when NULL.
+private func optionalUser(_ user: UnsafePointer<CChar>?) throws(MCPError) -> String? {
+    guard user != nil else { return nil }
+    return try string(user, "user")
+}
+
+/// Begins a sign-in for a user on a server, or joins the user's pending one:
+/// {"user","server","flowId","authUrl","expiresAt","joined","scopes"?}. Open authUrl in a browser; the redirect
+/// comes back to the host's callback URL, which goes to mcp_manager_oauth_complete(). Emits an oauth_required event.
+/// Ownership: free *out_flow_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_flow_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+/// Threads: any thread; blocks on the network.
+@c(mcp_manager_oauth_begin)
+public func mcpManagerOAuthBegin(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ user: UnsafePointer<CChar>?, _ out_flow_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    out_flow_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_flow_json, "out_flow_json")
+        let instance = try HandleRegistry.manager(manager)
+        let flow = try instance.oauthBegin(server: try string(server, "server"), user: try optionalUser(user))
+        try write(flow.json, to: out_flow_json)
+    }
+}
+
+/// Completes a sign-in from the URL the browser was redirected to (its query has code, state and maybe iss). The
+/// flow may have begun in another process sharing the credential store. Idempotent for a completed flow
+/// ("joined": true). On success the tokens are stored, an oauth_completed event is emitted and the manager's own
+/// connection to the server is reopened in the background; on failure an oauth_failed event (MCP_ERR_AUTH with
+/// details.reason: invalid_state, flow_expired, authorization_denied, issuer_mismatch, invalid_grant, ...).
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, callback_url and out_result_json required; out_error_json may be NULL.
+/// Threads: any thread; blocks on the network.
+@c(mcp_manager_oauth_complete)
+public func mcpManagerOAuthComplete(
+    _ manager: OpaquePointer?, _ callback_url: UnsafePointer<CChar>?, _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        try write(try instance.oauthComplete(callbackURL: try string(callback_url, "callback_url")).json, to: out_result_json)
+    }
+}
+
+/// mcp_manager_oauth_complete() for hosts whose callback route already split the query: code, state and iss (NULL
+/// when the redirect had none).
+/// Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+/// NULL: manager, code, state and out_result_json required; iss and out_error_json may be NULL.
+/// Threads: any thread; blocks on the network.
+@c(mcp_manager_oauth_complete_code)
+public func mcpManagerOAuthCompleteCode(
+    _ manager: OpaquePointer?, _ code: UnsafePointer<CChar>?, _ state: UnsafePointer<CChar>?, _ iss: UnsafePointer<CChar>?,
+    _ out_result_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_result_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_result_json, "out_result_json")
+        let instance = try HandleRegistry.manager(manager)
+        let issuer: String? = iss == nil ? nil : try string(iss, "iss")
+        let flow = try instance.oauthComplete(code: try string(code, "code"), state: try string(state, "state"), iss: issuer)
+        try write(flow.json, to: out_result_json)
+    }
+}
+
+/// Cancels a user's pending sign-in on a server: its state stops working and an oauth_failed event
+/// (details.reason "flow_cancelled") is emitted. Not having a pending flow is not an error.
+/// Ownership: free *out_error_json with mcp_string_free().
+/// NULL: manager and server required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_oauth_cancel)
+public func mcpManagerOAuthCancel(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ user: UnsafePointer<CChar>?, _ out_error_json: OutString?
+) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        try instance.oauthCancel(server: try string(server, "server"), user: try optionalUser(user))
+    }
+}
+
+/// A user's authorization state on a server, never a token: {"user","server","state":"authorized"|"pending"|"failed"|
+/// "unauthorized","requiresOAuth","expiresAt"?,"hasRefreshToken"?,"scopes"?,"issuer"?,"flow"?:{"flowId","status",
+/// "createdAt","expiresAt","authUrl"?,"reason"?}}.
+/// Ownership: free *out_status_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_status_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_oauth_status)
+public func mcpManagerOAuthStatus(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ user: UnsafePointer<CChar>?, _ out_status_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    out_status_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_status_json, "out_status_json")
+        let instance = try HandleRegistry.manager(manager)
+        try write(try instance.oauthStatus(server: try string(server, "server"), user: try optionalUser(user)), to: out_status_json)
+    }
+}
+
+/// Signs a user out of a server: revokes the tokens where the authorization server offers revocation (failures are
+/// reported, not fatal), deletes them and any pending flow, and closes the manager's connection when it was that
+/// user's: {"user","server","hadTokens","revocation"?}.
+/// Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+/// NULL: manager, server and out_report_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
+/// Threads: any thread; blocks on the network.
+@c(mcp_manager_oauth_logout)
+public func mcpManagerOAuthLogout(
+    _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ user: UnsafePointer<CChar>?, _ out_report_json: OutString?,
+    _ out_error_json: OutString?
+) -> mcp_status {
+    out_report_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_report_json, "out_report_json")
+        let instance = try HandleRegistry.manager(manager)
+        try write(try instance.oauthLogout(server: try string(server, "server"), user: try optionalUser(user)), to: out_report_json)
+    }
+}
