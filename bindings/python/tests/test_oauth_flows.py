@@ -1,0 +1,155 @@
+"""OAuth sign-in flows through the C ABI, against the python-sdk authorization server (oauth_server.py): begin,
+join, a headless browser, complete (by URL and by code/state), status, cancel, logout, events, and a flow begun
+by one manager and completed by another sharing the encrypted file store (a second process in a real host)."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import subprocess
+import urllib.parse
+
+import pytest
+from helpers import FIXTURES_DIR, MODERN_PYTHON, drain_events, require_venv
+
+import mcpclient
+
+OAUTH_SERVER = FIXTURES_DIR / "oauth_server.py"
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+
+
+class AuthServer:
+    def __init__(self, *extra: str):
+        require_venv(MODERN_PYTHON.parent.parent)
+        self.process = subprocess.Popen(
+            [str(MODERN_PYTHON), str(OAUTH_SERVER), "--max-seconds", "120", *extra],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline().split()
+        assert line and line[0] == "READY", f"oauth_server.py did not start: {line}"
+        self.origin = line[1].rstrip("/")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def auth_server():
+    server = AuthServer()
+    yield server
+    server.stop()
+
+
+def browse(auth_url: str) -> str:
+    """The headless browser: GET the authorization URL without following the redirect; return its Location."""
+    parts = urllib.parse.urlsplit(auth_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path + "?" + parts.query)
+        response = connection.getresponse()
+        assert response.status == 302, response.read()[:300]
+        return response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def manager(options=None):
+    merged = {"oauth": {"redirectUri": REDIRECT_URI}}
+    merged.update(options or {})
+    return mcpclient.Manager(merged)
+
+
+def test_begin_join_complete_status_and_events(auth_server):
+    with manager() as mgr:
+        mgr.add_server("demo", {"url": auth_server.origin + "/mcp"})
+        assert mgr.oauth_status("demo")["state"] == "unauthorized"
+        flow = mgr.oauth_begin("demo")
+        assert flow["flowId"] == "default:demo" and not flow["joined"]
+        assert flow["authUrl"].startswith(auth_server.origin + "/authorize?")
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(flow["authUrl"]).query))
+        assert query["code_challenge_method"] == "S256" and query["redirect_uri"] == REDIRECT_URI
+        assert query["resource"].startswith(auth_server.origin)
+        again = mgr.oauth_begin("demo")
+        assert again["joined"] and again["authUrl"] == flow["authUrl"]
+        status = mgr.oauth_status("demo")
+        assert status["state"] == "pending" and status["flow"]["authUrl"] == flow["authUrl"] and status["requiresOAuth"]
+
+        done = mgr.oauth_complete(browse(flow["authUrl"]))
+        assert done["server"] == "demo" and done["user"] == "default"
+        status = mgr.oauth_status("demo")
+        assert status["state"] == "authorized" and status["hasRefreshToken"] is True
+        kinds = [event["kind"] for event in drain_events(mgr) if event["kind"].startswith("oauth_")]
+        assert kinds == ["oauth_required", "oauth_completed"]
+
+        # Users are separate: another user's sign-in is its own flow.
+        other = mgr.oauth_begin("demo", user="bob")
+        assert other["flowId"] == "bob:demo" and other["authUrl"] != flow["authUrl"]
+        assert mgr.oauth_status("demo", user="bob")["state"] == "pending"
+
+        report = mgr.oauth_logout("demo")
+        assert report["hadTokens"] is True
+        assert mgr.oauth_status("demo")["state"] == "unauthorized"
+
+
+def test_complete_by_code_and_state_and_the_errors(auth_server):
+    with manager() as mgr:
+        mgr.add_server("demo", {"url": auth_server.origin + "/mcp"})
+        flow = mgr.oauth_begin("demo")
+        callback = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browse(flow["authUrl"])).query))
+
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.oauth_complete_code(callback["code"], "not-the-state", callback.get("iss"))
+        assert caught.value.details["reason"] == "invalid_state"
+        assert callback["code"] not in str(caught.value) and callback["code"] not in str(caught.value.details)
+
+        result = mgr.oauth_complete_code(callback["code"], callback["state"], callback.get("iss"))
+        assert result["flowId"] == "default:demo"
+        assert mgr.oauth_status("demo")["state"] == "authorized"
+
+        with pytest.raises(mcpclient.McpInvalidError):
+            mgr.oauth_complete("")
+        with pytest.raises(mcpclient.McpNotFoundError):
+            mgr.oauth_begin("nope")
+
+
+def test_cancel_makes_the_callback_stale(auth_server):
+    with manager() as mgr:
+        mgr.add_server("demo", {"url": auth_server.origin + "/mcp"})
+        flow = mgr.oauth_begin("demo")
+        location = browse(flow["authUrl"])
+        mgr.oauth_cancel("demo")
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.oauth_complete(location)
+        assert caught.value.details["reason"] == "invalid_state"
+        failed = [event for event in drain_events(mgr) if event["kind"] == "oauth_failed"]
+        assert failed and failed[0]["error"]["details"]["reason"] == "flow_cancelled"
+
+
+def test_a_flow_begun_by_one_manager_completes_in_another_sharing_the_store(auth_server, tmp_path):
+    key = base64.b64encode(os.urandom(32)).decode()
+    store = {"type": "file", "directory": str(tmp_path / "store"), "key": key}
+    with manager({"oauth": {"redirectUri": REDIRECT_URI, "store": store}}) as first, \
+            manager({"oauth": {"redirectUri": REDIRECT_URI, "store": store}}) as second:
+        for mgr in (first, second):
+            mgr.add_server("demo", {"url": auth_server.origin + "/mcp"})
+        flow = first.oauth_begin("demo", user="alice")
+        second.oauth_complete(browse(flow["authUrl"]))
+        assert first.oauth_status("demo", user="alice")["state"] == "authorized"
+        # Nothing in the store's files is readable: tokens are sealed.
+        for path in (tmp_path / "store").iterdir():
+            data = path.read_bytes()
+            assert data.startswith(b"MCPCRED") and b"access_token" not in data
+
+
+def test_servers_without_oauth_and_bad_options_are_refused():
+    with manager() as mgr:
+        mgr.add_server("static", {"url": "http://127.0.0.1:9/mcp", "headers": {"Authorization": "Bearer fixed"}})
+        with pytest.raises(mcpclient.McpUnsupportedError) as caught:
+            mgr.oauth_begin("static")
+        assert caught.value.details["reason"] == "oauth_not_applicable"
+    with pytest.raises(mcpclient.McpInvalidError):
+        mcpclient.Manager({"oauth": {"store": {"type": "redis"}}})
+    with pytest.raises(mcpclient.McpInvalidError):
+        mcpclient.Manager({"oauth": {"flowTimeoutSeconds": 1}})
