@@ -113,6 +113,7 @@ struct AuthlibFlowTests {
             server.url("/tenant1/.well-known/openid-configuration"),
         ]
         #expect(discovered.skipped == Array(candidates.prefix(skippedCount)))
+        #expect(discovered.authorizationServerMetadataURL == candidates[skippedCount])
         let metadata = discovered.authorizationServer
         #expect(metadata.issuer == server.announced)
         #expect(metadata.tokenEndpoint.string == server.url("/tenant1/token"))
