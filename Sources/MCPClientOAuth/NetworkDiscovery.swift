@@ -18,6 +18,8 @@ public struct DiscoveredAuthorization: Sendable {
     public var resourceMetadata: ProtectedResourceMetadata?
     public var resourceMetadataURL: String?
     public var authorizationServer: AuthorizationServerMetadata
+    /// Where the AS metadata came from (which candidate answered); nil for the 2025-03-26 default endpoints.
+    public var authorizationServerMetadataURL: String?
     /// The challenge's `resource_metadata` hint when the scheme policy refused it (discovery went on without it).
     public var rejectedHint: MCPError?
     /// Candidate URLs that answered 4xx or an unusable document, in order, for diagnostics.
@@ -60,33 +62,39 @@ extension OAuthHTTPClient {
             let server = try authorizationServerMetadata(issuer: metadata.authorizationServers[0], skipped: &skipped)
             return DiscoveredAuthorization(
                 serverURL: serverURL, resource: metadata.resource, resourceMetadata: metadata, resourceMetadataURL: candidate.string,
-                authorizationServer: server, rejectedHint: candidates.rejectedHint, skipped: skipped)
+                authorizationServer: server.metadata, authorizationServerMetadataURL: server.url, rejectedHint: candidates.rejectedHint,
+                skipped: skipped)
         }
         // 2025-03-26: no PRM anywhere.
         let legacyURL = Discovery.legacyMetadataURL(serverURL: serverURL)
         let response = try getDocument(legacyURL.string, role: "authorization_server_metadata")
         var server = Discovery.legacyDefaultMetadata(serverURL: serverURL)
+        var metadataURL: String?
         if try Self.usable(response, url: legacyURL, skipped: &skipped) {
             server = try AuthorizationServerMetadata.parse(response.body, expectedIssuer: nil, policy: policy, source: .legacyMetadata)
+            metadataURL = legacyURL.string
         }
         return DiscoveredAuthorization(
             serverURL: serverURL, resource: ResourceIndicator.canonical(serverURL), resourceMetadata: nil, resourceMetadataURL: nil,
-            authorizationServer: server, rejectedHint: candidates.rejectedHint, skipped: skipped)
+            authorizationServer: server, authorizationServerMetadataURL: metadataURL, rejectedHint: candidates.rejectedHint,
+            skipped: skipped)
     }
 
     /// RFC 8414 / OIDC metadata for `issuer` over its candidate URLs.
     public func authorizationServerMetadata(issuer: String) throws(MCPError) -> AuthorizationServerMetadata {
         var skipped: [String] = []
-        return try authorizationServerMetadata(issuer: issuer, skipped: &skipped)
+        return try authorizationServerMetadata(issuer: issuer, skipped: &skipped).metadata
     }
 
-    func authorizationServerMetadata(issuer: String, skipped: inout [String]) throws(MCPError) -> AuthorizationServerMetadata {
+    func authorizationServerMetadata(
+        issuer: String, skipped: inout [String]
+    ) throws(MCPError) -> (metadata: AuthorizationServerMetadata, url: String) {
         let policy = options.schemePolicy
         for candidate in try Discovery.authorizationServerMetadataCandidates(issuer: issuer, policy: policy) {
             let response = try getDocument(candidate.string, role: "authorization_server_metadata")
             guard try Self.usable(response, url: candidate, skipped: &skipped) else { continue }
             do throws(MCPError) {
-                return try AuthorizationServerMetadata.parse(response.body, expectedIssuer: issuer, policy: policy)
+                return (try AuthorizationServerMetadata.parse(response.body, expectedIssuer: issuer, policy: policy), candidate.string)
             } catch {
                 // A wrong issuer or a refused endpoint URL is the server's answer, not a missing document.
                 if error.code == .policy { throw error }

@@ -21,6 +21,10 @@ extension TokenRequest: CustomReflectable {
     public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
 }
 
+extension RevocationRequest: CustomReflectable {
+    public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
+}
+
 extension TokenSet: CustomReflectable {
     public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
 }

@@ -88,6 +88,34 @@ public final class SigningKey: @unchecked Sendable, CustomStringConvertible {
         return UnsafeRawBufferPointer(start: pointer, count: length).withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The public half as a JWK (RFC 7517/7518 §6: RSA `n`/`e`, EC P-256 `x`/`y`), with `alg`, `use: sig` and the key
+    /// id: what an AS is given to verify `private_key_jwt` assertions (a JWKS entry or a registration's `jwks`).
+    public func publicJWK() throws(MCPError) -> JSONObject {
+        func parameter(_ name: String, width: Int32? = nil) throws(MCPError) -> String {
+            var number: OpaquePointer?
+            guard EVP_PKEY_get_bn_param(key, name, &number) == 1, let number else {
+                ERR_clear_error()
+                throw Self.failure("cannot export the public key", reason: "crypto_failure")
+            }
+            defer { BN_free(number) }
+            let length = width ?? (BN_num_bits(number) + 7) / 8
+            var bytes = [UInt8](repeating: 0, count: Int(max(length, 1)))
+            guard BN_bn2binpad(number, &bytes, Int32(bytes.count)) == Int32(bytes.count) else {
+                throw Self.failure("cannot export the public key", reason: "crypto_failure")
+            }
+            return Base64URL.encode(bytes)
+        }
+        var jwk: JSONObject
+        switch algorithm {
+        case .rs256: jwk = ["kty": "RSA", "n": .string(try parameter("n")), "e": .string(try parameter("e"))]
+        case .es256: jwk = ["kty": "EC", "crv": "P-256", "x": .string(try parameter("qx", width: 32)), "y": .string(try parameter("qy", width: 32))]
+        }
+        jwk["alg"] = .string(algorithm.rawValue)
+        jwk["use"] = "sig"
+        if let keyID { jwk["kid"] = .string(keyID) }
+        return jwk
+    }
+
     /// A JWS signature over `input`: RSASSA-PKCS1-v1_5 with SHA-256, or ECDSA P-256 with SHA-256 in the JWS form
     /// (RFC 7518 §3.4: r and s as 32-byte big-endian integers, concatenated; not DER).
     public func sign(_ input: [UInt8]) throws(MCPError) -> [UInt8] {

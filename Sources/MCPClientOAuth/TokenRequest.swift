@@ -76,12 +76,8 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
 
     /// Every secret this request carries, in each form an error body might echo it; redacted from error text.
     public var sentSecrets: [String] {
-        var secrets = fields.filter { Self.secretFields.contains($0.name) }.map(\.value) + basicSecrets
-        if let authorization = header("Authorization") {
-            secrets.append(authorization)
-            if let space = authorization.firstIndex(of: " ") { secrets.append(String(authorization[authorization.index(after: space)...])) }
-        }
-        return secrets.filter { !$0.isEmpty }
+        ClientAuthentication.sentSecrets(
+            fields: fields, secretFields: Self.secretFields, authorization: header("Authorization"), basicSecrets: basicSecrets)
     }
     public var description: String { "TokenRequest(POST \(url.description), grant_type: \(grantType))" }
 
@@ -129,39 +125,74 @@ public struct TokenRequest: Sendable, CustomStringConvertible {
         policy: URLSchemePolicy
     ) throws(MCPError) -> TokenRequest {
         try policy.check(endpoint, role: "token_endpoint")
-        var fields: [(name: String, value: String)] = [("grant_type", grantType)] + grantFields.map { (name: $0.0, value: $0.1) }
-        var headers = [HTTPField(name: "Content-Type", value: "application/x-www-form-urlencoded"), HTTPField(name: "Accept", value: "application/json")]
-        var basicSecrets: [String] = []
+        let authentication = try ClientAuthentication.make(client, assertionAudience: endpoint.string, now: now)
+        var request = TokenRequest(
+            url: endpoint, grantType: grantType, headers: ClientAuthentication.formHeaders + authentication.headers,
+            fields: [("grant_type", grantType)] + grantFields.map { (name: $0.0, value: $0.1) } + authentication.fields)
+        request.basicSecrets = authentication.basicSecrets
+        return request
+    }
+}
+
+/// How a client proves who it is in a form POST to the AS (token and revocation endpoints, oauth.md §3): the
+/// headers and fields to add, and the secrets they carry.
+struct ClientAuthentication {
+    var headers: [TokenRequest.HTTPField] = []
+    var fields: [(name: String, value: String)] = []
+    /// A `client_secret_basic` secret, which travels only inside the Authorization header.
+    var basicSecrets: [String] = []
+
+    static let formHeaders = [
+        TokenRequest.HTTPField(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+        TokenRequest.HTTPField(name: "Accept", value: "application/json"),
+    ]
+
+    /// `assertionAudience` is the `aud` of a `private_key_jwt` assertion.
+    static func make(_ client: ClientCredentials, assertionAudience: String, now: Int64) throws(MCPError) -> ClientAuthentication {
         func requireSecret() throws(MCPError) -> String {
             guard let secret = client.clientSecret, !secret.isEmpty else {
                 throw MCPError(.config, "\(client.method.rawValue) needs a client secret", source: .auth, details: ["reason": "missing_client_secret"])
             }
             return secret
         }
+        var result = ClientAuthentication()
         switch client.method {
         case .clientSecretBasic:
-            // RFC 6749 §2.3.1: both halves are form-urlencoded before joining, so a ":" in the id cannot shift the split.
-            let pair = FormEncoding.encode(client.clientID) + ":" + FormEncoding.encode(try requireSecret())
-            headers.append(HTTPField(name: "Authorization", value: "Basic " + Base64.encode(Array(pair.utf8))))
-            basicSecrets = [try requireSecret()]
+            // RFC 6749 §2.3.1: both halves are encoded before joining, so a ":" in the id cannot shift the split. A space
+            // is sent as %20, not "+": form decoders read both, but authlib and the python-sdk only percent-decode.
+            let secret = try requireSecret()
+            let pair = FormEncoding.percentEncode(client.clientID) + ":" + FormEncoding.percentEncode(secret)
+            result.headers.append(TokenRequest.HTTPField(name: "Authorization", value: "Basic " + Base64.encode(Array(pair.utf8))))
+            result.basicSecrets = [secret]
             // §3.2.1 allows the id in the body as well, and servers such as the Python SDK's require it there.
-            fields.append(("client_id", client.clientID))
+            result.fields.append(("client_id", client.clientID))
         case .clientSecretPost:
-            fields.append(("client_id", client.clientID))
-            fields.append(("client_secret", try requireSecret()))
+            result.fields.append(("client_id", client.clientID))
+            result.fields.append(("client_secret", try requireSecret()))
         case .publicClient:
-            fields.append(("client_id", client.clientID))
+            result.fields.append(("client_id", client.clientID))
         case .privateKeyJWT:
             guard let key = client.signingKey else {
                 throw MCPError(.config, "private_key_jwt needs a signing key", source: .auth, details: ["reason": "missing_signing_key"])
             }
-            let assertion = try ClientAssertion.make(clientID: client.clientID, audience: endpoint.string, key: key, now: now)
-            fields.append(("client_id", client.clientID))
-            fields.append(("client_assertion_type", ClientAssertion.type))
-            fields.append(("client_assertion", assertion))
+            let assertion = try ClientAssertion.make(clientID: client.clientID, audience: assertionAudience, key: key, now: now)
+            result.fields.append(("client_id", client.clientID))
+            result.fields.append(("client_assertion_type", ClientAssertion.type))
+            result.fields.append(("client_assertion", assertion))
         }
-        var request = TokenRequest(url: endpoint, grantType: grantType, headers: headers, fields: fields)
-        request.basicSecrets = basicSecrets
-        return request
+        return result
+    }
+
+    /// Every secret a request carries, in each form an error body might echo it: the named fields' values, a Basic
+    /// secret in plain form, and the Authorization value whole and without its scheme.
+    static func sentSecrets(
+        fields: [(name: String, value: String)], secretFields: Set<String>, authorization: String?, basicSecrets: [String]
+    ) -> [String] {
+        var secrets = fields.filter { secretFields.contains($0.name) }.map(\.value) + basicSecrets
+        if let authorization {
+            secrets.append(authorization)
+            if let space = authorization.firstIndex(of: " ") { secrets.append(String(authorization[authorization.index(after: space)...])) }
+        }
+        return secrets.filter { !$0.isEmpty }
     }
 }

@@ -133,15 +133,23 @@ public enum TokenResponse {
     ]
 
     static func tokenError(status: Int, object: JSONObject?, sentSecrets: [String]) -> MCPError {
+        endpointError(status: status, object: object, sentSecrets: sentSecrets, endpoint: "token endpoint", known: knownErrors, fallback: "token_error")
+    }
+
+    /// An RFC 6749 §5.2 error body as an `MCPError`: `details.reason` is the AS's `error` when it is in `known`, else
+    /// `fallback`; `error` and `error_description` are kept printable, short, and with the sent secrets cut out.
+    static func endpointError(
+        status: Int, object: JSONObject?, sentSecrets: [String], endpoint: String, known: Set<String>, fallback: String
+    ) -> MCPError {
         let code = object?["error"]?.stringValue
-        let reason = code.flatMap { knownErrors.contains($0) ? $0 : nil } ?? "token_error"
+        let reason = code.flatMap { known.contains($0) ? $0 : nil } ?? fallback
         var details: JSONObject = ["reason": .string(reason), "status": .int(Int64(status))]
         if let code { details["error"] = .string(AuthorizationCallback.printable(Redaction.redact(code, sentSecrets), limit: 64)) }
         if let description = object?["error_description"]?.stringValue {
             details["error_description"] = .string(AuthorizationCallback.printable(Redaction.redact(description, sentSecrets), limit: 300))
         }
         let shown = details["error"]?.stringValue ?? "HTTP \(status)"
-        return MCPError(.auth, "the token endpoint refused the request: \(shown)", source: .auth, details: details)
+        return MCPError(.auth, "the \(endpoint) refused the request: \(shown)", source: .auth, details: details)
     }
 
     /// LibreChat and Salesforce: some ASes refuse `scope` on refresh; retry once without it.

@@ -69,6 +69,7 @@ struct NetworkFlowTests {
         #expect(metadata.registrationEndpoint?.string == server.url("/register"))
         #expect(metadata.codeChallengeMethodsSupported == ["S256"])
         #expect(discovered.skipped.isEmpty)
+        #expect(discovered.authorizationServerMetadataURL == server.url("/.well-known/oauth-authorization-server"))
 
         // Without a challenge the well-known path-inserted URI finds the same document.
         let again = try client.discover(serverURL: server.url("/mcp"))
@@ -325,6 +326,7 @@ struct NetworkFlowTests {
         #expect(discovered.resourceMetadata == nil)
         #expect(discovered.skipped == [server.url("/.well-known/oauth-protected-resource/legacy/mcp"), server.url("/.well-known/oauth-protected-resource")])
         #expect(discovered.authorizationServer.source == .legacyMetadata)
+        #expect(discovered.authorizationServerMetadataURL == server.url("/.well-known/oauth-authorization-server"))
         #expect(discovered.authorizationServer.tokenEndpoint.string == server.url("/token"))
         #expect(discovered.resource == server.url("/legacy/mcp"))
     }

@@ -3,22 +3,29 @@ import MCPClientCore
 import MCPClientOAuth
 import MCPClientTransport
 
-/// `Tests/Fixtures/servers/oauth_server.py` (the python-sdk's `mcp.server.auth` with an in-memory provider) on
-/// 127.0.0.1, one process per test, killed when the value goes away (and by its own 90 s guard otherwise).
+/// A fixture authorization server from `Tests/Fixtures/servers/` on 127.0.0.1, one process per test, killed when the
+/// value goes away (and by its own 90 s guard otherwise): `oauth_server.py` (the python-sdk's `mcp.server.auth` with
+/// an in-memory provider) by default, `authlib_server.py` (authlib's server components) for `AuthlibFlowTests`.
 final class OAuthServerFixture {
     static let python = PythonJWT.python
-    static let script = PythonJWT.repositoryRoot + "/Tests/Fixtures/servers/oauth_server.py"
-    static let available: Bool = access(python, X_OK) == 0 && access(script, R_OK) == 0
-        && PythonJWT.run("import mcp.server.auth.routes; print('ok')") == "ok"
+    static func script(_ name: String) -> String { PythonJWT.repositoryRoot + "/Tests/Fixtures/servers/" + name }
+    static let available: Bool = canRun("oauth_server.py", imports: "mcp.server.auth.routes")
 
-    /// The issuer (the server's origin, as the SDK writes it: with a trailing slash).
+    /// Whether the Python exists, the script is there and `imports` (a comma list of modules) import.
+    static func canRun(_ script: String, imports: String) -> Bool {
+        access(python, X_OK) == 0 && access(Self.script(script), R_OK) == 0 && PythonJWT.run("import \(imports); print('ok')") == "ok"
+    }
+
+    /// `http://127.0.0.1:<port>`.
     let origin: String
     let port: Int
+    /// What the server printed after `READY`: the origin for oauth_server.py, the issuer (with its path) for authlib_server.py.
+    let announced: String
     private let pid: Int32
     private let pipe: UnsafeMutablePointer<FILE>
 
-    init(arguments: [String] = []) throws(MCPError) {
-        let quoted = ([Self.python, Self.script, "--max-seconds", "90"] + arguments).map { "'" + $0.replacingLiteral("'", with: "'\\''") + "'" }
+    init(script: String = "oauth_server.py", arguments: [String] = []) throws(MCPError) {
+        let quoted = ([Self.python, Self.script(script), "--max-seconds", "90"] + arguments).map { "'" + $0.replacingLiteral("'", with: "'\\''") + "'" }
         // The shell prints its pid and becomes the server, so the test can kill exactly that process.
         guard let pipe = popen("echo $$; exec " + quoted.joined(separator: " ") + " </dev/null", "r") else {
             throw MCPError(.generic, "popen failed")
@@ -31,13 +38,15 @@ final class OAuthServerFixture {
         }
         guard let pidLine = line(), let pid = Int32(pidLine) else { pclose(pipe); throw MCPError(.generic, "no pid from the fixture shell") }
         self.pid = pid
-        guard let ready = line(), ready.hasPrefix("READY http://127.0.0.1:"), let port = Int(ready.dropFirst("READY http://127.0.0.1:".count)) else {
+        let prefix = "READY http://127.0.0.1:"
+        guard let ready = line(), ready.hasPrefix(prefix), let port = Int(ready.dropFirst(prefix.count).prefix { $0 != "/" }) else {
             kill(pid, SIGKILL)
             pclose(pipe)
-            throw MCPError(.generic, "the OAuth fixture did not start")
+            throw MCPError(.generic, "the OAuth fixture \(script) did not start")
         }
         self.port = port
         origin = "http://127.0.0.1:\(port)"
+        announced = String(ready.dropFirst("READY ".count))
     }
 
     deinit {
@@ -47,6 +56,7 @@ final class OAuthServerFixture {
     }
 
     func url(_ path: String) -> String { origin + path }
+    /// The python-sdk AS's issuer as its metadata writes it (pydantic adds the slash).
     var issuer: String { origin + "/" }
 }
 

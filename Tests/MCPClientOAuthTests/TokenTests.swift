@@ -10,8 +10,9 @@ import Testing
         let client = ClientCredentials(clientID: "client:id é", clientSecret: "s3cr et+/%~", method: .clientSecretBasic)
         let request = try TokenRequest.authorizationCode(tokenEndpoint: endpoint, code: "the code", redirectURI: "http://localhost/cb",
             codeVerifier: "verifier-123", resource: "https://mcp.example.com/mcp", client: client, now: now)
-        // RFC 6749 §2.3.1: form-urlencode each half, then base64 (checked against Python's quote_plus + b64encode).
-        #expect(request.header("authorization") == "Basic Y2xpZW50JTNBaWQrJUMzJUE5OnMzY3IrZXQlMkIlMkYlMjV+")
+        // RFC 6749 §2.3.1: encode each half, then base64 (checked against Python's quote(safe="") + b64encode). A space
+        // is %20, which form decoders and the plain percent-decoders of authlib and the python-sdk all read back.
+        #expect(request.header("authorization") == "Basic Y2xpZW50JTNBaWQlMjAlQzMlQTk6czNjciUyMGV0JTJCJTJGJTI1fg==")
         #expect(request.body == "grant_type=authorization_code&code=the+code&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
             + "&code_verifier=verifier-123&resource=https%3A%2F%2Fmcp.example.com%2Fmcp&client_id=client%3Aid+%C3%A9")
         #expect(request.field("client_secret") == nil)  // the secret only in the header
