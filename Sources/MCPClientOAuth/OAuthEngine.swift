@@ -378,6 +378,33 @@ final class KeyedLocks: Sendable {
 }
 
 extension OAuthEngine {
-    /// Revocation (RFC 7009) arrives with the revocation client; until then logout only clears local state.
-    func revokeTokens(_ stored: StoredTokens, settings: OAuthServerSettings) -> JSONValue { "not_attempted" }
+    /// RFC 7009 (oauth.md §6.13): the access token, then the refresh token, each with its hint, at the revocation
+    /// endpoint recorded with the tokens (or configured) only. Failures are reported, never fatal: the local
+    /// records go either way. Returns `{"status":"revoked"|"unsupported"|"failed", "errors"?}`.
+    func revokeTokens(_ stored: StoredTokens, settings: OAuthServerSettings) -> JSONValue {
+        let binding = stored.binding
+        guard let endpointText = settings.revocationEndpoint ?? binding.revocationEndpoint else { return ["status": "unsupported"] }
+        var errors: [JSONValue] = []
+        do throws(MCPError) {
+            let endpoint = try settings.http.schemePolicy.check(endpointText, role: "revocation_endpoint")
+            var credentials = try clientCredentials(for: binding, settings: settings)
+            credentials.method = ClientAuthMethod.forRevocation(
+                registered: credentials.method, supported: settings.revocationAuthMethods ?? binding.revocationAuthMethods,
+                hasSecret: credentials.clientSecret?.isEmpty == false, hasSigningKey: credentials.signingKey != nil)
+            var tokens: [(String, RevocationRequest.TokenTypeHint)] = [(stored.tokens.accessToken, .accessToken)]
+            if let refresh = stored.tokens.refreshToken, !refresh.isEmpty { tokens.append((refresh, .refreshToken)) }
+            for (token, hint) in tokens {
+                do throws(MCPError) {
+                    let request = try RevocationRequest.build(revocationEndpoint: endpoint, token: token, hint: hint, client: credentials,
+                        assertionAudience: binding.tokenEndpoint, now: now, policy: settings.http.schemePolicy)
+                    try client(settings).revoke(request)
+                } catch {
+                    errors.append(error.json)
+                }
+            }
+        } catch {
+            errors.append(error.json)
+        }
+        return errors.isEmpty ? ["status": "revoked"] : ["status": "failed", "errors": .array(errors)]
+    }
 }

@@ -102,7 +102,7 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
     /// sending requests that some servers accept unauthenticated (oauth.md §6.11). Blocks on the network.
     public func prepare() throws(MCPError) {
         if settings.grant == .clientCredentials, !hasTokens {
-            adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, refreshed: true)
+            adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, refreshed: false)
             return
         }
         guard !hasTokens else { return }

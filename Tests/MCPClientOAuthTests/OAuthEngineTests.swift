@@ -263,3 +263,50 @@ struct OAuthEngineTests {
         return waiter.wait(timeoutNanoseconds: 30_000_000_000) ?? .fail(MCPError(.timeout, "no decision"))
     }
 }
+
+/// The engine against authlib's AS (issuer with a path, OIDC discovery, pre-registered clients, RFC 7009).
+@Suite(.serialized, .enabled(if: OAuthServerFixture.authlibAvailable, "needs the dev venv with authlib 1.9 and mcp 2.x"))
+struct OAuthEngineAuthlibTests {
+    static func settings(_ server: OAuthServerFixture, _ client: ClientCredentials) -> OAuthServerSettings {
+        var settings = OAuthServerSettings(server: "tenant", url: server.url("/mcp"))
+        settings.clientID = client.clientID
+        settings.clientSecret = client.clientSecret
+        return settings
+    }
+
+    @Test func aPreRegisteredClientSignsInAndLogoutRevokesBothTokens() throws {
+        let server = try OAuthServerFixture.authlib()
+        let box = try EngineBox()
+        let engine = OAuthEngineTests.engine(box)
+        let settings = Self.settings(server, AuthlibFlowTests.basic)
+        let flow = try engine.begin(user: "alice", settings: settings)
+        #expect(flow.authURL.containsLiteral("client_id=basic-client"))
+        _ = try engine.complete(callbackURL: try OAuthEngineTests.browse(box, flow)) { _ in settings }
+        let stored = try #require(try engine.storedTokens(user: "alice", server: "tenant"))
+        #expect(stored.binding.issuer == server.announced && stored.binding.revocationEndpoint != nil)
+        #expect(try AuthlibFlowTests.callMCP(box.client(), server, token: stored.tokens.accessToken).status == 200)
+
+        let report = engine.logout(user: "alice", settings: settings)
+        #expect(report["revocation"]?["status"] == "revoked")
+        #expect(try AuthlibFlowTests.callMCP(box.client(), server, token: stored.tokens.accessToken).status == 401)
+        #expect(try engine.storedTokens(user: "alice", server: "tenant") == nil)
+    }
+
+    @Test func clientCredentialsNeedNoBrowserAndRenewThemselves() throws {
+        let server = try OAuthServerFixture.authlib()
+        let box = try EngineBox()
+        let engine = OAuthEngineTests.engine(box)
+        var settings = Self.settings(server, AuthlibFlowTests.service)
+        settings.grant = .clientCredentials
+        let authorizer = ServerAuthorizer(user: "svc", settings: settings, engine: engine)
+        #expect(authorizer.needsTokensFirst(declared: false))
+        try authorizer.prepare()
+        let first = try #require(authorizer.currentAuthorization())
+        #expect(try AuthlibFlowTests.callMCP(box.client(), server, token: String(first.dropFirst(7))).status == 200)
+        // A 401 for it: a new client_credentials token, no sign-in.
+        let decision = OAuthEngineTests.decide(authorizer, AuthorizationChallenge(status: 401, wwwAuthenticate: [], sentAuthorization: first, url: settings.url))
+        guard case .retry = decision else { Issue.record("client credentials were not renewed"); return }
+        #expect(authorizer.currentAuthorization() != first)
+        #expect(throws: MCPError.self) { _ = try engine.begin(user: "svc", settings: settings) }
+    }
+}
