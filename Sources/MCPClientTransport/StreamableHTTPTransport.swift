@@ -262,9 +262,12 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
                 if let id = post.id { self.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure) }
                 return
             }
-            var again = post
-            again.authRetried = true
-            self.post(again)
+            var retry = post
+            retry.authRetried = true
+            let again = retry
+            // From the I/O thread: the completion's thread may be anyone's (even one in its own blocking call, whose
+            // deadline is not this request's).
+            self.engine.loop.execute { [weak self] in self?.post(again) }
         }
     }
 

@@ -282,7 +282,7 @@ struct TransportAuthorizationTests {
         client.close()
     }
 
-    @Test func aBlockingCallAsksAndRetriesOnItsOwnThread() throws {
+    @Test func aBlockingCallIsAskedAndSentAgain() throws {
         let (server, box, token) = try Self.protectedServer()
         let authorizer = ScriptedAuthorizer(["Bearer at_expired"], answer: .retry(token))
         let client = try Self.streamable(server.url("/mcp"), box, authorizer: authorizer)
