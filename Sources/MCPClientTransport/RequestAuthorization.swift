@@ -35,7 +35,7 @@ enum RequestAuthorization {
         headers.filter { ASCII.equalsIgnoringCase($0.name, "www-authenticate") }.prefix(16).map(\.value)
     }
 
-    /// What `sendAgain` needs to know: nil to send once more, else the error to report.
+    /// The authorizer's answer as a transport acts on it: nil to send once more, else the error to report.
     typealias Outcome = @Sendable (MCPError?) -> Void
 
     /// Asks `authorizer` about a refusal of a request to `url` that carried `sent`, unless there is none or this
