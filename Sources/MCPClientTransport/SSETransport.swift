@@ -9,6 +9,8 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         var queued: [[UInt8]] = []
         var stream: HTTPExchange?
         var closed = false
+        /// The GET was refused and reopened after the authorizer's `.retry`; a second refusal closes the transport.
+        var streamAuthRetried = false
     }
 
     private let options: StreamableHTTPTransport.Options
@@ -24,13 +26,23 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     public func start(delegate: any TransportDelegate) throws(MCPError) {
         self.delegate.withLock { $0 = delegate }
         if let refusal = options.policy.check(url: options.url) { throw refusal }
-        var request = HTTPRequest(method: "GET", url: options.url, headers: options.headers + [("Accept", "text/event-stream")])
-        request = options.apply(to: request, url: options.url)
+        openStream()
+    }
+
+    private func openStream() {
+        var headers = options.headers + [("Accept", "text/event-stream")]
+        let authorization = options.authorization(for: options.url)
+        if let authorization { headers.append(("Authorization", authorization)) }
+        var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // the stream lives as long as the connection; events are capped
-        let reader = StreamReader(transport: self, maxEventBytes: options.maxResponseBytes)
+        let reader = StreamReader(transport: self, maxEventBytes: options.maxResponseBytes, sentAuthorization: authorization)
         let stream = engine.start(request, handler: reader.handler)
-        state.withLock { $0.stream = stream }
+        let closed = state.withLock { state -> Bool in
+            if !state.closed { state.stream = stream }
+            return state.closed
+        }
+        if closed { stream.cancel(MCPError(.closed, "the connection was closed")) }
     }
 
     public func send(_ message: [UInt8]) throws(MCPError) {
@@ -53,26 +65,75 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         completion()
     }
 
-    private func post(_ message: [UInt8], to endpoint: String) {
+    private func post(_ message: [UInt8], to endpoint: String, authRetried: Bool = false) {
         let parsed = try? JSONParser.parse(message)
         let id = parsed?["method"] != nil ? parsed?["id"]?.int64Value : nil  // a reply to a server request awaits nothing
-        var request = HTTPRequest(method: "POST", url: endpoint, headers: options.headers + [("Content-Type", "application/json")], body: message)
+        var headers = options.headers + [("Content-Type", "application/json")]
+        // The endpoint has the stream's origin (checked when announced), so the token may go there.
+        let authorization = options.authorization(for: endpoint)
+        if let authorization { headers.append(("Authorization", authorization)) }
+        var request = HTTPRequest(method: "POST", url: endpoint, headers: headers, body: message)
         request = options.apply(to: request, url: endpoint)
         request.timeoutMs = options.connectTimeoutMs + 30_000
-        let status = Locked(0)
+        let response = Locked((status: 0, challenges: [String]()))
         _ = engine.start(request, handler: HTTPResponseHandler(
-            head: { code, _ in status.withLock { $0 = code } }, body: { _ in },
+            head: { code, headers in
+                let challenges = code == 401 || code == 403 ? RequestAuthorization.challenges(in: headers) : []
+                response.withLock { $0 = (code, challenges) }
+            },
+            body: { _ in },
             end: { [weak self] error in
                 // Replies come on the stream; the POST itself only has to be accepted.
-                let code = status.withLock { $0 }
-                guard let id, error != nil || !(200..<300).contains(code) else { return }
+                let (code, challenges) = response.withLock { $0 }
+                guard let self, error != nil || !(200..<300).contains(code) else { return }
+                if error == nil, RequestAuthorization.isRefusal(status: code, wwwAuthenticate: challenges) {
+                    self.postRefused(message, to: endpoint, id: id, status: code, wwwAuthenticate: challenges, sent: authorization,
+                        authRetried: authRetried)
+                    return
+                }
+                guard let id else { return }
                 let failure = error ?? MCPError(.protocolError, "the server refused the message with HTTP \(code)", source: .peer,
                     details: ["http_status": .int(Int64(code))])
-                self?.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure)
+                self.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure)
             }))
     }
 
+    /// A POST refused for authorization: sent once more when the authorizer has another `Authorization`, else the
+    /// request fails with its error (code `.auth`).
+    private func postRefused(
+        _ message: [UInt8], to endpoint: String, id: Int64?, status: Int, wwwAuthenticate: [String], sent: String?, authRetried: Bool
+    ) {
+        RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: endpoint,
+            alreadyRetried: authRetried) { [weak self] failure in
+            guard let self, !self.state.withLock({ $0.closed }) else { return }
+            if let failure {
+                if let id { self.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure) }
+                return
+            }
+            self.post(message, to: endpoint, authRetried: true)
+        }
+    }
+
+    /// The GET was refused for authorization: reopened once after the authorizer's `.retry`, else the transport
+    /// closes with the error (code `.auth`).
+    fileprivate func streamRefused(status: Int, wwwAuthenticate: [String], sent: String?) {
+        let retried = state.withLock { state -> Bool in
+            state.stream = nil
+            return state.streamAuthRetried
+        }
+        RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: options.url,
+            alreadyRetried: retried) { [weak self] failure in
+            guard let self else { return }
+            if let failure { self.streamEnded(failure); return }
+            self.state.withLock { $0.streamAuthRetried = true }
+            self.openStream()
+        }
+    }
+
     // MARK: stream (I/O thread)
+
+    /// The stream was accepted: a later refusal (a token revoked hours later) may ask the authorizer again.
+    fileprivate func streamAccepted() { state.withLock { $0.streamAuthRetried = false } }
 
     fileprivate func endpointAnnounced(_ data: String) -> MCPError? {
         let target = StreamableHTTPTransport.resolve(data.trimmingASCIIWhitespace(), against: options.url)
@@ -110,14 +171,25 @@ private final class StreamReader: @unchecked Sendable {
     private var parser: SSEParser
     private var status = 0
     private var failure: MCPError?
+    private let sentAuthorization: String?
+    private var wwwAuthenticate: [String] = []
 
-    init(transport: SSETransport, maxEventBytes: Int) {
+    init(transport: SSETransport, maxEventBytes: Int, sentAuthorization: String?) {
         self.transport = transport
         parser = SSEParser(maxEventBytes: maxEventBytes)
+        self.sentAuthorization = sentAuthorization
     }
 
     var handler: HTTPResponseHandler {
-        HTTPResponseHandler(head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in
+        HTTPResponseHandler(head: { [self] status, headers in
+            self.status = status
+            if status == 401 || status == 403 { wwwAuthenticate = RequestAuthorization.challenges(in: headers) }
+            if (200..<300).contains(status) { transport?.streamAccepted() }
+        }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in
+            if error == nil, RequestAuthorization.isRefusal(status: status, wwwAuthenticate: wwwAuthenticate) {
+                transport?.streamRefused(status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization)
+                return
+            }
             // With no answer at all (status 0) the engine's own error (a policy refusal, a timeout) is the news.
             let refused = status == 0 || (200..<300).contains(status) ? nil : MCPError.transport("the SSE endpoint answered HTTP \(status)",
                 details: ["http_status": .int(Int64(status))])

@@ -20,6 +20,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         /// Fall back to the 2024-11-05 HTTP+SSE transport when the first POST is refused (405, or 400/404 without a
         /// JSON-RPC answer), as the spec's backwards-compatibility procedure says.
         public var allowsSSEFallback = false
+        /// Supplies the `Authorization` header of every request to `url`'s origin and decides what a 401 (or a 403
+        /// asking for more scope) leads to. A configured `Authorization` header wins: then it is never consulted.
+        public var authorizer: (any RequestAuthorizer)?
         public init(url: String) { self.url = url }
     }
 
@@ -40,6 +43,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var confirmed = false
         /// After a fallback every message goes through the HTTP+SSE transport.
         var fallback: SSETransport?
+        /// Requests refused for authorization while the authorizer decides; a cancelled one is not sent again.
+        var awaitingAuthorization: Set<Int64> = []
+        /// The GET stream was refused and reopened after the authorizer's `.retry`; a second refusal ends it.
+        var eventStreamAuthRetried = false
     }
 
     private let options: Options
@@ -86,7 +93,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         // A cancelled request's exchange ends here in every era; stateless servers learn of it by the stream
         // closing, session servers also get the notification.
         if method == "notifications/cancelled", let target = params?["requestId"]?.int64Value {
-            state.withLock { $0.exchanges.removeValue(forKey: target) }?.cancel()
+            state.withLock { state in
+                state.awaitingAuthorization.remove(target)
+                return state.exchanges.removeValue(forKey: target)
+            }?.cancel()
             if session == nil { return }
         }
         var headers = options.headers
@@ -113,7 +123,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func post(
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
-        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false
+        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false
     ) {
         let policy = hop == 0 ? options.policy : options.policy.redirectPolicy  // redirects never inherit allowedAddresses
         let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
@@ -122,13 +132,18 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
         }
-        var request = options.apply(to: HTTPRequest(method: "POST", url: url, headers: headers, body: message), url: url, policy: policy)
+        // Read at send time (a refreshed token goes out with the next request), never kept in `headers`: a redirect
+        // or retry reads it again for wherever it then goes.
+        let authorization = options.authorization(for: url)
+        let sent = authorization.map { headers + [("Authorization", $0)] } ?? headers
+        var request = options.apply(to: HTTPRequest(method: "POST", url: url, headers: sent, body: message), url: url, policy: policy)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = options.maxResponseBytes
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
-                reissued: reissued, retriedAfterBusy: retriedAfterBusy, longLived: longLived),
+                reissued: reissued, retriedAfterBusy: retriedAfterBusy, longLived: longLived, sentAuthorization: authorization,
+                authRetried: authRetried),
             maxEventBytes: options.maxResponseBytes)
         // A lone blocking call does its exchange on its own thread (no hop to the I/O thread and back); long-lived
         // streams and everything else go through the engine's loop.
@@ -180,7 +195,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             headers.removeAll { Self.originBoundHeaders.contains($0.name.lowercased()) || configured.contains($0.name.lowercased()) }
         }
         self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: target, headers: headers, hop: post.hop + 1,
-            wireID: post.wireID, reissued: post.reissued, longLived: post.longLived)
+            wireID: post.wireID, reissued: post.reissued, longLived: post.longLived, authRetried: post.authRetried)
     }
 
     fileprivate func confirmStreamable() { state.withLock { $0.confirmed = true } }
@@ -218,7 +233,42 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     private func post(_ post: ReplyReader.Post) {
         self.post(post.message, id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers, hop: post.hop,
-            wireID: post.wireID, reissued: post.reissued, retriedAfterBusy: post.retriedAfterBusy, longLived: post.longLived)
+            wireID: post.wireID, reissued: post.reissued, retriedAfterBusy: post.retriedAfterBusy, longLived: post.longLived,
+            authRetried: post.authRetried)
+    }
+
+    /// A POST refused for authorization (401, or 403 for more scope): the authorizer may supply another
+    /// `Authorization`, and the same request goes out once more; otherwise the request fails with code `.auth`.
+    fileprivate func authorizationRefused(_ post: ReplyReader.Post, status: Int, wwwAuthenticate: [String]) {
+        // The refused exchange is done; until the authorizer answers, the request waits here.
+        let open = state.withLock { state -> Bool in
+            guard let id = post.id else { return !state.closed }
+            state.exchanges.removeValue(forKey: id)
+            if !state.closed { state.awaitingAuthorization.insert(id) }
+            return !state.closed
+        }
+        guard open else { return }
+        // A hop to another origin carried no token of ours: there is nothing to retry with.
+        let authorizer = RequestAuthorization.sameOrigin(post.url, options.url) ? options.activeAuthorizer : nil
+        RequestAuthorization.ask(authorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: post.sentAuthorization, url: post.url,
+            alreadyRetried: post.authRetried) { [weak self] failure in
+            guard let self else { return }
+            let wanted = self.state.withLock { state -> Bool in
+                guard let id = post.id else { return !state.closed }
+                return state.awaitingAuthorization.remove(id) != nil && !state.closed
+            }
+            guard wanted else { return }  // cancelled or closed meanwhile
+            if let failure {
+                if let id = post.id { self.delegate.withLock { $0 }?.transport(requestFailed: id, error: failure) }
+                return
+            }
+            var retry = post
+            retry.authRetried = true
+            let again = retry
+            // From the I/O thread: the completion's thread may be anyone's (even one in its own blocking call, whose
+            // deadline is not this request's).
+            self.engine.loop.execute { [weak self] in self?.post(again) }
+        }
     }
 
     /// Ids for re-issued requests, far above anything the session allocates.
@@ -234,7 +284,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         message["id"] = .int(wireID)
         self.post(JSONWriter.serialize(.object(message)), id: post.id, isInitialize: post.isInitialize, url: post.url, headers: post.headers,
-            hop: post.hop, wireID: wireID, reissued: true, longLived: post.longLived)
+            hop: post.hop, wireID: wireID, reissued: true, longLived: post.longLived, authRetried: post.authRetried)
     }
 
     /// A Location header made absolute.
@@ -252,7 +302,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     static let maxEventStreamFailures = 10
 
     /// The session's GET stream, or with `resuming` the GET that continues one request's broken stream.
-    private func openEventStream(lastEventID: String?, resuming: (id: Int64, attempt: Int)? = nil) {
+    private func openEventStream(lastEventID: String?, resuming: (id: Int64, attempt: Int)? = nil, authRetried: Bool = false) {
         let (session, version, closed, wanted) = state.withLock {
             ($0.sessionID, $0.protocolVersion, $0.closed, resuming.map { [exchanges = $0.exchanges] in exchanges[$0.id] != nil } ?? true)
         }
@@ -262,10 +312,13 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         headers.append(("Mcp-Session-Id", session))
         if let version { headers.append(("MCP-Protocol-Version", version)) }
         if let lastEventID, !lastEventID.isEmpty { headers.append(("Last-Event-ID", lastEventID)) }
+        let authorization = options.authorization(for: options.url)
+        if let authorization { headers.append(("Authorization", authorization)) }
         var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
-        let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID, resuming: resuming)
+        let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID, resuming: resuming,
+            sentAuthorization: authorization, authRetried: authRetried)
         let exchange = engine.start(request, handler: reader.handler)
         let current = state.withLock { state -> Bool in
             guard let resuming else { state.eventStream = exchange; return true }
@@ -277,6 +330,31 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     fileprivate func endEventStream(_ error: MCPError) { state.withLock { $0.eventStream }?.cancel(error) }
+
+    /// A GET (the session's stream, or one resuming a request's) was refused for authorization: the authorizer is
+    /// asked once and the GET reopened on `.retry`. Otherwise the session's stream stays closed (POSTs still work
+    /// or fail on their own), and a resumed request fails with the error.
+    fileprivate func eventStreamRefused(
+        status: Int, wwwAuthenticate: [String], sent: String?, lastEventID: String, resuming: (id: Int64, attempt: Int)?, authRetried: Bool
+    ) {
+        let retried = state.withLock { state -> Bool in
+            if resuming == nil { state.eventStream = nil }
+            return authRetried || (resuming == nil && state.eventStreamAuthRetried)
+        }
+        RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: options.url,
+            alreadyRetried: retried) { [weak self] failure in
+            guard let self else { return }
+            if let failure {
+                if let resuming { self.replyEnded(resuming.id, failure: failure) }
+                return
+            }
+            if resuming == nil { self.state.withLock { $0.eventStreamAuthRetried = true } }
+            // Back on the I/O thread: the authorizer may answer on any thread, even inside `challenged`.
+            self.engine.loop.execute { [weak self] in
+                self?.openEventStream(lastEventID: lastEventID.isEmpty ? nil : lastEventID, resuming: resuming, authRetried: true)
+            }
+        }
+    }
 
     /// How often one request's stream is resumed in a row without anything arriving.
     static let maxReplyResumes = 5
@@ -299,6 +377,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     fileprivate func eventStreamEnded(status: Int, receivedEvents: Bool, lastEventID: String, retryMs: Int?) {
         let resume = state.withLock { state -> Bool in
             state.eventStream = nil
+            if (200..<300).contains(status) { state.eventStreamAuthRetried = false }  // accepted: a later refusal may ask again
             guard !state.closed, ![404, 405, 409].contains(status), status < 400 || status >= 500 else { return false }
             state.eventStreamFailures = receivedEvents ? 0 : state.eventStreamFailures + 1
             return state.eventStreamFailures < Self.maxEventStreamFailures
@@ -327,8 +406,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         guard let session else { finish(); return }
         // A handshake-era session is ended explicitly; a server that does not allow it answers 405, which is fine.
-        var request = options.apply(to: HTTPRequest(method: "DELETE", url: options.url, headers: options.headers + [("Mcp-Session-Id", session)]),
-            url: options.url)
+        var headers = options.headers + [("Mcp-Session-Id", session)]
+        if let authorization = options.authorization(for: options.url) { headers.append(("Authorization", authorization)) }
+        var request = options.apply(to: HTTPRequest(method: "DELETE", url: options.url, headers: headers), url: options.url)
         request.timeoutMs = 5_000
         _ = engine.start(request, handler: HTTPResponseHandler(head: { _, _ in }, body: { _ in }, end: { _ in finish() }))
     }
@@ -403,17 +483,29 @@ private final class EventStreamReader: @unchecked Sendable {
     private var lastEventID: String
     private let resuming: (id: Int64, attempt: Int)?
     private var answered = false
+    private let sentAuthorization: String?
+    private let authRetried: Bool
+    private var wwwAuthenticate: [String] = []
 
-    init(transport: StreamableHTTPTransport, maxEventBytes: Int, lastEventID: String?, resuming: (id: Int64, attempt: Int)?) {
+    init(
+        transport: StreamableHTTPTransport, maxEventBytes: Int, lastEventID: String?, resuming: (id: Int64, attempt: Int)?,
+        sentAuthorization: String?, authRetried: Bool
+    ) {
         self.transport = transport
         parser = SSEParser(maxEventBytes: maxEventBytes)
         self.lastEventID = lastEventID ?? ""
         self.resuming = resuming
+        self.sentAuthorization = sentAuthorization
+        self.authRetried = authRetried
     }
 
     var handler: HTTPResponseHandler {
         HTTPResponseHandler(
-            head: { [self] status, _ in self.status = status }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
+            head: { [self] status, headers in
+                self.status = status
+                if status == 401 || status == 403 { wwwAuthenticate = RequestAuthorization.challenges(in: headers) }
+            },
+            body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
@@ -437,6 +529,11 @@ private final class EventStreamReader: @unchecked Sendable {
     }
 
     private func end(_ error: MCPError?) {
+        if error == nil, RequestAuthorization.isRefusal(status: status, wwwAuthenticate: wwwAuthenticate) {
+            transport?.eventStreamRefused(status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization, lastEventID: lastEventID,
+                resuming: resuming, authRetried: authRetried)
+            return
+        }
         guard let resuming else {
             transport?.eventStreamEnded(status: status, receivedEvents: receivedEvents, lastEventID: lastEventID, retryMs: parser.reconnectionTime)
             return
@@ -469,6 +566,10 @@ private final class ReplyReader: @unchecked Sendable {
         var reissued = false
         var retriedAfterBusy = false
         var longLived = false
+        /// The `Authorization` this attempt carried (nil: none), for the authorizer to compare.
+        var sentAuthorization: String?
+        /// Already sent again after an authorization refusal: a second refusal is final.
+        var authRetried = false
     }
 
     private weak var transport: StreamableHTTPTransport?
@@ -486,6 +587,7 @@ private final class ReplyReader: @unchecked Sendable {
     private var answered = false
     private var failure: MCPError?
     private var lastEventID = ""
+    private var wwwAuthenticate: [String] = []
 
     init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
         self.transport = transport
@@ -501,6 +603,7 @@ private final class ReplyReader: @unchecked Sendable {
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
         if status == 307 || status == 308 { location = ASCII.header("location", in: headers) }
+        if status == 401 || status == 403 { wwwAuthenticate = RequestAuthorization.challenges(in: headers) }
         if status == 429 || status == 503 {
             retryAfterSeconds = ASCII.header("retry-after", in: headers).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         }
@@ -572,6 +675,11 @@ private final class ReplyReader: @unchecked Sendable {
         }
         if status == 404, post.headers.contains(where: { $0.name == "Mcp-Session-Id" }) {
             transport?.sessionExpired()
+            return
+        }
+        // Before anything reads the body as an answer or an era signal: a refusal for authorization is neither.
+        if RequestAuthorization.isRefusal(status: status, wwwAuthenticate: wwwAuthenticate) {
+            transport?.authorizationRefused(post, status: status, wwwAuthenticate: wwwAuthenticate)
             return
         }
         if (200..<300).contains(status) { transport?.confirmStreamable() }

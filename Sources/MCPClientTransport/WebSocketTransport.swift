@@ -15,7 +15,8 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     private let options: StreamableHTTPTransport.Options
     private let engine: HTTPEngine
     private let delegate = Locked<(any TransportDelegate)?>(nil)
-    private let key = WebSocketHandshake.makeKey()
+    /// This connection's Sec-WebSocket-Key (a fresh one for an upgrade sent again after an authorization refusal).
+    private nonisolated(unsafe) var key = WebSocketHandshake.makeKey()
 
     // I/O-thread state.
     private nonisolated(unsafe) var connection: RawConnection?
@@ -33,6 +34,9 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     /// The upgrade deadline until upgraded, then the keep-alive tick.
     private nonisolated(unsafe) var timer: EventLoop.TimerID?
     private nonisolated(unsafe) var lastReceivedNs: UInt64 = 0
+    /// The `Authorization` the upgrade carried, and whether it is already the attempt after a refusal.
+    private nonisolated(unsafe) var sentAuthorization: String?
+    private nonisolated(unsafe) var authRetried = false
     /// `finished`, readable from any thread (send).
     private let closedFlag = Atomic<Bool>(false)
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
@@ -49,21 +53,34 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         self.delegate.withLock { $0 = delegate }
         if let refusal = options.policy.check(url: options.url) { throw refusal }
         let url = try ParsedURL(options.url)
-        let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers)
+        let authorization = options.authorization(for: options.url)
+        let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers + Self.authorizationHeader(authorization))
+        engine.loop.execute { [weak self] in
+            guard let self, !self.finished else { return }
+            self.sentAuthorization = authorization
+            self.armUpgradeTimer()
+        }
+        open(url, head: head)
+    }
+
+    private static func authorizationHeader(_ value: String?) -> [(name: String, value: String)] {
+        value.map { [("Authorization", $0)] } ?? []
+    }
+
+    /// libcurl bounds the TCP/TLS connect; the upgrade answer gets the rest of the same budget.
+    private func armUpgradeTimer() {
+        restartTimer(after: options.connectTimeoutMs) { [weak self] in
+            guard let self, !self.upgraded else { return }
+            self.finish(MCPError(.timeout, "the WebSocket upgrade got no answer within \(self.options.connectTimeoutMs) ms",
+                details: ["reason": "websocket_upgrade_timeout"]))
+        }
+    }
+
+    private func open(_ url: ParsedURL, head: [UInt8]) {
         // libcurl opens http(s) connections; the scheme only decides TLS.
         let connectURL = (url.scheme == "wss" ? "https://" : "http://") + url.authority + url.pathAndQuery
         var request = options.apply(to: HTTPRequest(method: "GET", url: connectURL), url: connectURL)
         request.timeoutMs = options.connectTimeoutMs
-        // libcurl bounds the TCP/TLS connect; the upgrade answer gets the rest of the same budget.
-        let deadline = UInt64(options.connectTimeoutMs) * 1_000_000
-        engine.loop.execute { [weak self] in
-            guard let self, !self.finished else { return }
-            self.timer = self.engine.loop.schedule(afterNanoseconds: deadline) { [weak self] in
-                guard let self, !self.upgraded else { return }
-                self.finish(MCPError(.timeout, "the WebSocket upgrade got no answer within \(self.options.connectTimeoutMs) ms",
-                    details: ["reason": "websocket_upgrade_timeout"]))
-            }
-        }
         engine.openConnection(request) { [weak self] result in
             guard let self else {
                 if case .success(let connection) = result { connection.close() }  // nobody left to use it
@@ -72,6 +89,40 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
             switch result {
             case .failure(let error): self.finish(error)
             case .success(let connection): self.connected(connection, head: head)
+            }
+        }
+    }
+
+    /// The upgrade was refused for authorization (I/O thread): the connection is dropped, the authorizer asked once,
+    /// and on `.retry` a new connection carries the new `Authorization`; otherwise the transport fails with the error.
+    private func upgradeRefused(status: Int, wwwAuthenticate: [String]) {
+        if let connection {
+            engine.loop.unregister(fd: connection.descriptor, token: token)
+            connection.close()
+        }
+        connection = nil
+        watching = 0
+        outbox = []
+        responseHead = []
+        RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization,
+            url: options.url, alreadyRetried: authRetried) { [weak self] failure in
+            // The authorizer may answer on any thread, even inside `challenged`: back to the I/O thread.
+            self?.engine.loop.execute { [weak self] in
+                guard let self, !self.finished else { return }
+                if let failure { self.finish(failure); return }
+                self.authRetried = true
+                self.key = WebSocketHandshake.makeKey()
+                let authorization = self.options.authorization(for: self.options.url)
+                self.sentAuthorization = authorization
+                do throws(MCPError) {
+                    let url = try ParsedURL(self.options.url)
+                    let head = try WebSocketHandshake.request(url: url, key: self.key,
+                        extraHeaders: self.options.headers + Self.authorizationHeader(authorization))
+                    self.armUpgradeTimer()
+                    self.open(url, head: head)
+                } catch {
+                    self.finish(error)
+                }
             }
         }
     }
@@ -189,6 +240,11 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
                 return
             }
             let (status, headers) = Self.parseHead(responseHead[..<end])
+            let challenges = status == 401 || status == 403 ? RequestAuthorization.challenges(in: headers) : []
+            if RequestAuthorization.isRefusal(status: status, wwwAuthenticate: challenges) {
+                upgradeRefused(status: status, wwwAuthenticate: challenges)
+                return
+            }
             if let refusal = WebSocketHandshake.validateResponse(status: status, headers: headers, key: key) {
                 finish(refusal)
                 return

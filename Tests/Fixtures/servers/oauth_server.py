@@ -1,13 +1,16 @@
 """An OAuth 2.1 authorization server and a protected resource, built on the official SDK's auth pieces (mcp 2.x
 `mcp.server.auth`), with an in-memory provider that approves every authorization request at once (no browser).
 
-    .venv-modern/bin/python Tests/Fixtures/servers/oauth_server.py [--scopes "mcp:read mcp:write"] [--no-iss]
+    .venv-modern/bin/python Tests/Fixtures/servers/oauth_server.py [--scopes "mcp:read mcp:write"] [--no-iss] [--mcp]
 
 Routes on http://127.0.0.1:<port> (the issuer is the origin):
   SDK:  /.well-known/oauth-authorization-server, /authorize, /token, /register, /revoke (create_auth_routes),
         /.well-known/oauth-protected-resource/mcp (create_protected_resource_routes)
   /mcp               protected by the SDK's BearerAuthBackend + RequireAuthMiddleware; 200 JSON with the token's
                      client and scopes when authorized, else 401 with WWW-Authenticate: Bearer resource_metadata="…"
+                     With --mcp: the everything_modern server's streamable HTTP endpoint instead (both eras: a
+                     2026-07-28 MCP-Protocol-Version header is served statelessly, anything else gets handshake-era
+                     Mcp-Session-Id sessions), behind the same middleware
   /mismatch/mcp      401 whose resource_metadata points at a PRM naming another resource (/elsewhere)
   /hinted/mcp        401 whose resource_metadata is the request's X-Test-Hint header (SSRF tests)
   /moved?to=URL      302 to URL (default: the AS metadata), for redirect checks
@@ -35,7 +38,7 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 HOST = "127.0.0.1"
 
 
-def build_app(issuer: str, scopes: list[str], with_iss: bool):
+def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
     from pydantic import AnyHttpUrl
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -131,6 +134,9 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool):
         body = {"ok": True, "client_id": user.access_token.client_id, "scopes": user.access_token.scopes}
         await JSONResponse(body)(scope, receive, send)
 
+    if mcp_app is not None:
+        protected = mcp_app
+
     def unauthorized(hint: str) -> Response:
         return Response(status_code=401, headers={"WWW-Authenticate": f'Bearer resource_metadata="{hint}"'})
 
@@ -149,7 +155,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool):
 
     routes += [
         Route("/moved", endpoint=moved, methods=["GET", "POST"]),
-        Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST"]),
+        Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST", "DELETE"]),
         Route("/mismatch/mcp", endpoint=mismatch, methods=["GET", "POST"]),
         Route("/.well-known/oauth-protected-resource/mismatch/mcp", endpoint=mismatch_prm, methods=["GET"]),
         Route("/hinted/mcp", endpoint=hinted, methods=["GET", "POST"]),
@@ -169,7 +175,13 @@ async def serve(args, ready_out) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, args.port))
     issuer = f"http://{HOST}:{sock.getsockname()[1]}"
-    app = build_app(issuer, args.scopes.split(), not args.no_iss)
+    manager = mcp_session_manager() if args.mcp else None
+    mcp_app = None
+    if manager is not None:
+        from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+
+        mcp_app = StreamableHTTPASGIApp(manager)
+    app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -183,7 +195,21 @@ async def serve(args, ready_out) -> None:
     ready_out.write(f"READY {issuer}\n")
     ready_out.flush()
     on_stdin_eof(lambda: loop.call_soon_threadsafe(lambda: setattr(server, "should_exit", True)))
-    await task
+    if manager is None:
+        await task
+        return
+    async with manager.run():
+        await task
+
+
+def mcp_session_manager():
+    """The everything_modern server (as serve_http.py loads it) behind a streamable HTTP session manager."""
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+    from serve_http import load_fixture, security_settings
+
+    server = load_fixture("modern")
+    return StreamableHTTPSessionManager(app=server._lowlevel_server, security_settings=security_settings())
 
 
 def main() -> None:
@@ -191,6 +217,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--scopes", default="mcp:read mcp:write")
     parser.add_argument("--no-iss", action="store_true", help="leave iss out of authorization responses")
+    parser.add_argument("--mcp", action="store_true", help="serve the everything_modern MCP server at /mcp (behind the bearer check)")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
     ready_out = sys.stdout

@@ -6,7 +6,10 @@
 Options: --tls CERT KEY (HTTPS/WSS), --client-ca CA (with --tls: mutual TLS), --path P (default /mcp, /sse for legacy sse, /ws for
 websocket), --port N (default 0 = OS-assigned), --stateless (modern only: handshake-era requests,
 i.e. without a 2026-07-28 MCP-Protocol-Version header, are served statelessly instead of with
-Mcp-Session-Id sessions). Unknown arguments (e.g. --mcpclient-test-tag=<uuid>) are ignored.
+Mcp-Session-Id sessions), --require-bearer TOKEN (every HTTP request and WebSocket upgrade needs
+`Authorization: Bearer TOKEN`, else 401 with `WWW-Authenticate: Bearer resource_metadata="…"`),
+--limited-bearer TOKEN (with --require-bearer: that token gets 403 `Bearer error="insufficient_scope"`).
+Unknown arguments (e.g. --mcpclient-test-tag=<uuid>) are ignored.
 
 Prints exactly one line `READY <url>` on stdout once the socket accepts connections, and nothing
 else on stdout (anything the SDK or uvicorn logs goes to stderr, WARNING and above only). Runs
@@ -46,6 +49,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--close-log", help="legacy websocket: append the close code of every client disconnect to this file")
     parser.add_argument("--resumable", action="store_true",
                         help="legacy stateful: keep SSE events in memory and suggest retry: 100, so streams can be resumed with Last-Event-ID")
+    parser.add_argument("--require-bearer", metavar="TOKEN", help="refuse requests without Authorization: Bearer TOKEN (401)")
+    parser.add_argument("--limited-bearer", metavar="TOKEN", help="with --require-bearer: this token gets 403 insufficient_scope")
     args, _unknown = parser.parse_known_args()
     if args.mode not in MODES[args.era]:
         parser.error(f"--era {args.era} takes --mode {'|'.join(MODES[args.era])}")
@@ -145,6 +150,32 @@ class MemoryEventStore:
         return Store()
 
 
+def require_bearer(app, token: str, limited: str | None):
+    """A resource server's bearer check in front of the whole app (HTTP requests and WebSocket upgrades alike)."""
+
+    async def guarded(scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        sent = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
+        if sent == f"Bearer {token}":
+            await app(scope, receive, send)
+            return
+        host, port = scope.get("server") or (HOST, 0)
+        metadata = f"http://{host}:{port}/.well-known/oauth-protected-resource"
+        status, challenge = 401, f'Bearer resource_metadata="{metadata}"'
+        if limited and sent == f"Bearer {limited}":
+            status, challenge = 403, f'Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="{metadata}"'
+        elif sent:
+            challenge += ', error="invalid_token"'
+        headers = [(b"www-authenticate", challenge.encode()), (b"content-type", b"application/json"), (b"content-length", b"2")]
+        prefix = "websocket.http.response" if scope["type"] == "websocket" else "http.response"
+        await send({"type": f"{prefix}.start", "status": status, "headers": headers})
+        await send({"type": f"{prefix}.body", "body": b"{}"})
+
+    return guarded
+
+
 def websocket_app(server, path: str, close_log: str | None = None):
     """mcp 1.27's websocket_server transport (subprotocol "mcp", one JSON-RPC message per text frame)."""
     from mcp.server.websocket import websocket_server
@@ -228,6 +259,11 @@ def main() -> None:
     logging.getLogger("mcp.server.streamable_http").addFilter(_drop_standalone_writer_teardown)
     server = load_fixture(args.era)
     app = build_app(args, server)
+    if args.require_bearer:
+        app = require_bearer(app, args.require_bearer, args.limited_bearer)
+        # uvicorn reports a WebSocket upgrade answered with a plain HTTP response (the 401) as an unfinished handshake.
+        logging.getLogger("uvicorn.error").addFilter(
+            lambda record: record.getMessage() != "ASGI callable returned without completing handshake.")
     try:
         asyncio.run(serve(args, app, ready_out))
     except KeyboardInterrupt:

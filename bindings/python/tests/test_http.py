@@ -236,6 +236,26 @@ def test_a_bare_url_falls_back_to_http_plus_sse():
         server.stop()
 
 
+@pytest.mark.parametrize("era, mode, kind", [("modern", "json", None), ("legacy", "stateful", None), ("legacy", "sse", "sse"),
+                                             ("legacy", "websocket", "websocket")])
+def test_a_server_that_requires_a_token_is_an_auth_error(era, mode, kind):
+    server = HTTPServer(era, mode, "--require-bearer", "py-secret-token")
+    try:
+        with mcpclient.Manager() as mgr:
+            config = {"url": server.url, "initTimeout": 10000, **({"type": kind} if kind else {})}
+            mgr.add_server("locked", config)  # no type: a 401 must not read as "fall back to HTTP+SSE"
+            for attempt in (lambda: mgr.connect("locked"), lambda: mgr.call_tool("locked", "echo", {"text": "x"})):
+                with pytest.raises(mcpclient.McpAuthError) as caught:
+                    attempt()
+                details = caught.value.details
+                assert details["reason"] == "authorization_required" and details["http_status"] == 401
+                assert "resource_metadata=" in details["www_authenticate"][0]
+            mgr.add_server("keyed", {**config, "headers": {"Authorization": "Bearer py-secret-token"}})
+            assert text_of(mgr.call_tool("keyed", "echo", {"text": "let in"})) == "let in"
+    finally:
+        server.stop()
+
+
 def test_websocket_over_tls(tmp_path):
     paths = make_certificates(tmp_path)
     server = HTTPServer("legacy", "websocket", "--tls", paths["CERT"], paths["KEY"])
