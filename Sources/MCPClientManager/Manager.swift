@@ -222,6 +222,7 @@ public final class Manager: @unchecked Sendable {
             options.policy = NetworkPolicy(
                 trusted: remote.trusted, allowedDomains: network.domains, allowedAddresses: network.addresses)
             options.allowsSSEFallback = remote.typeInferred
+            options.authorizer = authorizer
             let engine = try httpEngine()
             transport = switch remote.type {
             case "sse": SSETransport(options: options, engine: engine)

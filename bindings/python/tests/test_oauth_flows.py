@@ -11,7 +11,7 @@ import subprocess
 import urllib.parse
 
 import pytest
-from helpers import FIXTURES_DIR, MODERN_PYTHON, drain_events, require_venv
+from helpers import FIXTURES_DIR, MODERN_PYTHON, drain_events, require_venv, text_of, wait_for_event
 
 import mcpclient
 
@@ -153,3 +153,48 @@ def test_servers_without_oauth_and_bad_options_are_refused():
         mcpclient.Manager({"oauth": {"store": {"type": "redis"}}})
     with pytest.raises(mcpclient.McpInvalidError):
         mcpclient.Manager({"oauth": {"flowTimeoutSeconds": 1}})
+
+
+@pytest.fixture
+def protected_mcp():
+    """oauth_server.py --mcp: the everything server behind the python-sdk's bearer middleware and AS."""
+    server = AuthServer("--mcp")
+    yield server
+    server.stop()
+
+
+def test_a_401_starts_a_sign_in_and_the_connection_proceeds_after_it(protected_mcp):
+    with manager() as mgr:
+        mgr.add_server("guarded", {"url": protected_mcp.origin + "/mcp", "timeout": 30000})
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.connect("guarded")
+        details = caught.value.details
+        assert details["reason"] == "oauth_required" and details["flowId"] == "default:guarded"
+        assert mgr.server_status("guarded")["authUrl"] == details["authUrl"]
+        assert mgr.server_status("guarded")["requiresOAuth"] is True
+        required, _ = wait_for_event(mgr, lambda e: e["kind"] == "oauth_required")
+        assert required["authUrl"] == details["authUrl"]
+
+        mgr.oauth_complete(browse(details["authUrl"]))
+        # The manager reconnects on its own once the tokens are stored.
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
+        assert "echo" in {tool["name"] for tool in mgr.list_tools("guarded")}
+        assert text_of(mgr.call_tool("guarded", "echo", {"text": "behind oauth"})) == "behind oauth"
+
+        # Logout revokes and disconnects; the next connect needs a new sign-in.
+        mgr.oauth_logout("guarded")
+        with pytest.raises(mcpclient.McpAuthError) as again:
+            mgr.connect("guarded")
+        assert again.value.details["reason"] == "oauth_required"
+
+
+def test_a_declared_oauth_server_signs_in_before_any_request(protected_mcp):
+    with manager() as mgr:
+        mgr.add_server("declared", {"url": protected_mcp.origin + "/mcp", "requiresOAuth": True})
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.connect("declared")
+        assert caught.value.details["reason"] == "oauth_required"
+        # Joining: a second connect attempt returns the same pending sign-in.
+        with pytest.raises(mcpclient.McpAuthError) as second:
+            mgr.connect("declared")
+        assert second.value.details["authUrl"] == caught.value.details["authUrl"]
