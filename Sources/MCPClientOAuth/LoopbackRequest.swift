@@ -44,7 +44,9 @@ enum LoopbackRequest {
                 host = field.value
             }
         }
-        if let host, !ASCII.equalsIgnoringCase(host, "127.0.0.1:\(port)"), !ASCII.equalsIgnoringCase(host, "localhost:\(port)") {
+        // Browsers leave the default port out of Host.
+        let names = port == 80 ? ["127.0.0.1", "localhost", "127.0.0.1:80", "localhost:80"] : ["127.0.0.1:\(port)", "localhost:\(port)"]
+        if let host, !names.contains(where: { ASCII.equalsIgnoringCase(host, $0) }) {
             return .reject(.page(400, "Bad Request", title: "Bad request", message: "This listener only answers its own address."))
         }
         let pathEnd = target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.utf8.endIndex

@@ -275,6 +275,12 @@ func inBackground(_ body: @escaping @Sendable () -> Void) -> () -> Void {
             return
         }
         #expect(target == "/cb?code=a&code=b" && response.status == 200)
+        let onPort80 = Array("GET /cb?code=a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        #expect(LoopbackRequest.evaluate(head: onPort80, path: "/cb", port: 80) != LoopbackRequest.evaluate(head: onPort80, path: "/cb", port: 8080))
+        guard case .callback = LoopbackRequest.evaluate(head: onPort80, path: "/cb", port: 80) else {
+            Issue.record("Host without a port refused on port 80")
+            return
+        }
         #expect(LoopbackResponse.escape("<a href=\"x\">&'</a>") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
     }
 }
