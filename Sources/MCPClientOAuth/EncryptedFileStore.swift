@@ -1,7 +1,7 @@
 import Glibc
 public import MCPClientCore
 
-/// Records as AES-256-GCM encrypted files, one per key, in a private directory (see docs/oauth.md "Store format").
+/// Records as AES-256-GCM encrypted files, one per key, in a private directory (see docs/oauth.md "Encrypted record format").
 ///
 /// Each file is one `CredentialSealer` record (the AAD binds it to its key, so a file copied to another user's or
 /// server's name fails to open). Files are written to a temporary name, fsynced and renamed (readers see the old
