@@ -27,13 +27,15 @@ let package = Package(
         .target(name: "MCPClientProtocol", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .target(name: "MCPClientTransport", dependencies: ["MCPClientCore", "CMCPSystem", "CCurl"], swiftSettings: strict),
         // OAuth fetches through the transport's HTTP engine (its SSRF policy and address checks); Transport never imports OAuth.
-        .target(name: "MCPClientOAuth", dependencies: ["MCPClientCore", "COpenSSL", "MCPClientTransport"], swiftSettings: strict),
+        .target(name: "MCPClientOAuth", dependencies: ["MCPClientCore", "COpenSSL", "MCPClientTransport", "CMCPSystem"], swiftSettings: strict),
         .target(
             name: "MCPClientManager",
             dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientTransport", "MCPClientOAuth"],
             swiftSettings: strict),
         // The only module with @c exports.
-        .target(name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager", "MCPClientOAuth"], swiftSettings: strict),
+        .target(
+            name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager", "MCPClientOAuth"],
+            swiftSettings: strict),
         // In-memory doubles for tests: transport pair, fake clock, scripted peer.
         .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
 
@@ -46,6 +48,6 @@ let package = Package(
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport"], swiftSettings: strict),
         .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport"], swiftSettings: strict),
-        .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore"], swiftSettings: strict),
+        .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth"], swiftSettings: strict),
     ]
 )

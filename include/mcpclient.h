@@ -73,6 +73,9 @@ extern "C" {
 /* ---- Opaque handles ------------------------------------------------------- */
 
 typedef struct mcp_manager mcp_manager; /* opaque */
+typedef struct mcp_credential_store mcp_credential_store; /* opaque */
+typedef struct mcp_store_value mcp_store_value; /* opaque */
+typedef struct mcp_oauth_listener mcp_oauth_listener; /* opaque */
 
 /* ---- Enumerations --------------------------------------------------------- */
 
@@ -111,6 +114,12 @@ typedef enum mcp_status {
     /** Already exists (e.g. a server name). */
     MCP_ERR_CONFLICT = -14
 } mcp_status;
+
+/* ---- Callbacks ------------------------------------------------------------ */
+
+typedef int32_t (*mcp_store_get_fn)(const char *key, mcp_store_value *value, void *user_data);
+typedef int32_t (*mcp_store_put_fn)(const char *key, const uint8_t *bytes, int64_t length, int64_t ttl_seconds, void *user_data);
+typedef int32_t (*mcp_store_delete_fn)(const char *key, void *user_data);
 
 /* ---- Functions ------------------------------------------------------------ */
 
@@ -548,6 +557,62 @@ MCP_EXTERN mcp_status mcp_manager_server_status(
     char **out_error_json);
 
 /**
+ * Starts listening on 127.0.0.1 (never another address). options_json: {"port":0,"path":"/callback"}; port 0 (the
+ * default) picks a free port. A port in use is MCP_ERR_TRANSPORT (details.errno); a bad path MCP_ERR_CONFIG.
+ * Ownership: free *out_listener with mcp_oauth_listener_free(); free *out_error_json with mcp_string_free().
+ * NULL: out_listener required; options_json NULL means {}; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_oauth_listener_new(
+    mcp_oauth_listener **out_listener,
+    const char *options_json,
+    char **out_error_json);
+
+/**
+ * The redirect URI to register and send: "http://127.0.0.1:<port><path>".
+ * Ownership: free *out_uri and *out_error_json with mcp_string_free().
+ * NULL: listener and out_uri required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_oauth_listener_redirect_uri(
+    mcp_oauth_listener *listener,
+    char **out_uri,
+    char **out_error_json);
+
+/**
+ * Waits up to timeout_ms (negative: no limit) for the browser's GET of the callback path and returns the full
+ * callback URL, query included (it holds the authorization code: treat it as a secret). The browser gets a small
+ * page (success for a code, failure for an error; the code is never shown). Other paths get 404 and requests
+ * without code or error 400 while waiting goes on. The listener stops after the first callback, on timeout, cancel
+ * or free: MCP_ERR_TIMEOUT, MCP_ERR_CANCELLED (mcp_oauth_listener_cancel or _free from another thread), then
+ * MCP_ERR_CLOSED for later waits.
+ * Ownership: free *out_callback_url and *out_error_json with mcp_string_free().
+ * NULL: listener and out_callback_url required; out_error_json may be NULL.
+ * Threads: any host thread (blocking); one waiter at a time (a second gets MCP_ERR_INVALID).
+ */
+MCP_EXTERN mcp_status mcp_oauth_listener_wait(
+    mcp_oauth_listener *listener,
+    int32_t timeout_ms,
+    char **out_callback_url,
+    char **out_error_json);
+
+/**
+ * Stops the listener: a waiter returns MCP_ERR_CANCELLED at once, and so do later waits.
+ * Ownership: nothing to free.
+ * NULL: listener required (MCP_ERR_INVALID); a freed listener gives MCP_ERR_CLOSED.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_oauth_listener_cancel(mcp_oauth_listener *listener);
+
+/**
+ * Closes the socket (a waiter on another thread returns MCP_ERR_CANCELLED) and releases the handle.
+ * Ownership: the handle is invalid afterwards.
+ * NULL: listener may be NULL (no-op).
+ * Threads: any thread.
+ */
+MCP_EXTERN void mcp_oauth_listener_free(mcp_oauth_listener *listener);
+
+/**
  * Begins a sign-in for a user on a server, or joins the user's pending one:
  * {"user","server","flowId","authUrl","expiresAt","joined","scopes"?}. Open authUrl in a browser; the redirect
  * comes back to the host's callback URL, which goes to mcp_manager_oauth_complete(). Emits an oauth_required event.
@@ -635,6 +700,137 @@ MCP_EXTERN mcp_status mcp_manager_oauth_logout(
     const char *user,
     char **out_report_json,
     char **out_error_json);
+
+/**
+ * Makes the manager keep its OAuth records (tokens, registrations, pending flows) in `store` instead of the one
+ * `options.oauth.store` names: a host store (mcp_credential_store_new_host) lets several processes share sign-ins,
+ * so a callback may land on another process than the one that began the flow. Call it before the first OAuth use
+ * (a connect to an OAuth server or any mcp_manager_oauth_* call); afterwards it fails with MCP_ERR_CONFLICT.
+ * Ownership: the manager keeps its own reference; the store handle may be freed afterwards, but a host store's
+ * functions and user_data must stay valid until the manager is freed. Free *out_error_json with mcp_string_free().
+ * NULL: manager and store required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_set_credential_store(
+    mcp_manager *manager,
+    mcp_credential_store *store,
+    char **out_error_json);
+
+/**
+ * Creates a store that keeps records in process memory (lost when the process ends).
+ * Ownership: free *out_store with mcp_credential_store_free(); free *out_error_json with mcp_string_free().
+ * NULL: out_store required; out_error_json may be NULL.
+ * Threads: any thread; the store may be used from any thread.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_new_memory(
+    mcp_credential_store **out_store,
+    char **out_error_json);
+
+/**
+ * Creates a store of AES-256-GCM encrypted files, one per record, in a private directory (created 0700; files
+ * 0600). options_json: {"directory":"…", "key":"<base64 of 32 bytes>" | "keyEnv":"VAR", "keyId"?:"…",
+ * "previousKeys"?:[{"key"|"keyEnv", "keyId"?}]}; with neither key nor keyEnv the key is read from
+ * MCPCLIENT_STORE_KEY. Key errors (MCP_ERR_CONFIG) name the option or variable, never a key.
+ * Ownership: free *out_store with mcp_credential_store_free(); free *out_error_json with mcp_string_free().
+ * NULL: out_store and options_json required; out_error_json may be NULL.
+ * Threads: any thread; the store may be used from any thread (writes are atomic renames).
+ */
+MCP_EXTERN mcp_status mcp_credential_store_new_file(
+    mcp_credential_store **out_store,
+    const char *options_json,
+    char **out_error_json);
+
+/**
+ * Creates a store backed by the host's own storage (Redis, Postgres, a keychain) through three functions:
+ *   get_fn(key, value, user_data): put the record with mcp_store_value_set(value, …) and return 0, or return 1
+ *     when there is none; the library copies the bytes during the call, so the host keeps its buffer;
+ *   put_fn(key, bytes, length, ttl_seconds, user_data): store length bytes (ttl_seconds -1 = keep until
+ *     deleted; otherwise the host may expire the record after that many seconds); return 0;
+ *   delete_fn(key, user_data): remove the record; return 0 (or 1 when it was absent).
+ * key is the record's canonical name, "mcpclient/v1/<user>/<server>/<kind>" (parts percent-encoded), borrowed for
+ * the call; any other return value is a failure, reported to the library's caller as MCP_ERR_USER naming the
+ * operation (never a key or a value). Records are sealed with AES-256-GCM before put_fn sees them (the file
+ * store's format, bound to the key), so the host never holds plaintext tokens: options_json takes the same key
+ * options as mcp_credential_store_new_file (default MCPCLIENT_STORE_KEY); without a key creation fails unless
+ * options_json says {"plaintext": true}.
+ * Ownership: free *out_store with mcp_credential_store_free(); free *out_error_json with mcp_string_free().
+ * The functions and user_data must stay valid until the store is freed and nothing uses it any more.
+ * NULL: out_store, get_fn, put_fn and delete_fn required; options_json NULL means {}; user_data may be NULL;
+ * out_error_json may be NULL.
+ * Threads: any thread. The host's functions are called from any library thread, concurrently, and must be
+ * thread-safe; they must not block on, or call, the library call that triggered them.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_new_host(
+    mcp_credential_store **out_store,
+    const char *options_json,
+    mcp_store_get_fn get_fn,
+    mcp_store_put_fn put_fn,
+    mcp_store_delete_fn delete_fn,
+    void *user_data,
+    char **out_error_json);
+
+/**
+ * Hands a record to the library from inside a host store's get_fn: the library copies length bytes; calling it
+ * again replaces the value. value is only valid during that get_fn call (afterwards: MCP_ERR_CLOSED).
+ * Records are at most 1 MiB (MCP_ERR_INVALID beyond).
+ * Ownership: bytes stay the host's.
+ * NULL: value required; bytes may be NULL only when length is 0.
+ * Threads: the thread running get_fn.
+ */
+MCP_EXTERN mcp_status mcp_store_value_set(
+    mcp_store_value *value,
+    const uint8_t *bytes,
+    int64_t length);
+
+/**
+ * Reads a record: key_json is {"user":"…","server":"…","kind":"tokens"|"registration"|"flow"}. Returns MCP_OK
+ * with the value's bytes (decrypted for encrypted stores), MCP_ERR_NOT_FOUND when there is none (or it expired);
+ * a record that fails authentication is MCP_ERR_INVALID with details.reason "record_tampered".
+ * Ownership: free *out_value (length bytes, plus a NUL after them) and *out_error_json with mcp_string_free().
+ * NULL: store, key_json, out_value and out_length required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_get(
+    mcp_credential_store *store,
+    const char *key_json,
+    char **out_value,
+    int64_t *out_length,
+    char **out_error_json);
+
+/**
+ * Writes a record (replacing any previous one): length bytes at value, kept for ttl_seconds (negative: until
+ * deleted). key_json as for mcp_credential_store_get. Records are at most 1 MiB.
+ * Ownership: value stays the caller's; free *out_error_json with mcp_string_free().
+ * NULL: store and key_json required; value may be NULL only when length is 0; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_put(
+    mcp_credential_store *store,
+    const char *key_json,
+    const uint8_t *value,
+    int64_t length,
+    int64_t ttl_seconds,
+    char **out_error_json);
+
+/**
+ * Removes a record; removing an absent record is not an error. key_json as for mcp_credential_store_get.
+ * Ownership: free *out_error_json with mcp_string_free().
+ * NULL: store and key_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_delete(
+    mcp_credential_store *store,
+    const char *key_json,
+    char **out_error_json);
+
+/**
+ * Releases a store handle. Calls racing this one fail with MCP_ERR_CLOSED; a manager given the store keeps using
+ * it (a host store's functions and user_data must outlive that use).
+ * Ownership: the handle is invalid afterwards.
+ * NULL: store may be NULL (no-op).
+ * Threads: any thread.
+ */
+MCP_EXTERN void mcp_credential_store_free(mcp_credential_store *store);
 
 /**
  * Applies a trust tier's rules to a normalized server config and, for operator/admin, expands ${VAR} in the

@@ -123,3 +123,19 @@ public func mcpManagerOAuthLogout(
         try write(try instance.oauthLogout(server: try string(server, "server"), user: try optionalUser(user)), to: out_report_json)
     }
 }
+
+/// Makes the manager keep its OAuth records (tokens, registrations, pending flows) in `store` instead of the one
+/// `options.oauth.store` names: a host store (mcp_credential_store_new_host) lets several processes share sign-ins,
+/// so a callback may land on another process than the one that began the flow. Call it before the first OAuth use
+/// (a connect to an OAuth server or any mcp_manager_oauth_* call); afterwards it fails with MCP_ERR_CONFLICT.
+/// Ownership: the manager keeps its own reference; the store handle may be freed afterwards, but a host store's
+/// functions and user_data must stay valid until the manager is freed. Free *out_error_json with mcp_string_free().
+/// NULL: manager and store required; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_manager_set_credential_store)
+public func mcpManagerSetCredentialStore(_ manager: OpaquePointer?, _ store: OpaquePointer?, _ out_error_json: OutString?) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try HandleRegistry.manager(manager)
+        try instance.setCredentialStore(try CredentialStoreBox.from(store))
+    }
+}

@@ -63,20 +63,14 @@ public struct ManagerOAuthOptions: Sendable {
         return options
     }
 
-    /// The configured store; a file store's key comes from `key` (base64) or the variable `keyEnv`
-    /// (default `MCPCLIENT_STORE_KEY`), never from the options' text in an error.
+    /// The configured store; a file store's key options are those of `mcp_credential_store_new_file` (`key`,
+    /// `keyEnv` defaulting to `MCPCLIENT_STORE_KEY`, `keyId`, `previousKeys`), never echoed in an error.
     func makeStore() throws(MCPError) -> any CredentialStore {
         guard store["type"]?.stringValue == "file" else { return MemoryCredentialStore() }
         guard let directory = store["directory"]?.stringValue, !directory.isEmpty else {
             throw MCPError.invalid("'oauth.store.directory' is required for a file store", details: ["path": "oauth.store.directory"])
         }
-        let keyID = store["keyId"]?.stringValue
-        let keyring: CredentialKeyring = if let key = store["key"]?.stringValue {
-            try CredentialKeyring(base64Key: key, keyID: keyID)
-        } else {
-            try CredentialKeyring(environmentVariable: store["keyEnv"]?.stringValue ?? "MCPCLIENT_STORE_KEY", keyID: keyID)
-        }
-        return try EncryptedFileCredentialStore(directory: directory, keyring: keyring)
+        return try EncryptedFileCredentialStore(directory: directory, keyring: try CredentialKeyring(options: store))
     }
 }
 

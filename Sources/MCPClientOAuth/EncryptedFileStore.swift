@@ -1,27 +1,24 @@
 import Glibc
 public import MCPClientCore
 
-/// Records as AES-256-GCM encrypted files, one per key, in a private directory (see docs/oauth.md "Store format").
+/// Records as AES-256-GCM encrypted files, one per key, in a private directory (see docs/oauth.md "Encrypted record format").
 ///
-/// File layout: magic `MCPCRED` + version byte 1, key-id length (1 byte) + key id, 12-byte random nonce, then the
-/// sealed body (ciphertext + 16-byte tag). The body is the expiry (Int64 big-endian Unix seconds, Int64.max for
-/// none) followed by the value. The AAD is the header (magic through nonce) plus the key's canonical string, so a
-/// file copied to another user's or server's name fails to open. Files are written to a temporary name, fsynced
-/// and renamed (readers see the old or the new record, never half of one), mode 0600 in a 0700 directory.
+/// Each file is one `CredentialSealer` record (the AAD binds it to its key, so a file copied to another user's or
+/// server's name fails to open). Files are written to a temporary name, fsynced and renamed (readers see the old
+/// or the new record, never half of one), mode 0600 in a 0700 directory.
 public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sendable {
     public let directory: String
-    private let keyring: CredentialKeyring
+    private let sealer: CredentialSealer
     private let clock: any WallClock
 
     public static let maxRecordBytes = 1024 * 1024
-    static let magic: [UInt8] = Array("MCPCRED".utf8) + [1]
 
     public init(directory: String, keyring: CredentialKeyring, clock: any WallClock = SystemWallClock()) throws(MCPError) {
         guard !directory.isEmpty, !directory.utf8.contains(0) else {
             throw MCPError(.config, "the credential store directory is empty or invalid", source: .config, details: ["reason": "store_directory_invalid"])
         }
         self.directory = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
-        self.keyring = keyring
+        self.sealer = CredentialSealer(keyring: keyring)
         self.clock = clock
         try Self.preparePrivateDirectory(self.directory)
     }
@@ -29,7 +26,7 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
     public func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? {
         let path = self.path(for: key)
         guard let (bytes, identity) = try Self.readFile(path) else { return nil }
-        let (expiresAt, value) = try decode(bytes, key: key)
+        let (expiresAt, value) = try sealer.open(bytes, key: key)
         guard expiresAt > clock.nowSeconds() else {
             // Only the file that was read: a put may have renamed a fresh record into place meanwhile.
             var current = stat()
@@ -44,7 +41,7 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
             throw MCPError(.invalid, "credential record is larger than \(Self.maxRecordBytes) bytes", source: .auth, details: ["reason": "record_too_large"])
         }
         let expiresAt = RecordExpiry.expiresAt(now: clock.nowSeconds(), ttlSeconds: ttlSeconds)
-        try Self.writeAtomically(try encode(value, expiresAt: expiresAt, key: key), to: path(for: key), directory: directory)
+        try Self.writeAtomically(try sealer.seal(value, expiresAt: expiresAt, key: key), to: path(for: key), directory: directory)
     }
 
     public func delete(_ key: CredentialKey) throws(MCPError) {
@@ -59,49 +56,6 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
             return SHA256.hash(Array(text.utf8)).prefix(count).map { String(digits[Int($0 >> 4)]) + String(digits[Int($0 & 0xF)]) }.joined()
         }
         return directory + "/" + hex("user:" + key.user, 8) + "-" + hex("server:" + key.server, 8) + "-" + hex(key.canonical, 16) + ".cred"
-    }
-
-    // MARK: Record format
-
-    func encode(_ value: [UInt8], expiresAt: Int64, key: CredentialKey) throws(MCPError) -> [UInt8] {
-        let keyID = Array(keyring.currentKeyID.utf8)
-        let nonce = try RandomBytes.generate(AESGCM.nonceBytes)
-        let header = Self.magic + [UInt8(keyID.count)] + keyID + nonce
-        var plaintext = withUnsafeBytes(of: expiresAt.bigEndian) { Array($0) }
-        plaintext.append(contentsOf: value)
-        return header + (try AESGCM.seal(key: keyring.currentKey, nonce: nonce, plaintext: plaintext, aad: header + Array(key.canonical.utf8)))
-    }
-
-    func decode(_ bytes: [UInt8], key: CredentialKey) throws(MCPError) -> (expiresAt: Int64, value: [UInt8]) {
-        let magic = Self.magic
-        guard bytes.count > magic.count + 1, Array(bytes.prefix(magic.count)) == magic else {
-            throw Self.recordError("is not a credential record (bad header)", reason: "record_corrupt", key: key)
-        }
-        let idLength = Int(bytes[magic.count])
-        let nonceStart = magic.count + 1 + idLength
-        guard idLength > 0, bytes.count >= nonceStart + AESGCM.nonceBytes + AESGCM.tagBytes + 8 else {
-            throw Self.recordError("is truncated", reason: "record_corrupt", key: key)
-        }
-        let keyID = String(decoding: bytes[(magic.count + 1)..<nonceStart], as: UTF8.self)
-        guard let secretKey = keyring.key(id: keyID) else {
-            throw Self.recordError("was written with key id \(AuthorizationCallback.printable(keyID, limit: 64)), which is not configured",
-                reason: "record_unknown_key", key: key)
-        }
-        let headerEnd = nonceStart + AESGCM.nonceBytes
-        let header = Array(bytes[..<headerEnd])
-        guard let plaintext = AESGCM.open(key: secretKey, nonce: Array(bytes[nonceStart..<headerEnd]), sealed: Array(bytes[headerEnd...]),
-            aad: header + Array(key.canonical.utf8)), plaintext.count >= 8
-        else {
-            throw Self.recordError("failed authentication: it was modified, moved from another key, or the key is wrong",
-                reason: "record_tampered", key: key)
-        }
-        let expiresAt = plaintext.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        return (expiresAt, Array(plaintext[8...]))
-    }
-
-    static func recordError(_ message: String, reason: String, key: CredentialKey) -> MCPError {
-        MCPError(.invalid, "the stored \(key.kind.rawValue) record \(message)", source: .auth,
-            details: ["reason": .string(reason), "kind": .string(key.kind.rawValue), "server": .string(key.server)])
     }
 
     // MARK: Files

@@ -44,6 +44,7 @@ from ._version import (
 )
 from .config import Config, ConfigDiagnostic, ValidationReport, export_config, load_config, validate_config
 from .manager import Manager, expand_uri_template, status_str
+from .oauth_store import CredentialStore, FileStore, HostStore, LoopbackListener, MemoryStore
 from .substitution import Prepared, Resolved, Scope, classify_server, prepare_server, resolve_server
 from .yaml_json import yaml_to_json
 
@@ -71,6 +72,11 @@ __all__ = [
     "Prepared",
     "Scope",
     "yaml_to_json",
+    "CredentialStore",
+    "MemoryStore",
+    "FileStore",
+    "HostStore",
+    "LoopbackListener",
     "EXPECTED_VERSION",
     "EXPECTED_VERSION_NUMBER",
     "__version__",

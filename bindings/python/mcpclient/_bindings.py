@@ -24,7 +24,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import threading
-from ctypes import POINTER, c_char_p, c_int32, c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_uint8, c_uint64, c_void_p
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import _ffi
@@ -55,6 +55,19 @@ mcp_status = c_int32  # typedef enum mcp_status { ... } mcp_status;  (a C enum i
 mcp_manager_p = c_void_p  # mcp_manager *
 mcp_manager_pp = POINTER(c_void_p)  # mcp_manager **
 owned_char_pp = POINTER(c_void_p)  # char **  (out-param receiving an owned string)
+mcp_credential_store_p = c_void_p  # mcp_credential_store *
+mcp_credential_store_pp = POINTER(c_void_p)  # mcp_credential_store **
+mcp_store_value_p = c_void_p  # mcp_store_value *  (the sink a host's get function fills)
+mcp_oauth_listener_p = c_void_p  # mcp_oauth_listener *
+mcp_oauth_listener_pp = POINTER(c_void_p)  # mcp_oauth_listener **
+
+# typedef int32_t (*mcp_store_get_fn)(const char *key, mcp_store_value *value, void *user_data);
+mcp_store_get_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p, c_void_p)
+# typedef int32_t (*mcp_store_put_fn)(const char *key, const uint8_t *bytes, int64_t length, int64_t ttl_seconds,
+#                                     void *user_data);
+mcp_store_put_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, POINTER(c_uint8), c_int64, c_int64, c_void_p)
+# typedef int32_t (*mcp_store_delete_fn)(const char *key, void *user_data);
+mcp_store_delete_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
 
 
 class SymbolNotFoundError(NotImplementedError):
@@ -492,6 +505,14 @@ def mcp_manager_oauth_logout(manager: Any, server: bytes, user: Optional[bytes],
     ...
 
 
+# mcp_status mcp_manager_set_credential_store(mcp_manager *manager, mcp_credential_store *store,
+#                                            char **out_error_json);
+@ctypes_function("mcp_manager_set_credential_store", [mcp_manager_p, mcp_credential_store_p, owned_char_pp], mcp_status)
+def mcp_manager_set_credential_store(manager: Any, store: Any, out_error_json: Any) -> int:
+    """Use this store for the manager's OAuth records (before the first OAuth use)."""
+    ...
+
+
 # mcp_status mcp_config_load(const char *text, const char *options_json, char **out_result_json,
 #                            char **out_error_json);
 @ctypes_function("mcp_config_load", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
@@ -522,6 +543,131 @@ def mcp_config_export(registry_json: bytes, options_json: Optional[bytes], out_t
 def mcp_manager_load_config(manager: Any, text: bytes, options_json: Optional[bytes], out_result_json: Any, out_error_json: Any) -> int:
     """Load a config text and register every enabled server with the manager."""
     ...
+
+
+# --------------------------------------------------------------------------
+# OAuth: credential stores and the loopback redirect listener (docs/oauth.md)
+# --------------------------------------------------------------------------
+
+# mcp_status mcp_oauth_listener_new(mcp_oauth_listener **out_listener, const char *options_json,
+#                                   char **out_error_json);
+@ctypes_function("mcp_oauth_listener_new", [mcp_oauth_listener_pp, c_char_p, owned_char_pp], mcp_status)
+def mcp_oauth_listener_new(out_listener: Any, options_json: Optional[bytes], out_error_json: Any) -> int:
+    """Listen on 127.0.0.1 for the authorization redirect ({"port":0,"path":"/callback"})."""
+    ...
+
+
+# mcp_status mcp_oauth_listener_redirect_uri(mcp_oauth_listener *listener, char **out_uri, char **out_error_json);
+@ctypes_function("mcp_oauth_listener_redirect_uri", [mcp_oauth_listener_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_oauth_listener_redirect_uri(listener: Any, out_uri: Any, out_error_json: Any) -> int:
+    """The listener's redirect URI, http://127.0.0.1:<port><path>."""
+    ...
+
+
+# mcp_status mcp_oauth_listener_wait(mcp_oauth_listener *listener, int32_t timeout_ms, char **out_callback_url,
+#                                    char **out_error_json);
+@ctypes_function("mcp_oauth_listener_wait", [mcp_oauth_listener_p, c_int32, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_oauth_listener_wait(listener: Any, timeout_ms: int, out_callback_url: Any, out_error_json: Any) -> int:
+    """Block until the callback arrives (MCP_ERR_TIMEOUT, MCP_ERR_CANCELLED, MCP_ERR_CLOSED)."""
+    ...
+
+
+# mcp_status mcp_oauth_listener_cancel(mcp_oauth_listener *listener);
+@ctypes_function("mcp_oauth_listener_cancel", [mcp_oauth_listener_p], mcp_status)
+def mcp_oauth_listener_cancel(listener: Any) -> int:
+    """Stop the listener; a waiter returns MCP_ERR_CANCELLED."""
+    ...
+
+
+# void mcp_oauth_listener_free(mcp_oauth_listener *listener); /* NULL-safe; wakes a waiter */
+@ctypes_function("mcp_oauth_listener_free", [mcp_oauth_listener_p], None)
+def mcp_oauth_listener_free(listener: Any) -> None:
+    """Close the listener and release the handle."""
+    ...
+
+
+# mcp_status mcp_credential_store_new_memory(mcp_credential_store **out_store, char **out_error_json);
+@ctypes_function("mcp_credential_store_new_memory", [mcp_credential_store_pp, owned_char_pp], mcp_status)
+def mcp_credential_store_new_memory(out_store: Any, out_error_json: Any) -> int:
+    """A store in process memory."""
+    ...
+
+
+# mcp_status mcp_credential_store_new_file(mcp_credential_store **out_store, const char *options_json,
+#                                          char **out_error_json);
+@ctypes_function("mcp_credential_store_new_file", [mcp_credential_store_pp, c_char_p, owned_char_pp], mcp_status)
+def mcp_credential_store_new_file(out_store: Any, options_json: bytes, out_error_json: Any) -> int:
+    """A store of AES-256-GCM encrypted files ({"directory", "key"|"keyEnv", "keyId", "previousKeys"})."""
+    ...
+
+
+# mcp_status mcp_credential_store_new_host(mcp_credential_store **out_store, const char *options_json,
+#                                          mcp_store_get_fn get_fn, mcp_store_put_fn put_fn,
+#                                          mcp_store_delete_fn delete_fn, void *user_data, char **out_error_json);
+@ctypes_function(
+    "mcp_credential_store_new_host",
+    [mcp_credential_store_pp, c_char_p, mcp_store_get_fn, mcp_store_put_fn, mcp_store_delete_fn, c_void_p, owned_char_pp],
+    mcp_status,
+)
+def mcp_credential_store_new_host(
+    out_store: Any, options_json: Optional[bytes], get_fn: Any, put_fn: Any, delete_fn: Any, user_data: Any, out_error_json: Any
+) -> int:
+    """A store backed by host functions (records sealed unless options say {"plaintext": true})."""
+    ...
+
+
+# mcp_status mcp_store_value_set(mcp_store_value *value, const uint8_t *bytes, int64_t length);
+@ctypes_function("mcp_store_value_set", [mcp_store_value_p, c_char_p, c_int64], mcp_status)
+def mcp_store_value_set(value: Any, data: Optional[bytes], length: int) -> int:
+    """From inside a get_fn: hand the record's bytes to the library (copied during the call)."""
+    ...
+
+
+# mcp_status mcp_credential_store_get(mcp_credential_store *store, const char *key_json, char **out_value,
+#                                     int64_t *out_length, char **out_error_json);
+@ctypes_function(
+    "mcp_credential_store_get", [mcp_credential_store_p, c_char_p, owned_char_pp, POINTER(c_int64), owned_char_pp], mcp_status
+)
+def mcp_credential_store_get(store: Any, key_json: bytes, out_value: Any, out_length: Any, out_error_json: Any) -> int:
+    """Read a record (MCP_ERR_NOT_FOUND when absent); *out_value holds *out_length bytes."""
+    ...
+
+
+# mcp_status mcp_credential_store_put(mcp_credential_store *store, const char *key_json, const uint8_t *value,
+#                                     int64_t length, int64_t ttl_seconds, char **out_error_json);
+@ctypes_function(
+    "mcp_credential_store_put", [mcp_credential_store_p, c_char_p, c_char_p, c_int64, c_int64, owned_char_pp], mcp_status
+)
+def mcp_credential_store_put(store: Any, key_json: bytes, value: Optional[bytes], length: int, ttl_seconds: int, out_error_json: Any) -> int:
+    """Write a record (ttl_seconds < 0: no expiry)."""
+    ...
+
+
+# mcp_status mcp_credential_store_delete(mcp_credential_store *store, const char *key_json, char **out_error_json);
+@ctypes_function("mcp_credential_store_delete", [mcp_credential_store_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_credential_store_delete(store: Any, key_json: bytes, out_error_json: Any) -> int:
+    """Remove a record (absent is fine)."""
+    ...
+
+
+# void mcp_credential_store_free(mcp_credential_store *store); /* NULL-safe */
+@ctypes_function("mcp_credential_store_free", [mcp_credential_store_p], None)
+def mcp_credential_store_free(store: Any) -> None:
+    """Release a store handle."""
+    ...
+
+
+def take_bytes(slot: c_void_p, length: int) -> Optional[bytes]:
+    """Read ``length`` owned bytes from an out-param slot, free them, and clear the slot. NULL gives None."""
+    address = slot.value
+    if not address:
+        return None
+    try:
+        data = ctypes.string_at(address, length)
+    finally:
+        mcp_string_free(address)
+        slot.value = None
+    return data
 
 
 # --------------------------------------------------------------------------

@@ -196,6 +196,14 @@ class Manager(Managed):
 
     # -- OAuth sign-in -----------------------------------------------------
 
+    def set_credential_store(self, store: Any) -> None:
+        """Keep OAuth records in ``store`` (an ``oauth_store.CredentialStore``) from now on; before the first OAuth use.
+        The manager keeps ``store`` alive (a ``HostStore``'s callbacks must outlive the manager)."""
+        err = c_void_p()
+        status = B.mcp_manager_set_credential_store(self._handle(), store.ptr(), byref(err))
+        _raise_for(status, err, "set_credential_store")
+        self._credential_store = store
+
     def oauth_begin(self, server: str, user: Optional[str] = None) -> Dict[str, Any]:
         """Begin (or join) a sign-in: ``{"flowId", "authUrl", "expiresAt", "joined", ...}``. Open ``authUrl``."""
         return self._json_call("oauth_begin", B.mcp_manager_oauth_begin, _name(server, "server"), _optional_name(user, "user"))

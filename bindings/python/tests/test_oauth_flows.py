@@ -198,3 +198,42 @@ def test_a_declared_oauth_server_signs_in_before_any_request(protected_mcp):
         with pytest.raises(mcpclient.McpAuthError) as second:
             mgr.connect("declared")
         assert second.value.details["authUrl"] == caught.value.details["authUrl"]
+
+
+def test_a_host_store_shared_by_two_managers_carries_a_sign_in_across(protected_mcp):
+    """Two managers standing in for two host processes, one Redis-like dict: begin on one, callback on the other,
+    and the first one's connection works. The host only ever sees sealed records."""
+    import threading
+
+    from mcpclient.oauth_store import HostStore
+
+    records, lock = {}, threading.Lock()
+
+    def get(key):
+        with lock:
+            return records.get(key)
+
+    def put(key, value, ttl):
+        with lock:
+            records[key] = bytes(value)
+
+    def delete(key):
+        with lock:
+            records.pop(key, None)
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    stores = [HostStore(get, put, delete, key=key), HostStore(get, put, delete, key=key)]
+    with manager() as first, manager() as second:
+        for mgr, store in zip((first, second), stores):
+            mgr.set_credential_store(store)
+            mgr.add_server("guarded", {"url": protected_mcp.origin + "/mcp", "timeout": 30000})
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            first.connect("guarded")
+        second.oauth_complete(browse(caught.value.details["authUrl"]))
+        # The first process is not told; its next connect finds the tokens in the shared store.
+        first.connect("guarded")
+        assert text_of(first.call_tool("guarded", "echo", {"text": "shared"})) == "shared"
+        assert records and all(value.startswith(b"MCPCRED") and b"access_token" not in value for value in records.values())
+        # The store is fixed once OAuth is in use.
+        with pytest.raises(mcpclient.McpConflictError):
+            first.set_credential_store(stores[1])
