@@ -14,6 +14,20 @@
  * versions the handshake era ("era":"legacy"); unset lets the library detect it. A "toolCalls" array
  * ([{"name":…,"arguments":{…}},…]) in MCP_CONFORMANCE_CONTEXT replaces the tools a scenario calls.
  *
+ * auth/... scenarios: the manager gets the reference client's redirect URI (http://localhost:3000/callback) and
+ * the suite's client ID metadata document URL; the context's client_id/client_secret (auth/pre-registration)
+ * and the members of a context "oauth" object (this project's tests pin endpoints with it) become the server's
+ * "oauth" config. When a connect or call fails with MCP_ERR_AUTH and an authUrl (401, or 403 insufficient_scope),
+ * the program plays the browser: a plain-http GET of authUrl without following the redirect, whose Location goes
+ * to mcp_manager_oauth_complete; then the request is retried, at most 3 sign-ins in all (auth/scope-retry-limit
+ * allows 3 authorization requests). It prints each authorization request's client_id, scope, resource and
+ * redirect_uri. Discovery, registration, PKCE, scope choice, step-up and the resource check are the library's.
+ * Not handled: the extension scenarios (client-credentials-jwt/-basic, enterprise-managed-authorization, dpop,
+ * wif-jwt-bearer), which need other grants or DPoP; and auth/pre-registration with a secret fails at
+ * mcp_manager_add_server unless the endpoints are pinned (the config rule client_secret_without_endpoints),
+ * which the suite's context does not provide. examples/run-tests.sh emulates most auth scenarios against real
+ * authorization servers (docs/oauth.md, "Conformance", lists which and how).
+ *
  * Exit status: 0 when the scenario ran, 1 on a failure (reason on stderr), 2 for usage or an unknown scenario.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, getaddrinfo, strncasecmp */
