@@ -483,7 +483,7 @@ static char *dup_string(const char *p) {
         case 'r': *o++ = '\r'; break;
         case 't': *o++ = '\t'; break;
         case 'u':
-            for (int i = 1; i <= 4; i++) code = hex_digit(p[i]) < 0 || code < 0 ? -1 : code * 16 + hex_digit(p[i]);
+            for (int i = 1; i <= 4 && code >= 0; i++) code = hex_digit(p[i]) < 0 ? -1 : code * 16 + hex_digit(p[i]);
             if (code <= 0 || code > 0x7f) {
                 free(out);
                 return NULL;
@@ -615,6 +615,7 @@ static char *redirect_location(const char *url) {
     } else {
         for (const char *line = strstr(response.s, "\r\n"); line && !location; line = strstr(line, "\r\n")) {
             line += 2;
+            if (line[0] == '\r') break; /* the end of the head */
             if (strncasecmp(line, "Location:", 9) != 0) continue;
             const char *value = line + 9, *value_end = strstr(value, "\r\n");
             while (*value == ' ' || *value == '\t') value++;
