@@ -14,18 +14,44 @@
  * versions the handshake era ("era":"legacy"); unset lets the library detect it. A "toolCalls" array
  * ([{"name":…,"arguments":{…}},…]) in MCP_CONFORMANCE_CONTEXT replaces the tools a scenario calls.
  *
+ * auth/... scenarios: the manager gets the reference client's redirect URI (http://localhost:3000/callback) and
+ * the suite's client ID metadata document URL; the context's client_id/client_secret (auth/pre-registration)
+ * and the members of a context "oauth" object (this project's tests pin endpoints with it) become the server's
+ * "oauth" config. When a connect or call fails with MCP_ERR_AUTH and an authUrl (401, or 403 insufficient_scope),
+ * the program plays the browser: a plain-http GET of authUrl without following the redirect, whose Location goes
+ * to mcp_manager_oauth_complete; then the request is retried, at most 3 sign-ins in all (auth/scope-retry-limit
+ * allows 3 authorization requests). It prints each authorization request's client_id, scope, resource and
+ * redirect_uri. Discovery, registration, PKCE, scope choice, step-up and the resource check are the library's.
+ * Not handled: the extension scenarios (client-credentials-jwt/-basic, enterprise-managed-authorization, dpop,
+ * wif-jwt-bearer), which need other grants or DPoP; and auth/pre-registration with a secret fails at
+ * mcp_manager_add_server unless the endpoints are pinned (the config rule client_secret_without_endpoints),
+ * which the suite's context does not provide. examples/run-tests.sh emulates most auth scenarios against real
+ * authorization servers (docs/oauth.md, "Conformance", lists which and how).
+ *
  * Exit status: 0 when the scenario ran, 1 on a failure (reason on stderr), 2 for usage or an unknown scenario.
  */
-#define _POSIX_C_SOURCE 200809L /* strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup, getaddrinfo, strncasecmp */
+#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "mcpclient.h"
 
 #define SERVER "conformance"
 #define CALL_TIMEOUT_MS 30000
+/* auth scenarios: the reference client's redirect URI, and the client ID metadata document URL the suite's auth/basic-cimd
+ * expects as client_id (its mock never fetches it). */
+#define REDIRECT_URI "http://localhost:3000/callback"
+#define CIMD_URL "https://conformance-test.local/client-metadata.json"
+/* auth/scope-retry-limit passes with at most 3 authorization requests (the first sign-in plus the library's two
+ * scope upgrades). */
+#define MAX_SIGN_INS 3
 
 static mcp_manager *manager;
 
@@ -178,6 +204,9 @@ static uint64_t request_id(const char *event) {
 
 /* ---- Operations: submit, then pump events, answering what the server asks ------------------------------ */
 
+/* auth scenarios: OAuth is configured, and how many sign-ins run() has played so far. */
+static int oauth_enabled, sign_ins;
+
 /* When set, the next server request is held while this tool is called (the SEP-2322 isolation check). */
 static const char *interleave_tool;
 
@@ -254,7 +283,7 @@ static char *stashed[16];
 
 /* Submits request_json and waits for its outcome, answering server requests meanwhile. Returns the operation's
  * result document (free with free()), or NULL with *out_error set to the error document. */
-static char *run(const char *request_json, char **out_error) {
+static char *run_once(const char *request_json, char **out_error) {
     uint64_t id;
     char *error = NULL;
     *out_error = NULL;
@@ -297,10 +326,32 @@ static char *run(const char *request_json, char **out_error) {
                 continue;
             }
             fprintf(stderr, "dropped an outcome nobody waits for: %s\n", event);
-        } else if (is_string(kind, "log")) {
-            fprintf(stderr, "event: %s\n", event);
+        } else if (is_string(kind, "log") || is_string(kind, "oauth_required") || is_string(kind, "oauth_completed") ||
+                   is_string(kind, "oauth_failed")) {
+            fprintf(stderr, "event: %s\n", event); /* OAuth events never carry a token, code or secret */
         }
         mcp_string_free(event);
+    }
+}
+
+static int sign_in(const char *details);
+
+/* run_once(), playing the user when the server asks for a sign-in: an MCP_ERR_AUTH error with an authUrl (a 401,
+ * or a 403 insufficient_scope step-up) is signed in to and the request retried, up to MAX_SIGN_INS sign-ins per
+ * run of the program. Any other error (scope_upgrade_limit, resource_mismatch, ...) is the outcome. */
+static char *run(const char *request_json, char **out_error) {
+    for (;;) {
+        char *result = run_once(request_json, out_error);
+        if (result || !oauth_enabled) return result;
+        const char *details = get(*out_error, "details");
+        if (!is_string(get(*out_error, "name"), "MCP_ERR_AUTH") || !get(details, "authUrl")) return NULL;
+        if (sign_ins >= MAX_SIGN_INS) {
+            fprintf(stderr, "conformance-client: not signing in again after %d sign-ins\n", sign_ins);
+            return NULL;
+        }
+        if (sign_in(details) != 0) return NULL; /* *out_error stays the server's demand */
+        free(*out_error);
+        *out_error = NULL;
     }
 }
 
@@ -314,6 +365,13 @@ static char *run_op(const char *op, char **out_error) {
 static int failed(const char *what, char *error) {
     fprintf(stderr, "conformance-client: %s failed: %s\n", what, error ? error : "(no detail)");
     free(error);
+    return 1;
+}
+
+/* failed() for an error document the library allocated. */
+static int failed_library(const char *what, char *error) {
+    fprintf(stderr, "conformance-client: %s failed: %s\n", what, error ? error : "(no detail)");
+    mcp_string_free(error);
     return 1;
 }
 
@@ -392,12 +450,229 @@ static int context_tool_calls(void) {
     return 0;
 }
 
+/* ---- OAuth: the headless browser ------------------------------------------------------------------------
+ * The library does the OAuth work (discovery, registration, PKCE, scopes, the token exchange); this program only
+ * plays the user's browser, as the reference client's ConformanceOAuthProvider does: the suite's authorization
+ * endpoint approves at once with a 302 to the redirect URI, so a GET without following redirects yields the
+ * callback URL. */
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/* A malloc'ed C string from the JSON string at p; NULL when p is not a string or escapes anything beyond ASCII
+ * (URLs never need that). */
+static char *dup_string(const char *p) {
+    const char *end = skip_value(p);
+    p = skip_ws(p);
+    if (!p || !end || *p != '"') return NULL;
+    char *out = malloc((size_t)(end - p)), *o = out;
+    if (!out) return NULL;
+    for (p++; *p != '"'; p++) {
+        if (*p != '\\') {
+            *o++ = *p;
+            continue;
+        }
+        int code = 0;
+        switch (*++p) {
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u':
+            for (int i = 1; i <= 4 && code >= 0; i++) code = hex_digit(p[i]) < 0 ? -1 : code * 16 + hex_digit(p[i]);
+            if (code <= 0 || code > 0x7f) {
+                free(out);
+                return NULL;
+            }
+            *o++ = (char)code;
+            p += 4;
+            break;
+        default: *o++ = *p; /* \" \\ \/ */
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Prints " name=value" for a query parameter of url, percent-decoded ("(none)" when absent). */
+static void print_query_parameter(const char *url, const char *name) {
+    size_t n = strlen(name);
+    const char *p = strchr(url, '?');
+    printf(" %s=", name);
+    while (p) {
+        p++;
+        const char *next = strchr(p, '&');
+        if (strncmp(p, name, n) == 0 && p[n] == '=') {
+            for (const char *c = p + n + 1; *c && c != next; c++) {
+                if (*c == '%' && hex_digit(c[1]) >= 0 && hex_digit(c[2]) >= 0) {
+                    putchar(hex_digit(c[1]) * 16 + hex_digit(c[2]));
+                    c += 2;
+                } else putchar(*c == '+' ? ' ' : *c);
+            }
+            return;
+        }
+        p = next;
+    }
+    fputs("(none)", stdout);
+}
+
+/* Connects to host:port (host may be a bracketed IPv6 literal) with 10 s send/receive timeouts; -1 on failure. */
+static int open_connection(const char *host, const char *port) {
+    char name[256];
+    snprintf(name, sizeof name, "%s", host[0] == '[' ? host + 1 : host);
+    if (host[0] == '[') name[strcspn(name, "]")] = '\0';
+    struct addrinfo hints, *found = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(name, port, &hints, &found);
+    if (rc != 0) {
+        fprintf(stderr, "conformance-client: cannot resolve %s: %s\n", name, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    struct timeval timeout = {10, 0};
+    for (struct addrinfo *a = found; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(found);
+    if (fd < 0) fprintf(stderr, "conformance-client: cannot connect to %s:%s\n", name, port);
+    return fd;
+}
+
+/* GETs an http:// URL without following redirects (HTTP/1.1, one request, Connection: close) and returns the
+ * Location of its 3xx answer, malloc'ed; NULL after saying why. */
+static char *redirect_location(const char *url) {
+    if (strncmp(url, "https://", 8) == 0) {
+        fputs("conformance-client: the authorization URL is https; this headless browser only speaks plain http "
+              "(the suite's authorization servers run on http://localhost)\n", stderr);
+        return NULL;
+    }
+    if (strncmp(url, "http://", 7) != 0) {
+        fprintf(stderr, "conformance-client: not an http URL: %s\n", url);
+        return NULL;
+    }
+    const char *authority = url + 7, *target = authority + strcspn(authority, "/?#");
+    size_t authority_len = (size_t)(target - authority);
+    char host[256], port[8] = "80";
+    if (authority_len == 0 || authority_len >= sizeof host || memchr(authority, '@', authority_len)) {
+        fprintf(stderr, "conformance-client: unusable authority in %s\n", url);
+        return NULL;
+    }
+    memcpy(host, authority, authority_len);
+    host[authority_len] = '\0';
+    char *colon = strrchr(host, ':');
+    if (colon && !strchr(colon, ']')) {
+        snprintf(port, sizeof port, "%s", colon + 1);
+        *colon = '\0';
+    }
+    int fd = open_connection(host, port);
+    if (fd < 0) return NULL;
+
+    buf request = {0};
+    buf_str(&request, "GET ");
+    if (*target != '/') buf_str(&request, "/");
+    buf_raw(&request, target, strcspn(target, "#"));
+    buf_str(&request, " HTTP/1.1\r\nHost: ");
+    buf_raw(&request, authority, authority_len);
+    buf_str(&request, "\r\nAccept: text/html, */*\r\nUser-Agent: mcpclient-conformance\r\nConnection: close\r\n\r\n");
+    size_t sent = 0;
+    while (sent < request.len) {
+        ssize_t n = send(fd, request.s + sent, request.len - sent, 0);
+        if (n <= 0) break;
+        sent += (size_t)n;
+    }
+    int complete = sent == request.len;
+    free(request.s);
+
+    /* The head is all we need; 64 KiB is plenty for it. */
+    buf response = {0};
+    char chunk[4096];
+    while (complete && response.len < 65536 && !(response.s && strstr(response.s, "\r\n\r\n"))) {
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        buf_raw(&response, chunk, (size_t)n);
+    }
+    close(fd);
+    char *location = NULL;
+    int status = 0;
+    if (!complete || !response.s || sscanf(response.s, "HTTP/1.%*d %d", &status) != 1) {
+        fprintf(stderr, "conformance-client: no HTTP answer from %s\n", url);
+    } else if (status < 300 || status > 399) {
+        fprintf(stderr, "conformance-client: the authorization endpoint answered %d, not a redirect: %.300s\n", status,
+                response.s);
+    } else {
+        for (const char *line = strstr(response.s, "\r\n"); line && !location; line = strstr(line, "\r\n")) {
+            line += 2;
+            if (line[0] == '\r') break; /* the end of the head */
+            if (strncasecmp(line, "Location:", 9) != 0) continue;
+            const char *value = line + 9, *value_end = strstr(value, "\r\n");
+            while (*value == ' ' || *value == '\t') value++;
+            if (!value_end || value_end == value) break;
+            location = malloc((size_t)(value_end - value) + 1);
+            if (location) {
+                memcpy(location, value, (size_t)(value_end - value));
+                location[value_end - value] = '\0';
+            }
+        }
+        if (!location) fprintf(stderr, "conformance-client: the %d redirect has no Location\n", status);
+    }
+    free(response.s);
+    return location;
+}
+
+/* Plays the user for a sign-in the library asked for (the details of its MCP_ERR_AUTH error): opens authUrl
+ * headlessly and hands the redirect to mcp_manager_oauth_complete, which exchanges the code and stores the
+ * tokens. Prints what the authorization request asked for (never the state, code or verifier). 0 on success. */
+static int sign_in(const char *details) {
+    char *auth_url = dup_string(get(details, "authUrl")), *reason = dup_string(get(details, "reason"));
+    int rc = 1;
+    if (auth_url) {
+        sign_ins++;
+        printf("authorization request %d (%s):", sign_ins, reason ? reason : "?");
+        print_query_parameter(auth_url, "client_id");
+        print_query_parameter(auth_url, "scope");
+        print_query_parameter(auth_url, "resource");
+        print_query_parameter(auth_url, "redirect_uri");
+        print_query_parameter(auth_url, "code_challenge_method");
+        putchar('\n');
+        fflush(stdout);
+        char *callback = redirect_location(auth_url);
+        if (callback) {
+            char *result = NULL, *error = NULL;
+            if (mcp_manager_oauth_complete(manager, callback, &result, &error) == MCP_OK) {
+                printf("signed in: %s\n", result);
+                rc = 0;
+            } else {
+                fprintf(stderr, "conformance-client: mcp_manager_oauth_complete failed: %s\n", error ? error : "(no detail)");
+            }
+            mcp_string_free(result);
+            mcp_string_free(error);
+            free(callback);
+        }
+    }
+    free(auth_url);
+    free(reason);
+    return rc;
+}
+
 /* ---- Scenarios ------------------------------------------------------------------------------------------ */
 
-/* initialize, tools_call, sse-retry: connect (handshake or discovery), list the tools, call one: the a/b adder
- * when there is one (tools_call's add_numbers gets a=2, b=3), else the first (sse-retry's test_reconnection,
- * whose answer only arrives on the resumed GET stream). An empty list (initialize) ends after listing. The
- * context's toolCalls, when given, replace that choice. */
+/* initialize, tools_call, sse-retry, auth/...: connect (handshake or discovery), list the tools, call one: the auth
+ * scenarios' test-tool, else the a/b adder when there is one (tools_call's add_numbers gets a=2, b=3), else the
+ * first (sse-retry's test_reconnection, whose answer only arrives on the resumed GET stream). An empty list
+ * (initialize) ends after listing. The context's toolCalls, when given, replace that choice. */
 static int scenario_basic(const char *info) {
     (void)info;
     char *tools = list_tools();
@@ -407,12 +682,10 @@ static int scenario_basic(const char *info) {
         free(tools);
         return from_context;
     }
-    const char *tool = array_first(get(tools, "tools"));
-    for (const char *t = tool; t; t = array_next(t))
-        if (get(get(get(t, "inputSchema"), "properties"), "a") && get(get(get(t, "inputSchema"), "properties"), "b")) {
-            tool = t;
-            break;
-        }
+    const char *tool = find_tool(tools, "test-tool");
+    for (const char *t = tool ? NULL : array_first(get(tools, "tools")); t && !tool; t = array_next(t))
+        if (get(get(get(t, "inputSchema"), "properties"), "a") && get(get(get(t, "inputSchema"), "properties"), "b")) tool = t;
+    if (!tool) tool = array_first(get(tools, "tools"));
     int rc = 0;
     if (tool) {
         buf arguments = {0};
@@ -585,6 +858,37 @@ static const struct {
     {"sep-2322-client-request-state", scenario_request_state},
     {"elicitation-sep1034-client-defaults", scenario_elicitation_defaults},
     {"elicitation-defaults", scenario_elicitation_defaults},
+    /* OAuth: run() signs in whenever the server asks; what each scenario checks is the library's doing. The
+     * reference client runs these with its well-behaved OAuth client (and pre-registration with the context's
+     * credentials, which main() puts into the server config for any scenario). */
+    {"auth/metadata-default", scenario_basic},
+    {"auth/metadata-var1", scenario_basic},
+    {"auth/metadata-var2", scenario_basic},
+    {"auth/metadata-var3", scenario_basic},
+    {"auth/basic-cimd", scenario_basic},
+    {"auth/basic-dcr", scenario_basic},
+    {"auth/scope-from-www-authenticate", scenario_basic},
+    {"auth/scope-from-scopes-supported", scenario_basic},
+    {"auth/scope-omitted-when-undefined", scenario_basic},
+    {"auth/scope-step-up", scenario_basic},
+    {"auth/scope-retry-limit", scenario_basic},
+    {"auth/token-endpoint-auth-basic", scenario_basic},
+    {"auth/token-endpoint-auth-post", scenario_basic},
+    {"auth/token-endpoint-auth-none", scenario_basic},
+    {"auth/pre-registration", scenario_basic},
+    {"auth/resource-mismatch", scenario_basic},
+    {"auth/offline-access-scope", scenario_basic},
+    {"auth/offline-access-not-supported", scenario_basic},
+    {"auth/authorization-server-migration", scenario_basic},
+    {"auth/iss-supported", scenario_basic},
+    {"auth/iss-not-advertised", scenario_basic},
+    {"auth/iss-supported-missing", scenario_basic},
+    {"auth/iss-wrong-issuer", scenario_basic},
+    {"auth/iss-unexpected", scenario_basic},
+    {"auth/iss-normalized", scenario_basic},
+    {"auth/metadata-issuer-mismatch", scenario_basic},
+    {"auth/2025-03-26-oauth-metadata-backcompat", scenario_basic},
+    {"auth/2025-03-26-oauth-endpoint-fallback", scenario_basic},
 };
 #define SCENARIO_COUNT (sizeof scenarios / sizeof *scenarios)
 
@@ -603,25 +907,51 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    oauth_enabled = strncmp(scenario, "auth/", 5) == 0;
     char *error = NULL;
     mcp_status status = mcp_manager_new(&manager,
-                                        "{\"clientInfo\":{\"name\":\"mcpclient-conformance\",\"version\":\"" MCP_VERSION_STRING "\"},"
-                                        "\"capabilities\":{\"roots\":{},\"sampling\":{},\"elicitation\":{\"form\":{}}}}",
+                                        oauth_enabled
+                                            ? "{\"clientInfo\":{\"name\":\"mcpclient-conformance\",\"version\":\"" MCP_VERSION_STRING "\"},"
+                                              "\"oauth\":{\"redirectUri\":\"" REDIRECT_URI "\",\"clientIdMetadataDocumentUrl\":\"" CIMD_URL "\","
+                                              "\"clientName\":\"mcpclient-conformance\"}}"
+                                            : "{\"clientInfo\":{\"name\":\"mcpclient-conformance\",\"version\":\"" MCP_VERSION_STRING "\"},"
+                                              "\"capabilities\":{\"roots\":{},\"sampling\":{},\"elicitation\":{\"form\":{}}}}",
                                         &error);
-    if (status != MCP_OK) return failed("mcp_manager_new", error);
+    if (status != MCP_OK) return failed_library("mcp_manager_new", error);
 
     /* {"url": …, "era": …}: 2026-07-28 and later are the stateless era, earlier dated versions the handshake. */
     buf config = {0};
     buf_str(&config, "{\"url\":");
     buf_json_string(&config, argv[1]);
     if (version && *version) buf_str(&config, strcmp(version, "2026-07-28") >= 0 ? ",\"era\":\"modern\"" : ",\"era\":\"legacy\"");
+    /* auth/pre-registration: the client the suite registered for us, plus the members of a context "oauth" object
+     * (not the suite's: this project's tests pin endpoints with it). Raw JSON goes straight through. */
+    const char *context = getenv("MCP_CONFORMANCE_CONTEXT"), *settings = get(context, "oauth");
+    static const char *const credentials[] = {"client_id", "client_secret"};
+    if (oauth_enabled && (get(context, "client_id") || obj_first(settings))) {
+        buf_str(&config, ",\"oauth\":{");
+        for (size_t i = 0; i < 2; i++) {
+            if (!get(context, credentials[i])) continue;
+            if (config.s[config.len - 1] != '{') buf_str(&config, ",");
+            buf_json_string(&config, credentials[i]);
+            buf_str(&config, ":");
+            buf_value(&config, get(context, credentials[i]));
+        }
+        for (const char *k = obj_first(settings); k; k = obj_next(k)) {
+            if (config.s[config.len - 1] != '{') buf_str(&config, ",");
+            buf_value(&config, k);
+            buf_str(&config, ":");
+            buf_value(&config, obj_value(k));
+        }
+        buf_str(&config, "}");
+    }
     buf_str(&config, "}");
     status = mcp_manager_add_server(manager, SERVER, config.s, &error);
     free(config.s);
     int rc = 1;
     char *info = NULL;
     if (status != MCP_OK) {
-        failed("mcp_manager_add_server", error);
+        failed_library("mcp_manager_add_server", error);
     } else if (!(info = run_op("connect", &error))) {
         failed("connect", error);
     } else {
@@ -629,7 +959,7 @@ int main(int argc, char **argv) {
         rc = scenarios[known].run(info);
     }
     free(info);
-    for (size_t i = 0; i < sizeof stashed / sizeof *stashed; i++) free(stashed[i]);
+    for (size_t i = 0; i < sizeof stashed / sizeof *stashed; i++) mcp_string_free(stashed[i]);
     mcp_manager_free(manager);
     if (rc == 0) printf("scenario %s: done\n", scenario);
     else fprintf(stderr, "conformance-client: scenario %s failed\n", scenario);

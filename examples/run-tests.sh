@@ -23,7 +23,7 @@ check() {  # name, expected substring(s)..., then -- command...
     if [ $ok -eq 1 ]; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name (exit $rc)"; echo "$output" | head -20; fi
 }
 
-leftovers() { pgrep -f "$fixtures/everything_" || true; }
+leftovers() { pgrep -f "$fixtures/(everything_|oauth_server|authlib_server)" || true; }
 
 check "quickstart modern fixture" '"era":"modern"' '"text":"hi"' -- \
     "$bin/quickstart" --tool echo --args '{"text":"hi"}' -- "$modern/python" "$fixtures/everything_modern.py"
@@ -89,6 +89,95 @@ check "conformance unknown scenario exits 2" 'unknown scenario' -- bash -c \
     "MCP_CONFORMANCE_SCENARIO=nope '$bin/conformance-client' '$http_url'; [ \$? -eq 2 ]"
 xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
 
+# The auth/* scenarios against real authorization servers (the suite's mock AS cannot be installed here): the
+# python-sdk AS with dynamic registration in front of the everything server (oauth_server.py --mcp), and authlib
+# with pre-registered clients in front of a python-sdk MCP server whose whoami tool names the token's client
+# (authlib_server.py). The client prints each authorization request's client_id, scope, resource and redirect_uri,
+# so the assertions see what the suite's AS would check.
+oauth_serve() {  # script [options] -> prints the issuer; killed with the other servers (and --max-seconds)
+    local out
+    out=$(mktemp "$fixtures/oauth.XXXXXX")
+    "$modern/python" "$fixtures/$1" --max-seconds 300 "${@:2}" >"$out" 2>/dev/null </dev/null &
+    echo $! >>"$fixtures/serve.pids"
+    for _ in $(seq 100); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
+    awk '/READY/ {print $2}' "$out"
+}
+auth() {  # name, version, context, url, expected substring(s)...
+    local name=$1 version=$2 context=$3 url=$4; shift 4
+    check "conformance $name ($version)" "$@" "scenario $name: done" -- \
+        env MCP_CONFORMANCE_SCENARIO="$name" MCP_CONFORMANCE_PROTOCOL_VERSION="$version" \
+        MCP_CONFORMANCE_CONTEXT="$context" "$bin/conformance-client" "$url"
+}
+auth_fails() {  # name, url, what must appear, what must not -- the client must exit 1
+    check "conformance $1 refuses" "$3" -- bash -c "out=\$(MCP_CONFORMANCE_SCENARIO='$1' MCP_CONFORMANCE_PROTOCOL_VERSION=2025-11-25 \
+        '$bin/conformance-client' '$2' 2>&1); rc=\$?; echo \"\$out\"; [ \$rc -eq 1 ] && ! grep -qF -- '$4' <<<\"\$out\""
+}
+callback='redirect_uri=http://localhost:3000/callback code_challenge_method=S256'
+# Only client_secret_basic advertised: DCR registers for it, and the SDK's token endpoint insists on the Basic header.
+sdk_basic=$(oauth_serve oauth_server.py --mcp --auth-methods client_secret_basic)
+auth auth/metadata-default 2025-11-25 "" "$sdk_basic/mcp" '"era":"legacy"' \
+    "authorization request 1 (oauth_required): client_id=" "resource=$sdk_basic/mcp $callback" '"text":"5"'
+auth auth/metadata-default 2026-07-28 "" "$sdk_basic/mcp" '"era":"modern"' "resource=$sdk_basic/mcp $callback" '"text":"5"'
+auth auth/token-endpoint-auth-basic 2025-11-25 "" "$sdk_basic/mcp" '"text":"5"'
+# No scope in the challenge: the PRM's scopes_supported, all of them.
+auth auth/scope-from-scopes-supported 2025-11-25 "" "$sdk_basic/mcp" "scope=mcp:read mcp:write resource=$sdk_basic/mcp"
+# The PRM names another resource: no authorization request at all, exit 1.
+auth_fails auth/resource-mismatch "$sdk_basic/mismatch/mcp" '"reason":"resource_mismatch"' 'authorization request'
+sdk_post=$(oauth_serve oauth_server.py --mcp --auth-methods client_secret_post)
+auth auth/token-endpoint-auth-post 2025-11-25 "" "$sdk_post/mcp" '"text":"5"'
+# A public client, and no scope defined anywhere: the authorization request has none.
+sdk_none=$(oauth_serve oauth_server.py --mcp --auth-methods none --scopes "")
+auth auth/token-endpoint-auth-none 2025-11-25 "" "$sdk_none/mcp" '"text":"5"'
+auth auth/scope-omitted-when-undefined 2025-11-25 "" "$sdk_none/mcp" "scope=(none) resource=$sdk_none/mcp"
+# /scoped/mcp: 401 with scope="mcp:read", tools/call wants mcp:write (403 naming only mcp:write); the second
+# request must ask for the union. /denied/mcp: connecting works, then 403 for ever; the library gives up after
+# two upgrades (3 authorization requests in all) and the client exits 1.
+# --register-all-scopes: the SDK AS authorizes only the scopes a client registered with, and the library reuses
+# the registration it made for the first (narrower) sign-in, so without it the step-up is refused (invalid_scope).
+sdk_scoped=$(oauth_serve oauth_server.py --mcp --register-all-scopes)
+auth auth/scope-from-www-authenticate 2025-11-25 '{"toolCalls":[]}' "$sdk_scoped/scoped/mcp" \
+    "authorization request 1 (oauth_required):" "scope=mcp:read resource=$sdk_scoped/scoped/mcp"
+for version in 2025-11-25 2026-07-28; do
+    auth auth/scope-step-up $version "" "$sdk_scoped/scoped/mcp" "scope=mcp:read resource=" \
+        "authorization request 2 (insufficient_scope):" "scope=mcp:read mcp:write resource=" '"text":"5"'
+done
+auth_fails auth/scope-retry-limit "$sdk_scoped/denied/mcp" 'authorization request 3 (insufficient_scope)' 'authorization request 4'
+check "conformance auth/scope-retry-limit stops at the library's limit" '"reason":"scope_upgrade_limit"' -- bash -c \
+    "MCP_CONFORMANCE_SCENARIO=auth/scope-retry-limit MCP_CONFORMANCE_PROTOCOL_VERSION=2026-07-28 \
+     '$bin/conformance-client' '$sdk_scoped/denied/mcp'; [ \$? -eq 1 ]"
+
+# authlib: issuer http://127.0.0.1:<port>/tenant1, clients pre-registered for the reference client's redirect URI
+# (the CIMD URL among them: like the suite's mock, the AS never fetches the document).
+redirect='"redirect_uris":["http://localhost:3000/callback"]'
+clients=(--client "{\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\",$redirect}"
+    --client "{\"client_id\":\"post-client\",\"client_secret\":\"post-secret\",\"token_endpoint_auth_method\":\"client_secret_post\",$redirect}"
+    --client "{\"client_id\":\"public-client\",$redirect}"
+    --client "{\"client_id\":\"https://conformance-test.local/client-metadata.json\",$redirect}")
+tenant=$(oauth_serve authlib_server.py "${clients[@]}" --cimd)
+origin=${tenant%/tenant1}
+whoami() { printf '\\"client_id\\": \\"%s\\"' "$1"; }
+# The suite's context; the secret goes only to pinned endpoints (config rule client_secret_without_endpoints), so
+# the test adds them through the context's "oauth" object, which the client merges into the server config.
+pinned="\"authorization_url\":\"$tenant/authorize\",\"token_url\":\"$tenant/token\""
+auth auth/pre-registration 2025-11-25 \
+    "{\"name\":\"auth/pre-registration\",\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\",\"oauth\":{$pinned}}" \
+    "$origin/mcp" "client_id=basic-client" "$(whoami basic-client)"
+auth auth/pre-registration 2026-07-28 \
+    "{\"name\":\"auth/pre-registration\",\"client_id\":\"post-client\",\"client_secret\":\"post-secret\",\"oauth\":{$pinned,\"token_exchange_method\":\"default_post\"}}" \
+    "$origin/mcp" "client_id=post-client" "$(whoami post-client)"
+check "conformance auth/pre-registration with a secret and discovered endpoints is refused" 'client_secret_without_endpoints' -- bash -c \
+    "MCP_CONFORMANCE_SCENARIO=auth/pre-registration MCP_CONFORMANCE_CONTEXT='{\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\"}' \
+     '$bin/conformance-client' '$origin/mcp'; [ \$? -eq 1 ]"
+# The AS advertises client_id_metadata_document_supported: the CIMD URL is the client_id, no registration.
+auth auth/basic-cimd 2025-11-25 "" "$origin/mcp" "client_id=https://conformance-test.local/client-metadata.json" \
+    "$(whoami https://conformance-test.local/client-metadata.json)"
+# metadata-var3's AS half: OIDC discovery appended to the issuer path (/tenant1/.well-known/openid-configuration).
+auth auth/metadata-var3 2025-11-25 '{"client_id":"public-client"}' "$origin/mcp" "$(whoami public-client)"
+# metadata-var2's AS half: RFC 8414 with the issuer path inserted (/.well-known/oauth-authorization-server/tenant1).
+tenant8414=$(oauth_serve authlib_server.py "${clients[@]}" --metadata-at rfc8414)
+auth auth/metadata-var2 2025-11-25 '{"client_id":"public-client"}' "${tenant8414%/tenant1}/mcp" "$(whoami public-client)"
+xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
+
 # Config files: every format validates and normalizes; a broken one names each problem with line:column.
 configs=$(cd "$(dirname "$0")/.." && pwd)/Tests/MCPClientConfigTests/configs
 check "config-check LibreChat YAML" '"format":"librechat"' '"github":{"type":"streamable-http"' -- \
@@ -98,6 +187,7 @@ check "config-check VS Code export yaml" 'mcpServers:' 'envFile: ${workspaceFold
 check "config-check broken LibreChat" "librechat-typos.yaml:13:5: warning: mcpServers.files.comand" 'suggestion: client_id' -- \
     bash -c "'$bin/config-check' '$configs/broken/librechat-typos.yaml'; [ \$? -eq 1 ]"
 
+for _ in $(seq 50); do [ -z "$(leftovers)" ] && break; sleep 0.1; done  # uvicorn takes a moment after SIGTERM
 left=$(leftovers)
 if [ -z "$left" ]; then passed=$((passed + 1)); echo "ok   no server process left"; else failed=$((failed + 1)); echo "FAIL processes left: $left"; fi
 echo "examples: $passed passed, $failed failed"

@@ -5,6 +5,7 @@ tested against (the first is oauth_server.py, the SDK's own `mcp.server.auth`).
     .venv-modern/bin/python Tests/Fixtures/servers/authlib_server.py [--issuer-path /tenant1]
         [--metadata-at oidc-appended,oidc-inserted,rfc8414] [--client JSON]... [--clients FILE]
         [--scopes "mcp:read mcp:write"] [--no-iss] [--token-lifetime 3600] [--max-seconds N]
+        [--auth-methods client_secret_post,...] [--cimd]
 
 The issuer has a path (http://127.0.0.1:<port>/tenant1), so discovery needs the path-aware well-known URLs:
   --metadata-at picks where the metadata is served (comma list; default `oidc-appended`, authlib's own OIDC form):
@@ -21,6 +22,11 @@ client's public JWK; `aud` must be the token endpoint; a jti works once).
                                              (revoked or expired tokens, or tokens for another `resource`, get 401)
   /.well-known/oauth-protected-resource/mcp  PRM (SDK): resource <origin>/mcp, authorization_servers [issuer]
   /_stats                                    JSON counts: token requests by grant type (and their errors), revocations
+
+--auth-methods narrows the token endpoint methods the metadata advertises (default: all four), so a client must pick
+the one left, as in the conformance suite's token-endpoint-auth scenarios; --cimd advertises
+client_id_metadata_document_supported (the AS never fetches the document: pre-register the URL as a client_id, as the
+suite's mock accepts it as-is).
 
 Clients are pre-registered (no DCR). Each --client is a JSON object: client_id, client_secret?,
 token_endpoint_auth_method? (default client_secret_basic with a secret, none without, private_key_jwt with a jwk),
@@ -444,7 +450,7 @@ def build_app(issuer: str, origin: str, args, clients_config: list[dict]):
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_methods_supported": args.auth_methods.split(","),
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
@@ -453,6 +459,8 @@ def build_app(issuer: str, origin: str, args, clients_config: list[dict]):
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
     }
+    if args.cimd:
+        metadata["client_id_metadata_document_supported"] = True
     OpenIDProviderMetadata(metadata).validate(metadata_classes=[IssMetadata])
 
     # --- HTTP --------------------------------------------------------------------------------------------------
@@ -583,8 +591,14 @@ def main() -> None:
     parser.add_argument("--scopes", default="mcp:read mcp:write")
     parser.add_argument("--token-lifetime", type=int, default=3600)
     parser.add_argument("--no-iss", action="store_true", help="leave iss out of authorization responses")
+    parser.add_argument("--auth-methods", default=",".join(AUTH_METHODS),
+                        help="comma list: the token endpoint auth methods the metadata advertises")
+    parser.add_argument("--cimd", action="store_true", help="advertise client_id_metadata_document_supported")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
+    for method in args.auth_methods.split(","):
+        if method not in AUTH_METHODS:
+            parser.error(f"--auth-methods: unknown method {method!r}")
     for form in args.metadata_at.split(","):
         if form not in METADATA_FORMS:
             parser.error(f"--metadata-at: unknown form {form!r}")

@@ -2,6 +2,7 @@
 `mcp.server.auth`), with an in-memory provider that approves every authorization request at once (no browser).
 
     .venv-modern/bin/python Tests/Fixtures/servers/oauth_server.py [--scopes "mcp:read mcp:write"] [--no-iss] [--mcp]
+        [--auth-methods client_secret_post,...] [--register-all-scopes]
 
 Routes on http://127.0.0.1:<port> (the issuer is the origin):
   SDK:  /.well-known/oauth-authorization-server, /authorize, /token, /register, /revoke (create_auth_routes),
@@ -11,10 +12,26 @@ Routes on http://127.0.0.1:<port> (the issuer is the origin):
                      With --mcp: the everything_modern server's streamable HTTP endpoint instead (both eras: a
                      2026-07-28 MCP-Protocol-Version header is served statelessly, anything else gets handshake-era
                      Mcp-Session-Id sessions), behind the same middleware
+  /scoped/mcp        (--mcp) step-up, as the conformance suite's auth/scope-step-up: a JSON-RPC request without a
+                     token is 401 with scope="mcp:read"; tools/call needs mcp:write (403 insufficient_scope naming
+                     only mcp:write), the rest mcp:read
+  /denied/mcp        (--mcp) as auth/scope-retry-limit: 401 with scope="mcp:write" without a token; with one,
+                     initialize, server/discover and notifications pass and anything else is 403
+                     insufficient_scope (scope="mcp:write"), whatever the token's scopes
+                     Both have their own PRM (/.well-known/oauth-protected-resource/<path>) naming the --scopes.
+                     Unlike the suite's mocks they want a token for initialize too: the SDK binds a session to the
+                     principal that created it, so a session opened without one would be refused (404) after
+                     the sign-in
   /mismatch/mcp      401 whose resource_metadata points at a PRM naming another resource (/elsewhere)
   /hinted/mcp        401 whose resource_metadata is the request's X-Test-Hint header (SSRF tests)
   /moved?to=URL      302 to URL (default: the AS metadata), for redirect checks
   /legacy/...        nothing: a server without PRM (404s), for the 2025-03-26 fallback
+
+--auth-methods replaces the token endpoint auth methods the AS metadata advertises (the SDK's are
+client_secret_post and client_secret_basic; the SDK registers and accepts none too), so a registering client must
+pick the one left, as in the suite's auth/token-endpoint-auth-* scenarios (registering with another is refused). --register-all-scopes gives every registered
+client all --scopes whatever it asked for (RFC 7591 §3.2.1 lets an AS replace requested metadata); without it the
+SDK authorizes only the scopes a client registered with.
 
 `/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
 provider). Refresh tokens rotate: a used one is invalid afterwards (invalid_grant).
@@ -38,7 +55,8 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 HOST = "127.0.0.1"
 
 
-def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
+def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth_methods: list[str] | None = None,
+              register_all_scopes: bool = False):
     from pydantic import AnyHttpUrl
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -47,6 +65,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
+    from mcp.server.auth.handlers.metadata import MetadataHandler
     from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
     from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
     from mcp.server.auth.provider import (
@@ -55,10 +74,11 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
         AuthorizationParams,
         ProviderTokenVerifier,
         RefreshToken,
+        RegistrationError,
         TokenError,
         construct_redirect_uri,
     )
-    from mcp.server.auth.routes import create_auth_routes, create_protected_resource_routes
+    from mcp.server.auth.routes import build_metadata, create_auth_routes, create_protected_resource_routes
     from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
     from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
@@ -75,6 +95,12 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
             return self.clients.get(client_id)
 
         async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+            if auth_methods and client_info.token_endpoint_auth_method not in auth_methods:
+                # As the suite's mock: a client must pick an advertised method (the SDK would take any).
+                raise RegistrationError(error="invalid_client_metadata",
+                                        error_description=f"token_endpoint_auth_method must be one of {auth_methods}")
+            if register_all_scopes and scopes:
+                client_info.scope = " ".join(scopes)  # the response echoes this object
             self.clients[client_info.client_id] = client_info
 
         async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
@@ -123,10 +149,14 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
     resource = issuer + "/mcp"
     prm_url = issuer + "/.well-known/oauth-protected-resource/mcp"
 
-    routes = create_auth_routes(
-        provider, issuer_url,
-        client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=scopes or None),
-        revocation_options=RevocationOptions(enabled=True))
+    registration = ClientRegistrationOptions(enabled=True, valid_scopes=scopes or None)
+    revocation = RevocationOptions(enabled=True)
+    routes = create_auth_routes(provider, issuer_url, client_registration_options=registration, revocation_options=revocation)
+    if auth_methods:
+        # Starlette takes the first matching route: this metadata shadows the SDK's own.
+        metadata = build_metadata(issuer_url, None, registration, revocation)
+        metadata.token_endpoint_auth_methods_supported = auth_methods
+        routes.insert(0, Route("/.well-known/oauth-authorization-server", endpoint=MetadataHandler(metadata).handle, methods=["GET"]))
     routes += create_protected_resource_routes(AnyHttpUrl(resource), [issuer_url], scopes_supported=scopes or None)
 
     async def protected(scope, receive, send) -> None:
@@ -152,6 +182,70 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None):
     async def moved(request: Request) -> Response:
         target = request.query_params.get("to", "/.well-known/oauth-authorization-server")
         return Response(status_code=302, headers={"Location": target})
+
+    class ScopeGate:
+        """The suite's step-up and retry-limit middlewares in front of the MCP app: reads the JSON-RPC method from
+        the body (then replays the body to the app) and answers 401 or 403 insufficient_scope by the token's
+        scopes; bodiless GET and DELETE pass. A class, so Starlette mounts it as an ASGI app."""
+
+        def __init__(self, path: str, challenge_scope: str, step_up_scope: str | None) -> None:
+            self.prm = issuer + "/.well-known/oauth-protected-resource" + path
+            self.challenge_scope = challenge_scope
+            self.step_up_scope = step_up_scope  # None: every request with a token is refused (retry limit)
+
+        def challenge(self, status: int, scope: str) -> Response:
+            error = ', error="insufficient_scope"' if status == 403 else ""
+            header = f'Bearer scope="{scope}", resource_metadata="{self.prm}"{error}'
+            return JSONResponse({"error": "insufficient_scope" if status == 403 else "invalid_token"}, status_code=status,
+                                headers={"WWW-Authenticate": header})
+
+        async def __call__(self, scope, receive, send) -> None:
+            body = b""
+            if scope["method"] == "POST":
+                while True:
+                    message = await receive()
+                    body += message.get("body", b"")
+                    if not message.get("more_body"):
+                        break
+            try:
+                request = json.loads(body) if body else None
+            except ValueError:
+                request = None
+            method = request.get("method") if isinstance(request, dict) else None
+            token = getattr(scope.get("user"), "access_token", None)
+            if method and token is None:
+                return await self.challenge(401, self.challenge_scope)(scope, receive, send)
+            if method and self.step_up_scope is None:
+                if method not in ("initialize", "server/discover") and not method.startswith("notifications/"):
+                    return await self.challenge(403, self.challenge_scope)(scope, receive, send)
+            elif method:
+                needed = self.step_up_scope if method == "tools/call" else self.challenge_scope
+                if needed not in token.scopes:
+                    return await self.challenge(403, needed)(scope, receive, send)
+            replayed = False
+
+            async def replay():
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await protected(scope, replay, send)
+
+    def gated_prm(path: str):
+        async def prm(request: Request) -> Response:
+            document = {"resource": issuer + path, "authorization_servers": [str(issuer_url)]}
+            if scopes:
+                document["scopes_supported"] = scopes
+            return JSONResponse(document)
+        return prm
+
+    if mcp_app is not None:
+        for path, gate in (("/scoped/mcp", ScopeGate("/scoped/mcp", "mcp:read", "mcp:write")),
+                           ("/denied/mcp", ScopeGate("/denied/mcp", "mcp:write", None))):
+            routes += [Route(path, endpoint=gate, methods=["GET", "POST", "DELETE"]),
+                       Route("/.well-known/oauth-protected-resource" + path, endpoint=gated_prm(path), methods=["GET"])]
 
     routes += [
         Route("/moved", endpoint=moved, methods=["GET", "POST"]),
@@ -181,7 +275,8 @@ async def serve(args, ready_out) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 
         mcp_app = StreamableHTTPASGIApp(manager)
-    app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app)
+    app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app,
+                    args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -218,6 +313,10 @@ def main() -> None:
     parser.add_argument("--scopes", default="mcp:read mcp:write")
     parser.add_argument("--no-iss", action="store_true", help="leave iss out of authorization responses")
     parser.add_argument("--mcp", action="store_true", help="serve the everything_modern MCP server at /mcp (behind the bearer check)")
+    parser.add_argument("--auth-methods", default="",
+                        help="comma list replacing the token endpoint auth methods the AS metadata advertises")
+    parser.add_argument("--register-all-scopes", action="store_true",
+                        help="register every client for all --scopes, whatever it asked for")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
     ready_out = sys.stdout
