@@ -132,9 +132,8 @@ auth auth/scope-omitted-when-undefined 2025-11-25 "" "$sdk_none/mcp" "scope=(non
 # /scoped/mcp: 401 with scope="mcp:read", tools/call wants mcp:write (403 naming only mcp:write); the second
 # request must ask for the union. /denied/mcp: connecting works, then 403 for ever; the library gives up after
 # two upgrades (3 authorization requests in all) and the client exits 1.
-# --register-all-scopes: the SDK AS authorizes only the scopes a client registered with, and the library reuses
-# the registration it made for the first (narrower) sign-in, so without it the step-up is refused (invalid_scope).
-sdk_scoped=$(oauth_serve oauth_server.py --mcp --register-all-scopes)
+# The SDK AS authorizes only the scopes a client registered with: a step-up registers anew.
+sdk_scoped=$(oauth_serve oauth_server.py --mcp)
 auth auth/scope-from-www-authenticate 2025-11-25 '{"toolCalls":[]}' "$sdk_scoped/scoped/mcp" \
     "authorization request 1 (oauth_required):" "scope=mcp:read resource=$sdk_scoped/scoped/mcp"
 for version in 2025-11-25 2026-07-28; do

@@ -212,8 +212,12 @@ extension Manager {
     }
 
     /// An authorizer for a new connection of the manager's user, or nil when the server does not use OAuth.
+    /// OAuth needs somewhere to send the browser back to (or no browser at all); without that a 401 is reported as
+    /// `authorization_required` rather than as a configuration error, unless the config declares OAuth.
     func makeAuthorizer(_ config: ServerConfig) throws(MCPError) -> ServerAuthorizer? {
-        guard case .remote = config.transport, let settings = try? oauthSettings(config.name) else { return nil }
+        guard case .remote = config.transport, let settings = try? oauthSettings(config.name),
+              settings.redirectURI != nil || settings.grant == .clientCredentials || OAuthServerSettings.isDeclared(config)
+        else { return nil }
         return ServerAuthorizer(user: options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)
     }
 

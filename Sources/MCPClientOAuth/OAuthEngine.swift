@@ -128,6 +128,9 @@ public final class OAuthEngine: Sendable {
     let refreshes = RefreshCoordinator()
     /// Serializes `begin` per user and server, so concurrent triggers join one flow instead of racing two.
     let beginLocks = KeyedLocks()
+    /// Step-ups per user and server within the flow timeout: kept here, not per connection, because each sign-in
+    /// reconnects with a new authorizer (the count must survive that).
+    private let scopeUpgrades = Locked<[String: (count: Int, since: Int64)]>([:])
     private let handler = Locked<EventHandler>(EventHandler(emit: nil))
 
     private struct EventHandler { var emit: (@Sendable (OAuthEvent) -> Void)? }
@@ -135,6 +138,21 @@ public final class OAuthEngine: Sendable {
     public init(engine: HTTPEngine, options: OAuthEngineOptions = OAuthEngineOptions()) {
         http = engine
         self.options = options
+    }
+
+    /// Counts one scope upgrade for a user and server; false once `maxScopeUpgrades` were made within the flow
+    /// timeout (then the server keeps asking for more than any sign-in gives).
+    public func allowScopeUpgrade(user: String, server: String) -> Bool {
+        let key = Self.tokensKey(user, server).canonical
+        let now = self.now
+        return scopeUpgrades.withLock { counts in
+            var entry = counts[key] ?? (0, now)
+            if now &- entry.since >= options.handlingTimeoutSeconds { entry = (0, now) }
+            guard entry.count < options.maxScopeUpgrades else { return false }
+            entry.count += 1
+            counts[key] = entry
+            return true
+        }
     }
 
     public func setEventHandler(_ emit: (@Sendable (OAuthEvent) -> Void)?) { handler.withLock { $0 = EventHandler(emit: emit) } }
@@ -323,8 +341,10 @@ public final class OAuthEngine: Sendable {
 
     /// How the client identifies itself to this AS (oauth.md §2 step 7): configured, CIMD, a reusable stored
     /// registration, or a new dynamic registration.
+    /// A step-up registers anew: an AS may authorize only the scopes a client was registered with (the python-sdk's
+    /// does), and the stored registration was made for the narrower first sign-in.
     func registration(_ settings: OAuthServerSettings, metadata: AuthorizationServerMetadata, resource: String, redirectURI: String,
-                      scopes: [String]?) throws(MCPError) -> ClientCredentials {
+                      scopes: [String]?, stepUp: Bool = false) throws(MCPError) -> ClientCredentials {
         if let clientID = settings.clientID {
             try checkSecretDestination(settings, metadata: metadata)
             let method = ClientAuthMethod.choose(override: settings.authMethod, supported: metadata.tokenEndpointAuthMethodsSupported,
@@ -340,7 +360,7 @@ public final class OAuthEngine: Sendable {
         case .dynamic:
             let key = Self.registrationKey(settings.server, issuer: metadata.issuer)
             let now = self.now
-            if let json = try store.getJSON(key), let stored = try? ClientRegistration(json: json),
+            if !stepUp, let json = try store.getJSON(key), let stored = try? ClientRegistration(json: json),
                stored.isReusable(issuer: metadata.issuer, redirectURI: redirectURI, tokenEndpoint: metadata.tokenEndpoint.string, resource: resource, now: now) {
                 return stored.credentials
             }

@@ -54,7 +54,8 @@ extension OAuthEngine {
             ScopeSelection.select(challengeScope: challenge?.scope, configuredScope: settings.scope, resourceScopesSupported: resourceScopes,
                 authorizationServerScopesSupported: metadata.scopesSupported)
         }
-        let credentials = try registration(settings, metadata: metadata, resource: resource, redirectURI: redirectURI, scopes: scopes)
+        let credentials = try registration(settings, metadata: metadata, resource: resource, redirectURI: redirectURI, scopes: scopes,
+            stepUp: previousScopes != nil)
         let request = try AuthorizationRequest.build(
             endpoint: try metadata.requireAuthorizationEndpoint(), clientID: credentials.clientID, redirectURI: redirectURI, scopes: scopes,
             resource: resource, audience: settings.audience, policy: settings.http.schemePolicy)

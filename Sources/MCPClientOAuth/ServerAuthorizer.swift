@@ -16,7 +16,6 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         var expiresAt: Int64 = 0
         /// The token the last refresh produced: a 401 for it means refreshing does not help (oauth.md §6.4).
         var lastRefreshed: String?
-        var scopeUpgrades = 0
         var timer: UInt64?
         var closed = false
     }
@@ -122,12 +121,7 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 guard bearer?.error == "insufficient_scope" else {
                     return .fail(MCPError.authorizationRequired(status: 403, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
                 }
-                let allowed = state.withLock { state -> Bool in
-                    guard state.scopeUpgrades < engine.options.maxScopeUpgrades else { return false }
-                    state.scopeUpgrades += 1
-                    return true
-                }
-                guard allowed else {
+                guard engine.allowScopeUpgrade(user: user, server: settings.server) else {
                     return .fail(MCPError(.auth, "the server keeps asking for more scope; giving up after \(engine.options.maxScopeUpgrades) upgrades",
                         source: .auth, details: ["reason": "scope_upgrade_limit", "server": .string(settings.server)]))
                 }
