@@ -158,7 +158,11 @@ extension Manager {
     /// The settings OAuth uses for a registered server (its config resolved as for a connection).
     func oauthSettings(_ name: String) throws(MCPError) -> OAuthServerSettings {
         guard let entry = entry(name) else { throw unknownServer(name) }
-        let config = try connectionConfig(entry)
+        return try oauthSettings(try connectionConfig(entry))
+    }
+
+    func oauthSettings(_ config: ServerConfig) throws(MCPError) -> OAuthServerSettings {
+        let name = config.name
         guard var settings = OAuthServerSettings(config: config, redirectURI: options.oauth.redirectURI) else {
             throw MCPError(.unsupported, "server '\(name)' does not use OAuth (stdio, requiresOAuth: false, or a static Authorization header)",
                 details: ["server": .string(name), "reason": "oauth_not_applicable"])
@@ -215,7 +219,7 @@ extension Manager {
     /// OAuth needs somewhere to send the browser back to (or no browser at all); without that a 401 is reported as
     /// `authorization_required` rather than as a configuration error, unless the config declares OAuth.
     func makeAuthorizer(_ config: ServerConfig) throws(MCPError) -> ServerAuthorizer? {
-        guard case .remote = config.transport, let settings = try? oauthSettings(config.name),
+        guard case .remote = config.transport, let settings = try? oauthSettings(config),
               settings.redirectURI != nil || settings.grant == .clientCredentials || OAuthServerSettings.isDeclared(config)
         else { return nil }
         return ServerAuthorizer(user: options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)

@@ -62,7 +62,9 @@ public struct FlowState: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "FlowState(\(flowID), \(status.rawValue), issuer: \(issuer), createdAt: \(createdAt))" }
 
     /// A pending flow younger than the handling timeout is joined rather than restarted.
-    public func isJoinable(now: Int64) -> Bool { status == .pending && now &- createdAt < Self.handlingTimeoutSeconds && now >= createdAt }
+    public func isJoinable(now: Int64, timeoutSeconds: Int64 = handlingTimeoutSeconds) -> Bool {
+        status == .pending && now >= createdAt && now &- createdAt < timeoutSeconds
+    }
 
     public var json: JSONValue {
         var object: JSONObject = [

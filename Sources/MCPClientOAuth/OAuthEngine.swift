@@ -193,45 +193,34 @@ public final class OAuthEngine: Sendable {
         return options.refreshLeewaySeconds &+ spread
     }
 
-    /// Fresh tokens: the stored ones while they are valid, else a refresh (one network refresh per user and server at
-    /// a time; joiners get its result). `rejectedAccessToken` (refused with 401) forces a refresh unless the store
-    /// already holds a different token. The refresh token is re-read inside the flight, so a rotated one is never
-    /// sent twice. `invalid_grant`/`invalid_client` delete the tokens (and `invalid_client` the registration).
+    /// Fresh tokens through `TokenRefresher`: the stored ones while they are valid, else one renewal per user and
+    /// server at a time (joiners get its result), the refresh token re-read inside the flight so a rotated one is
+    /// never sent twice. `rejectedAccessToken` (refused with 401) forces a renewal unless the store already holds a
+    /// different token. `invalid_client` also deletes the registration.
     public func freshTokens(user: String, settings: OAuthServerSettings, rejectedAccessToken: String? = nil) throws(MCPError) -> StoredTokens {
         let key = Self.tokensKey(user, settings.server)
-        let ahead = refreshAhead(user: user, server: settings.server)
-        let outcome = refreshes.run(key: key.canonical) { () -> Result<TokenSet, MCPError> in
-            do throws(MCPError) {
-                guard let stored = try storedTokens(user: user, server: settings.server) else {
-                    throw MCPError(.auth, "no stored tokens; authorization is required", source: .auth, details: ["reason": "no_tokens"])
-                }
-                let now = self.now
-                let rejected = rejectedAccessToken.map { $0 == stored.tokens.accessToken } ?? false
-                if !rejected, !stored.tokens.accessTokenExpires(within: ahead, now: now) { return .success(stored.tokens) }
-                let refreshed = try refresh(stored, user: user, settings: settings, now: now)
-                return .success(refreshed.tokens)
-            } catch {
-                return .failure(error)
+        let refresher = TokenRefresher(store: store, coordinator: refreshes, clock: options.clock,
+            leewaySeconds: refreshAhead(user: user, server: settings.server))
+        let outcome = refresher.freshTokens(for: key, rejectedAccessToken: rejectedAccessToken,
+            requiresRefreshToken: settings.grant == .authorizationCode) { tokens, record in
+            Result { () throws(MCPError) -> TokenSet in
+                try renew(StoredTokens(tokens: tokens, binding: TokenBinding(json: record["binding"] ?? .null)), settings: settings)
             }
         }
-        switch outcome {
-        case .success:
-            guard let stored = try storedTokens(user: user, server: settings.server) else {
-                throw MCPError(.auth, "the refreshed tokens were removed meanwhile", source: .auth, details: ["reason": "no_tokens"])
-            }
-            return stored
-        case .failure(let error): throw error
+        _ = try outcome.get()
+        guard let stored = try storedTokens(user: user, server: settings.server) else {
+            throw MCPError(.auth, "the renewed tokens were removed meanwhile", source: .auth, details: ["reason": "no_tokens"])
         }
+        return stored
     }
 
-    private func refresh(_ stored: StoredTokens, user: String, settings: OAuthServerSettings, now: Int64) throws(MCPError) -> StoredTokens {
-        let key = Self.tokensKey(user, settings.server)
-        if settings.grant == .clientCredentials { return try requestClientCredentials(user: user, settings: settings) }
-        guard let refreshToken = stored.tokens.refreshToken, !refreshToken.isEmpty, (stored.tokens.refreshTokenExpiresAt ?? Int64.max) > now else {
-            throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
-                source: .auth, details: ["reason": "refresh_unavailable"])
-        }
+    /// New tokens for stored ones: the `refresh_token` grant (retried without scope when the AS rejects it), or the
+    /// client-credentials grant again.
+    private func renew(_ stored: StoredTokens, settings: OAuthServerSettings) throws(MCPError) -> TokenSet {
+        if settings.grant == .clientCredentials { return try clientCredentialsTokens(settings).tokens }
+        let now = self.now
         let binding = stored.binding
+        let refreshToken = stored.tokens.refreshToken ?? ""
         let credentials = try clientCredentials(for: binding, settings: settings)
         let endpoint = try settings.http.schemePolicy.check(binding.tokenEndpoint, role: "token_endpoint")
         let audience = settings.forwardAudienceOnRefresh ? settings.audience : nil
@@ -241,29 +230,20 @@ public final class OAuthEngine: Sendable {
                 client: credentials, now: now, policy: settings.http.schemePolicy)
             return try client(settings).requestTokens(request, now: now, previousRefreshToken: refreshToken)
         }
-        let tokens: TokenSet
         do throws(MCPError) {
             do throws(MCPError) {
-                tokens = try attempt(binding.scopes)
+                return try attempt(binding.scopes)
             } catch where binding.scopes != nil && TokenResponse.shouldRetryWithoutScope(error) {
-                tokens = try attempt(nil)
+                return try attempt(nil)
             }
         } catch {
-            let reason = error.details["reason"]?.stringValue
-            if reason == "invalid_grant" || reason == "invalid_client" { try? store.delete(key) }
             if TokenResponse.requiresReregistration(error) { try? store.delete(Self.registrationKey(settings.server, issuer: binding.issuer)) }
             throw error
         }
-        let refreshed = StoredTokens(tokens: tokens, binding: binding)
-        try save(refreshed, key: key, now: now)
-        return refreshed
     }
 
     func save(_ stored: StoredTokens, key: CredentialKey, now: Int64) throws(MCPError) {
-        // The record outlives the access token while a refresh token can renew it.
-        let until = stored.tokens.refreshToken == nil ? stored.tokens.expiresAt : (stored.tokens.refreshTokenExpiresAt ?? Int64.max)
-        let ttl: Int64? = until == Int64.max ? nil : max(until &- now, 1)
-        try store.putJSON(key, stored.json, ttlSeconds: ttl)
+        try store.putJSON(key, stored.json, ttlSeconds: stored.tokens.recordTTL(now: now))
     }
 
     /// The credentials tokens were issued to: the configured client when it is the same one, else the stored
@@ -285,6 +265,12 @@ public final class OAuthEngine: Sendable {
 
     /// Tokens by the client-credentials grant, stored like any others. No browser, no refresh token.
     public func requestClientCredentials(user: String, settings: OAuthServerSettings) throws(MCPError) -> StoredTokens {
+        let stored = try clientCredentialsTokens(settings)
+        try save(stored, key: Self.tokensKey(user, settings.server), now: now)
+        return stored
+    }
+
+    private func clientCredentialsTokens(_ settings: OAuthServerSettings) throws(MCPError) -> StoredTokens {
         guard let clientID = settings.clientID else {
             throw MCPError(.config, "the client_credentials grant needs a configured client_id", source: .config,
                 details: ["reason": "client_id_missing", "server": .string(settings.server)])
@@ -300,10 +286,8 @@ public final class OAuthEngine: Sendable {
             tokenEndpoint: metadata.tokenEndpoint, scopes: scopes.isEmpty ? nil : scopes, resource: resource, client: credentials, now: now,
             policy: settings.http.schemePolicy)
         let tokens = try client(settings).requestTokens(request, now: now)
-        let stored = StoredTokens(tokens: tokens, binding: binding(metadata, clientID: clientID, method: method, resource: resource,
+        return StoredTokens(tokens: tokens, binding: binding(metadata, clientID: clientID, method: method, resource: resource,
             scopes: scopes.isEmpty ? nil : scopes))
-        try save(stored, key: Self.tokensKey(user, settings.server), now: now)
-        return stored
     }
 
     func binding(_ metadata: AuthorizationServerMetadata, clientID: String, method: ClientAuthMethod, resource: String, scopes: [String]?) -> TokenBinding {

@@ -15,8 +15,7 @@ extension OAuthEngine {
         return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> FlowInfo in
             let now = self.now
             let existing = ((try? store.getJSON(flowKey)) ?? nil).flatMap { try? FlowState(json: $0) }
-            if !stepUp, let flow = existing, flow.status == .pending, now >= flow.createdAt,
-               now &- flow.createdAt < options.handlingTimeoutSeconds {
+            if !stepUp, let flow = existing, flow.isJoinable(now: now, timeoutSeconds: options.handlingTimeoutSeconds) {
                 return info(flow, joined: true)
             }
             do throws(MCPError) {

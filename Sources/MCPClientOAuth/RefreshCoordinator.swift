@@ -58,12 +58,15 @@ public struct TokenRefresher: Sendable {
     }
 
     /// Fresh tokens for `key`. `rejectedAccessToken` is the token a server just refused with 401: it is replaced
-    /// even if not yet expired, unless the store already holds a different one. `exchange` performs the
-    /// `refresh_token` grant with the stored tokens (its result should keep the old refresh token when the AS does
-    /// not rotate: `TokenResponse.parse(previousRefreshToken:)`). The new tokens are stored before anyone sees them.
-    /// `invalid_grant` and `invalid_client` delete the stored tokens: the next attempt must be interactive.
+    /// even if not yet expired, unless the store already holds a different one. `exchange` gets the stored tokens and
+    /// the whole stored record (which may carry more than the token set, e.g. what the tokens are bound to) and
+    /// renews them: the `refresh_token` grant (its result should keep the old refresh token when the AS does not
+    /// rotate: `TokenResponse.parse(previousRefreshToken:)`), or a grant that needs no refresh token when
+    /// `requiresRefreshToken` is false. The new tokens are stored, with the record's other members, before anyone
+    /// sees them. `invalid_grant` and `invalid_client` delete the stored tokens: the next attempt must be interactive.
     public func freshTokens(
-        for key: CredentialKey, rejectedAccessToken: String? = nil, exchange: (TokenSet) -> RefreshCoordinator.Outcome
+        for key: CredentialKey, rejectedAccessToken: String? = nil, requiresRefreshToken: Bool = true,
+        exchange: (_ tokens: TokenSet, _ record: JSONValue) -> RefreshCoordinator.Outcome
     ) -> RefreshCoordinator.Outcome {
         coordinator.run(key: key.canonical) { () -> RefreshCoordinator.Outcome in
             do throws(MCPError) {
@@ -74,16 +77,20 @@ public struct TokenRefresher: Sendable {
                 let now = clock.nowSeconds()
                 let rejected = rejectedAccessToken.map { $0 == stored.accessToken } ?? false
                 if !rejected, !stored.accessTokenExpires(within: leewaySeconds, now: now) { return .success(stored) }
-                guard let refreshToken = stored.refreshToken, !refreshToken.isEmpty,
-                    (stored.refreshTokenExpiresAt ?? Int64.max) > now
-                else {
-                    throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
-                        source: .auth, details: ["reason": "refresh_unavailable"])
+                if requiresRefreshToken {
+                    guard let refreshToken = stored.refreshToken, !refreshToken.isEmpty, (stored.refreshTokenExpiresAt ?? Int64.max) > now else {
+                        throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
+                            source: .auth, details: ["reason": "refresh_unavailable"])
+                    }
                 }
-                switch exchange(stored) {
+                switch exchange(stored, json) {
                 case .success(let refreshed):
-                    let ttl = refreshed.refreshTokenExpiresAt.map { max($0 &- now, 1) }
-                    try store.putJSON(key, refreshed.json, ttlSeconds: refreshed.refreshToken == nil ? max(refreshed.expiresAt &- now, 1) : ttl)
+                    var record = refreshed.json
+                    if case .object(var members) = record, case .object(let previous) = json {
+                        for (name, value) in previous where members[name] == nil && !TokenSet.recordMembers.contains(name) { members[name] = value }
+                        record = .object(members)
+                    }
+                    try store.putJSON(key, record, ttlSeconds: refreshed.recordTTL(now: now))
                     return .success(refreshed)
                 case .failure(let error):
                     let reason = error.details["reason"]?.stringValue

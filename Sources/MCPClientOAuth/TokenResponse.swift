@@ -46,6 +46,16 @@ public struct TokenSet: Sendable, Equatable, CustomStringConvertible {
         return .object(object)
     }
 
+    /// The members `json` writes (a stored record's other members belong to its owner).
+    static let recordMembers: Set<String> = ["access_token", "token_type", "expires_at", "issued_at", "refresh_token", "refresh_token_expires_at", "scope", "id_token"]
+
+    /// How long a stored record of these tokens is worth keeping: while a refresh token can renew them (nil: no
+    /// expiry known), else until the access token expires.
+    public func recordTTL(now: Int64) -> Int64? {
+        guard refreshToken != nil else { return max(expiresAt &- now, 1) }
+        return refreshTokenExpiresAt.map { max($0 &- now, 1) }
+    }
+
     /// Reads what `json` wrote (a stored record).
     public init(json: JSONValue) throws(MCPError) {
         guard let accessToken = json["access_token"]?.stringValue, let expiresAt = json["expires_at"]?.int64Value else {

@@ -120,18 +120,18 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         // Wave 1: 32 callers see "at-0" about to expire.
         let seen = Locked<Set<String>>([])
         runOnThreads(32) { _ in
-            let outcome = refresher.freshTokens(for: key, exchange: server.exchange)
+            let outcome = refresher.freshTokens(for: key) { tokens, _ in server.exchange(tokens) }
             seen.withLock { _ = $0.insert((try? outcome.get())?.accessToken ?? "error") }
         }
         #expect(server.received.withLock { $0 } == ["rt-0"])
         #expect(seen.withLock { $0 } == ["at-1"])
 
         // Wave 2: late callers whose request was refused with the old token find the new one in the store.
-        runOnThreads(32) { _ in _ = refresher.freshTokens(for: key, rejectedAccessToken: "at-0", exchange: server.exchange) }
+        runOnThreads(32) { _ in _ = refresher.freshTokens(for: key, rejectedAccessToken: "at-0") { tokens, _ in server.exchange(tokens) } }
         #expect(server.received.withLock { $0 } == ["rt-0"])
 
         // Wave 3: the new token is refused: one more refresh, with the rotated token.
-        runOnThreads(32) { _ in _ = refresher.freshTokens(for: key, rejectedAccessToken: "at-1", exchange: server.exchange) }
+        runOnThreads(32) { _ in _ = refresher.freshTokens(for: key, rejectedAccessToken: "at-1") { tokens, _ in server.exchange(tokens) } }
         let received = server.received.withLock { $0 }
         #expect(received == ["rt-0", "rt-1"])
         #expect(Set(received).count == received.count)
@@ -142,7 +142,7 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let clock = ManualWallClock(1_700_000_000)
         let store = MemoryCredentialStore(clock: clock)
         let refresher = TokenRefresher(store: store, coordinator: RefreshCoordinator(), clock: clock)
-        let never: (TokenSet) -> RefreshCoordinator.Outcome = { _ in .failure(MCPError(.generic, "must not be called")) }
+        let never: (TokenSet, JSONValue) -> RefreshCoordinator.Outcome = { _, _ in .failure(MCPError(.generic, "must not be called")) }
         #expect(refresher.freshTokens(for: key, exchange: never).failureReason == "no_tokens")
 
         try store.putJSON(key, TokenSet(accessToken: "a", expiresAt: clock.nowSeconds() - 1, issuedAt: 0).json, ttlSeconds: nil)
@@ -151,7 +151,7 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         try store.putJSON(key, TokenSet(accessToken: "a", expiresAt: clock.nowSeconds() + 3600, refreshToken: "r", issuedAt: 0).json, ttlSeconds: nil)
         #expect((try? refresher.freshTokens(for: key, exchange: never).get())?.accessToken == "a")
 
-        let rejected = refresher.freshTokens(for: key, rejectedAccessToken: "a") { _ in
+        let rejected = refresher.freshTokens(for: key, rejectedAccessToken: "a") { _, _ in
             .failure(MCPError(.auth, "refused", details: ["reason": "invalid_grant"]))
         }
         #expect(rejected.failureReason == "invalid_grant")
