@@ -3,31 +3,15 @@ import MCPClientCore
 import MCPClientManager
 import Synchronization
 
-/// Handles are registry keys, not raw object pointers: a call racing `mcp_manager_free` (or a stale handle)
-/// finds nothing and gets MCP_ERR_CLOSED instead of touching freed memory.
+/// Manager handles: a `HandleTable` like every other kind, so no two handles of any kind share a value.
 enum HandleRegistry {
-    private static let managers = Locked<[UInt: Manager]>([:])
-    private static let nextKey = Atomic<UInt>(1)
+    private static let managers = HandleTable<Manager>(tag: 0, kind: "manager")
 
-    static func insert(_ manager: Manager) throws(MCPError) -> OpaquePointer {
-        // Keys step by 16 so a handle never looks like a small integer or NULL.
-        let key = nextKey.wrappingAdd(1, ordering: .relaxed).oldValue << 4
-        guard let handle = OpaquePointer(bitPattern: key) else { throw MCPError(.generic, "handle space exhausted") }
-        managers.withLock { $0[key] = manager }
-        return handle
-    }
+    static func insert(_ manager: Manager) throws(MCPError) -> OpaquePointer { try managers.insert(manager) }
 
-    static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager {
-        guard let handle else { throw MCPError.invalid("manager is NULL") }
-        guard let manager = managers.withLock({ $0[UInt(bitPattern: handle)] }) else {
-            throw MCPError(.closed, "the manager has been freed (or the handle is not one this library returned)")
-        }
-        return manager
-    }
+    static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager { try managers.lookup(handle, "manager") }
 
-    static func remove(_ handle: OpaquePointer) -> Manager? {
-        managers.withLock { $0.removeValue(forKey: UInt(bitPattern: handle)) }
-    }
+    static func remove(_ handle: OpaquePointer) -> Manager? { managers.remove(handle) }
 }
 
 public typealias OutString = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>

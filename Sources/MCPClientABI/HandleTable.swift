@@ -1,15 +1,16 @@
 import MCPClientCore
 import Synchronization
 
-/// Handles for objects other than managers, with the same rule as `HandleRegistry`: a handle is a key, not a
-/// pointer, so a stale or freed handle finds nothing (MCP_ERR_CLOSED) instead of touching freed memory. Calls hold
+/// Handles are registry keys, not raw object pointers: a call racing a free (or a stale handle) finds nothing and
+/// gets MCP_ERR_CLOSED instead of touching freed memory. A handle is a key, not a pointer, so a stale or freed handle finds nothing (MCP_ERR_CLOSED) instead of touching freed memory. Calls hold
 /// a strong reference while they run, so a free racing them is safe.
 final class HandleTable<Value: AnyObject>: @unchecked Sendable {
     private let entries = Locked<[UInt: Value]>([:])
     private let tag: UInt
     private let kind: String
 
-    /// `tag` (1–15) sits in bits 4–7 of every key, so handles of different kinds never share a value.
+    /// `tag` (0–15) sits in bits 4–7 of every key and all kinds draw serials from one counter, so handles of different
+    /// kinds never share a value (and never look like a small integer or NULL).
     init(tag: UInt, kind: String) {
         self.tag = tag & 0xF
         self.kind = kind

@@ -12,8 +12,8 @@ public protocol RequestAuthorizer: AnyObject, Sendable {
     func challenged(_ challenge: AuthorizationChallenge, completion: @escaping @Sendable (AuthorizationDecision) -> Void)
 }
 
-/// A 401 or 403 as the transport saw it.
-public struct AuthorizationChallenge: Sendable {
+/// A 401 or 403 as the transport saw it. Printing it never shows the token it carried.
+public struct AuthorizationChallenge: Sendable, CustomStringConvertible, CustomReflectable {
     public var status: Int
     /// Every `WWW-Authenticate` field value of the response, in order.
     public var wwwAuthenticate: [String]
@@ -28,6 +28,15 @@ public struct AuthorizationChallenge: Sendable {
         self.wwwAuthenticate = wwwAuthenticate
         self.sentAuthorization = sentAuthorization
         self.url = url
+    }
+
+    public var description: String {
+        "AuthorizationChallenge(\(status), \(wwwAuthenticate.count) challenge(s), sent: \(sentAuthorization == nil ? "none" : "[redacted]"))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["status": status, "wwwAuthenticate": wwwAuthenticate, "url": url,
+                                "sentAuthorization": sentAuthorization == nil ? "none" : "[redacted]"])
     }
 }
 

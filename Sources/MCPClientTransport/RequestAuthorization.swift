@@ -10,7 +10,8 @@ extension StreamableHTTPTransport.Options {
     /// The `Authorization` value for a request to `url`, read now (a refreshed token goes out with the next request).
     /// Only the configured server's origin gets it: the token is bound to that resource.
     func authorization(for url: String) -> String? {
-        guard let authorizer = activeAuthorizer, RequestAuthorization.sameOrigin(url, self.url),
+        // Checked cheapest first: most connections have no authorizer, and most requests go to the configured URL.
+        guard let authorizer, !hasStaticAuthorization, url == self.url || RequestAuthorization.sameOrigin(url, self.url),
             let value = authorizer.currentAuthorization(), RequestAuthorization.isValidHeaderValue(value)
         else { return nil }
         return value

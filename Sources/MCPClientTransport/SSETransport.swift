@@ -103,6 +103,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     private func postRefused(
         _ message: [UInt8], to endpoint: String, id: Int64?, status: Int, wwwAuthenticate: [String], sent: String?, authRetried: Bool
     ) {
+        guard !state.withLock({ $0.closed }) else { return }
         RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: endpoint,
             alreadyRetried: authRetried) { [weak self] failure in
             guard let self, !self.state.withLock({ $0.closed }) else { return }
@@ -117,10 +118,11 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
     /// The GET was refused for authorization: reopened once after the authorizer's `.retry`, else the transport
     /// closes with the error (code `.auth`).
     fileprivate func streamRefused(status: Int, wwwAuthenticate: [String], sent: String?) {
-        let retried = state.withLock { state -> Bool in
+        // A transport closed meanwhile asks nothing: the authorizer could start a sign-in nobody waits for.
+        guard let retried = state.withLock({ state -> Bool? in
             state.stream = nil
-            return state.streamAuthRetried
-        }
+            return state.closed ? nil : state.streamAuthRetried
+        }) else { return }
         RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: options.url,
             alreadyRetried: retried) { [weak self] failure in
             guard let self else { return }

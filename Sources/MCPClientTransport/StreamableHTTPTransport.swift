@@ -337,10 +337,11 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     fileprivate func eventStreamRefused(
         status: Int, wwwAuthenticate: [String], sent: String?, lastEventID: String, resuming: (id: Int64, attempt: Int)?, authRetried: Bool
     ) {
-        let retried = state.withLock { state -> Bool in
+        // A transport closed meanwhile asks nothing: the authorizer could start a sign-in nobody waits for.
+        guard let retried = state.withLock({ state -> Bool? in
             if resuming == nil { state.eventStream = nil }
-            return authRetried || (resuming == nil && state.eventStreamAuthRetried)
-        }
+            return state.closed ? nil : authRetried || (resuming == nil && state.eventStreamAuthRetried)
+        }) else { return }
         RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sent, url: options.url,
             alreadyRetried: retried) { [weak self] failure in
             guard let self else { return }

@@ -52,19 +52,21 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
     public func start(delegate: any TransportDelegate) throws(MCPError) {
         self.delegate.withLock { $0 = delegate }
         if let refusal = options.policy.check(url: options.url) { throw refusal }
-        let url = try ParsedURL(options.url)
-        let authorization = options.authorization(for: options.url)
-        let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers + Self.authorizationHeader(authorization))
+        let upgrade = try upgradeRequest()
         engine.loop.execute { [weak self] in
             guard let self, !self.finished else { return }
-            self.sentAuthorization = authorization
+            self.sentAuthorization = upgrade.authorization
             self.armUpgradeTimer()
         }
-        open(url, head: head)
+        open(upgrade.url, head: upgrade.head)
     }
 
-    private static func authorizationHeader(_ value: String?) -> [(name: String, value: String)] {
-        value.map { [("Authorization", $0)] } ?? []
+    /// The upgrade request with the current key and `Authorization` (read now, so a retry carries the new one).
+    private func upgradeRequest() throws(MCPError) -> (url: ParsedURL, head: [UInt8], authorization: String?) {
+        let url = try ParsedURL(options.url)
+        let authorization = options.authorization(for: options.url)
+        let head = try WebSocketHandshake.request(url: url, key: key, extraHeaders: options.headers + (authorization.map { [("Authorization", $0)] } ?? []))
+        return (url, head, authorization)
     }
 
     /// libcurl bounds the TCP/TLS connect; the upgrade answer gets the rest of the same budget.
@@ -104,6 +106,9 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         watching = 0
         outbox = []
         responseHead = []
+        // The authorizer may take a while (a refresh, discovery): its answer, not the upgrade timer, decides.
+        if let timer { _ = engine.loop.cancelTimer(timer) }
+        timer = nil
         RequestAuthorization.ask(options.activeAuthorizer, status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization,
             url: options.url, alreadyRetried: authRetried) { [weak self] failure in
             // The authorizer may answer on any thread, even inside `challenged`: back to the I/O thread.
@@ -112,14 +117,11 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
                 if let failure { self.finish(failure); return }
                 self.authRetried = true
                 self.key = WebSocketHandshake.makeKey()
-                let authorization = self.options.authorization(for: self.options.url)
-                self.sentAuthorization = authorization
                 do throws(MCPError) {
-                    let url = try ParsedURL(self.options.url)
-                    let head = try WebSocketHandshake.request(url: url, key: self.key,
-                        extraHeaders: self.options.headers + Self.authorizationHeader(authorization))
+                    let upgrade = try self.upgradeRequest()
+                    self.sentAuthorization = upgrade.authorization
                     self.armUpgradeTimer()
-                    self.open(url, head: head)
+                    self.open(upgrade.url, head: upgrade.head)
                 } catch {
                     self.finish(error)
                 }
