@@ -9,9 +9,10 @@ public enum DetachedThread {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    /// Starts `body` on a new detached thread with host signals blocked; runs it inline if no thread can be made
-    /// (a slow answer is better than none).
-    public static func run(_ body: @escaping @Sendable () -> Void) {
+    /// Starts `body` on a new detached thread with host signals blocked. Returns false (and never runs `body`) when
+    /// no thread can be made: running it inline could block the caller's thread, which may be the I/O loop.
+    @discardableResult
+    public static func run(_ body: @escaping @Sendable () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -28,8 +29,7 @@ public enum DetachedThread {
             box.body()
             return nil
         }, box)
-        if rc != 0 {
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
-        }
+        if rc != 0 { Unmanaged<Box>.fromOpaque(box).release() }
+        return rc == 0
     }
 }

@@ -101,10 +101,7 @@ public final class Manager: @unchecked Sendable {
             completion(.failure(unknownServer(name)))
             return
         }
-        entry.state.withLock { state in
-            state.removed = true
-            state.authorizer?.close()
-        }
+        entry.state.withLock { $0.removed = true }
         disconnect(entry) { completion(.success(())) }
     }
 
@@ -292,22 +289,25 @@ public final class Manager: @unchecked Sendable {
             guard let self else { completion(.failure(.closed)); return }
             self.askHost(name, requests, completion)
         }
-        // A server whose config declares OAuth gets its sign-in started before any request (some accept an
-        // unauthenticated initialize, oauth.md §6.11); client-credentials tokens are fetched first. Off the I/O thread.
-        if let authorizer = entry.state.withLock({ $0.authorizer }),
-           authorizer.needsTokensFirst(declared: OAuthServerSettings.isDeclared(entry.config)) {
-            DetachedThread.run { [weak self] in
-                guard let self else { return }
-                do throws(MCPError) {
-                    try authorizer.prepare()
-                    self.loop.execute { self.openSession(entry, session: session, generation: generation, key: key) }
-                } catch {
-                    self.finishConnect(entry, session: session, generation: generation, .failure(error))
-                }
-            }
+        guard let authorizer = entry.state.withLock({ $0.authorizer }), let engine = oauthSlot.withLock({ $0.engine }) else {
+            openSession(entry, session: session, generation: generation, key: key)
             return
         }
-        openSession(entry, session: session, generation: generation, key: key)
+        // Off the I/O thread and every lock: the stored tokens are read (a host store may be slow), and a server whose
+        // config declares OAuth gets its sign-in started before any request (some accept an unauthenticated
+        // initialize, oauth.md §6.11); client-credentials tokens are fetched first.
+        let declared = OAuthServerSettings.isDeclared(entry.config)
+        let started = engine.runDetached { [weak self] in
+            guard let self else { return }
+            authorizer.reload()
+            do throws(MCPError) {
+                if authorizer.needsTokensFirst(declared: declared) { try authorizer.prepare() }
+                self.loop.execute { self.openSession(entry, session: session, generation: generation, key: key) }
+            } catch {
+                self.finishConnect(entry, session: session, generation: generation, .failure(error))
+            }
+        }
+        if !started { finishConnect(entry, session: session, generation: generation, .failure(.closed)) }
     }
 
     private func openSession(_ entry: ServerEntry, session: ClientSession, generation: Int, key: String) {
@@ -401,6 +401,9 @@ public final class Manager: @unchecked Sendable {
     func disconnect(_ entry: ServerEntry, completion: @escaping @Sendable () -> Void) {
         let (session, waiters) = entry.state.withLock { state -> (ClientSession?, [@Sendable (Result<ClientSession, MCPError>) -> Void]) in
             defer {
+                // No renewals for a connection nobody uses; the next connect makes a new authorizer.
+                state.authorizer?.close()
+                state.authorizer = nil
                 state.connection = .idle
                 if state.status != .disconnected { state.status = .disconnected }
             }
@@ -798,16 +801,15 @@ public final class Manager: @unchecked Sendable {
         let remaining = Atomic<Int>(entries.count)
         if entries.isEmpty { waiter.resolve(true) }
         for entry in entries {
-            entry.state.withLock { state in
-            state.removed = true
-            state.authorizer?.close()
-        }
+            entry.state.withLock { $0.removed = true }
             disconnect(entry) {
                 if remaining.subtract(1, ordering: .relaxed).newValue == 0 { waiter.resolve(true) }
             }
         }
         _ = waiter.wait(timeoutNanoseconds: nil)
         httpEngineSlot.withLock { $0 }?.close()
+        // After the HTTP engine: OAuth work in flight fails fast, and none outlives the host's store.
+        oauthSlot.withLock { $0.engine }?.shutdown()
         events.close()
         loop.shutdown()
     }

@@ -136,6 +136,7 @@ extension Manager {
     }
 
     public func oauthStatus(server name: String, user: String?) throws(MCPError) -> JSONValue {
+        guard entry(name) != nil else { throw unknownServer(name) }
         let settings = try? oauthSettings(name)
         guard case .object(var status) = try oauthEngine().status(user: user ?? options.oauth.user, server: name) else { return .null }
         status["requiresOAuth"] = .bool(settings != nil)
@@ -148,10 +149,7 @@ extension Manager {
         let settings = try oauthSettings(name)
         let who = user ?? options.oauth.user
         let report = try oauthEngine().logout(user: who, settings: settings)
-        if who == options.oauth.user, let entry = entry(name) {
-            entry.state.withLock { $0.authorizer }?.reload()
-            disconnect(entry) {}
-        }
+        if who == options.oauth.user, let entry = entry(name) { disconnect(entry) {} }
         return report
     }
 
@@ -179,9 +177,22 @@ extension Manager {
     func oauthEngine() throws(MCPError) -> OAuthEngine {
         if let engine = oauthSlot.withLock({ $0.engine }) { return engine }
         let http = try httpEngine()
-        let hostStore = oauthSlot.withLock { $0.store }
-        let store: any CredentialStore
-        if let hostStore { store = hostStore } else { store = try options.oauth.makeStore() }
+        // Made and installed under one lock, so a store set meanwhile is never silently ignored (first use only).
+        let made = try oauthSlot.withLock { slot -> Result<(OAuthEngine, Bool), MCPError> in
+            if let engine = slot.engine { return .success((engine, false)) }
+            do {
+                let engine = OAuthEngine(engine: http, options: try engineOptions(store: slot.store ?? options.oauth.makeStore()))
+                slot.engine = engine
+                return .success((engine, true))
+            } catch {
+                return .failure(MCPError(error))
+            }
+        }.get()
+        if made.1 { made.0.setEventHandler { [weak self] event in self?.oauthEvent(event) } }
+        return made.0
+    }
+
+    private func engineOptions(store: any CredentialStore) -> OAuthEngineOptions {
         var engineOptions = OAuthEngineOptions()
         engineOptions.store = store
         engineOptions.redirectURI = options.oauth.redirectURI
@@ -192,14 +203,7 @@ extension Manager {
         engineOptions.handlingTimeoutSeconds = options.oauth.flowTimeoutSeconds
         engineOptions.flowTTLSeconds = options.oauth.flowTTLSeconds
         engineOptions.maxScopeUpgrades = options.oauth.maxScopeUpgrades
-        let made = OAuthEngine(engine: http, options: engineOptions)
-        let engine = oauthSlot.withLock { slot -> OAuthEngine in
-            if let existing = slot.engine { return existing }
-            slot.engine = made
-            return made
-        }
-        if engine === made { engine.setEventHandler { [weak self] event in self?.oauthEvent(event) } }
-        return engine
+        return engineOptions
     }
 
     /// A host-provided store (multi-process hosts). Only before the first OAuth use: tokens already in another store
@@ -216,12 +220,8 @@ extension Manager {
     }
 
     /// An authorizer for a new connection of the manager's user, or nil when the server does not use OAuth.
-    /// OAuth needs somewhere to send the browser back to (or no browser at all); without that a 401 is reported as
-    /// `authorization_required` rather than as a configuration error, unless the config declares OAuth.
     func makeAuthorizer(_ config: ServerConfig) throws(MCPError) -> ServerAuthorizer? {
-        guard case .remote = config.transport, let settings = try? oauthSettings(config),
-              settings.redirectURI != nil || settings.grant == .clientCredentials || OAuthServerSettings.isDeclared(config)
-        else { return nil }
+        guard case .remote = config.transport, let settings = try? oauthSettings(config) else { return nil }
         return ServerAuthorizer(user: options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)
     }
 

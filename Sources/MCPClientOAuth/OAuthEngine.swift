@@ -1,5 +1,6 @@
 public import MCPClientCore
 public import MCPClientTransport
+import Glibc
 import Synchronization
 
 /// What the engine tells the host (through the manager's event queue). Never carries a secret.
@@ -135,6 +136,10 @@ public final class OAuthEngine: Sendable {
 
     private struct EventHandler { var emit: (@Sendable (OAuthEvent) -> Void)? }
 
+    /// Background work (renewals, challenges, sign-ins before connecting) still running, and whether the engine was
+    /// shut down: a host may free its store's functions after freeing the manager, so nothing may run past that.
+    private let activity = Locked<(running: Int, closed: Bool)>((0, false))
+
     public init(engine: HTTPEngine, options: OAuthEngineOptions = OAuthEngineOptions()) {
         http = engine
         self.options = options
@@ -142,10 +147,11 @@ public final class OAuthEngine: Sendable {
 
     /// Counts one scope upgrade for a user and server; false once `maxScopeUpgrades` were made within the flow
     /// timeout (then the server keeps asking for more than any sign-in gives).
-    public func allowScopeUpgrade(user: String, server: String) -> Bool {
+    func allowScopeUpgrade(user: String, server: String) -> Bool {
         let key = Self.tokensKey(user, server).canonical
         let now = self.now
         return scopeUpgrades.withLock { counts in
+            if counts.count > 1_024 { counts = counts.filter { now &- $0.value.since < options.handlingTimeoutSeconds } }
             var entry = counts[key] ?? (0, now)
             if now &- entry.since >= options.handlingTimeoutSeconds { entry = (0, now) }
             guard entry.count < options.maxScopeUpgrades else { return false }
@@ -159,6 +165,34 @@ public final class OAuthEngine: Sendable {
 
     func emit(_ event: OAuthEvent) { handler.withLock { $0 }.emit?(event) }
 
+    /// Runs `body` on a detached thread the engine counts. False when the engine is shut down or no thread could be
+    /// made; `body` then never runs.
+    public func runDetached(_ body: @escaping @Sendable () -> Void) -> Bool {
+        guard activity.withLock({ state -> Bool in
+            guard !state.closed else { return false }
+            state.running += 1
+            return true
+        }) else { return false }
+        let started = DetachedThread.run { [self] in
+            body()
+            activity.withLock { $0.running -= 1 }
+        }
+        if !started { activity.withLock { $0.running -= 1 } }
+        return started
+    }
+
+    /// Refuses new background work and waits (bounded) for what runs: the HTTP engine is closed first by the
+    /// caller, so network calls in flight end at once. Returns whether everything finished.
+    @discardableResult
+    public func shutdown(waitingUpToMilliseconds limit: Int = 5_000) -> Bool {
+        activity.withLock { $0.closed = true }
+        for _ in 0..<max(limit / 10, 1) {
+            if activity.withLock({ $0.running }) == 0 { return true }
+            usleep(10_000)
+        }
+        return activity.withLock { $0.running } == 0
+    }
+
     var store: any CredentialStore { options.store }
     var now: Int64 { options.clock.nowSeconds() }
 
@@ -167,8 +201,8 @@ public final class OAuthEngine: Sendable {
     static func tokensKey(_ user: String, _ server: String) -> CredentialKey { CredentialKey(user: user, server: server, kind: .tokens) }
     static func flowKey(_ user: String, _ server: String) -> CredentialKey { CredentialKey(user: user, server: server, kind: .flow) }
     /// Registrations belong to the client, not to a user: keyed by server and issuer.
-    static func registrationKey(_ server: String, issuer: String) -> CredentialKey {
-        CredentialKey(user: "", server: server + " " + issuer, kind: .registration)
+    static func registrationKey(_ server: String, issuer: String, clientID: String? = nil) -> CredentialKey {
+        CredentialKey(user: "", server: server + " " + issuer + (clientID.map { " " + $0 } ?? ""), kind: .registration)
     }
     static func stateIndexKey(_ state: String) -> CredentialKey {
         CredentialKey(user: "", server: Base64URL.encode(SHA256.hash(Array(state.utf8))), kind: .flowIndex)
@@ -185,6 +219,22 @@ public final class OAuthEngine: Sendable {
         }
     }
 
+    /// The stored tokens if they still belong to this server's configuration (oauth.md §6.10): the resource they were
+    /// issued for matches the server URL, and a configured client id or token URL is the one they were issued by.
+    /// Tokens that no longer apply are deleted: the next request signs in again.
+    public func storedTokens(user: String, settings: OAuthServerSettings) throws(MCPError) -> StoredTokens? {
+        guard let stored = try storedTokens(user: user, server: settings.server) else { return nil }
+        let binding = stored.binding
+        let resourceMatches = (try? OAuthURL(settings.url)).map { ResourceIndicator.matches(resource: binding.resource, serverURL: $0) } ?? false
+        guard resourceMatches, settings.clientID.map({ $0 == binding.clientID }) ?? true,
+              settings.tokenURL.map({ $0 == binding.tokenEndpoint }) ?? true
+        else {
+            try? store.delete(Self.tokensKey(user, settings.server))
+            return nil
+        }
+        return stored
+    }
+
     /// When to refresh ahead of expiry: the leeway plus a jitter that is stable per user and server.
     public func refreshAhead(user: String, server: String) -> Int64 {
         guard options.refreshJitterSeconds > 0 else { return options.refreshLeewaySeconds }
@@ -199,6 +249,7 @@ public final class OAuthEngine: Sendable {
     /// different token. `invalid_client` also deletes the registration.
     public func freshTokens(user: String, settings: OAuthServerSettings, rejectedAccessToken: String? = nil) throws(MCPError) -> StoredTokens {
         let key = Self.tokensKey(user, settings.server)
+        _ = try storedTokens(user: user, settings: settings)  // drops tokens the configuration no longer fits
         let refresher = TokenRefresher(store: store, coordinator: refreshes, clock: options.clock,
             leewaySeconds: refreshAhead(user: user, server: settings.server))
         let outcome = refresher.freshTokens(for: key, rejectedAccessToken: rejectedAccessToken,
@@ -237,8 +288,16 @@ public final class OAuthEngine: Sendable {
                 return try attempt(nil)
             }
         } catch {
-            if TokenResponse.requiresReregistration(error) { try? store.delete(Self.registrationKey(settings.server, issuer: binding.issuer)) }
+            if TokenResponse.requiresReregistration(error) { forgetRegistration(settings.server, issuer: binding.issuer, clientID: binding.clientID) }
             throw error
+        }
+    }
+
+    /// After `invalid_client`: the client is gone at the AS, so neither copy of its registration may be reused.
+    func forgetRegistration(_ server: String, issuer: String, clientID: String) {
+        try? store.delete(Self.registrationKey(server, issuer: issuer, clientID: clientID))
+        if let json = try? store.getJSON(Self.registrationKey(server, issuer: issuer)), json["client_id"]?.stringValue == clientID {
+            try? store.delete(Self.registrationKey(server, issuer: issuer))
         }
     }
 
@@ -252,7 +311,8 @@ public final class OAuthEngine: Sendable {
         if let configured = settings.clientID, configured == binding.clientID {
             return ClientCredentials(clientID: configured, clientSecret: settings.clientSecret, signingKey: settings.signingKey, method: binding.authMethod)
         }
-        if let json = try store.getJSON(Self.registrationKey(settings.server, issuer: binding.issuer)),
+        // By client id: a newer registration (a step-up) must not orphan tokens issued to the previous one.
+        if let json = try store.getJSON(Self.registrationKey(settings.server, issuer: binding.issuer, clientID: binding.clientID)),
            let registration = try? ClientRegistration(json: json), registration.clientID == binding.clientID {
             return registration.credentials
         }
@@ -351,7 +411,10 @@ public final class OAuthEngine: Sendable {
             let request = ClientRegistrationRequest(metadata: metadata, clientName: options.clientName, redirectURIs: [redirectURI],
                 forcedAuthMethod: settings.authMethod, scopes: scopes)
             let registered = try client(settings).register(request, metadata: metadata, resource: resource, now: now)
+            // The latest one for reuse, and one per client id for the tokens issued to it.
             try store.putJSON(key, registered.json, ttlSeconds: 365 * 24 * 3600)
+            try store.putJSON(Self.registrationKey(settings.server, issuer: metadata.issuer, clientID: registered.clientID), registered.json,
+                ttlSeconds: 365 * 24 * 3600)
             return registered.credentials
         }
     }
@@ -359,9 +422,10 @@ public final class OAuthEngine: Sendable {
 
 /// One lock per key, created on demand and dropped when nobody holds or waits for it.
 final class KeyedLocks: Sendable {
-    private final class Entry: Sendable {
+    private final class Entry: @unchecked Sendable {
         let mutex = Mutex(())
-        let users = Atomic<Int>(0)
+        /// Holders and waiters; changed only under `entries`' lock.
+        var users = 0
     }
     private let entries = Locked<[String: Entry]>([:])
 
@@ -369,12 +433,13 @@ final class KeyedLocks: Sendable {
         let entry = entries.withLock { entries -> Entry in
             let entry = entries[key] ?? Entry()
             entries[key] = entry
-            entry.users.add(1, ordering: .relaxed)
+            entry.users += 1
             return entry
         }
         defer {
             entries.withLock { entries in
-                if entry.users.subtract(1, ordering: .relaxed).newValue == 0 { entries[key] = nil }
+                entry.users -= 1
+                if entry.users == 0 { entries[key] = nil }
             }
         }
         return try entry.mutex.withLock { _ throws(E) -> T in try body() }

@@ -4,35 +4,52 @@ public import MCPClientCore
 /// callback → tokens stored. Flow records live in the store, so any process sharing it can complete a flow.
 extension OAuthEngine {
     /// Begins a flow for `user` on a server, or joins the pending one (younger than the handling timeout). A step-up
-    /// (403 `insufficient_scope`) always starts a new flow asking for the union of the previous and challenged scopes.
-    /// Emits `oauth_required`.
+    /// (403 `insufficient_scope`) asks for the union of the previous and challenged scopes: it joins a pending flow
+    /// that already asks for all of them (parallel refusals share one sign-in), else it starts a new one, at most
+    /// `maxScopeUpgrades` times within the flow timeout (then `scope_upgrade_limit`). Emits `oauth_required` (or
+    /// `oauth_failed`) after the flow is recorded.
     public func begin(user: String, settings: OAuthServerSettings, challenge: Challenge? = nil, stepUp: Bool = false) throws(MCPError) -> FlowInfo {
         guard settings.grant == .authorizationCode else {
             throw MCPError(.unsupported, "server '\(settings.server)' uses the client_credentials grant; there is no browser flow",
                 source: .auth, details: ["reason": "no_interactive_flow", "server": .string(settings.server)])
         }
         let flowKey = Self.flowKey(user, settings.server)
-        return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> FlowInfo in
+        let outcome = beginLocks.withLock(flowKey.canonical) { () -> (result: Result<FlowInfo, MCPError>, started: Bool) in
             let now = self.now
             let existing = ((try? store.getJSON(flowKey)) ?? nil).flatMap { try? FlowState(json: $0) }
-            if !stepUp, let flow = existing, flow.isJoinable(now: now, timeoutSeconds: options.handlingTimeoutSeconds) {
-                return info(flow, joined: true)
+            let pending = existing.flatMap { $0.isJoinable(now: now, timeoutSeconds: options.handlingTimeoutSeconds) ? $0 : nil }
+            var wanted: [String]?
+            if stepUp {
+                let union = ScopeSelection.stepUp(previous: pending?.scopes ?? storedScopes(user: user, settings: settings),
+                    challengeScope: challenge?.scope)
+                if let pending, Set(pending.scopes ?? []).isSuperset(of: union) { return (.success(info(pending, joined: true)), false) }
+                guard allowScopeUpgrade(user: user, server: settings.server) else {
+                    return (.failure(MCPError(.auth, "the server keeps asking for more scope; giving up after \(options.maxScopeUpgrades) upgrades",
+                        source: .auth, details: ["reason": "scope_upgrade_limit", "server": .string(settings.server)])), false)
+                }
+                wanted = union
+            } else if let pending {
+                return (.success(info(pending, joined: true)), false)
             }
             do throws(MCPError) {
-                let flow = try startFlow(user: user, settings: settings, challenge: challenge,
-                    previousScopes: stepUp ? (existing?.scopes ?? storedScopes(user: user, server: settings.server)) : nil, now: now)
-                let started = info(flow, joined: false)
-                emit(.required(started))
-                return started
+                let flow = try startFlow(user: user, settings: settings, challenge: challenge, stepUpScopes: wanted, now: now)
+                return (.success(info(flow, joined: false)), true)
             } catch {
-                emit(.failed(user: user, server: settings.server, flowID: nil, error: error))
-                throw error
+                return (.failure(error), true)
             }
+        }
+        switch outcome.result {
+        case .success(let flow):
+            if outcome.started { emit(.required(flow)) }
+            return flow
+        case .failure(let error):
+            if outcome.started { emit(.failed(user: user, server: settings.server, flowID: nil, error: error)) }
+            throw error
         }
     }
 
-    private func storedScopes(user: String, server: String) -> [String] {
-        ((try? storedTokens(user: user, server: server)) ?? nil).flatMap { $0.tokens.scopes ?? $0.binding.scopes } ?? []
+    private func storedScopes(user: String, settings: OAuthServerSettings) -> [String] {
+        ((try? storedTokens(user: user, settings: settings)) ?? nil).flatMap { $0.tokens.scopes ?? $0.binding.scopes } ?? []
     }
 
     func info(_ flow: FlowState, joined: Bool) -> FlowInfo {
@@ -40,21 +57,21 @@ extension OAuthEngine {
             expiresAt: flow.createdAt &+ options.handlingTimeoutSeconds, scopes: flow.scopes, joined: joined)
     }
 
-    private func startFlow(user: String, settings: OAuthServerSettings, challenge: Challenge?, previousScopes: [String]?, now: Int64) throws(MCPError) -> FlowState {
+    private func startFlow(user: String, settings: OAuthServerSettings, challenge: Challenge?, stepUpScopes: [String]?, now: Int64) throws(MCPError) -> FlowState {
         guard let redirectURI = settings.redirectURI ?? options.redirectURI else {
             throw MCPError(.config, "no redirect URI: set the server's oauth.redirect_uri or the manager's oauth.redirectUri", source: .config,
                 details: ["reason": "redirect_uri_missing", "server": .string(settings.server)])
         }
         let (metadata, resource, resourceScopes) = try discover(settings, challenge: challenge)
         try metadata.requirePKCES256(override: settings.skipCodeChallengeCheck)
-        let scopes: [String]? = if let previousScopes {
-            ScopeSelection.stepUp(previous: previousScopes, challengeScope: challenge?.scope)
+        let scopes: [String]? = if let stepUpScopes {
+            stepUpScopes
         } else {
             ScopeSelection.select(challengeScope: challenge?.scope, configuredScope: settings.scope, resourceScopesSupported: resourceScopes,
                 authorizationServerScopesSupported: metadata.scopesSupported)
         }
         let credentials = try registration(settings, metadata: metadata, resource: resource, redirectURI: redirectURI, scopes: scopes,
-            stepUp: previousScopes != nil)
+            stepUp: stepUpScopes != nil)
         let request = try AuthorizationRequest.build(
             endpoint: try metadata.requireAuthorizationEndpoint(), clientID: credentials.clientID, redirectURI: redirectURI, scopes: scopes,
             resource: resource, audience: settings.audience, policy: settings.http.schemePolicy)
@@ -96,6 +113,8 @@ extension OAuthEngine {
                 details: ["reason": "invalid_state"])
         }
         let flowKey = Self.flowKey(user, server)
+        var event: OAuthEvent?
+        defer { if let event { emit(event) } }  // after the lock: a handler may act on it at once
         return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> FlowInfo in
             guard let json = try store.getJSON(flowKey), var flow = try? FlowState(json: json), flow.state == state else {
                 throw MCPError(.auth, "the authorization flow for this state is gone (expired or replaced)", source: .auth,
@@ -120,6 +139,11 @@ extension OAuthEngine {
                 guard let settings = lookup(server) else {
                     throw MCPError.notFound("server '\(server)' is not configured here", details: ["server": .string(server), "reason": "unknown_server"])
                 }
+                // The server may have been reconfigured since the flow began (oauth.md §6.7 step 7).
+                guard ResourceIndicator.matches(resource: flow.resource, serverURL: try OAuthURL(settings.url)) else {
+                    throw MCPError(.policy, "the server's URL no longer matches the resource this sign-in was for", source: .auth,
+                        details: ["reason": "resource_mismatch", "server": .string(server)])
+                }
                 let method = flow.clientAuthMethod ?? .publicClient
                 var binding = TokenBinding(issuer: flow.issuer, tokenEndpoint: flow.tokenEndpoint, clientID: flow.clientID, authMethod: method,
                     resource: flow.resource, scopes: flow.scopes, revocationEndpoint: index["revocation_endpoint"]?.stringValue,
@@ -134,7 +158,7 @@ extension OAuthEngine {
                 do throws(MCPError) {
                     tokens = try client(settings).requestTokens(request, now: now)
                 } catch {
-                    if TokenResponse.requiresReregistration(error) { try? store.delete(Self.registrationKey(server, issuer: flow.issuer)) }
+                    if TokenResponse.requiresReregistration(error) { forgetRegistration(server, issuer: flow.issuer, clientID: flow.clientID) }
                     throw error
                 }
                 // Tokens are stored before the flow is marked complete, so a waiter that sees "completed" finds them.
@@ -142,17 +166,17 @@ extension OAuthEngine {
                 flow.status = .completed
                 try? store.putJSON(flowKey, flow.json, ttlSeconds: max(options.flowTTLSeconds &- (now &- flow.createdAt), 1))
             } catch {
-                // A forged or stale callback (state or issuer wrong) must not fail the real flow.
+                // A forged or stale callback (a wrong state) must not fail the real flow.
                 let reason = error.details["reason"]?.stringValue
                 if reason != "invalid_state" {
                     flow.status = .failed
                     flow.failureReason = reason ?? "token_error"
                     try? store.putJSON(flowKey, flow.json, ttlSeconds: max(options.flowTTLSeconds &- (now &- flow.createdAt), 1))
-                    emit(.failed(user: user, server: server, flowID: flow.flowID, error: error))
+                    event = .failed(user: user, server: server, flowID: flow.flowID, error: error)
                 }
                 throw error
             }
-            emit(.completed(user: user, server: server, flowID: flow.flowID))
+            event = .completed(user: user, server: server, flowID: flow.flowID)
             return info(flow, joined: false)
         }
     }
@@ -161,13 +185,15 @@ extension OAuthEngine {
     @discardableResult
     public func cancel(user: String, server: String) throws(MCPError) -> Bool {
         let flowKey = Self.flowKey(user, server)
+        var event: OAuthEvent?
+        defer { if let event { emit(event) } }
         return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> Bool in
             guard let json = try store.getJSON(flowKey), let flow = try? FlowState(json: json) else { return false }
             try store.delete(Self.stateIndexKey(flow.state))
             try store.delete(flowKey)
             guard flow.status == .pending else { return false }
-            emit(.failed(user: user, server: server, flowID: flow.flowID,
-                error: MCPError(.cancelled, "the authorization flow was cancelled", source: .auth, details: ["reason": "flow_cancelled", "server": .string(server)])))
+            event = .failed(user: user, server: server, flowID: flow.flowID,
+                error: MCPError(.cancelled, "the authorization flow was cancelled", source: .auth, details: ["reason": "flow_cancelled", "server": .string(server)]))
             return true
         }
     }

@@ -76,7 +76,7 @@ public struct TokenRefresher: Sendable {
                 let stored = try TokenSet(json: json)
                 let now = clock.nowSeconds()
                 let rejected = rejectedAccessToken.map { $0 == stored.accessToken } ?? false
-                if !rejected, !stored.accessTokenExpires(within: leewaySeconds, now: now) { return .success(stored) }
+                if !rejected, !stored.accessTokenExpires(within: stored.renewalLeeway(leewaySeconds), now: now) { return .success(stored) }
                 if requiresRefreshToken {
                     guard let refreshToken = stored.refreshToken, !refreshToken.isEmpty, (stored.refreshTokenExpiresAt ?? Int64.max) > now else {
                         throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",

@@ -3,7 +3,7 @@ public import MCPClientCore
 /// The engine in front of one connection (a user and a server): the bearer on every request, a refresh ahead of
 /// expiry on a timer, a refresh on 401 (then a new browser flow if that fails), and step-up on 403
 /// `insufficient_scope` with a bounded number of upgrades. The transport never waits on the network inside
-/// `currentAuthorization`; challenges are worked out on a detached thread.
+/// `currentAuthorization`; challenges and renewals are worked out on threads the engine tracks.
 public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
     public let user: String
     public let settings: OAuthServerSettings
@@ -13,19 +13,20 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
 
     private struct State {
         var header: String?
-        var expiresAt: Int64 = 0
-        /// The token the last refresh produced: a 401 for it means refreshing does not help (oauth.md §6.4).
-        var lastRefreshed: String?
+        /// The token the last renewal produced: a 401 for it means renewing does not help (oauth.md §6.4).
+        var lastRenewed: String?
         var timer: UInt64?
+        /// Bumped by every adoption: a timer or a renewal from an older generation changes nothing.
+        var generation = 0
         var closed = false
     }
 
+    /// Makes no store access: call `reload()` (or `prepare()`) off the caller's locks before the first request.
     public init(user: String, settings: OAuthServerSettings, engine: OAuthEngine, scheduler: (any Scheduler)? = nil) {
         self.user = user
         self.settings = settings
         self.engine = engine
         self.scheduler = scheduler
-        reload()
     }
 
     /// Stops the refresh timer; the authorizer answers nil from now on.
@@ -41,78 +42,74 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
 
     public func currentAuthorization() -> String? { state.withLock { $0.header } }
 
-    /// Whether tokens are stored for this user and server (they may still need a refresh).
-    public var hasTokens: Bool { ((try? engine.storedTokens(user: user, server: settings.server)) ?? nil) != nil }
-
-    /// Takes the stored tokens as current (after a flow completed, possibly in another process).
+    /// Takes the stored tokens (still bound to this server's configuration) as current: after a flow completed,
+    /// possibly in another process. Reads the store.
     public func reload() {
-        let stored = (try? engine.storedTokens(user: user, server: settings.server)) ?? nil
-        adopt(stored?.tokens, refreshed: false)
+        let stored = (try? engine.storedTokens(user: user, settings: settings)) ?? nil
+        adopt(stored?.tokens, renewed: false)
     }
 
-    private func adopt(_ tokens: TokenSet?, refreshed: Bool) {
-        let previousTimer = state.withLock { state -> UInt64? in
-            guard !state.closed else { return nil }
+    private func adopt(_ tokens: TokenSet?, renewed: Bool) {
+        let (previousTimer, generation) = state.withLock { state -> (UInt64?, Int?) in
+            guard !state.closed else { return (nil, nil) }
             state.header = tokens.map { "Bearer " + $0.accessToken }
-            state.expiresAt = tokens?.expiresAt ?? 0
-            if refreshed { state.lastRefreshed = tokens?.accessToken }
+            if renewed { state.lastRenewed = tokens?.accessToken }
+            state.generation += 1
             defer { state.timer = nil }
-            return state.timer
+            return (state.timer, state.generation)
         }
         if let previousTimer { scheduler?.cancelTimer(previousTimer) }
-        if let tokens { scheduleRefresh(tokens) }
+        if let tokens, let generation { scheduleRefresh(tokens, generation: generation) }
     }
 
-    /// Proactive refresh (LibreChat #12802): ahead of expiry by the leeway plus this user's jitter, only when a
-    /// refresh token (or the client-credentials grant) can renew the access token.
-    private func scheduleRefresh(_ tokens: TokenSet) {
+    /// Proactive renewal (LibreChat #12802): ahead of expiry by the leeway plus this user's jitter (at most half the
+    /// token's lifetime), only when a refresh token or the client-credentials grant can renew it.
+    private func scheduleRefresh(_ tokens: TokenSet, generation: Int) {
         guard let scheduler, tokens.hasUsableRefreshToken || settings.grant == .clientCredentials else { return }
-        let now = engine.now
-        let due = tokens.expiresAt &- engine.refreshAhead(user: user, server: settings.server)
-        let delaySeconds = max(min(due &- now, 30 * 24 * 3600), 1)
+        let ahead = tokens.renewalLeeway(engine.refreshAhead(user: user, server: settings.server))
+        let delaySeconds = max(min(tokens.expiresAt &- ahead &- engine.now, 30 * 24 * 3600), 1)
         let timer = scheduler.schedule(afterNanoseconds: UInt64(delaySeconds) &* 1_000_000_000) { [weak self] in
             guard let self else { return }
-            DetachedThread.run { self.refreshNow() }
+            _ = self.engine.runDetached { self.renewNow(generation: generation) }
         }
         let stale = state.withLock { state -> Bool in
-            guard !state.closed, state.timer == nil else { return true }
+            guard !state.closed, state.generation == generation, state.timer == nil else { return true }
             state.timer = timer
             return false
         }
         if stale { scheduler.cancelTimer(timer) }
     }
 
-    private func refreshNow() {
-        guard !state.withLock({ $0.closed }) else { return }
-        do {
-            let stored = try engine.freshTokens(user: user, settings: settings)
-            adopt(stored.tokens, refreshed: true)
-        } catch {
-            // The next request will meet a 401 and go the interactive way; nothing to do here.
-            state.withLock { $0.timer = nil }
-        }
+    private func renewNow(generation: Int) {
+        guard state.withLock({ !$0.closed && $0.generation == generation }) else { return }
+        // A failure is left to the next request: its 401 goes the interactive way.
+        if let stored = try? engine.freshTokens(user: user, settings: settings) { adopt(stored.tokens, renewed: true) }
     }
 
     /// Whether `prepare()` must run before connecting: no tokens yet, and either the config declares OAuth or the
-    /// grant needs no browser.
-    public func needsTokensFirst(declared: Bool) -> Bool { (declared || settings.grant == .clientCredentials) && !hasTokens }
+    /// grant needs no browser. Call after `reload()`.
+    public func needsTokensFirst(declared: Bool) -> Bool {
+        (declared || settings.grant == .clientCredentials) && currentAuthorization() == nil
+    }
 
     /// Before connecting to a server whose config says OAuth: with no tokens at all, start the flow now instead of
-    /// sending requests that some servers accept unauthenticated (oauth.md §6.11). Blocks on the network.
+    /// sending requests that some servers accept unauthenticated (oauth.md §6.11); client-credentials tokens are
+    /// fetched. Blocks on the network.
     public func prepare() throws(MCPError) {
-        if settings.grant == .clientCredentials, !hasTokens {
-            adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, refreshed: false)
+        guard currentAuthorization() == nil else { return }
+        if settings.grant == .clientCredentials {
+            adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, renewed: false)
             return
         }
-        guard !hasTokens else { return }
         throw Self.required(try engine.begin(user: user, settings: settings))
     }
 
     public func challenged(_ challenge: AuthorizationChallenge, completion: @escaping @Sendable (AuthorizationDecision) -> Void) {
-        DetachedThread.run { [self] in completion(decide(challenge)) }
+        let started = engine.runDetached { [self] in completion(decide(challenge)) }
+        if !started { completion(.fail(MCPError(.closed, "the OAuth engine is shut down or out of threads", source: .auth))) }
     }
 
-    /// What a refused request should lead to. Blocking (refresh, discovery); runs on a detached thread.
+    /// What a refused request should lead to. Blocking (renewal, discovery); runs on a detached thread.
     func decide(_ challenge: AuthorizationChallenge) -> AuthorizationDecision {
         let bearer = WWWAuthenticate.bearer(challenge.wwwAuthenticate)
         let sentToken = challenge.sentAuthorization.flatMap(Self.bearerToken)
@@ -121,24 +118,20 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 guard bearer?.error == "insufficient_scope" else {
                     return .fail(MCPError.authorizationRequired(status: 403, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
                 }
-                guard engine.allowScopeUpgrade(user: user, server: settings.server) else {
-                    return .fail(MCPError(.auth, "the server keeps asking for more scope; giving up after \(engine.options.maxScopeUpgrades) upgrades",
-                        source: .auth, details: ["reason": "scope_upgrade_limit", "server": .string(settings.server)]))
-                }
                 return .fail(Self.required(try engine.begin(user: user, settings: settings, challenge: bearer, stepUp: true), reason: "insufficient_scope"))
             }
-            // 401. Another request may have refreshed meanwhile: just retry with the current token.
-            let (current, lastRefreshed) = state.withLock { ($0.header, $0.lastRefreshed) }
+            // 401. Another request may have renewed meanwhile: just retry with the current token.
+            let (current, lastRenewed) = state.withLock { ($0.header, $0.lastRenewed) }
             if let current, current != challenge.sentAuthorization { return .retry }
-            // A token that was just refreshed and is refused again will not be saved by another refresh.
-            if sentToken == nil || sentToken != lastRefreshed {
-                if settings.grant == .clientCredentials {
-                    adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, refreshed: true)
+            // A token that was just renewed and is refused again will not be saved by another renewal.
+            if sentToken == nil || sentToken != lastRenewed {
+                if let renewed = try? engine.freshTokens(user: user, settings: settings, rejectedAccessToken: sentToken),
+                   "Bearer " + renewed.tokens.accessToken != challenge.sentAuthorization {
+                    adopt(renewed.tokens, renewed: true)
                     return .retry
                 }
-                if let refreshed = try? engine.freshTokens(user: user, settings: settings, rejectedAccessToken: sentToken),
-                   "Bearer " + refreshed.tokens.accessToken != challenge.sentAuthorization {
-                    adopt(refreshed.tokens, refreshed: true)
+                if settings.grant == .clientCredentials, current == nil {
+                    adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, renewed: true)
                     return .retry
                 }
             }
@@ -146,6 +139,9 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 return .fail(MCPError.authorizationRequired(status: 401, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
             }
             return .fail(Self.required(try engine.begin(user: user, settings: settings, challenge: bearer)))
+        } catch where error.details["reason"] == "redirect_uri_missing" {
+            // Nowhere to send a browser back to: the host sees the server's refusal, as without OAuth.
+            return .fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
         } catch {
             return .fail(error)
         }

@@ -49,6 +49,13 @@ public struct TokenSet: Sendable, Equatable, CustomStringConvertible {
     /// The members `json` writes (a stored record's other members belong to its owner).
     static let recordMembers: Set<String> = ["access_token", "token_type", "expires_at", "issued_at", "refresh_token", "refresh_token_expires_at", "scope", "id_token"]
 
+    /// How long before expiry to renew: `ahead`, but at most half the token's lifetime, so a short-lived token is
+    /// not renewed again the moment it arrives.
+    public func renewalLeeway(_ ahead: Int64) -> Int64 {
+        guard issuedAt > 0, expiresAt > issuedAt else { return ahead }
+        return min(ahead, (expiresAt &- issuedAt) / 2)
+    }
+
     /// How long a stored record of these tokens is worth keeping: while a refresh token can renew them (nil: no
     /// expiry known), else until the access token expires.
     public func recordTTL(now: Int64) -> Int64? {

@@ -82,6 +82,11 @@ struct OAuthEngineTests {
         let again = try engine.complete(callbackURL: callback) { _ in settings }
         #expect(again.joined)
         #expect(recorder.names == ["required", "completed"])
+        // Tokens belong to the resource they were issued for: a server moved elsewhere does not get them.
+        var moved = settings
+        moved.url = server.url("/elsewhere/mcp")
+        #expect(try engine.storedTokens(user: "alice", settings: moved) == nil)
+        #expect(try engine.storedTokens(user: "alice", server: "demo") == nil)
         // Another user is unaffected.
         #expect(engine.status(user: "bob", server: "demo")["state"] == "unauthorized")
     }
@@ -205,6 +210,7 @@ struct OAuthEngineTests {
         settings.scope = "mcp:read"
         _ = try engine.complete(callbackURL: try Self.browse(box, try engine.begin(user: "alice", settings: settings))) { _ in settings }
         let authorizer = ServerAuthorizer(user: "alice", settings: settings, engine: engine)
+        authorizer.reload()
         let token = try #require(authorizer.currentAuthorization())
         let forbidden = AuthorizationChallenge(status: 403, wwwAuthenticate: ["Bearer error=\"insufficient_scope\", scope=\"mcp:admin\""],
             sentAuthorization: token, url: settings.url)
@@ -213,7 +219,12 @@ struct OAuthEngineTests {
             #expect(error.details["reason"] == "insufficient_scope")
             let scopes = error.details["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(scopes.contains("mcp:read") && scopes.contains("mcp:admin"))
-            #expect(error.details["authUrl"]?.stringValue?.containsLiteral("mcp%3Aadmin") == true)
+            let authURL = try #require(error.details["authUrl"]?.stringValue)
+            #expect(authURL.containsLiteral("mcp%3Aadmin"))
+            // A parallel refusal while that sign-in is pending joins it instead of counting another upgrade.
+            guard case .fail(let parallel) = Self.decide(authorizer, forbidden) else { Issue.record("no join"); return }
+            #expect(parallel.details["authUrl"]?.stringValue == authURL)
+            _ = try engine.complete(callbackURL: try Self.browse(box, authURL)) { _ in settings }
         }
         guard case .fail(let error) = Self.decide(authorizer, forbidden) else { Issue.record("no limit"); return }
         #expect(error.details["reason"] == "scope_upgrade_limit")

@@ -138,6 +138,21 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         #expect(try TokenSet(json: try #require(try store.getJSON(key))).refreshToken == "rt-2")
     }
 
+    @Test func aShortLivedTokenIsRenewedAtHalfItsLifetimeNotAtOnce() throws {
+        let clock = ManualWallClock(1_700_000_000)
+        let store = MemoryCredentialStore(clock: clock)
+        let now = clock.nowSeconds()
+        // 60 s of life against a 90 s lead: renewing whenever "within the lead" would renew it on every call.
+        try store.putJSON(key, TokenSet(accessToken: "short", expiresAt: now + 60, refreshToken: "r", issuedAt: now).json, ttlSeconds: nil)
+        let refresher = TokenRefresher(store: store, coordinator: RefreshCoordinator(), clock: clock, leewaySeconds: 90)
+        let renewed: (TokenSet, JSONValue) -> RefreshCoordinator.Outcome = { _, _ in
+            .success(TokenSet(accessToken: "next", expiresAt: clock.nowSeconds() + 60, refreshToken: "r2", issuedAt: clock.nowSeconds()))
+        }
+        #expect((try? refresher.freshTokens(for: key, exchange: renewed).get())?.accessToken == "short")
+        clock.advance(by: 31)
+        #expect((try? refresher.freshTokens(for: key, exchange: renewed).get())?.accessToken == "next")
+    }
+
     @Test func invalidGrantClearsTheTokensAndMissingRefreshTokenNeedsInteraction() throws {
         let clock = ManualWallClock(1_700_000_000)
         let store = MemoryCredentialStore(clock: clock)
