@@ -37,9 +37,6 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
     }
 
     public func put(_ key: CredentialKey, _ value: [UInt8], ttlSeconds: Int64?) throws(MCPError) {
-        guard value.count <= Self.maxRecordBytes - 256 else {
-            throw MCPError(.invalid, "credential record is larger than \(Self.maxRecordBytes) bytes", source: .auth, details: ["reason": "record_too_large"])
-        }
         let expiresAt = RecordExpiry.expiresAt(now: clock.nowSeconds(), ttlSeconds: ttlSeconds)
         try Self.writeAtomically(try sealer.seal(value, expiresAt: expiresAt, key: key), to: path(for: key), directory: directory)
     }

@@ -44,7 +44,12 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
     private let options: Options
     private let state: Locked<State>
 
-    public init(options: Options = Options()) throws(MCPError) {
+    public init(options given: Options = Options()) throws(MCPError) {
+        // Limits a caller could set to nonsense are clamped: a negative head size would become a huge read length.
+        var options = given
+        options.maxHeadBytes = min(max(options.maxHeadBytes, 512), 64 * 1024)
+        options.connectionTimeoutMs = min(max(options.connectionTimeoutMs, 100), 60_000)
+        options.maxConnections = min(max(options.maxConnections, 1), 64)
         let path = options.path
         guard path.hasPrefix("/"), path.utf8.count <= 256,
             path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })

@@ -53,18 +53,10 @@ enum LoopbackRequest {
         guard String(target[..<pathEnd]) == path else {
             return .reject(.page(404, "Not Found", title: "Not found", message: "Nothing here."))
         }
-        let query = pathEnd < target.utf8.endIndex ? String(target[target.utf8.index(after: pathEnd)...]) : ""
-        var code: String?, error: String?, errorDescription: String?
-        // The first occurrence wins, as in AuthorizationCallback.parse.
-        for field in FormEncoding.decode(query).reversed() {
-            switch field.name {
-            case "code": code = field.value
-            case "error": error = field.value
-            case "error_description": errorDescription = field.value
-            default: break
-            }
-        }
-        if let error {
+        // The same reading the flow's completion will make of it.
+        let callback = (try? AuthorizationCallback.parse(callbackURL: "http://127.0.0.1" + target)) ?? AuthorizationCallback()
+        let code = callback.code, errorDescription = callback.errorDescription
+        if let error = callback.error {
             var message = "The authorization server reported: " + AuthorizationCallback.printable(error, limit: 64) + "."
             if let errorDescription { message += " " + AuthorizationCallback.printable(errorDescription, limit: 300) }
             return .callback(target: target, response: .page(200, "OK", title: "Authorization failed",

@@ -17,7 +17,15 @@ public struct CredentialSealer: Sendable, CustomStringConvertible {
     public var description: String { "CredentialSealer(\(keyring))" }
 
     /// A fresh nonce for every call: sealing the same value twice gives different bytes.
+    /// The largest value that still fits a record of `EncryptedFileCredentialStore.maxRecordBytes` once sealed
+    /// (header, expiry and tag), so every sealed store refuses the same sizes with the same error.
+    public static let maxValueBytes = EncryptedFileCredentialStore.maxRecordBytes - 256
+
     public func seal(_ value: [UInt8], expiresAt: Int64, key: CredentialKey) throws(MCPError) -> [UInt8] {
+        guard value.count <= Self.maxValueBytes else {
+            throw MCPError(.invalid, "a credential record may hold at most \(Self.maxValueBytes) bytes", source: .auth,
+                details: ["reason": "record_too_large"])
+        }
         let keyID = Array(keyring.currentKeyID.utf8)
         let nonce = try RandomBytes.generate(AESGCM.nonceBytes)
         let header = Self.magic + [UInt8(keyID.count)] + keyID + nonce

@@ -27,6 +27,22 @@ import Testing
         #expect(Array(sealed.prefix(8)) == Array("MCPCRED".utf8) + [1])
     }
 
+    @Test func everySealedStoreTakesTheLargestValueAndRefusesOneByteMore() throws {
+        let keyring = try CredentialKeyring(key: keyA)
+        let directory = temporaryDirectory()
+        defer { removeTree(directory) }
+        let stores: [any CredentialStore] = [
+            SealedCredentialStore(backend: MemoryCredentialStore(), keyring: keyring),
+            try EncryptedFileCredentialStore(directory: directory, keyring: keyring),
+        ]
+        for store in stores {
+            let largest = [UInt8](repeating: 0x41, count: CredentialSealer.maxValueBytes)
+            try store.put(key, largest, ttlSeconds: nil)
+            #expect(try store.get(key) == largest)
+            #expect(throws: MCPError.self) { try store.put(key, largest + [0x41], ttlSeconds: nil) }
+        }
+    }
+
     @Test func sealedStoreKeepsOnlyCiphertextInTheBackend() throws {
         let clock = ManualWallClock(1_000)
         let backend = MemoryCredentialStore(clock: clock)
