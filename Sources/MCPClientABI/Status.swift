@@ -32,6 +32,10 @@ import MCPClientCore
     case errUser = -13
     /// Already exists (e.g. a server name).
     case errConflict = -14
+    /// The user may not do this (a server's permissions, or a tool call that needs approval).
+    case errPermission = -15
+    /// Temporarily unavailable: the server's circuit breaker is open or it is rate limited; retry later.
+    case errUnavailable = -16
 }
 
 extension mcp_status {
@@ -56,6 +60,8 @@ extension mcp_status {
         case .errUnsupported: "not supported"
         case .errUser: "error returned by a host callback"
         case .errConflict: "already exists"
+        case .errPermission: "permission denied"
+        case .errUnavailable: "temporarily unavailable"
         }
     }
 }

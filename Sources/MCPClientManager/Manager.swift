@@ -5,8 +5,14 @@ import MCPClientOAuth
 import MCPClientTransport
 import Synchronization
 
+/// Where a user's saved `customUserVars` values come from (the registry's encrypted store; empty by default).
+public protocol UserVariableSource: Sendable {
+    func values(user: String, server: String) -> [String: String]
+}
+
 /// Many servers for one host: registry, connections, calls, and the event queue. Every method is thread-safe.
-/// Operations complete through callbacks on the I/O thread; the `…Blocking` forms are for host threads.
+/// Operations complete through callbacks on the I/O thread; the `…Blocking` forms are for host threads. Every
+/// operation takes a `CallContext`: the host's own (shared connections) or a user's (per-user connections).
 public final class Manager: @unchecked Sendable {
     public typealias Completion = @Sendable (Result<JSONValue, MCPError>) -> Void
 
@@ -15,18 +21,21 @@ public final class Manager: @unchecked Sendable {
     let loop: EventLoop
     private let servers = Locked<[String: ServerEntry]>([:])
     /// Era per stdio launch or HTTP origin (`eraKey`), so a config change re-probes.
-    private let eraCache = Locked<[String: ProtocolEra]>([:])
+    let eraCache = Locked<[String: ProtocolEra]>([:])
     private let inFlight = Locked<[UInt64: InFlight]>([:])
     /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
-    private let hostRequests = Locked<[UInt64: HostRequest]>([:])
+    let hostRequests = Locked<[UInt64: HostRequest]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
     private let closed = Atomic<Bool>(false)
-    private let logSink: EventLogSink
+    let logSink: EventLogSink
     private let httpEngineSlot = Locked<HTTPEngine?>(nil)
     /// `allowedDomains` / `allowedAddresses`: from the options, replaceable by a loaded config's `mcpSettings`.
     private let networkSettings: Locked<(domains: [String], addresses: [String])>
     /// The OAuth engine (made on first use) and a host-provided store to make it with.
     let oauthSlot = Locked<OAuthSlot>(OAuthSlot())
+    /// Whether the idle sweep timer is pending.
+    let sweepScheduled = Atomic<Bool>(false)
+    private let userVariableSource = Locked<(any UserVariableSource)?>(nil)
 
     struct OAuthSlot {
         var engine: OAuthEngine?
@@ -37,8 +46,12 @@ public final class Manager: @unchecked Sendable {
 
     func entry(_ name: String) -> ServerEntry? { servers.withLock { $0[name] } }
 
-    private struct HostRequest {
+    var allEntries: [ServerEntry] { servers.withLock { Array($0.values) } }
+
+    struct HostRequest {
         var server: String
+        /// The connection that asked: answers to a lost connection are dropped with it.
+        var slot: ObjectIdentifier
         var reply: @Sendable (Result<JSONValue, MCPError>) -> Void
     }
 
@@ -72,6 +85,12 @@ public final class Manager: @unchecked Sendable {
         }
     }
 
+    public func setUserVariableSource(_ source: any UserVariableSource) { userVariableSource.withLock { $0 = source } }
+
+    func userVariables(_ user: String, _ server: String) -> [String: String] {
+        userVariableSource.withLock { $0 }?.values(user: user, server: server) ?? [:]
+    }
+
     deinit {
         loop.shutdown()
     }
@@ -88,29 +107,38 @@ public final class Manager: @unchecked Sendable {
         let prepared = try ConfigResolver.prepare(server: template, tier: tier, environment: options.substitution.environment,
             options: .init(allowOBO: options.substitution.allowOBO))
         let config = try ServerConfig.parse(name: name, json: .object(prepared.server))
+        let scope = ConfigResolver.classify(server: template, tier: tier)
         let added = servers.withLock { servers -> Bool in
             guard servers[name] == nil else { return false }
-            servers[name] = ServerEntry(config: config, template: template)
+            servers[name] = ServerEntry(config: config, template: template, scope: scope)
             return true
         }
         guard added else { throw MCPError(.conflict, "a server named '\(name)' already exists", details: ["server": .string(name)]) }
     }
 
+    /// Removes a server and closes every connection of it (shared, per user, per request).
     public func removeServer(name: String, completion: @escaping @Sendable (Result<Void, MCPError>) -> Void) {
         guard let entry = servers.withLock({ $0.removeValue(forKey: name) }) else {
             completion(.failure(unknownServer(name)))
             return
         }
-        entry.state.withLock { $0.removed = true }
-        disconnect(entry) { completion(.success(())) }
+        disconnect(entry, entry.remove(), reason: "removed") { completion(.success(())) }
     }
 
     public var serverNames: [String] { servers.withLock { Array($0.keys).sorted() } }
 
-    public func status(server name: String) throws(MCPError) -> JSONValue {
-        guard let entry = servers.withLock({ $0[name] }) else { throw unknownServer(name) }
-        return entry.state.withLock { state in
-            var object: JSONObject = ["version": 1, "server": .string(name), "status": .string(state.status.rawValue)]
+    /// A connection's state, for the caller's connection of the server; never connects (LibreChat's status route).
+    public func status(server name: String, as caller: CallContext = .host) throws(MCPError) -> JSONValue {
+        guard let entry = entry(name) else { throw unknownServer(name) }
+        let key: ConnectionKey = entry.scope.scope == .user ? connectionKey(entry, caller) : .shared
+        var object: JSONObject = ["version": 1, "server": .string(name), "status": "disconnected"]
+        if let user = key.user { object["user"] = .string(user) }
+        object["scope"] = .string(key == .shared ? "shared" : entry.scope.scope.rawValue)
+        object["requiresOAuth"] = .bool(OAuthServerSettings.isDeclared(entry.config))
+        guard let slot = entry.existingSlot(key) else { return .object(object) }
+        let now = SystemClock().nowNanoseconds()
+        slot.state.withLock { state in
+            object["status"] = .string(state.status.rawValue)
             if case .connected(let session, _) = state.connection, let description = session.server {
                 object["era"] = .string(description.era.rawValue)
                 object["protocolVersion"] = .string(description.protocolVersion)
@@ -119,128 +147,37 @@ public final class Manager: @unchecked Sendable {
                 object["lastError"] = error.json
                 if let authURL = error.details["authUrl"] { object["authUrl"] = authURL }
             }
-            object["requiresOAuth"] = .bool(state.authorizer != nil)
-            return .object(object)
+            if state.authorizer != nil { object["requiresOAuth"] = true }
+            if let remaining = state.breaker.remaining(now: now) {
+                object["circuit"] = ["open": true, "retryAfterMs": .int(Int64(remaining / 1_000_000)), "reason": .string(state.breaker.reason)]
+            }
         }
+        return .object(object)
     }
 
     // MARK: connections
 
-    /// A connected session and the configuration it was made from (one registry lookup per operation).
-    private typealias Connected = (session: ClientSession, config: ServerConfig)
+    static let subscriptionAckOnConnectMs = 2_000
 
-    /// Connects (or joins a connect already under way) and yields the session.
-    private func session(for name: String, completion done: @escaping @Sendable (Result<Connected, MCPError>) -> Void) {
-        if closed.load(ordering: .relaxed) { done(.failure(.closed)); return }
-        guard let entry = servers.withLock({ $0[name] }) else { done(.failure(unknownServer(name))); return }
-        let config = entry.config
-        let completion: @Sendable (Result<ClientSession, MCPError>) -> Void = { done($0.map { ($0, config) }) }
-        enum Next { case ready(ClientSession), joined, start(ClientSession, Int), failed(MCPError) }
-        let next = entry.state.withLock { state -> Next in
-            switch state.connection {
-            case .connected(let session, _): return .ready(session)
-            case .connecting(let session, let generation, let waiters):
-                state.connection = .connecting(session: session, generation: generation, waiters: waiters + [completion])
-                return .joined
-            case .idle:
-                if state.removed { return .failed(unknownServer(name)) }
-                do {
-                    let (session, authorizer) = try makeSession(entry)
-                    state.authorizer?.close()
-                    state.authorizer = authorizer
-                    state.generation += 1
-                    state.connection = .connecting(session: session, generation: state.generation, waiters: [completion])
-                    state.status = .connecting
-                    return .start(session, state.generation)
-                } catch {
-                    let failure = MCPError(error)
-                    state.status = .error
-                    state.lastError = failure
-                    return .failed(failure)
-                }
-            }
-        }
-        switch next {
-        case .ready(let session): completion(.success(session))
-        case .joined: break
-        case .failed(let error):
-            emitStatus(name, .error, error)
-            completion(.failure(error))
-        case .start(let session, let generation):
-            emitStatus(name, .connecting, nil)
-            startConnect(entry, session: session, generation: generation)
+    /// Opens the caller's connection to a server (or joins one opening); returns the server's description.
+    public func connect(server name: String, as caller: CallContext = .host, completion: @escaping Completion) {
+        let route: Route
+        do { route = try self.route(name, caller) } catch { completion(.failure(error)); return }
+        session(for: route) { [weak self] result in
+            if case .success(let connected) = result { self?.release(connected) }
+            completion(result.map { connected in
+                var object: JSONObject = ["version": 1, "server": .string(name)]
+                for (key, value) in connected.session.server?.json ?? [:] { object[key] = value }
+                return .object(object)
+            })
         }
     }
 
-    /// The server's configuration for a new connection: every reference resolved from the manager's substitution
-    /// context (the process environment by default). A server whose config needs a user's or a request's values
-    /// cannot be resolved for a shared connection; servers that are per user only by policy (user-created,
-    /// `startup: false`) connect here until per-user connections exist.
-    func connectionConfig(_ entry: ServerEntry) throws(MCPError) -> ServerConfig {
-        guard entry.config.enabled else {
-            throw MCPError(.unsupported, "server '\(entry.config.name)' is disabled (enabled: false)", details: ["server": .string(entry.config.name), "reason": "disabled"])
-        }
-        let resolved = try ConfigResolver.resolve(server: entry.template, context: options.substitution)
-        let name = entry.config.name
-        guard !resolved.scope.needsUserValues else {
-            throw MCPError(.unsupported, "server '\(name)' needs a per-user connection (\(resolved.scope.reason)); a shared connection cannot resolve it",
-                details: ["server": .string(name), "scope": .string(resolved.scope.scope.rawValue), "reason": .string(resolved.scope.reason)])
-        }
-        return try ServerConfig.parse(name: name, json: .object(resolved.server))
-    }
-
-    private func makeSession(_ entry: ServerEntry) throws(MCPError) -> (ClientSession, ServerAuthorizer?) {
-        let config = try connectionConfig(entry)
-        let authorizer = try makeAuthorizer(config)
-        let transport: any MessageTransport
-        switch config.transport {
-        case .stdio(let stdio):
-            let stderr: StdioLaunch.StderrMode = switch stdio.stderr {
-            case .log: .log
-            case .inherit: .inherit
-            case .discard: .discard
-            case .file(let path): .file(path)
-            }
-            let launch = StdioLaunch(
-                command: stdio.command, arguments: stdio.args, environment: StdioLaunch.environment(configured: stdio.env),
-                workingDirectory: stdio.cwd, stderr: stderr, maxMessageBytes: stdio.maxMessageBytes,
-                shutdownGraceNanoseconds: UInt64(stdio.shutdownGraceMs) * 1_000_000)
-            transport = StdioTransport(launch: launch, loop: loop, logSink: logSink, serverName: config.name)
-        case .remote(let remote):
-            var options = StreamableHTTPTransport.Options(url: remote.url)
-            options.headers = remote.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-            options.connectTimeoutMs = config.initTimeoutMs
-            options.readTimeoutMs = remote.sseReadTimeoutMs
-            options.maxResponseBytes = remote.maxResponseBytes
-            options.tls = TLSOptions(caFile: remote.caFile, clientCertificate: remote.clientCertificate, clientKey: remote.clientKey)
-            options.proxy = remote.proxy
-            options.resolve = self.options.resolve
-            let network = networkSettings.withLock { $0 }
-            options.policy = NetworkPolicy(
-                trusted: remote.trusted, allowedDomains: network.domains, allowedAddresses: network.addresses)
-            options.allowsSSEFallback = remote.typeInferred
-            options.authorizer = authorizer
-            let engine = try httpEngine()
-            transport = switch remote.type {
-            case "sse": SSETransport(options: options, engine: engine)
-            case "websocket", "ws": WebSocketTransport(options: options, engine: engine)
-            default: StreamableHTTPTransport(options: options, engine: engine)
-            }
-        }
-        let rpc = RPCSession(transport: transport, scheduler: loop, logSink: logSink, serverName: config.name)
-        var clientOptions = options.clientOptions
-        let http = transport as? StreamableHTTPTransport
-        clientOptions.mirrorsParameterHeaders = http != nil
-        clientOptions.eraPreference = switch config.era {
-        case .auto:
-            // HTTP+SSE is the 2024-11-05 transport: its servers are handshake-era by definition.
-            if case .remote(let remote) = config.transport, remote.type == "sse" { .legacy } else { .auto }
-        case .modern: .modern
-        case .legacy: .legacy
-        }
-        let session = ClientSession(rpc: rpc, options: clientOptions)
-        http?.setHeaderProvider { [weak session] method, params in session?.parameterHeaders(method: method, params: params) ?? [] }
-        return (session, authorizer)
+    /// Closes the caller's connection to a server (the shared one for the host).
+    public func disconnect(server name: String, as caller: CallContext = .host, completion: @escaping @Sendable (Result<Void, MCPError>) -> Void) {
+        guard let entry = entry(name) else { completion(.failure(unknownServer(name))); return }
+        guard let slot = entry.existingSlot(connectionKey(entry, caller)) else { completion(.success(())); return }
+        disconnect(entry, slot, reason: nil) { completion(.success(())) }
     }
 
     /// One HTTP engine (libcurl loaded on first use) serves every remote server of this manager.
@@ -258,179 +195,20 @@ public final class Manager: @unchecked Sendable {
         return try made.get()
     }
 
-    /// A stdio server's era belongs to its launch; a remote one's to its HTTP origin, as the spec caches it (servers
-    /// behind one gateway share it). A cached guess that proves wrong is re-probed by the session.
-    private func eraKey(_ config: ServerConfig) -> String {
-        switch config.transport {
-        case .stdio(let stdio):
-            return ([config.name, stdio.command, stdio.cwd ?? ""] + stdio.args).joined(separator: "\u{0}")
-        case .remote(let remote):
-            guard let url = try? ParsedURL(remote.url) else { return remote.url }
-            return url.scheme + "://" + url.host + ":" + String(url.effectivePort)
-        }
-    }
-
-    private func startConnect(_ entry: ServerEntry, session: ClientSession, generation: Int) {
-        let name = entry.config.name
-        let key = eraKey(entry.config)
-        session.setHandlers(
-            request: { [weak self] method, params, reply in self?.serverRequest(name, method, params, reply) },
-            notification: { [weak self] method, params in self?.serverNotification(name, method, params) },
-            close: { [weak self, weak entry] error in
-                guard let self, let entry else { return }
-                self.connectionLost(entry, generation: generation, error: error)
-            })
-        session.setSubscriptionEndHandler { [weak self] error in
-            // A closed transport is reported by status events; only the server ending or refusing the stream is news here.
-            guard error == nil || error?.source == .peer else { return }
-            self?.emitSubscription(name, filter: nil, result: error.map { .failure($0) } ?? .success(SubscriptionFilter()), ended: true)
-        }
-        session.setInputHandler { [weak self] requests, completion in
-            guard let self else { completion(.failure(.closed)); return }
-            self.askHost(name, requests, completion)
-        }
-        guard let authorizer = entry.state.withLock({ $0.authorizer }), let engine = oauthSlot.withLock({ $0.engine }) else {
-            openSession(entry, session: session, generation: generation, key: key)
-            return
-        }
-        // Off the I/O thread and every lock: the stored tokens are read (a host store may be slow), and a server whose
-        // config declares OAuth gets its sign-in started before any request (some accept an unauthenticated
-        // initialize, oauth.md §6.11); client-credentials tokens are fetched first.
-        let declared = OAuthServerSettings.isDeclared(entry.config)
-        let started = engine.runDetached { [weak self] in
-            guard let self else { return }
-            authorizer.reload()
-            do throws(MCPError) {
-                if authorizer.needsTokensFirst(declared: declared) { try authorizer.prepare() }
-                self.loop.execute { self.openSession(entry, session: session, generation: generation, key: key) }
-            } catch {
-                self.finishConnect(entry, session: session, generation: generation, .failure(error))
-            }
-        }
-        if !started { finishConnect(entry, session: session, generation: generation, .failure(.closed)) }
-    }
-
-    private func openSession(_ entry: ServerEntry, session: ClientSession, generation: Int, key: String) {
-        let knownEra = eraCache.withLock { $0[key] }
-        session.connect(knownEra: knownEra, timeoutNanoseconds: UInt64(entry.config.initTimeoutMs) * 1_000_000) { [weak self] result in
-            guard let self else { return }
-            guard case .success(let description) = result else {
-                self.finishConnect(entry, session: session, generation: generation, result)
-                return
-            }
-            self.eraCache.withLock { $0[key] = description.era }
-            // Subscriptions are in place (acknowledged) before anyone can use the connection, so no change made
-            // through it can be missed. A server that does not acknowledge within a short bound gets a `failed`
-            // subscription event instead of holding the connect up; the connection is usable anyway.
-            let ackTimeout = min(entry.config.initTimeoutMs, Self.subscriptionAckOnConnectMs)
-            self.applySubscriptions(entry, session, timeoutMs: ackTimeout) { [weak self] _ in
-                self?.finishConnect(entry, session: session, generation: generation, result)
-            }
-        }
-    }
-
-    private func finishConnect(_ entry: ServerEntry, session: ClientSession, generation: Int, _ result: Result<ServerDescription, MCPError>) {
-        let waiters = entry.state.withLock { state -> [@Sendable (Result<ClientSession, MCPError>) -> Void] in
-            guard case .connecting(_, let current, let waiters) = state.connection, current == generation else { return [] }
-            switch result {
-            case .success:
-                state.connection = .connected(session: session, generation: generation)
-                state.status = .connected
-                state.lastError = nil
-            case .failure(let error):
-                state.connection = .idle
-                state.status = .error
-                state.lastError = error
-            }
-            return waiters
-        }
-        switch result {
-        case .success:
-            emitStatus(entry.config.name, .connected, nil)
-            for waiter in waiters { waiter(.success(session)) }
-        case .failure(let error):
-            emitStatus(entry.config.name, .error, error)
-            session.close {}
-            for waiter in waiters { waiter(.failure(error)) }
-        }
-    }
-
-    /// The transport died (crash, EOF) or was closed. In-flight requests already failed in the RPC layer.
-    private func connectionLost(_ entry: ServerEntry, generation: Int, error: MCPError?) {
-        let changed = entry.state.withLock { state -> Bool in
-            switch state.connection {
-            case .connected(_, let current) where current == generation: break
-            default: return false
-            }
-            state.connection = .idle
-            state.status = error == nil ? .disconnected : .error
-            state.lastError = error
-            return true
-        }
-        dropHostRequests(server: entry.config.name)
-        guard changed else { return }
-        emitStatus(entry.config.name, error == nil ? .disconnected : .error, error)
-        // Subscriptions live only as long as a connection: a server that died is restarted so they are re-sent.
-        let reconnect = error != nil && entry.state.withLock { state in
-            guard !state.removed, !state.resourceSubscriptions.isEmpty, state.automaticReconnects < Self.maxAutomaticReconnects else { return false }
-            state.automaticReconnects += 1
-            return true
-        }
-        if reconnect { session(for: entry.config.name) { _ in } }
-    }
-
-    static let maxAutomaticReconnects = 5
-    static let subscriptionAckOnConnectMs = 2_000
-
-    public func connect(server name: String, completion: @escaping Completion) {
-        session(for: name) { result in
-            completion(result.map { connected in
-                var object: JSONObject = ["version": 1, "server": .string(name)]
-                for (key, value) in connected.session.server?.json ?? [:] { object[key] = value }
-                return .object(object)
-            })
-        }
-    }
-
-    public func disconnect(server name: String, completion: @escaping @Sendable (Result<Void, MCPError>) -> Void) {
-        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
-        disconnect(entry) { completion(.success(())) }
-    }
-
-    /// Closes the connection and waits until the server process is gone.
-    func disconnect(_ entry: ServerEntry, completion: @escaping @Sendable () -> Void) {
-        let (session, waiters) = entry.state.withLock { state -> (ClientSession?, [@Sendable (Result<ClientSession, MCPError>) -> Void]) in
-            defer {
-                // No renewals for a connection nobody uses; the next connect makes a new authorizer.
-                state.authorizer?.close()
-                state.authorizer = nil
-                state.connection = .idle
-                if state.status != .disconnected { state.status = .disconnected }
-            }
-            switch state.connection {
-            case .idle: return (nil, [])
-            case .connecting(let session, _, let waiters): return (session, waiters)
-            case .connected(let session, _): return (session, [])
-            }
-        }
-        guard let session else { completion(); return }
-        let error = MCPError(.cancelled, "disconnected while connecting")
-        for waiter in waiters { waiter(.failure(error)) }
-        emitStatus(entry.config.name, .disconnected, nil)
-        session.close(completion: completion)
-    }
-
     // MARK: operations
 
     /// Every item of one of the list methods: `{"version":1,"server":…,"<key>":[…]}`.
-    public func list(_ kind: ClientSession.ListKind, server name: String, completion: @escaping Completion) {
-        session(for: name) { result in
+    public func list(_ kind: ClientSession.ListKind, server name: String, as caller: CallContext = .host, completion: @escaping Completion) {
+        let route: Route
+        do { route = try self.route(name, caller) } catch { completion(.failure(error)); return }
+        session(for: route) { [weak self] result in
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let connected):
                 let maxTotal = connected.config.maxTotalTimeoutMs > 0 ? UInt64(connected.config.maxTotalTimeoutMs) * 1_000_000 : nil
                 connected.session.list(kind, timeoutNanoseconds: UInt64(connected.config.timeoutMs) * 1_000_000, maxTotalNanoseconds: maxTotal) {
-                    result in
+                    [weak self] result in
+                    self?.release(connected)
                     completion(result.map { ["version": 1, "server": .string(name), .init(kind.key): .array($0)] })
                 }
             }
@@ -440,10 +218,10 @@ public final class Manager: @unchecked Sendable {
     /// Calls a tool: `{"version":1,"server","tool","result":{…}}`.
     public func callTool(
         server name: String, tool: String, arguments: JSONValue, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
-        completion: @escaping Completion
+        as caller: CallContext = .host, completion: @escaping Completion
     ) {
         request(server: name, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
-            schedulerTimeout: schedulerTimeout, requestID: requestID,
+            schedulerTimeout: schedulerTimeout, requestID: requestID, as: caller,
             payload: { ["version": 1, "server": .string(name), "tool": .string(tool), "result": $0] }, completion: completion)
     }
 
@@ -452,8 +230,19 @@ public final class Manager: @unchecked Sendable {
     /// timed wait does, which keeps timer bookkeeping off the loop for the hot path. `payload` wraps the result.
     public func request(
         server name: String, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
-        onProgress: (@Sendable () -> Void)? = nil, resumeTask: String? = nil, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        retryingExpiredSession: Bool = false, completion original: @escaping Completion
+        as caller: CallContext = .host, onProgress: (@Sendable () -> Void)? = nil, resumeTask: String? = nil,
+        payload: @escaping @Sendable (JSONValue) -> JSONValue, retryingExpiredSession: Bool = false, completion original: @escaping Completion
+    ) {
+        let route: Route
+        do { route = try self.route(name, caller) } catch { original(.failure(error)); return }
+        request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout, requestID: requestID,
+            onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: retryingExpiredSession, completion: original)
+    }
+
+    func request(
+        _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
+        onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        retryingExpiredSession: Bool, completion original: @escaping Completion
     ) {
         // A handshake-era HTTP session the server forgot (404) is re-initialized by the next connect; the request
         // that found out is sent once more on the new session, so the host never sees the expiry.
@@ -462,12 +251,12 @@ public final class Manager: @unchecked Sendable {
                 original(result)
                 return
             }
-            self.request(server: name, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+            self.request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                 requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
                 completion: original)
         }
         beginInFlight(requestID)
-        session(for: name) { [weak self] result in
+        session(for: route) { [weak self] result in
             guard let self else { return }
             switch result {
             case .failure(let error):
@@ -475,7 +264,7 @@ public final class Manager: @unchecked Sendable {
                 completion(.failure(error))
             case .success(let connected):
                 let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
-                self.send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
+                self.send(connected, server: route.name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
                     onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
             }
         }
@@ -488,19 +277,21 @@ public final class Manager: @unchecked Sendable {
     ) {
         // A progress token is sent when the host wants progress events or progress may extend the timeout.
         let session = connected.session
+        let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
         var progress: RPCSession.ProgressHandler?
         if ClientSession.multiRoundMethods.contains(method), options.progressEvents || maxTotalMs > 0 {
             let emit = options.progressEvents
             progress = { [weak self] params in
                 onProgress?()
-                if emit { self?.emitProgress(name, requestID: requestID, params) }
+                if emit { self?.emitProgress(name, user: user, requestID: requestID, params) }
             }
         }
         // The total limit is never shorter than the timeout itself.
         let maxTotal = timeoutNanoseconds.flatMap { maxTotalMs > 0 ? max(UInt64(maxTotalMs) * 1_000_000, $0) : nil }
         let done: RPCSession.Completion = { [weak self] result in
             self?.endInFlight(requestID)
+            self?.release(connected)
             completion(result.map(payload))
         }
         if let cancelled = inFlight.withLock({ $0[requestID]?.cancelled }) {
@@ -512,7 +303,7 @@ public final class Manager: @unchecked Sendable {
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
         let taskUpdate: ClientSession.TaskUpdateHandler = { [weak self] task in
             onProgress?()  // a task reporting its state is alive, like a call reporting progress
-            self?.emitTask(name, requestID: requestID, task)
+            self?.emitTask(name, user: user, requestID: requestID, task)
         }
         let handle = if let resumeTask {
             session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate,
@@ -527,94 +318,16 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// Sends a notification (e.g. `notifications/roots/list_changed` after the host's roots changed), connecting first.
-    public func notify(server name: String, method: String, params: JSONObject?, completion: @escaping Completion) {
-        session(for: name) { result in
+    public func notify(server name: String, method: String, params: JSONObject?, as caller: CallContext = .host, completion: @escaping Completion) {
+        let route: Route
+        do { route = try self.route(name, caller) } catch { completion(.failure(error)); return }
+        session(for: route) { [weak self] result in
             completion(result.map { connected in
                 connected.session.rpc.notify(method: method, params: params)
+                self?.release(connected)
                 return ["version": 1, "server": .string(name), "method": .string(method)]
             })
         }
-    }
-
-    // MARK: subscriptions
-
-    /// Subscribes to updates of one resource (`resource_updated` events). Completes once the server acknowledged it;
-    /// a server that does not grant it gives MCP_ERR_UNSUPPORTED. The subscription survives reconnects.
-    public func subscribe(server name: String, uri: String, completion: @escaping Completion) {
-        changeSubscription(server: name, uri: uri, subscribe: true, completion: completion)
-    }
-
-    public func unsubscribe(server name: String, uri: String, completion: @escaping Completion) {
-        changeSubscription(server: name, uri: uri, subscribe: false, completion: completion)
-    }
-
-    private func changeSubscription(server name: String, uri: String, subscribe: Bool, completion: @escaping Completion) {
-        guard let entry = servers.withLock({ $0[name] }) else { completion(.failure(unknownServer(name))); return }
-        let payload: JSONValue = ["version": 1, "server": .string(name), "uri": .string(uri), "subscribed": .bool(subscribe)]
-        let changed = entry.state.withLock { state in
-            if subscribe { state.automaticReconnects = 0 }
-            return subscribe ? state.resourceSubscriptions.insert(uri).inserted : state.resourceSubscriptions.remove(uri) != nil
-        }
-        // Unsubscribing needs no connection: there is nothing to tell a server that is not running.
-        if !subscribe, !changed || entry.connectedSession == nil { completion(.success(payload)); return }
-        session(for: name) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                if subscribe { entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) } }
-                completion(.failure(error))
-            case .success(let connected):
-                self.applySubscriptions(entry, connected.session) { result in
-                    switch result {
-                    case .success(let granted) where !subscribe || granted.resourceURIs.contains(uri):
-                        completion(.success(payload))
-                    case .success:
-                        entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) }
-                        completion(.failure(MCPError(.unsupported, "the server did not grant a subscription to '\(uri)'", source: .peer,
-                            details: ["server": .string(name), "uri": .string(uri)])))
-                    case .failure(let error):
-                        if subscribe { entry.state.withLock { _ = $0.resourceSubscriptions.remove(uri) } }
-                        completion(.failure(error))
-                    }
-                }
-            }
-        }
-    }
-
-    /// Sends the connection everything it should listen to: list changes the server announces (when the host wants
-    /// them) and the host's resource subscriptions. Emits a `subscription` event with what was granted.
-    private func applySubscriptions(
-        _ entry: ServerEntry, _ session: ClientSession, timeoutMs: Int? = nil, completion: @escaping @Sendable (Result<SubscriptionFilter, MCPError>) -> Void
-    ) {
-        let capabilities = session.server?.capabilities ?? [:]
-        func listChanges(_ kind: String) -> Bool { options.listChanges && capabilities[kind]?["listChanged"]?.boolValue == true }
-        let filter = SubscriptionFilter(
-            toolsListChanged: listChanges("tools"), promptsListChanged: listChanges("prompts"), resourcesListChanged: listChanges("resources"),
-            resourceURIs: entry.state.withLock { $0.resourceSubscriptions })
-        let name = entry.config.name
-        guard !filter.isEmpty || session.hasSubscriptions else { completion(.success(filter)); return }
-        session.subscribe(filter, timeoutNanoseconds: UInt64(timeoutMs ?? entry.config.timeoutMs) * 1_000_000) { [weak self] result in
-            self?.emitSubscription(name, filter: filter, result: result, ended: false)
-            completion(result)
-        }
-    }
-
-    private func emitSubscription(_ server: String, filter: SubscriptionFilter?, result: Result<SubscriptionFilter, MCPError>, ended: Bool) {
-        var event: JSONObject = ["version": 1, "kind": "subscription", "server": .string(server)]
-        switch result {
-        case .failure(let error):
-            event["status"] = ended ? "ended" : "failed"
-            event["error"] = error.json
-        case .success(let granted):
-            event["status"] = ended ? "ended" : "active"
-            if let filter {
-                event["requested"] = .object(filter.wire)
-                event["granted"] = .object(granted.wire)
-                let missing = filter.subtracting(granted)
-                if !missing.isEmpty { event["missing"] = .object(missing.wire) }
-            }
-        }
-        events.push(.object(event), droppable: false)
     }
 
     public func allocateRequestID() -> UInt64 { nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -648,39 +361,51 @@ public final class Manager: @unchecked Sendable {
 
     // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
 
-    public func callToolBlocking(server: String, tool: String, arguments: JSONValue, timeoutMs: Int) -> Result<JSONValue, MCPError> {
+    public func callToolBlocking(
+        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host
+    ) -> Result<JSONValue, MCPError> {
         requestBlocking(server: server, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
-            label: "tools/call \(tool)") { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+            label: "tools/call \(tool)", as: caller) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
     }
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
     public func requestBlocking(
         server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil, resumeTask: String? = nil,
-        payload: @escaping @Sendable (JSONValue) -> JSONValue
+        as caller: CallContext = .host, payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
-        let entry = servers.withLock { $0[server] }
-        // Connecting has its own budget (initTimeout); the call's timeout starts when the request goes out.
-        if let entry, entry.connectedSession == nil, case .failure(let error) = blocking({ connect(server: server, completion: $0) }) {
-            return .failure(error)
+        let route: Route
+        do { route = try self.route(server, caller) } catch { return .failure(error) }
+        let entry = route.entry
+        // Connecting has its own budget (initTimeout); the call's timeout starts when the request goes out. A
+        // request-scoped connection is opened by the request itself (it closes when the request ends).
+        if !route.key.isRequest, entry.existingSlot(route.key)?.connectedSession == nil {
+            let connected = blocking { done in
+                session(for: route) { [weak self] result in
+                    done(result.map { connected in
+                        self?.release(connected)
+                        return .null
+                    })
+                }
+            }
+            if case .failure(let error) = connected { return .failure(error) }
         }
         let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
-        let effective = timeoutMs > 0 ? timeoutMs : entry?.config.timeoutMs ?? ServerConfig.defaultTimeoutMs
+        let effective = timeoutMs > 0 ? timeoutMs : entry.config.timeoutMs
         let clock = SystemClock()
         let started = clock.nowNanoseconds()
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
         let lastProgress = Atomic<UInt64>(started)
         let timeout = UInt64(effective) * 1_000_000
-        let hardLimit = started + max(UInt64(entry?.config.maxTotalTimeoutMs ?? 0) * 1_000_000, timeout)
+        let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
         let deadline: @Sendable () -> UInt64 = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(BlockingCall(deadline: deadline)) {
-            request(server: server, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-                onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload) {
-                waiter.resolve($0)
-            }
+            request(route, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
+                onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload,
+                retryingExpiredSession: false) { waiter.resolve($0) }
         }
-        if !waiter.isResolved, let rpc = entry?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
+        if !waiter.isResolved, let rpc = entry.existingSlot(route.key)?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
             // the I/O thread reads them in batches, which serves concurrent callers better.
             _ = rpc.transport.readWhileWaiting(untilNanoseconds: hardLimit) { waiter.isResolved || clock.nowNanoseconds() >= deadline() }
@@ -708,7 +433,7 @@ public final class Manager: @unchecked Sendable {
     // MARK: async submit
 
     /// Starts `request` (`{"op": …}`) and returns its id; the outcome arrives as a `result` or `error` event.
-    public func submit(_ request: JSONValue) throws(MCPError) -> UInt64 {
+    public func submit(_ request: JSONValue, as caller: CallContext = .host) throws(MCPError) -> UInt64 {
         try checkOpen()
         guard case .object(let object) = request else { throw MCPError.invalid("request must be a JSON object") }
         try PayloadVersion.check(object)
@@ -717,6 +442,7 @@ public final class Manager: @unchecked Sendable {
         let requestID = allocateRequestID()
         let deliver: Completion = { [weak self] result in
             var event: JSONObject = ["version": 1, "request_id": .int(Int64(requestID)), "op": .string(op), "server": .string(server)]
+            if let user = caller.user { event["user"] = .string(user) }
             switch result {
             case .success(let payload): event["kind"] = "result"; event["result"] = payload
             case .failure(let error): event["kind"] = "error"; event["error"] = error.json
@@ -744,37 +470,37 @@ public final class Manager: @unchecked Sendable {
         ]
         switch op {
         case "connect":
-            connect(server: server, completion: deliver)
+            connect(server: server, as: caller, completion: deliver)
         case "disconnect":
-            disconnect(server: server) { result in deliver(result.map { ["version": 1, "server": .string(server)] }) }
+            disconnect(server: server, as: caller) { result in deliver(result.map { ["version": 1, "server": .string(server)] }) }
         case _ where kinds[op] != nil:
-            list(kinds[op] ?? .tools, server: server, completion: deliver)
+            list(kinds[op] ?? .tools, server: server, as: caller, completion: deliver)
         case "call_tool":
             callTool(server: server, tool: try string("tool"), arguments: .object(try jsonObject("arguments")), timeoutMs: timeoutMs,
-                schedulerTimeout: true, requestID: requestID, completion: deliver)
+                schedulerTimeout: true, requestID: requestID, as: caller, completion: deliver)
         case "read_resource":
             let uri = try string("uri")
             self.request(server: server, method: "resources/read", params: ["uri": .string(uri)], timeoutMs: timeoutMs, schedulerTimeout: true,
-                requestID: requestID, payload: Self.payload(server, "uri", uri), completion: deliver)
+                requestID: requestID, as: caller, payload: Self.payload(server, "uri", uri), completion: deliver)
         case "get_prompt":
             let name = try string("name")
             self.request(server: server, method: "prompts/get", params: ["name": .string(name), "arguments": .object(try jsonObject("arguments"))],
-                timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID, payload: Self.payload(server, "prompt", name), completion: deliver)
+                timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID, as: caller, payload: Self.payload(server, "prompt", name), completion: deliver)
         case "subscribe", "unsubscribe":
             let uri = try string("uri")
-            if op == "subscribe" { subscribe(server: server, uri: uri, completion: deliver) } else { unsubscribe(server: server, uri: uri, completion: deliver) }
+            if op == "subscribe" { subscribe(server: server, uri: uri, as: caller, completion: deliver) } else { unsubscribe(server: server, uri: uri, as: caller, completion: deliver) }
         case "resume_task":
             let taskID = try string("task_id")
-            self.request(server: server, method: "tools/call", params: [:], timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID,
+            self.request(server: server, method: "tools/call", params: [:], timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID, as: caller,
                 resumeTask: taskID, payload: Self.payload(server, "task_id", taskID), completion: deliver)
         case "complete":
             let params = try CompletionRequest.validate(try jsonObject("params"))
             self.request(server: server, method: "completion/complete", params: params, timeoutMs: timeoutMs, schedulerTimeout: true,
-                requestID: requestID, payload: Self.payload(server, "method", "completion/complete"), completion: deliver)
+                requestID: requestID, as: caller, payload: Self.payload(server, "method", "completion/complete"), completion: deliver)
         case "request":
             let method = try string("method")
             self.request(server: server, method: method, params: try jsonObject("params"), timeoutMs: timeoutMs, schedulerTimeout: true,
-                requestID: requestID, payload: Self.payload(server, "method", method), completion: deliver)
+                requestID: requestID, as: caller, payload: Self.payload(server, "method", method), completion: deliver)
         default:
             throw MCPError.invalid(
                 "unknown op '\(op)' (expected connect, disconnect, list_tools, list_resources, list_resource_templates, list_prompts, "
@@ -801,8 +527,7 @@ public final class Manager: @unchecked Sendable {
         let remaining = Atomic<Int>(entries.count)
         if entries.isEmpty { waiter.resolve(true) }
         for entry in entries {
-            entry.state.withLock { $0.removed = true }
-            disconnect(entry) {
+            disconnect(entry, entry.remove(), reason: nil) {
                 if remaining.subtract(1, ordering: .relaxed).newValue == 0 { waiter.resolve(true) }
             }
         }
@@ -816,186 +541,11 @@ public final class Manager: @unchecked Sendable {
 
     public var isClosed: Bool { closed.load(ordering: .relaxed) }
 
-    private func checkOpen() throws(MCPError) {
+    func checkOpen() throws(MCPError) {
         if closed.load(ordering: .relaxed) { throw MCPError.closed }
     }
 
     func unknownServer(_ name: String) -> MCPError {
         MCPError.notFound("no server named '\(name)'", details: ["server": .string(name)])
-    }
-
-    // MARK: events
-
-    private func emitStatus(_ server: String, _ status: ServerEntry.Status, _ error: MCPError?) {
-        var event: JSONObject = ["version": 1, "kind": "status", "server": .string(server), "status": .string(status.rawValue)]
-        if let error { event["error"] = error.json }
-        // Status changes are rare and hosts track state from them: never dropped.
-        events.push(.object(event), droppable: false)
-    }
-
-    private func emitTask(_ server: String, requestID: UInt64, _ task: JSONObject) {
-        var event: JSONObject = ["version": 1, "kind": "task", "server": .string(server), "request_id": .int(Int64(requestID))]
-        for (key, value) in task { event[key] = value }
-        // Hosts persist task ids from these to resume after a restart: never dropped.
-        events.push(.object(event), droppable: false)
-    }
-
-    private func emitProgress(_ server: String, requestID: UInt64, _ params: JSONObject) {
-        var event: JSONObject = ["version": 1, "kind": "progress", "server": .string(server), "request_id": .int(Int64(requestID))]
-        for key in ["progress", "total", "message"] { if let value = params[key] { event[key] = value } }
-        events.push(.object(event), droppable: true)
-    }
-
-    private func serverNotification(_ server: String, _ method: String, _ params: JSONValue?) {
-        var event: JSONObject = ["version": 1, "server": .string(server)]
-        switch method {
-        case "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed":
-            // The same event in both eras, whether it came over a listen stream or the handshake-era session.
-            event["kind"] = "list_changed"
-            event["list"] = .string(String(method.dropFirst("notifications/".count).prefix { $0 != "/" }))
-            events.push(.object(event), droppable: true)
-            return
-        case "notifications/resources/updated":
-            event["kind"] = "resource_updated"
-            event["uri"] = params?["uri"] ?? .null
-            events.push(.object(event), droppable: true)
-            return
-        case "notifications/elicitation/complete":
-            // The host may close the consent UI it showed for this URL.
-            event["kind"] = "elicitation_complete"
-            event["elicitationId"] = params?["elicitationId"] ?? .null
-            events.push(.object(event), droppable: true)
-            return
-        default: break
-        }
-        if method == "notifications/message" {
-            let level = params?["level"]?.stringValue ?? "info"
-            let data = params?["data"] ?? .null
-            let message = data.stringValue ?? data.jsonString
-            events.push(["version": 1, "kind": "log", "server": .string(server), "source": "server", "level": .string(level), "message": .string(message)], droppable: true)
-            return
-        }
-        event["kind"] = "notification"
-        event["method"] = .string(method)
-        if let params { event["params"] = params }
-        events.push(.object(event), droppable: true)
-    }
-
-    /// Server→client requests (roots, sampling, elicitation) go to the host as `request` events, answered with
-    /// `respond`. A request for a capability the host did not declare is refused here and logged: a server has no
-    /// business asking for it.
-    private func serverRequest(_ server: String, _ method: String, _ params: JSONValue?, _ reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void) {
-        if let refusal = ClientCapabilities(options.capabilities).refusal(method: method, params: params) {
-            logSink.log(.warning, "declined server request \(method): \(refusal)", server: server, source: "protocol")
-            let code: Int64 = method == "elicitation/create" && options.capabilities["elicitation"] != nil ? -32602 : -32601
-            reply(.failure(MCPError.peer(code: code, message: "\(method) refused: \(refusal)", data: nil)))
-            return
-        }
-        askHost(server, method: method, params: params, inputKey: nil, reply: reply)
-    }
-
-    /// Emits one `request` event and keeps `reply` until the host answers it.
-    private func askHost(
-        _ server: String, method: String, params: JSONValue?, inputKey: String?, reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void
-    ) {
-        let id = allocateRequestID()
-        hostRequests.withLock { $0[id] = HostRequest(server: server, reply: reply) }
-        var event: JSONObject = ["version": 1, "kind": "request", "request_id": .int(Int64(id)), "server": .string(server), "method": .string(method)]
-        if let inputKey { event["input_key"] = .string(inputKey) }
-        // Spelled out so a host never has to apply the "missing mode means form" rule itself.
-        if method == "elicitation/create" { event["mode"] = .string(ClientCapabilities.elicitationMode(params)) }
-        if let params { event["params"] = params }
-        events.push(.object(event), droppable: false)
-    }
-
-    /// Answers a `request` event: `{"result": {…}}` or `{"error": {"code": int, "message": string, "data"?: …}}`.
-    public func respond(requestID: UInt64, response: JSONValue) throws(MCPError) {
-        guard case .object(let object) = response else { throw MCPError.invalid("response must be a JSON object") }
-        try PayloadVersion.check(object)
-        let outcome: Result<JSONValue, MCPError>
-        if let result = object["result"] {
-            guard case .object = result else { throw MCPError.invalid("'result' must be an object", details: ["path": "result"]) }
-            outcome = .success(result)
-        } else if let error = object["error"] {
-            guard let code = error["code"]?.int64Value, let message = error["message"]?.stringValue else {
-                throw MCPError.invalid("'error' needs an integer 'code' and a string 'message'", details: ["path": "error"])
-            }
-            outcome = .failure(MCPError.peer(code: code, message: message, data: error["data"]))
-        } else {
-            throw MCPError.invalid("response needs 'result' or 'error'")
-        }
-        guard let pending = hostRequests.withLock({ $0.removeValue(forKey: requestID) }) else {
-            throw MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
-        }
-        pending.reply(outcome)
-    }
-
-    /// MRTR input requests (`{key: {"method", "params"}}`) become `request` events, answered with `respond` like the
-    /// handshake era's server→client requests; once every key has an answer the round is retried.
-    private func askHost(_ server: String, _ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) {
-        let capabilities = ClientCapabilities(options.capabilities)
-        for (key, request) in requests {
-            let method = request["method"]?.stringValue ?? ""
-            if let refusal = capabilities.refusal(method: method, params: request["params"]) {
-                completion(.failure(MCPError(.unsupported, "the server asked for \(method) but \(refusal)", source: .peer,
-                    details: ["input_key": .string(key), "method": .string(method)])))
-                return
-            }
-        }
-        let collector = InputCollector(keys: requests.keys, completion: completion)
-        for (key, request) in requests {
-            askHost(server, method: request["method"]?.stringValue ?? "", params: request["params"], inputKey: key) { collector.answer(key, $0) }
-        }
-    }
-
-    /// The connection is gone: unanswered requests fail, so calls waiting on host input end too.
-    private func dropHostRequests(server: String) {
-        let dropped = hostRequests.withLock { table -> [HostRequest] in
-            let gone = table.filter { $0.value.server == server }
-            for key in gone.keys { table.removeValue(forKey: key) }
-            return Array(gone.values)
-        }
-        for request in dropped { request.reply(.failure(MCPError(.transport, "the server connection was lost"))) }
-    }
-}
-
-/// Gathers the host's answers to one MRTR round; completes once, with every answer or the first failure.
-final class InputCollector: @unchecked Sendable {
-    private let keys: [String]
-    private let state = Locked<(answers: [String: JSONValue], done: Bool)>(([:], false))
-    private let completion: @Sendable (Result<JSONObject, MCPError>) -> Void
-
-    init(keys: [String], completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) {
-        self.keys = keys
-        self.completion = completion
-    }
-
-    func answer(_ key: String, _ result: Result<JSONValue, MCPError>) {
-        let outcome = state.withLock { state -> Result<JSONObject, MCPError>? in
-            guard !state.done else { return nil }
-            switch result {
-            case .failure(let error):
-                state.done = true
-                return .failure(error)
-            case .success(let value):
-                state.answers[key] = value
-                guard state.answers.count == keys.count else { return nil }
-                state.done = true
-                return .success(JSONObject(keys.compactMap { key in state.answers[key].map { (key: key, value: $0) } }))
-            }
-        }
-        if let outcome { completion(outcome) }
-    }
-}
-
-/// Forwards library and server-stderr logs to the event queue.
-final class EventLogSink: LogSink, @unchecked Sendable {
-    let queue: EventQueue
-    init(queue: EventQueue) { self.queue = queue }
-
-    func log(_ level: LogLevel, _ message: String, server: String?, source: String) {
-        var event: JSONObject = ["version": 1, "kind": "log", "source": .string(source), "level": .string(level.rawValue), "message": .string(message)]
-        if let server { event["server"] = .string(server) }
-        queue.push(.object(event), droppable: true)
     }
 }

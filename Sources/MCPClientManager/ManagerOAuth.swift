@@ -149,14 +149,14 @@ extension Manager {
         let settings = try oauthSettings(name)
         let who = user ?? options.oauth.user
         let report = try oauthEngine().logout(user: who, settings: settings)
-        if who == options.oauth.user, let entry = entry(name) { disconnect(entry) {} }
+        if let entry = entry(name) { disconnect(entry, slots(of: entry, signedInAs: who), reason: "logout") {} }
         return report
     }
 
     /// The settings OAuth uses for a registered server (its config resolved as for a connection).
-    func oauthSettings(_ name: String) throws(MCPError) -> OAuthServerSettings {
-        guard let entry = entry(name) else { throw unknownServer(name) }
-        return try oauthSettings(try connectionConfig(entry))
+    func oauthSettings(_ name: String, user: String? = nil) throws(MCPError) -> OAuthServerSettings {
+        let route = try self.route(name, CallContext(user: user))
+        return try oauthSettings(try connectionConfig(route))
     }
 
     func oauthSettings(_ config: ServerConfig) throws(MCPError) -> OAuthServerSettings {
@@ -219,15 +219,21 @@ extension Manager {
         }
     }
 
-    /// An authorizer for a new connection of the manager's user, or nil when the server does not use OAuth.
-    func makeAuthorizer(_ config: ServerConfig) throws(MCPError) -> ServerAuthorizer? {
+    /// An authorizer for a new connection of `user` (nil: the manager's OAuth user), or nil when the server does not
+    /// use OAuth.
+    func makeAuthorizer(_ config: ServerConfig, user: String?) throws(MCPError) -> ServerAuthorizer? {
         guard case .remote = config.transport, let settings = try? oauthSettings(config) else { return nil }
-        return ServerAuthorizer(user: options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)
+        return ServerAuthorizer(user: user ?? options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)
+    }
+
+    /// The connections of a server that sign in as `user`: theirs, and the shared one when it is the manager's user.
+    func slots(of entry: ServerEntry, signedInAs user: String) -> [ConnectionSlot] {
+        entry.allSlots.filter { slot in slot.key.user == user || (slot.key == .shared && user == options.oauth.user) }
     }
 
     private func oauthEvent(_ event: OAuthEvent) {
         var object: JSONObject = ["version": 1]
-        var reconnect: String?
+        var reconnect: (server: String, user: String)?
         switch event {
         case .required(let flow):
             object["kind"] = "oauth_required"
@@ -237,7 +243,7 @@ extension Manager {
             object["user"] = .string(user)
             object["server"] = .string(server)
             object["flowId"] = .string(flowID)
-            if user == options.oauth.user { reconnect = server }
+            reconnect = (server, user)
         case .failed(let user, let server, let flowID, let error):
             object["kind"] = "oauth_failed"
             object["user"] = .string(user)
@@ -247,9 +253,17 @@ extension Manager {
         }
         events.push(.object(object), droppable: false)
         // "Tokens stored, connection proceeds": the manager's own connection picks the new tokens up.
-        if let reconnect, let entry = entry(reconnect) {
-            entry.state.withLock { $0.authorizer }?.reload()
-            if entry.state.withLock({ $0.status }) != .connected { connect(server: reconnect) { _ in } }
+        // Only connections that exist: a user who never used the server gets no connection opened for them.
+        guard let reconnect, let entry = entry(reconnect.server) else { return }
+        for slot in slots(of: entry, signedInAs: reconnect.user) {
+            let (authorizer, status) = slot.state.withLock { ($0.authorizer, $0.status) }
+            authorizer?.reload()
+            if status != .connected {
+                let route = Route(entry: entry, key: slot.key, caller: CallContext(user: slot.key.user))
+                session(for: route) { [weak self] result in
+                    if case .success(let connected) = result { self?.release(connected) }
+                }
+            }
         }
     }
 }

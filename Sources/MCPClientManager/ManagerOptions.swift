@@ -37,6 +37,8 @@ public struct ManagerOptions: Sendable {
     }()
 
     public var oauth = ManagerOAuthOptions()
+    /// Reconnection, circuit breaking and idle eviction (management.md §6, §8).
+    public var connections = ConnectionPolicy()
 
     public init() {}
 
@@ -44,7 +46,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution", "oauth"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution", "oauth", "connections"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -108,6 +110,7 @@ public struct ManagerOptions: Sendable {
             }
         }
         if let oauth = object["oauth"] { options.oauth = try ManagerOAuthOptions.parse(oauth) }
+        if let connections = object["connections"] { options.connections = try ConnectionPolicy.parse(connections) }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
             options.listChanges = value

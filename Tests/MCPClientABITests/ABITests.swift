@@ -28,12 +28,12 @@ func errorJSON(_ pointer: UnsafeMutablePointer<CChar>?) throws -> JSONValue {
             #expect(mcp_status(rawValue: error.rawValue)?.rawValue == error.rawValue, "no mcp_status for \(error.name)")
         }
         var descriptions = Set<String>()
-        for raw in Int32(-14)...0 {
+        for raw in Int32(-16)...0 {
             let text = String(cString: mcpStatusString(cStatus(raw)))
             #expect(!text.isEmpty && text != "unknown status")
             descriptions.insert(text)
         }
-        #expect(descriptions.count == 15)
+        #expect(descriptions.count == 17)
         #expect(String(cString: mcpStatusString(cStatus(-12345))) == "unknown status")
     }
 

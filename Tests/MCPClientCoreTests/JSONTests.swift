@@ -84,7 +84,7 @@ import Testing
     @Test func codesAreUniqueAndAppendOnly() {
         let raw = MCPError.Code.all.map(\.rawValue)
         #expect(Set(raw).count == raw.count)
-        #expect(raw == Array((-14)...(-1)).reversed())
+        #expect(raw == Array((-16)...(-1)).reversed())
     }
 
     @Test func waiterTimesOutAndResolvesOnce() {

@@ -21,6 +21,8 @@ from ._errors import (
     McpClosedError,
     McpConfigError,
     McpConflictError,
+    McpPermissionError,
+    McpUnavailableError,
     McpError,
     McpInvalidError,
     McpNotFoundError,
@@ -98,4 +100,6 @@ __all__ = [
     "McpUnsupportedError",
     "McpUserError",
     "McpConflictError",
+    "McpPermissionError",
+    "McpUnavailableError",
 ]

@@ -150,6 +150,18 @@ class McpConflictError(McpError):
     default_status = Status.MCP_ERR_CONFLICT
 
 
+class McpPermissionError(McpError):
+    """MCP_ERR_PERMISSION: the user may not do this (server permissions, or a tool call that needs approval)."""
+
+    default_status = Status.MCP_ERR_PERMISSION
+
+
+class McpUnavailableError(McpError):
+    """MCP_ERR_UNAVAILABLE: temporarily unavailable (circuit breaker open, rate limited); retry later."""
+
+    default_status = Status.MCP_ERR_UNAVAILABLE
+
+
 ERROR_CLASSES: Dict[int, Type[McpError]] = {
     int(Status.MCP_ERROR): McpError,
     int(Status.MCP_ERR_INVALID): McpInvalidError,
@@ -165,6 +177,8 @@ ERROR_CLASSES: Dict[int, Type[McpError]] = {
     int(Status.MCP_ERR_UNSUPPORTED): McpUnsupportedError,
     int(Status.MCP_ERR_USER): McpUserError,
     int(Status.MCP_ERR_CONFLICT): McpConflictError,
+    int(Status.MCP_ERR_PERMISSION): McpPermissionError,
+    int(Status.MCP_ERR_UNAVAILABLE): McpUnavailableError,
 }
 
 
