@@ -112,7 +112,13 @@ typedef enum mcp_status {
     /** Returned by host callbacks. */
     MCP_ERR_USER = -13,
     /** Already exists (e.g. a server name). */
-    MCP_ERR_CONFLICT = -14
+    MCP_ERR_CONFLICT = -14,
+    /** The user may not do this (a server's permissions, or a tool call that needs approval). */
+    MCP_ERR_PERMISSION = -15,
+    /**
+     * Temporarily unavailable: the server's circuit breaker is open or it is rate limited; retry later.
+     */
+    MCP_ERR_UNAVAILABLE = -16
 } mcp_status;
 
 /* ---- Callbacks ------------------------------------------------------------ */
@@ -878,6 +884,37 @@ MCP_EXTERN mcp_status mcp_config_classify(
     const char *server_json,
     const char *tier,
     char **out_json,
+    char **out_error_json);
+
+/**
+ * Returns a user's view of the manager. It shares the manager's servers and connections; every call made through
+ * it is on behalf of that user: per-user servers (OAuth, customUserVars, user placeholders, user-created) get the
+ * user's own connection, signed in as the user, with the user's values substituted; other servers use the shared
+ * connection. user_json is {"id", "role"?, "profile"?, "openid"?, "graph"?, "body"?, "userVars"?} (docs/abi/json.md).
+ * A view cannot register servers, set stores or read events (MCP_ERR_PERMISSION): those belong to the manager.
+ * Ownership: free the view with mcp_manager_free() (the manager stays); *out_error_json with mcp_string_free().
+ * Freeing the manager ends every view's use of it (MCP_ERR_CLOSED).
+ * NULL: manager, user_json and out_view required; out_error_json may be NULL.
+ * Threads: any thread; the view may be used from many threads at once.
+ */
+MCP_EXTERN mcp_status mcp_manager_as_user(
+    mcp_manager *manager,
+    const char *user_json,
+    mcp_manager **out_view,
+    char **out_error_json);
+
+/**
+ * Reconnects the caller's connection to a server (clearing its circuit breaker) and reports in the shape of
+ * LibreChat's reinitialize route: {"version":1,"success","message","serverName","oauthRequired","oauthUrl"?,
+ * "flowId"?,"failureReason"?,"missingUserVars"?,"error"?}. A failed reconnect is MCP_OK with success false.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, server and out_result_json required; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_reinitialize(
+    mcp_manager *manager,
+    const char *server,
+    char **out_result_json,
     char **out_error_json);
 
 /**

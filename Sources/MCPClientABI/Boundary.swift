@@ -3,15 +3,40 @@ import MCPClientCore
 import MCPClientManager
 import Synchronization
 
+/// A manager handle: the manager itself (the host's), or a user's view of it from mcp_manager_as_user, which shares
+/// the manager's servers and connections and makes every operation on behalf of that user.
+final class ManagerHandle: Sendable {
+    let manager: Manager
+    let caller: CallContext
+
+    init(_ manager: Manager, caller: CallContext = .host) {
+        self.manager = manager
+        self.caller = caller
+    }
+
+    var isView: Bool { caller.user != nil }
+}
+
 /// Manager handles: a `HandleTable` like every other kind, so no two handles of any kind share a value.
 enum HandleRegistry {
-    private static let managers = HandleTable<Manager>(tag: 0, kind: "manager")
+    private static let managers = HandleTable<ManagerHandle>(tag: 0, kind: "manager")
 
-    static func insert(_ manager: Manager) throws(MCPError) -> OpaquePointer { try managers.insert(manager) }
+    static func insert(_ handle: ManagerHandle) throws(MCPError) -> OpaquePointer { try managers.insert(handle) }
 
-    static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager { try managers.lookup(handle, "manager") }
+    /// Any manager handle, the host's or a user's view.
+    static func handle(_ handle: OpaquePointer?) throws(MCPError) -> ManagerHandle { try managers.lookup(handle, "manager") }
 
-    static func remove(_ handle: OpaquePointer) -> Manager? { managers.remove(handle) }
+    /// The manager for an operation only the host may do (registering servers, stores, the event queue).
+    static func manager(_ handle: OpaquePointer?) throws(MCPError) -> Manager {
+        let found = try managers.lookup(handle, "manager")
+        guard !found.isView else {
+            throw MCPError(.permission, "this is a user's view of the manager (mcp_manager_as_user); use the manager handle itself",
+                details: ["argument": "manager", "reason": "user_view"])
+        }
+        return found.manager
+    }
+
+    static func remove(_ handle: OpaquePointer) -> ManagerHandle? { managers.remove(handle) }
 }
 
 public typealias OutString = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>

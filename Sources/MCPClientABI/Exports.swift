@@ -59,7 +59,7 @@ public func mcpManagerNew(
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_manager, "out_manager")
         let options = try ManagerOptions.parse(try json(options_json, "options_json", fallback: .null))
-        out_manager?.pointee = try HandleRegistry.insert(try Manager(options: options))
+        out_manager?.pointee = try HandleRegistry.insert(ManagerHandle(try Manager(options: options)))
     }
 }
 
@@ -71,8 +71,9 @@ public func mcpManagerNew(
 /// Threads: any host thread; blocks for at most the servers' shutdown grace periods.
 @c(mcp_manager_free)
 public func mcpManagerFree(_ manager: OpaquePointer?) {
-    guard let manager, let instance = HandleRegistry.remove(manager) else { return }
-    instance.close()
+    // A user's view goes alone; the manager's own handle takes the manager (and every view's use of it) down.
+    guard let manager, let handle = HandleRegistry.remove(manager), !handle.isView else { return }
+    handle.manager.close()
 }
 
 /// Registers a server under a name. config_json is one server entry, e.g.
@@ -117,9 +118,9 @@ public func mcpManagerConnect(
 ) -> mcp_status {
     out_info_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let name = try string(server, "server")
-        try result(instance.blocking { instance.connect(server: name, completion: $0) }, to: out_info_json)
+        try result(handle.manager.blocking { handle.manager.connect(server: name, as: handle.caller, completion: $0) }, to: out_info_json)
     }
 }
 
@@ -130,9 +131,9 @@ public func mcpManagerConnect(
 @c(mcp_manager_disconnect)
 public func mcpManagerDisconnect(_ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ out_error_json: OutString?) -> mcp_status {
     boundary(out_error_json) { () throws(MCPError) in
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let name = try string(server, "server")
-        try result(instance.blocking { done in instance.disconnect(server: name) { done($0.map { .null }) } }, to: nil)
+        try result(handle.manager.blocking { done in handle.manager.disconnect(server: name, as: handle.caller) { done($0.map { .null }) } }, to: nil)
     }
 }
 
@@ -147,9 +148,9 @@ public func mcpManagerListTools(
     out_tools_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_tools_json, "out_tools_json")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let name = try string(server, "server")
-        try result(instance.blocking { instance.list(.tools, server: name, completion: $0) }, to: out_tools_json)
+        try result(handle.manager.blocking { handle.manager.list(.tools, server: name, as: handle.caller, completion: $0) }, to: out_tools_json)
     }
 }
 
@@ -167,11 +168,11 @@ public func mcpManagerCallTool(
     out_result_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let serverName = try string(server, "server")
         let toolName = try string(tool, "tool")
         let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
-        try result(instance.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms)),
+        try result(handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller),
             to: out_result_json)
     }
 }
@@ -266,11 +267,12 @@ public func mcpManagerNotify(
     _ out_error_json: OutString?
 ) -> mcp_status {
     boundary(out_error_json) { () throws(MCPError) in
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let serverName = try string(server, "server")
         let methodName = try string(method, "method")
         let params = params_json == nil ? nil : try jsonObject(params_json, "params_json")
-        try result(instance.blocking { instance.notify(server: serverName, method: methodName, params: params, completion: $0) }, to: nil)
+        try result(handle.manager.blocking { handle.manager.notify(server: serverName, method: methodName, params: params, as: handle.caller, completion: $0) },
+            to: nil)
     }
 }
 
@@ -307,11 +309,16 @@ private func subscriptionEntryPoint(
 ) -> mcp_status {
     out?.pointee = nil
     return boundary(outError) { () throws(MCPError) in
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
+        let instance = handle.manager
         let name = try string(server, "server")
         let resource = try string(uri, "uri")
         try result(instance.blocking { done in
-            if subscribe { instance.subscribe(server: name, uri: resource, completion: done) } else { instance.unsubscribe(server: name, uri: resource, completion: done) }
+            if subscribe {
+                instance.subscribe(server: name, uri: resource, as: handle.caller, completion: done)
+            } else {
+                instance.unsubscribe(server: name, uri: resource, as: handle.caller, completion: done)
+            }
         }, to: out)
     }
 }
@@ -379,11 +386,11 @@ private func requestEntryPoint(
     out?.pointee = nil
     return boundary(outError) { () throws(MCPError) in
         try requireOut(out, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let serverName = try string(server, "server")
         let request = try build()
-        try result(instance.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
-            resumeTask: request.resumeTask, payload: Manager.payload(serverName, request.label, request.value)), to: out)
+        try result(handle.manager.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
+            resumeTask: request.resumeTask, as: handle.caller, payload: Manager.payload(serverName, request.label, request.value)), to: out)
     }
 }
 
@@ -393,9 +400,9 @@ private func listEntryPoint(
     out?.pointee = nil
     return boundary(outError) { () throws(MCPError) in
         try requireOut(out, "output")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
         let name = try string(server, "server")
-        try result(instance.blocking { instance.list(kind, server: name, completion: $0) }, to: out)
+        try result(handle.manager.blocking { handle.manager.list(kind, server: name, as: handle.caller, completion: $0) }, to: out)
     }
 }
 
@@ -415,8 +422,8 @@ public func mcpManagerSubmit(
     out_request_id?.pointee = 0
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_request_id, "out_request_id")
-        let instance = try HandleRegistry.manager(manager)
-        out_request_id?.pointee = try instance.submit(try json(request_json, "request_json"))
+        let handle = try HandleRegistry.handle(manager)
+        out_request_id?.pointee = try handle.manager.submit(try json(request_json, "request_json"), as: handle.caller)
     }
 }
 
@@ -428,7 +435,7 @@ public func mcpManagerSubmit(
 @c(mcp_manager_cancel)
 public func mcpManagerCancel(_ manager: OpaquePointer?, _ request_id: UInt64, _ out_error_json: OutString?) -> mcp_status {
     boundary(out_error_json) { () throws(MCPError) in
-        try HandleRegistry.manager(manager).cancel(requestID: request_id)
+        try HandleRegistry.handle(manager).manager.cancel(requestID: request_id)
     }
 }
 
@@ -486,7 +493,7 @@ public func mcpManagerServerStatus(
     out_status_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_status_json, "out_status_json")
-        let instance = try HandleRegistry.manager(manager)
-        try write(try instance.status(server: try string(server, "server")), to: out_status_json)
+        let handle = try HandleRegistry.handle(manager)
+        try write(try handle.manager.status(server: try string(server, "server"), as: handle.caller), to: out_status_json)
     }
 }

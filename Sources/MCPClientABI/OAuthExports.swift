@@ -5,10 +5,15 @@ import MCPClientOAuth
 // OAuth sign-in flows (docs/oauth.md "Flows"). Every call here may block on the network (discovery, registration,
 // the token exchange), bounded by the OAuth timeouts; call them from host threads, never from inside a callback.
 
-/// The user a call is for: the given one, or the manager's OAuth user (`options.oauth.user`) when NULL.
-private func optionalUser(_ user: UnsafePointer<CChar>?) throws(MCPError) -> String? {
-    guard user != nil else { return nil }
-    return try string(user, "user")
+/// The user a call is for: the given one, or, when NULL, the view's user (mcp_manager_as_user) or the manager's OAuth
+/// user (`options.oauth.user`). A user's view acts for that user only.
+private func oauthUser(_ handle: ManagerHandle, _ user: UnsafePointer<CChar>?) throws(MCPError) -> String? {
+    let given = user == nil ? nil : try string(user, "user")
+    guard let viewUser = handle.caller.user else { return given }
+    if let given, given != viewUser {
+        throw MCPError(.permission, "a user's view of the manager acts for that user only", details: ["argument": "user", "reason": "user_view"])
+    }
+    return viewUser
 }
 
 /// Begins a sign-in for a user on a server, or joins the user's pending one:
@@ -25,8 +30,8 @@ public func mcpManagerOAuthBegin(
     out_flow_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_flow_json, "out_flow_json")
-        let instance = try HandleRegistry.manager(manager)
-        let flow = try instance.oauthBegin(server: try string(server, "server"), user: try optionalUser(user))
+        let handle = try HandleRegistry.handle(manager)
+        let flow = try handle.manager.oauthBegin(server: try string(server, "server"), user: try oauthUser(handle, user))
         try write(flow.json, to: out_flow_json)
     }
 }
@@ -46,7 +51,7 @@ public func mcpManagerOAuthComplete(
     out_result_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
+        let instance = try HandleRegistry.handle(manager).manager
         try write(try instance.oauthComplete(callbackURL: try string(callback_url, "callback_url")).json, to: out_result_json)
     }
 }
@@ -64,7 +69,7 @@ public func mcpManagerOAuthCompleteCode(
     out_result_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
+        let instance = try HandleRegistry.handle(manager).manager
         let issuer: String? = iss == nil ? nil : try string(iss, "iss")
         let flow = try instance.oauthComplete(code: try string(code, "code"), state: try string(state, "state"), iss: issuer)
         try write(flow.json, to: out_result_json)
@@ -81,8 +86,8 @@ public func mcpManagerOAuthCancel(
     _ manager: OpaquePointer?, _ server: UnsafePointer<CChar>?, _ user: UnsafePointer<CChar>?, _ out_error_json: OutString?
 ) -> mcp_status {
     boundary(out_error_json) { () throws(MCPError) in
-        let instance = try HandleRegistry.manager(manager)
-        try instance.oauthCancel(server: try string(server, "server"), user: try optionalUser(user))
+        let handle = try HandleRegistry.handle(manager)
+        try handle.manager.oauthCancel(server: try string(server, "server"), user: try oauthUser(handle, user))
     }
 }
 
@@ -100,8 +105,8 @@ public func mcpManagerOAuthStatus(
     out_status_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_status_json, "out_status_json")
-        let instance = try HandleRegistry.manager(manager)
-        try write(try instance.oauthStatus(server: try string(server, "server"), user: try optionalUser(user)), to: out_status_json)
+        let handle = try HandleRegistry.handle(manager)
+        try write(try handle.manager.oauthStatus(server: try string(server, "server"), user: try oauthUser(handle, user)), to: out_status_json)
     }
 }
 
@@ -119,8 +124,8 @@ public func mcpManagerOAuthLogout(
     out_report_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_report_json, "out_report_json")
-        let instance = try HandleRegistry.manager(manager)
-        try write(try instance.oauthLogout(server: try string(server, "server"), user: try optionalUser(user)), to: out_report_json)
+        let handle = try HandleRegistry.handle(manager)
+        try write(try handle.manager.oauthLogout(server: try string(server, "server"), user: try oauthUser(handle, user)), to: out_report_json)
     }
 }
 

@@ -62,6 +62,7 @@ public struct CallContext: Sendable {
         var context = base
         context.user = profile
         if context.user["id"] == nil { context.user["id"] = .string(user) }
+        if let role, context.user["role"] == nil { context.user["role"] = .string(role) }
         // The host's own tokens never stand in for a user's.
         context.openid = openid
         context.graph = graph

@@ -129,6 +129,7 @@ public final class Manager: @unchecked Sendable {
 
     /// A connection's state, for the caller's connection of the server; never connects (LibreChat's status route).
     public func status(server name: String, as caller: CallContext = .host) throws(MCPError) -> JSONValue {
+        try checkOpen()
         guard let entry = entry(name) else { throw unknownServer(name) }
         let key: ConnectionKey = entry.scope.scope == .user ? connectionKey(entry, caller) : .shared
         var object: JSONObject = ["version": 1, "server": .string(name), "status": "disconnected"]
@@ -541,7 +542,7 @@ public final class Manager: @unchecked Sendable {
 
     public var isClosed: Bool { closed.load(ordering: .relaxed) }
 
-    func checkOpen() throws(MCPError) {
+    public func checkOpen() throws(MCPError) {
         if closed.load(ordering: .relaxed) { throw MCPError.closed }
     }
 

@@ -28,6 +28,7 @@ extension Manager {
     /// Picks the connection an operation of `caller` uses (management.md §1): shared for app-scoped servers and for
     /// the host itself, the user's own for per-user servers, a fresh one for request-scoped servers.
     func route(_ name: String, _ caller: CallContext) throws(MCPError) -> Route {
+        try checkOpen()
         guard let entry = entry(name) else { throw unknownServer(name) }
         let key = connectionKey(entry, caller)
         // The shared connection is the host's: no user's values or sign-in ever end up in it.

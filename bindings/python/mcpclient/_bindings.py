@@ -455,6 +455,22 @@ def mcp_manager_server_status(manager: Any, server: bytes, out_status_json: Any,
     ...
 
 
+# mcp_status mcp_manager_as_user(mcp_manager *manager, const char *user_json, mcp_manager **out_view,
+#                                char **out_error_json);
+@ctypes_function("mcp_manager_as_user", [mcp_manager_p, c_char_p, mcp_manager_pp, owned_char_pp], mcp_status)
+def mcp_manager_as_user(manager: Any, user_json: bytes, out_view: Any, out_error_json: Any) -> int:
+    """A user's view of the manager (free it with mcp_manager_free)."""
+    ...
+
+
+# mcp_status mcp_manager_reinitialize(mcp_manager *manager, const char *server, char **out_result_json,
+#                                     char **out_error_json);
+@ctypes_function("mcp_manager_reinitialize", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_reinitialize(manager: Any, server: bytes, out_result_json: Any, out_error_json: Any) -> int:
+    """Reconnect the caller's connection to a server; LibreChat's reinitialize shape."""
+    ...
+
+
 # mcp_status mcp_manager_oauth_begin(mcp_manager *manager, const char *server, const char *user,
 #                                   char **out_flow_json, char **out_error_json);
 @ctypes_function("mcp_manager_oauth_begin", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)

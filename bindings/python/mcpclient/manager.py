@@ -194,6 +194,39 @@ class Manager(Managed):
     def server_status(self, name: str) -> Dict[str, Any]:
         return self._json_call("server_status", B.mcp_manager_server_status, _name(name, "server"))
 
+    def reinitialize(self, name: str) -> Dict[str, Any]:
+        """Reconnect (clearing the circuit breaker) and report like LibreChat's reinitialize route:
+        ``success``, ``message``, ``serverName``, ``oauthRequired``, ``oauthUrl``, ``failureReason``, ...
+        A failed reconnect is a result with ``success`` False, not an exception."""
+        return self._json_call("reinitialize", B.mcp_manager_reinitialize, _name(name, "server"))
+
+    # -- users -------------------------------------------------------------
+
+    def as_user(self, id: str, *, role: Optional[str] = None, profile: Optional[Dict[str, Any]] = None,
+                openid: Optional[Dict[str, Any]] = None, graph: Optional[Dict[str, Any]] = None,
+                body: Optional[Dict[str, Any]] = None, user_vars: Optional[Dict[str, str]] = None) -> "Manager":
+        """A view of this manager acting for one user (``mcp_manager_as_user``): per-user servers get
+        that user's own connection, sign-in and substituted values; other servers are shared. The view
+        has every per-server method of ``Manager``; registering servers, stores and events stay on the
+        manager. Close the view when done (the manager stays open)."""
+        context: Dict[str, Any] = {"id": id}
+        for key, value in (("role", role), ("profile", profile), ("openid", openid), ("graph", graph),
+                           ("body", body), ("userVars", user_vars)):
+            if value is not None:
+                context[key] = value
+        out = c_void_p()
+        err = c_void_p()
+        status = B.mcp_manager_as_user(self._handle(), _utf8(_json_arg(context, "user"), "user"), byref(out), byref(err))
+        try:
+            _raise_for(status, err, "as_user")
+        except BaseException:
+            if out.value:
+                B.mcp_manager_free(out.value)
+            raise
+        if not out.value:
+            raise McpError("mcp_manager_as_user returned MCP_OK but no handle", source="local")
+        return _UserView(out.value, self, id)
+
     # -- OAuth sign-in -----------------------------------------------------
 
     def set_credential_store(self, store: Any) -> None:
@@ -431,3 +464,12 @@ class Manager(Managed):
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<mcpclient.Manager {state}>"
+
+
+class _UserView(Manager):
+    """A user's view of a ``Manager`` (``Manager.as_user``); keeps its manager alive."""
+
+    def __init__(self, ptr: Any, manager: Manager, user: str):  # noqa: D107 - made by Manager.as_user
+        Managed.__init__(self, ptr)
+        self.manager = manager
+        self.user = user
