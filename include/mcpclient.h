@@ -918,6 +918,21 @@ MCP_EXTERN mcp_status mcp_manager_reinitialize(
     char **out_error_json);
 
 /**
+ * Opens the shared connection of every server that gets one, at most three at a time (LibreChat's startup):
+ * {"version":1,"servers":{name:{"status":"connected"|"error"|"skipped","error"?,"reason"?}}}. Per-user,
+ * request-scoped, `startup: false` and disabled servers are skipped with the reason; failures are reported per
+ * server and do not fail the call. options_json may be NULL or {"parallel": 1…16}.
+ * Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+ * NULL: manager and out_report_json required; options_json and out_error_json may be NULL.
+ * Threads: any host thread (blocking until every connect ended).
+ */
+MCP_EXTERN mcp_status mcp_manager_connect_all(
+    mcp_manager *manager,
+    const char *options_json,
+    char **out_report_json,
+    char **out_error_json);
+
+/**
  * Converts one YAML 1.2 document (core schema: null, bool, int, float; anchors, aliases, merge keys) to compact JSON.
  * On a syntax error the status is MCP_ERR_CONFIG and the error JSON's details hold line, column and excerpt (the
  * line with a caret under the column); several documents, duplicate keys, tabs used as indentation, unsupported

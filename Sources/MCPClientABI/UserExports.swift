@@ -44,3 +44,36 @@ public func mcpManagerReinitialize(
             to: out_result_json)
     }
 }
+
+/// Opens the shared connection of every server that gets one, at most three at a time (LibreChat's startup):
+/// {"version":1,"servers":{name:{"status":"connected"|"error"|"skipped","error"?,"reason"?}}}. Per-user,
+/// request-scoped, `startup: false` and disabled servers are skipped with the reason; failures are reported per
+/// server and do not fail the call. options_json may be NULL or {"parallel": 1…16}.
+/// Ownership: free *out_report_json and *out_error_json with mcp_string_free().
+/// NULL: manager and out_report_json required; options_json and out_error_json may be NULL.
+/// Threads: any host thread (blocking until every connect ended).
+@c(mcp_manager_connect_all)
+public func mcpManagerConnectAll(
+    _ manager: OpaquePointer?, _ options_json: UnsafePointer<CChar>?, _ out_report_json: OutString?, _ out_error_json: OutString?
+) -> mcp_status {
+    out_report_json?.pointee = nil
+    return boundary(out_error_json) { () throws(MCPError) in
+        try requireOut(out_report_json, "out_report_json")
+        let instance = try HandleRegistry.manager(manager)
+        var parallel = 3
+        if options_json != nil {
+            let options = try jsonObject(options_json, "options_json")
+            for key in options.keys where key != "parallel" && key != "version" {
+                throw MCPError.invalid("unknown option '\(key)'", details: ["path": .string(key)])
+            }
+            if let value = options["parallel"] {
+                guard let number = value.int64Value, (1...16).contains(number) else {
+                    throw MCPError.invalid("'parallel' must be an integer from 1 to 16", details: ["path": "parallel"])
+                }
+                parallel = Int(number)
+            }
+        }
+        try instance.checkOpen()
+        try result(instance.blocking { done in instance.connectAll(parallel: parallel) { done(.success($0)) } }, to: out_report_json)
+    }
+}

@@ -136,9 +136,12 @@ public final class Manager: @unchecked Sendable {
         if let user = key.user { object["user"] = .string(user) }
         object["scope"] = .string(key == .shared ? "shared" : entry.scope.scope.rawValue)
         object["requiresOAuth"] = .bool(OAuthServerSettings.isDeclared(entry.config))
-        guard let slot = entry.existingSlot(key) else { return .object(object) }
+        guard let slot = entry.existingSlot(key) else {
+            object["authorizationState"] = .string(authorizationState(entry, key: key, connection: nil))
+            return .object(object)
+        }
         let now = SystemClock().nowNanoseconds()
-        slot.state.withLock { state in
+        let connection = slot.state.withLock { state -> (status: ConnectionSlot.Status, error: MCPError?, authorized: Bool) in
             object["status"] = .string(state.status.rawValue)
             if case .connected(let session, _) = state.connection, let description = session.server {
                 object["era"] = .string(description.era.rawValue)
@@ -152,8 +155,30 @@ public final class Manager: @unchecked Sendable {
             if let remaining = state.breaker.remaining(now: now) {
                 object["circuit"] = ["open": true, "retryAfterMs": .int(Int64(remaining / 1_000_000)), "reason": .string(state.breaker.reason)]
             }
+            return (state.status, state.lastError, state.authorizer != nil)
         }
+        object["authorizationState"] = .string(authorizationState(entry, key: key, connection: connection))
         return .object(object)
+    }
+
+    /// LibreChat's `authorizationState` (management.md §4): from the connection when it tells, else from the stored
+    /// tokens ("durable": a process without a live connection still knows the user signed in).
+    private func authorizationState(
+        _ entry: ServerEntry, key: ConnectionKey, connection: (status: ConnectionSlot.Status, error: MCPError?, authorized: Bool)?
+    ) -> String {
+        if let error = connection?.error, error.code == .auth { return error.details["authUrl"] != nil ? "needs_authorization" : "error" }
+        if let connection, connection.authorized {
+            if connection.status == .connected { return "authorized" }
+            if connection.status == .connecting { return "authorizing" }
+        }
+        guard connection?.authorized == true || OAuthServerSettings.isDeclared(entry.config),
+              let engine = oauthSlot.withLock({ $0.engine }) ?? (try? oauthEngine())
+        else { return "not_required" }
+        switch engine.status(user: key.user ?? options.oauth.user, server: entry.config.name)["state"]?.stringValue {
+        case "authorized": return "authorized"
+        case "failed": return "error"
+        default: return "needs_authorization"
+        }
     }
 
     // MARK: connections

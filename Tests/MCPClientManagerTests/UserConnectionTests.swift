@@ -148,6 +148,28 @@ struct UserConnectionTests {
         #expect(report["error"]?["code"] != .int(Int64(MCPError.Code.unavailable.rawValue)))
     }
 
+    @Test func connectAllOpensSharedConnectionsAndReportsEachServer() throws {
+        let manager = try Manager(options: ManagerOptions())
+        defer { manager.close() }
+        try manager.addServer(name: "a", config: Fixtures.modern())
+        try manager.addServer(name: "b", config: Fixtures.legacy())
+        try manager.addServer(name: "broken", config: ["command": "python3", "args": ["-c", "import sys; sys.exit(3)"]])
+        try manager.addServer(name: "mine", config: Fixtures.modern(["env": ["WHO": "{{LIBRECHAT_USER_ID}}"]]))
+        try manager.addServer(name: "later", config: Fixtures.modern(["startup": false]))
+        try manager.addServer(name: "off", config: Fixtures.modern(["enabled": false]))
+        let report = try manager.blocking { done in manager.connectAll(parallel: 2) { done(.success($0)) } }.get()
+        let servers = report["servers"]
+        #expect(servers?["a"]?["status"] == "connected")
+        #expect(servers?["b"]?["status"] == "connected")
+        #expect(servers?["broken"]?["status"] == "error")
+        #expect(servers?["mine"]?["status"] == "skipped")
+        #expect(servers?["later"]?["status"] == "skipped")
+        #expect(servers?["off"]?["reason"] == "disabled")
+        #expect(servers?.objectValue?.keys == ["a", "b", "broken", "later", "mine", "off"])
+        #expect(Fixtures.runningFixtureProcesses().count == 2)
+        #expect(try manager.status(server: "a")["authorizationState"] == "not_required")
+    }
+
     @Test func aSharedConnectionLostWithAnErrorIsReopenedInTheBackground() throws {
         var options = ManagerOptions()
         options.connections.reconnectBaseMs = 20

@@ -471,6 +471,14 @@ def mcp_manager_reinitialize(manager: Any, server: bytes, out_result_json: Any, 
     ...
 
 
+# mcp_status mcp_manager_connect_all(mcp_manager *manager, const char *options_json /* may be NULL */,
+#                                    char **out_report_json, char **out_error_json);
+@ctypes_function("mcp_manager_connect_all", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_connect_all(manager: Any, options_json: Optional[bytes], out_report_json: Any, out_error_json: Any) -> int:
+    """Open every shared connection, a few at a time; a report per server."""
+    ...
+
+
 # mcp_status mcp_manager_oauth_begin(mcp_manager *manager, const char *server, const char *user,
 #                                   char **out_flow_json, char **out_error_json);
 @ctypes_function("mcp_manager_oauth_begin", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)

@@ -200,6 +200,12 @@ class Manager(Managed):
         A failed reconnect is a result with ``success`` False, not an exception."""
         return self._json_call("reinitialize", B.mcp_manager_reinitialize, _name(name, "server"))
 
+    def connect_all(self, parallel: Optional[int] = None) -> Dict[str, Any]:
+        """Open the shared connection of every server that gets one, ``parallel`` (default 3) at a time:
+        ``{"servers": {name: {"status": "connected"|"error"|"skipped", ...}}}``."""
+        options = None if parallel is None else json.dumps({"parallel": parallel})
+        return self._json_call("connect_all", B.mcp_manager_connect_all, _utf8(options, "options"))
+
     # -- users -------------------------------------------------------------
 
     def as_user(self, id: str, *, role: Optional[str] = None, profile: Optional[Dict[str, Any]] = None,

@@ -65,3 +65,15 @@ def test_a_freed_manager_closes_its_views():
     with pytest.raises(mcpclient.McpClosedError):
         view.server_status("nothing")
     view.close()
+
+
+def test_connect_all_reports_every_server(manager):
+    manager.add_server("a", everything_config("modern"))
+    manager.add_server("mine", everything_config("modern", env={"WHO": "{{LIBRECHAT_USER_ID}}"}))
+    manager.add_server("broken", {"command": "python3", "args": ["-c", "import sys; sys.exit(3)"]})
+    report = manager.connect_all(parallel=2)["servers"]
+    assert report["a"]["status"] == "connected"
+    assert report["mine"]["status"] == "skipped"
+    assert report["broken"]["status"] == "error" and report["broken"]["error"]["name"] == "MCP_ERR_TRANSPORT"
+    with pytest.raises(mcpclient.McpInvalidError):
+        manager.connect_all(parallel=99)
