@@ -4,9 +4,9 @@ import MCPClientCore
 import Synchronization
 import Testing
 
-/// Connection scopes (management.md §1): shared, per user, per request; idle eviction, breaker, reconnects.
-@Suite(.serialized, .enabled(if: Fixtures.available, "run scripts/setup-test-env to create the Python fixtures"))
-struct UserConnectionTests {
+/// Connection scopes (management.md §1): shared, per user, per request; idle eviction, breaker, reconnects. In the
+/// serialized ManagerTests suite because the tests count the fixture processes this test process started.
+extension ManagerTests {
     static func text(_ result: Result<JSONValue, MCPError>) throws -> String? {
         try result.get()["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
     }
