@@ -112,7 +112,9 @@ typedef enum mcp_status {
     /** Returned by host callbacks. */
     MCP_ERR_USER = -13,
     /** Already exists (e.g. a server name). */
-    MCP_ERR_CONFLICT = -14
+    MCP_ERR_CONFLICT = -14,
+    /** The user context may not do this (registry permissions). */
+    MCP_ERR_PERMISSION = -15
 } mcp_status;
 
 /* ---- Callbacks ------------------------------------------------------------ */

@@ -32,6 +32,8 @@ import MCPClientCore
     case errUser = -13
     /// Already exists (e.g. a server name).
     case errConflict = -14
+    /// The user context may not do this (registry permissions).
+    case errPermission = -15
 }
 
 extension mcp_status {
@@ -56,6 +58,7 @@ extension mcp_status {
         case .errUnsupported: "not supported"
         case .errUser: "error returned by a host callback"
         case .errConflict: "already exists"
+        case .errPermission: "permission denied"
         }
     }
 }

@@ -19,10 +19,12 @@ public struct MCPError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unsupported = Code(rawValue: -12, name: "MCP_ERR_UNSUPPORTED")
         public static let user = Code(rawValue: -13, name: "MCP_ERR_USER")
         public static let conflict = Code(rawValue: -14, name: "MCP_ERR_CONFLICT")
+        /// The caller's user context lacks the permission (server registry ACLs, role permissions).
+        public static let permission = Code(rawValue: -15, name: "MCP_ERR_PERMISSION")
 
         public static let all: [Code] = [
             generic, invalid, config, policy, transport, timeout, cancelled, protocolError, auth, closed, notFound,
-            unsupported, user, conflict,
+            unsupported, user, conflict, permission,
         ]
 
         public var description: String { name }

@@ -21,6 +21,7 @@ from ._errors import (
     McpClosedError,
     McpConfigError,
     McpConflictError,
+    McpPermissionError,
     McpError,
     McpInvalidError,
     McpNotFoundError,
@@ -98,4 +99,5 @@ __all__ = [
     "McpUnsupportedError",
     "McpUserError",
     "McpConflictError",
+    "McpPermissionError",
 ]

@@ -48,6 +48,7 @@ class Status(enum.IntEnum):
     MCP_ERR_UNSUPPORTED = -12
     MCP_ERR_USER = -13
     MCP_ERR_CONFLICT = -14
+    MCP_ERR_PERMISSION = -15
 
 
 # C type aliases used in the declarations below.

@@ -150,6 +150,12 @@ class McpConflictError(McpError):
     default_status = Status.MCP_ERR_CONFLICT
 
 
+class McpPermissionError(McpError, PermissionError):
+    """MCP_ERR_PERMISSION: the user context may not do this (server registry permissions)."""
+
+    default_status = Status.MCP_ERR_PERMISSION
+
+
 ERROR_CLASSES: Dict[int, Type[McpError]] = {
     int(Status.MCP_ERROR): McpError,
     int(Status.MCP_ERR_INVALID): McpInvalidError,
@@ -165,6 +171,7 @@ ERROR_CLASSES: Dict[int, Type[McpError]] = {
     int(Status.MCP_ERR_UNSUPPORTED): McpUnsupportedError,
     int(Status.MCP_ERR_USER): McpUserError,
     int(Status.MCP_ERR_CONFLICT): McpConflictError,
+    int(Status.MCP_ERR_PERMISSION): McpPermissionError,
 }
 
 
