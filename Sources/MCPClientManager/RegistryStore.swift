@@ -18,20 +18,17 @@ public protocol RegistryLocking: Sendable {
     func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result
 }
 
-/// One mutex per resource name, shared by the whole process.
+/// Striped mutexes shared by the whole process: a resource name always maps to the same one, and the table stays
+/// 64 mutexes however many users there are. Not reentrant: `body` must not take another registry lock.
 public struct ProcessLocalRegistryLock: RegistryLocking {
-    private static let mutexes = Locked<[String: Locked<Void>]>([:])
+    private static let stripes = (0..<64).map { _ in Locked(()) }
 
     public init() {}
 
     public func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result {
-        let mutex = Self.mutexes.withLock { table in
-            if let existing = table[resource] { return existing }
-            let made = Locked(())
-            table[resource] = made
-            return made
-        }
-        let outcome: Swift.Result<Result, MCPError> = mutex.withLock { _ in
+        var hash: UInt32 = 2_166_136_261
+        for byte in resource.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let outcome: Swift.Result<Result, MCPError> = Self.stripes[Int(hash % UInt32(Self.stripes.count))].withLock { _ in
             do throws(MCPError) { return .success(try body()) } catch { return .failure(error) }
         }
         return try outcome.get()

@@ -44,6 +44,21 @@ func failure<T>(_ body: () throws -> T) -> MCPError? {
         #expect(try registry.list(RegistryQuery(limit: 1), as: People.alice).entries.first?.name == touched.name)
     }
 
+    @Test func entriesChangedInTheSameMillisecondPageByName() throws {
+        var options = ServerRegistry.Options()
+        options.clock = { 1_700_000_000_000 }
+        let registry = ServerRegistry(options: options)
+        for index in 0..<30 { _ = try registry.create(name: "same-\(index)", config: remote(), as: People.alice) }
+        var names: [String] = []
+        var after: String?
+        repeat {
+            let page = try registry.list(RegistryQuery(limit: 7, after: after), as: People.alice)
+            names += page.entries.map(\.name)
+            after = page.after
+        } while after != nil
+        #expect(names == names.sorted() && Set(names).count == 30 && names.count == 30)
+    }
+
     @Test func limitsAreClampedAndTheJSONShapeMatches() throws {
         let registry = makeRegistry()
         for index in 0..<3 { _ = try registry.create(name: "s\(index)", config: remote(), as: People.alice) }
