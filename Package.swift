@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport"], swiftSettings: strict),
-        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport"], swiftSettings: strict),
+        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport", "MCPClientConfig", "MCPClientOAuth"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth"], swiftSettings: strict),
     ]
 )

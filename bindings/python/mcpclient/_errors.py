@@ -150,7 +150,7 @@ class McpConflictError(McpError):
     default_status = Status.MCP_ERR_CONFLICT
 
 
-class McpPermissionError(McpError):
+class McpPermissionError(McpError, PermissionError):
     """MCP_ERR_PERMISSION: the user may not do this (server permissions, or a tool call that needs approval)."""
 
     default_status = Status.MCP_ERR_PERMISSION

@@ -63,6 +63,15 @@ def test_error_without_json_still_typed():
     assert isinstance(garbled, mcpclient.McpTransportError)
 
 
+def test_permission_error_is_a_python_permission_error():
+    payload = {"version": 1, "code": -15, "name": "MCP_ERR_PERMISSION", "source": "local",
+               "message": "user 'carol' lacks the edit permission on server 'mine'",
+               "details": {"user": "carol", "server": "mine", "permission": "edit"}}
+    err = _errors.error_from_status(-15, json.dumps(payload))
+    assert type(err) is mcpclient.McpPermissionError and isinstance(err, PermissionError)
+    assert err.name == "MCP_ERR_PERMISSION" and err.details["permission"] == "edit"
+
+
 def test_return_status_wins_over_json_code():
     err = _errors.error_from_status(-11, json.dumps({"version": 1, "code": -2, "message": "m"}))
     assert isinstance(err, mcpclient.McpNotFoundError) and err.status == -11 and err.name == "MCP_ERR_NOT_FOUND"
