@@ -229,6 +229,13 @@ extension Manager {
             .flatMap { Self.modelToolPayload($0, tool: tool, options: options) }
     }
 
+    /// The approval gate for calls by (server, tool), e.g. `submit`'s `call_tool` op: the tool's annotations come
+    /// from the last aggregated listing, if any. Nil lets the call go ahead.
+    public func approvalGate(server: String, tool: String, arguments: JSONValue, approved: Bool, requestID: UInt64) -> MCPError? {
+        approvalRefusal(server: server, tool: tool, arguments: arguments, annotations: toolDirectory.annotations(server: server, tool: tool),
+            approved: approved, requestID: requestID)
+    }
+
     private static func modelToolPayload(_ payload: JSONValue, tool: ToolDirectory.Tool, options: ModelToolCallOptions) -> Result<JSONValue, MCPError> {
         guard case .object(var object) = payload else { return .success(payload) }
         object["modelName"] = .string(tool.modelName)

@@ -69,6 +69,11 @@ final class ToolDirectory: @unchecked Sendable {
     func lookup(_ modelName: String) -> Tool? { snapshot.withLock { $0?.tools[modelName] } }
 
     var naming: ToolNamingOptions? { snapshot.withLock { $0?.naming } }
+
+    /// A tool's annotations from the last listing, looked up by (server, tool).
+    func annotations(server: String, tool: String) -> JSONValue? {
+        snapshot.withLock { snapshot in snapshot?.tools.values.first { $0.server == server && $0.tool == tool }?.annotations }
+    }
 }
 
 /// The directory of each live manager. A side table keyed by identity: the manager's own stored properties belong
