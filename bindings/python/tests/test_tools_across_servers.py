@@ -242,3 +242,49 @@ def test_raw_boundary(manager):
     assert _raw(B.mcp_tool_model_name, b"s", None, None)[0] == invalid
     assert _raw(B.mcp_tool_model_name, b"\xff", b"t", None)[0] == invalid
     assert B.mcp_tool_result_format(b"{}", None, None, None) == invalid  # out_json is required
+
+
+ANNOTATED_SERVER = '''
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+server = MCPServer("annotated")
+
+
+@server.tool(annotations=ToolAnnotations(destructive_hint=True))
+def wipe(target: str) -> str:
+    return "wiped " + target
+
+
+@server.tool(annotations=ToolAnnotations(read_only_hint=True, destructive_hint=True))
+def peek(target: str) -> str:
+    return "peeked " + target
+
+
+if __name__ == "__main__":
+    server.run("stdio")
+'''
+
+
+def test_destructive_hint_adds_approval_but_never_lifts_config(manager, tmp_path):
+    from helpers import MODERN_PYTHON, require_venv
+
+    require_venv(MODERN_VENV)
+    script = tmp_path / "annotated.py"
+    script.write_text(ANNOTATED_SERVER)
+    manager.add_server("open", {"command": str(MODERN_PYTHON), "args": [str(script)], "requireApproval": False})
+    manager.add_server("strict", {"command": str(MODERN_PYTHON), "args": [str(script)], "requireApproval": True})
+    tools = by_model_name(manager.list_all_tools())
+    assert tools["wipe_mcp_open"]["annotations"]["destructiveHint"] is True
+    assert tools["wipe_mcp_open"]["requireApproval"] is True  # the hint tightens an open config
+    assert tools["peek_mcp_open"]["requireApproval"] is False  # read-only wins over destructive
+    assert tools["peek_mcp_strict"]["requireApproval"] is True  # hints never relax the config
+
+    with pytest.raises(mcpclient.McpPolicyError) as refused:
+        manager.call_model_tool("wipe_mcp_open", {"target": "disk"})
+    assert refused.value.details["because"] == "destructive_hint"
+    assert manager.call_model_tool("peek_mcp_open", {"target": "disk"})["content"][0]["text"] == "peeked disk"
+    with pytest.raises(mcpclient.McpPolicyError):
+        manager.call_model_tool("peek_mcp_strict", {"target": "disk"})
+    approved = manager.call_model_tool("wipe_mcp_open", {"target": "disk"}, approved=True)
+    assert approved["content"][0]["text"] == "wiped disk"
