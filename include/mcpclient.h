@@ -887,6 +887,69 @@ MCP_EXTERN mcp_status mcp_config_classify(
     char **out_error_json);
 
 /**
+ * Lists the tools of every registered server (or options_json.servers) under model-facing names:
+ * {"version":1,"naming","tools":[…],"servers":{name:{status,…}},"collisions":[…]}. Servers connect on demand,
+ * three at a time by default; a server that fails appears in "servers" with its error and never hides the others.
+ * The name map is kept for mcp_manager_call_model_tool. options_json: {"servers","style","delimiter","charset",
+ * "maxLength","timeoutMs","concurrency"}.
+ * Ownership: free *out_tools_json and *out_error_json with mcp_string_free().
+ * NULL: manager and out_tools_json required; options_json may be NULL for defaults; out_error_json may be NULL.
+ * Threads: any host thread (blocking).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_all_tools(
+    mcp_manager *manager,
+    const char *options_json,
+    char **out_tools_json,
+    char **out_error_json);
+
+/**
+ * Calls a tool by its model-facing name from the last mcp_manager_list_all_tools (an unknown name lists again):
+ * {"version":1,"server","tool","modelName","result":{…},"formatted"?}. A tool that needs approval (config
+ * requireApproval, PandoraKit's default, or destructiveHint) fails with MCP_ERR_POLICY and details.reason
+ * "approval_required" after an approval_required event, unless options_json has "approved": true.
+ * options_json: {"approved","timeoutMs","format","maxArtifactBytes","style","delimiter","charset","maxLength"}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, model_name and out_result_json required; arguments_json NULL means {}; options_json may be NULL;
+ * out_error_json may be NULL.
+ * Threads: any host thread (blocking); many threads may call at once.
+ */
+MCP_EXTERN mcp_status mcp_manager_call_model_tool(
+    mcp_manager *manager,
+    const char *model_name,
+    const char *arguments_json,
+    const char *options_json,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Formats a tools/call result (or a mcp_manager_call_tool payload) for a model: {"version":1,"isError","text",
+ * "content","structuredContent"?,"structuredValid"?,"artifacts":{"images","audio","resources","links","ui"}}.
+ * options_json: {"maxArtifactBytes":10485760,"outputSchema"?}.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: result_json and out_json required; options_json may be NULL; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_tool_result_format(
+    const char *result_json,
+    const char *options_json,
+    char **out_json,
+    char **out_error_json);
+
+/**
+ * The model-facing name of one tool: {"version":1,"server","tool","modelName","shortened","normalizedServer"}.
+ * A single name, without the collision handling of a listing. options_json: {"style","delimiter","charset","maxLength"}.
+ * Ownership: free *out_json and *out_error_json with mcp_string_free().
+ * NULL: server, tool and out_json required; options_json may be NULL; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_tool_model_name(
+    const char *server,
+    const char *tool,
+    const char *options_json,
+    char **out_json,
+    char **out_error_json);
+
+/**
  * Returns a user's view of the manager. It shares the manager's servers and connections; every call made through
  * it is on behalf of that user: per-user servers (OAuth, customUserVars, user placeholders, user-created) get the
  * user's own connection, signed in as the user, with the user's values substituted; other servers use the shared

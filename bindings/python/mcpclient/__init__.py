@@ -48,6 +48,7 @@ from .config import Config, ConfigDiagnostic, ValidationReport, export_config, l
 from .manager import Manager, expand_uri_template, status_str
 from .oauth_store import CredentialStore, FileStore, HostStore, LoopbackListener, MemoryStore
 from .substitution import Prepared, Resolved, Scope, classify_server, prepare_server, resolve_server
+from .tools import approval_required, format_tool_result, tool_model_name
 from .yaml_json import yaml_to_json
 
 assert_version = check_version  # the sqlite-style "assert runtime == header" helper
@@ -74,6 +75,9 @@ __all__ = [
     "Prepared",
     "Scope",
     "yaml_to_json",
+    "format_tool_result",
+    "tool_model_name",
+    "approval_required",
     "CredentialStore",
     "MemoryStore",
     "FileStore",

@@ -697,6 +697,54 @@ def take_bytes(slot: c_void_p, length: int) -> Optional[bytes]:
 
 
 # --------------------------------------------------------------------------
+# Tools across servers (docs/abi/json.md, "Tools across servers")
+# --------------------------------------------------------------------------
+
+
+# mcp_status mcp_manager_list_all_tools(mcp_manager *manager, const char *options_json, char **out_tools_json,
+#                                       char **out_error_json);
+@ctypes_function("mcp_manager_list_all_tools", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_all_tools(manager: Any, options_json: Optional[bytes], out_tools_json: Any, out_error_json: Any) -> int:
+    """Every server's tools under model-facing names, with per-server status and collisions."""
+    ...
+
+
+# mcp_status mcp_manager_call_model_tool(mcp_manager *manager, const char *model_name, const char *arguments_json,
+#                                        const char *options_json, char **out_result_json, char **out_error_json);
+@ctypes_function(
+    "mcp_manager_call_model_tool",
+    [mcp_manager_p, c_char_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp],
+    mcp_status,
+)
+def mcp_manager_call_model_tool(
+    manager: Any,
+    model_name: bytes,
+    arguments_json: Optional[bytes],
+    options_json: Optional[bytes],
+    out_result_json: Any,
+    out_error_json: Any,
+) -> int:
+    """Call a tool by its model-facing name (approval gate included)."""
+    ...
+
+
+# mcp_status mcp_tool_result_format(const char *result_json, const char *options_json, char **out_json,
+#                                   char **out_error_json);
+@ctypes_function("mcp_tool_result_format", [c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_tool_result_format(result_json: bytes, options_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Format a tools/call result for a model: text, verbatim content, artifacts."""
+    ...
+
+
+# mcp_status mcp_tool_model_name(const char *server, const char *tool, const char *options_json, char **out_json,
+#                                char **out_error_json);
+@ctypes_function("mcp_tool_model_name", [c_char_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_tool_model_name(server: bytes, tool: bytes, options_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """The model-facing name of one (server, tool) pair."""
+    ...
+
+
+# --------------------------------------------------------------------------
 # Helpers for owned strings
 # --------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ._errors import McpClosedError, McpError, McpInvalidError, error_from_statu
 from ._managed import Managed
 from .config import _options, _text
 from ._version import ensure_version_checked
+from .tools import ToolsMixin
 
 JsonInput = Union[Dict[str, Any], str]
 
@@ -115,7 +116,7 @@ def expand_uri_template(template: str, variables: Optional[JsonInput] = None) ->
         take_string(out)
 
 
-class Manager(Managed):
+class Manager(ToolsMixin, Managed):
     """Many MCP servers behind one thread-safe handle (``mcp_manager``)."""
 
     def __init__(self, options: Optional[JsonInput] = None):

@@ -1,0 +1,100 @@
+public import MCPClientCore
+
+/// Options of one aggregated listing (`mcp_manager_list_all_tools`).
+public struct ToolListingOptions: Sendable {
+    /// Only these servers (nil: every registered server).
+    public var servers: [String]?
+    public var naming = ToolNamingOptions()
+    /// A server that has not connected and listed within this long is reported as timed out (0: only the server's
+    /// own `initTimeout` and `timeout` apply).
+    public var timeoutMs = 30_000
+    /// Servers connected and listed at once.
+    public var concurrency = 3
+
+    public static let maxConcurrency = 16
+
+    public init() {}
+
+    public static let keys: Set<String> = ["version", "servers", "style", "delimiter", "charset", "maxLength", "timeoutMs", "concurrency"]
+
+    public static func parse(_ object: JSONObject, base: ToolNamingOptions = ToolNamingOptions()) throws(MCPError) -> ToolListingOptions {
+        if let unknown = object.keys.first(where: { !keys.contains($0) }) {
+            throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
+        }
+        try PayloadVersion.check(object)
+        var options = ToolListingOptions()
+        options.naming = try ToolNamingOptions.parse(object, base: base)
+        if let value = object["servers"], !value.isNull {
+            guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw MCPError.invalid("'servers' must be an array of server names", details: ["path": "servers"])
+            }
+            options.servers = items.compactMap(\.stringValue)
+        }
+        if let value = object["timeoutMs"] {
+            guard let ms = value.int64Value, ms >= 0, ms <= Int64(Int32.max) else {
+                throw MCPError.invalid("'timeoutMs' must be a non-negative integer", details: ["path": "timeoutMs"])
+            }
+            options.timeoutMs = Int(ms)
+        }
+        if let value = object["concurrency"] {
+            guard let count = value.int64Value, count >= 1, count <= Int64(maxConcurrency) else {
+                throw MCPError.invalid("'concurrency' must be an integer from 1 to \(maxConcurrency)", details: ["path": "concurrency"])
+            }
+            options.concurrency = Int(count)
+        }
+        return options
+    }
+}
+
+/// What the last aggregated listing said, kept per manager: the name map calls resolve through, and each
+/// tool's annotations and `outputSchema` (approval and result checks need them).
+final class ToolDirectory: @unchecked Sendable {
+    struct Tool: Sendable {
+        var server: String
+        var tool: String
+        var modelName: String
+        var annotations: JSONValue?
+        var outputSchema: JSONValue?
+    }
+
+    struct Snapshot: Sendable {
+        var naming: ToolNamingOptions
+        var tools: [String: Tool]
+    }
+
+    private let snapshot = Locked<Snapshot?>(nil)
+
+    func replace(_ new: Snapshot) { snapshot.withLock { $0 = new } }
+
+    func lookup(_ modelName: String) -> Tool? { snapshot.withLock { $0?.tools[modelName] } }
+
+    var naming: ToolNamingOptions? { snapshot.withLock { $0?.naming } }
+
+    /// A tool's annotations from the last listing, looked up by (server, tool).
+    func annotations(server: String, tool: String) -> JSONValue? {
+        snapshot.withLock { snapshot in snapshot?.tools.values.first { $0.server == server && $0.tool == tool }?.annotations }
+    }
+}
+
+/// The directory of each live manager. A side table keyed by identity: the manager's own stored properties belong
+/// to Manager.swift. Entries of managers that are gone are dropped whenever the table is used.
+enum ToolDirectories {
+    private struct Slot {
+        weak var manager: Manager?
+        var directory: ToolDirectory
+    }
+
+    private static let table = Locked<[ObjectIdentifier: Slot]>([:])
+
+    static func directory(for manager: Manager) -> ToolDirectory {
+        table.withLock { table in
+            let key = ObjectIdentifier(manager)
+            // Checked by identity: a new manager may reuse a freed one's address.
+            if let slot = table[key], slot.manager === manager { return slot.directory }
+            table = table.filter { $0.value.manager != nil }
+            let directory = ToolDirectory()
+            table[key] = Slot(manager: manager, directory: directory)
+            return directory
+        }
+    }
+}
