@@ -19,9 +19,10 @@ public func mcpManagerListAllTools(
     out_tools_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_tools_json, "out_tools_json")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
+        let instance = handle.manager
         let options = try ToolListingOptions.parse(try jsonObject(options_json, "options_json"))
-        try result(instance.blocking { instance.listAllTools(options, completion: $0) }, to: out_tools_json)
+        try result(instance.blocking { instance.listAllTools(options, as: handle.caller, completion: $0) }, to: out_tools_json)
     }
 }
 
@@ -42,11 +43,12 @@ public func mcpManagerCallModelTool(
     out_result_json?.pointee = nil
     return boundary(out_error_json) { () throws(MCPError) in
         try requireOut(out_result_json, "out_result_json")
-        let instance = try HandleRegistry.manager(manager)
+        let handle = try HandleRegistry.handle(manager)
+        let instance = handle.manager
         let name = try string(model_name, "model_name")
         let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
         let options = try Manager.ModelToolCallOptions.parse(try jsonObject(options_json, "options_json"))
-        try result(instance.callModelToolBlocking(name, arguments: arguments, options: options), to: out_result_json)
+        try result(instance.callModelToolBlocking(name, arguments: arguments, options: options, as: handle.caller), to: out_result_json)
     }
 }
 

@@ -25,14 +25,14 @@ public enum ApprovalPolicy {
         return nil
     }
 
-    /// The error a refused call gets: MCP_ERR_POLICY with `details.reason = "approval_required"`.
+    /// The error a refused call gets: MCP_ERR_PERMISSION with `details.reason = "approval_required"`.
     public static func refusal(server: String, tool: String, modelName: String?, reason: Reason, requestID: UInt64) -> MCPError {
         var details: JSONObject = [
             "reason": "approval_required", "because": .string(reason.rawValue), "server": .string(server), "tool": .string(tool),
             "request_id": .int(Int64(truncatingIfNeeded: requestID)),
         ]
         if let modelName { details["modelName"] = .string(modelName) }
-        return MCPError(.policy, "calling tool '\(tool)' on server '\(server)' needs the user's approval; call again with \"approved\": true once given",
+        return MCPError(.permission, "calling tool '\(tool)' on server '\(server)' needs the user's approval; call again with \"approved\": true once given",
             details: details)
     }
 }
@@ -43,15 +43,14 @@ extension Manager {
     /// user agreed to this call. The server must be registered (an unknown one passes here and fails in the call).
     public func approvalRefusal(
         server: String, tool: String, arguments: JSONValue, annotations: JSONValue?, approved: Bool, modelName: String? = nil,
-        requestID: UInt64? = nil
+        requestID: UInt64? = nil, user: String? = nil
     ) -> MCPError? {
         guard !approved, let config = entry(server)?.config, let reason = ApprovalPolicy.requirement(config: config, annotations: annotations)
         else { return nil }
         let id = requestID ?? allocateRequestID()
-        var event: JSONObject = [
-            "version": 1, "kind": "approval_required", "request_id": .int(Int64(truncatingIfNeeded: id)), "server": .string(server),
-            "tool": .string(tool),
-        ]
+        var event = eventHeader("approval_required", server, user)
+        event["request_id"] = .int(Int64(truncatingIfNeeded: id))
+        event["tool"] = .string(tool)
         if let modelName { event["modelName"] = .string(modelName) }
         event["arguments"] = arguments
         event["reason"] = .string(reason.rawValue)

@@ -36,6 +36,8 @@ public final class Manager: @unchecked Sendable {
     /// Whether the idle sweep timer is pending.
     let sweepScheduled = Atomic<Bool>(false)
     private let userVariableSource = Locked<(any UserVariableSource)?>(nil)
+    /// The last aggregated tool listing of each user ("" for the host): the names calls resolve through.
+    private let toolDirectories = Locked<[String: ToolDirectory]>([:])
 
     struct OAuthSlot {
         var engine: OAuthEngine?
@@ -86,6 +88,16 @@ public final class Manager: @unchecked Sendable {
     }
 
     public func setUserVariableSource(_ source: any UserVariableSource) { userVariableSource.withLock { $0 = source } }
+
+    func toolDirectory(for caller: CallContext) -> ToolDirectory {
+        toolDirectories.withLock { directories in
+            let key = caller.user ?? ""
+            if let directory = directories[key] { return directory }
+            let directory = ToolDirectory()
+            directories[key] = directory
+            return directory
+        }
+    }
 
     func userVariables(_ user: String, _ server: String) -> [String: String] {
         userVariableSource.withLock { $0 }?.values(user: user, server: server) ?? [:]
@@ -502,8 +514,15 @@ public final class Manager: @unchecked Sendable {
         case _ where kinds[op] != nil:
             list(kinds[op] ?? .tools, server: server, as: caller, completion: deliver)
         case "call_tool":
-            callTool(server: server, tool: try string("tool"), arguments: .object(try jsonObject("arguments")), timeoutMs: timeoutMs,
-                schedulerTimeout: true, requestID: requestID, as: caller, completion: deliver)
+            let tool = try string("tool")
+            let arguments = JSONValue.object(try jsonObject("arguments"))
+            if let refusal = approvalGate(server: server, tool: tool, arguments: arguments, approved: object["approved"]?.boolValue == true,
+                requestID: requestID, as: caller) {
+                deliver(.failure(refusal))
+                return requestID
+            }
+            callTool(server: server, tool: tool, arguments: arguments, timeoutMs: timeoutMs, schedulerTimeout: true, requestID: requestID,
+                as: caller, completion: deliver)
         case "read_resource":
             let uri = try string("uri")
             self.request(server: server, method: "resources/read", params: ["uri": .string(uri)], timeoutMs: timeoutMs, schedulerTimeout: true,

@@ -6,8 +6,6 @@ import MCPClientTransport
 /// Tools across servers: one listing of every server's tools under model-facing names, and calls by those names
 /// (management.md §9-11). Built on the manager's public operations (connect, list, callTool).
 extension Manager {
-    var toolDirectory: ToolDirectory { ToolDirectories.directory(for: self) }
-
     /// One server's part of a listing.
     struct ServerTools: Sendable {
         var name: String
@@ -21,22 +19,22 @@ extension Manager {
     /// `{"version":1, "naming":{…}, "tools":[…], "servers":{name:{…}}, "collisions":[…]}` (docs/abi/json.md).
     /// Servers connect on demand, `options.concurrency` at a time; a server that fails is reported in `servers`
     /// with its error and never hides the others. Fails only when the manager is closed.
-    public func listAllTools(_ options: ToolListingOptions, completion: @escaping Completion) {
+    public func listAllTools(_ options: ToolListingOptions, as caller: CallContext = .host, completion: @escaping Completion) {
         if isClosed { completion(.failure(.closed)); return }
         let names = Array(Set(options.servers ?? serverNames)).sorted()
-        let directory = toolDirectory
+        let directory = toolDirectory(for: caller)
         let gather = FanOut(count: names.count, limit: options.concurrency) { [weak self] (results: [ServerTools]) in
             guard let self else { completion(.failure(.closed)); return }
             completion(.success(self.assembleListing(results, naming: options.naming, directory: directory)))
         }
         gather.start { [weak self] index, done in
             guard let self else { done(ServerTools(name: names[index], status: "error", error: .closed)); return }
-            self.serverTools(names[index], timeoutMs: options.timeoutMs, completion: done)
+            self.serverTools(names[index], timeoutMs: options.timeoutMs, as: caller, completion: done)
         }
     }
 
     /// Connects (on demand) and lists one server, within `timeoutMs` when it is positive.
-    private func serverTools(_ name: String, timeoutMs: Int, completion: @escaping @Sendable (ServerTools) -> Void) {
+    private func serverTools(_ name: String, timeoutMs: Int, as caller: CallContext, completion: @escaping @Sendable (ServerTools) -> Void) {
         guard let config = entry(name)?.config else {
             completion(ServerTools(name: name, status: "error", error: unknownServer(name)))
             return
@@ -51,14 +49,14 @@ extension Manager {
             }
             once.onDeliver { [weak self] in self?.loop.cancelTimer(timer) }
         }
-        connect(server: name) { [weak self] connected in
+        connect(server: name, as: caller) { [weak self] connected in
             guard let self else { once.deliver(ServerTools(name: name, status: "error", error: .closed)); return }
             switch connected {
             case .failure(let error):
                 once.deliver(ServerTools(name: name, status: "error", error: error))
             case .success(let info):
                 let instructions = info["instructions"]?.stringValue
-                self.list(.tools, server: name) { listed in
+                self.list(.tools, server: name, as: caller) { listed in
                     switch listed {
                     case .failure(let error):
                         once.deliver(ServerTools(name: name, status: "error", error: error, serverInstructions: instructions))
@@ -168,8 +166,10 @@ extension Manager {
 
     /// The tool behind a model-facing name: from the last listing, or from a fresh one when the name is unknown
     /// there (or the naming asked for differs from the last listing's).
-    func resolveModelTool(_ modelName: String, naming: ToolNamingOptions?, completion: @escaping @Sendable (Result<ToolDirectory.Tool, MCPError>) -> Void) {
-        let directory = toolDirectory
+    func resolveModelTool(
+        _ modelName: String, naming: ToolNamingOptions?, as caller: CallContext, completion: @escaping @Sendable (Result<ToolDirectory.Tool, MCPError>) -> Void
+    ) {
+        let directory = toolDirectory(for: caller)
         let current = directory.naming
         if let tool = directory.lookup(modelName), naming == nil || naming == current {
             completion(.success(tool))
@@ -177,7 +177,7 @@ extension Manager {
         }
         var options = ToolListingOptions()
         options.naming = naming ?? current ?? ToolNamingOptions()
-        listAllTools(options) { listed in
+        listAllTools(options, as: caller) { listed in
             if case .failure(let error) = listed { completion(.failure(error)); return }
             guard let tool = directory.lookup(modelName) else {
                 completion(.failure(MCPError.notFound("no tool is named '\(modelName)' in the listing of every server",
@@ -189,22 +189,24 @@ extension Manager {
     }
 
     /// Calls a tool by its model-facing name: `{"version":1, "server", "tool", "modelName", "result":{…}, "formatted"?}`.
-    /// A tool that needs approval fails with MCP_ERR_POLICY (`details.reason = "approval_required"`) after an
+    /// A tool that needs approval fails with MCP_ERR_PERMISSION (`details.reason = "approval_required"`) after an
     /// `approval_required` event, unless `options.approved`.
-    public func callModelTool(_ modelName: String, arguments: JSONValue, options: ModelToolCallOptions, completion: @escaping Completion) {
-        resolveModelTool(modelName, naming: options.naming) { [weak self] resolved in
+    public func callModelTool(
+        _ modelName: String, arguments: JSONValue, options: ModelToolCallOptions, as caller: CallContext = .host, completion: @escaping Completion
+    ) {
+        resolveModelTool(modelName, naming: options.naming, as: caller) { [weak self] resolved in
             guard let self else { completion(.failure(.closed)); return }
             switch resolved {
             case .failure(let error): completion(.failure(error))
             case .success(let tool):
                 let requestID = self.allocateRequestID()
                 if let refusal = self.approvalRefusal(server: tool.server, tool: tool.tool, arguments: arguments, annotations: tool.annotations,
-                    approved: options.approved, modelName: modelName, requestID: requestID) {
+                    approved: options.approved, modelName: modelName, requestID: requestID, user: caller.user) {
                     completion(.failure(refusal))
                     return
                 }
                 self.callTool(server: tool.server, tool: tool.tool, arguments: arguments, timeoutMs: options.timeoutMs, schedulerTimeout: true,
-                    requestID: requestID) { result in
+                    requestID: requestID, as: caller) { result in
                     completion(result.flatMap { payload in Self.modelToolPayload(payload, tool: tool, options: options) })
                 }
             }
@@ -212,9 +214,11 @@ extension Manager {
     }
 
     /// The blocking form, for host threads: the call itself runs as `callToolBlocking` does.
-    public func callModelToolBlocking(_ modelName: String, arguments: JSONValue, options: ModelToolCallOptions) -> Result<JSONValue, MCPError> {
+    public func callModelToolBlocking(
+        _ modelName: String, arguments: JSONValue, options: ModelToolCallOptions, as caller: CallContext = .host
+    ) -> Result<JSONValue, MCPError> {
         let waiter = Waiter<Result<ToolDirectory.Tool, MCPError>>()
-        resolveModelTool(modelName, naming: options.naming) { waiter.resolve($0) }
+        resolveModelTool(modelName, naming: options.naming, as: caller) { waiter.resolve($0) }
         guard let resolved = waiter.wait(timeoutNanoseconds: nil) else { return .failure(MCPError(.generic, "tool lookup did not complete")) }
         let tool: ToolDirectory.Tool
         switch resolved {
@@ -222,18 +226,21 @@ extension Manager {
         case .success(let found): tool = found
         }
         if let refusal = approvalRefusal(server: tool.server, tool: tool.tool, arguments: arguments, annotations: tool.annotations,
-            approved: options.approved, modelName: modelName) {
+            approved: options.approved, modelName: modelName, user: caller.user) {
             return .failure(refusal)
         }
-        return callToolBlocking(server: tool.server, tool: tool.tool, arguments: arguments, timeoutMs: options.timeoutMs)
+        return callToolBlocking(server: tool.server, tool: tool.tool, arguments: arguments, timeoutMs: options.timeoutMs, as: caller)
             .flatMap { Self.modelToolPayload($0, tool: tool, options: options) }
     }
 
     /// The approval gate for calls by (server, tool), e.g. `submit`'s `call_tool` op: the tool's annotations come
     /// from the last aggregated listing, if any. Nil lets the call go ahead.
-    public func approvalGate(server: String, tool: String, arguments: JSONValue, approved: Bool, requestID: UInt64) -> MCPError? {
-        approvalRefusal(server: server, tool: tool, arguments: arguments, annotations: toolDirectory.annotations(server: server, tool: tool),
-            approved: approved, requestID: requestID)
+    public func approvalGate(
+        server: String, tool: String, arguments: JSONValue, approved: Bool, requestID: UInt64, as caller: CallContext = .host
+    ) -> MCPError? {
+        approvalRefusal(server: server, tool: tool, arguments: arguments,
+            annotations: toolDirectory(for: caller).annotations(server: server, tool: tool), approved: approved, requestID: requestID,
+            user: caller.user)
     }
 
     private static func modelToolPayload(_ payload: JSONValue, tool: ToolDirectory.Tool, options: ModelToolCallOptions) -> Result<JSONValue, MCPError> {

@@ -75,26 +75,3 @@ final class ToolDirectory: @unchecked Sendable {
         snapshot.withLock { snapshot in snapshot?.tools.values.first { $0.server == server && $0.tool == tool }?.annotations }
     }
 }
-
-/// The directory of each live manager. A side table keyed by identity: the manager's own stored properties belong
-/// to Manager.swift. Entries of managers that are gone are dropped whenever the table is used.
-enum ToolDirectories {
-    private struct Slot {
-        weak var manager: Manager?
-        var directory: ToolDirectory
-    }
-
-    private static let table = Locked<[ObjectIdentifier: Slot]>([:])
-
-    static func directory(for manager: Manager) -> ToolDirectory {
-        table.withLock { table in
-            let key = ObjectIdentifier(manager)
-            // Checked by identity: a new manager may reuse a freed one's address.
-            if let slot = table[key], slot.manager === manager { return slot.directory }
-            table = table.filter { $0.value.manager != nil }
-            let directory = ToolDirectory()
-            table[key] = Slot(manager: manager, directory: directory)
-            return directory
-        }
-    }
-}

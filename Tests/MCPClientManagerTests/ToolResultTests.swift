@@ -128,6 +128,6 @@ import Testing
         let strict = try config(["requireApproval": true])
         #expect(ApprovalPolicy.requirement(config: strict, annotations: ["readOnlyHint": true, "destructiveHint": false]) == .config)
         let error = ApprovalPolicy.refusal(server: "s", tool: "t", modelName: "t_mcp_s", reason: .config, requestID: 7)
-        #expect(error.code == .policy && error.details["reason"] == "approval_required" && error.details["request_id"] == 7)
+        #expect(error.code == .permission && error.details["reason"] == "approval_required" && error.details["request_id"] == 7)
     }
 }

@@ -5,7 +5,7 @@
         offer(tool["modelName"], tool["description"], tool["inputSchema"])
     try:
         payload = mgr.call_model_tool(name_from_model, arguments, format=True)
-    except mcpclient.McpPolicyError as err:
+    except mcpclient.McpPermissionError as err:
         if approval_required(err):           # ask the user, then call again with approved=True
             ...
 
@@ -78,8 +78,8 @@ def _call(what: str, function: Any, *args: Any) -> Dict[str, Any]:
 
 
 def approval_required(error: BaseException) -> bool:
-    """True for the refusal of a call that needs the user's approval (MCP_ERR_POLICY, details.reason)."""
-    return isinstance(error, McpError) and error.status == Status.MCP_ERR_POLICY and \
+    """True for the refusal of a call that needs the user's approval (MCP_ERR_PERMISSION, details.reason)."""
+    return isinstance(error, McpError) and error.status == Status.MCP_ERR_PERMISSION and \
         (error.details or {}).get("reason") == "approval_required"
 
 
@@ -139,7 +139,7 @@ class ToolsMixin:
         **naming: Any,
     ) -> Dict[str, Any]:
         """``mcp_manager_call_model_tool``: ``{"server","tool","modelName","result","formatted"?}``.
-        Raises ``McpPolicyError`` (``approval_required(err)``) when the tool needs approval and ``approved`` is False.
+        Raises ``McpPermissionError`` (``approval_required(err)``) when the tool needs approval and ``approved`` is False.
         ``naming`` takes ``style``, ``delimiter``, ``charset``, ``max_length`` for a fresh listing."""
         unknown = set(naming) - {"style", "delimiter", "charset", "max_length"}
         if unknown:

@@ -142,7 +142,7 @@ def test_approval_refused_then_allowed(manager):
     assert listing["servers"]["guarded"]["requireApproval"] is True
     assert by_model_name(listing)["echo_mcp_guarded"]["requireApproval"] is True
 
-    with pytest.raises(mcpclient.McpPolicyError) as refused:
+    with pytest.raises(mcpclient.McpPermissionError) as refused:
         manager.call_model_tool("echo_mcp_guarded", {"text": "please"})
     err = refused.value
     assert mcpclient.approval_required(err)
@@ -163,7 +163,7 @@ def test_pandorakit_servers_need_approval_by_default(manager):
     listing = manager.list_all_tools()
     assert listing["servers"]["pk"]["requireApproval"] is True
     assert listing["servers"]["pk"]["title"] == "PK"
-    with pytest.raises(mcpclient.McpPolicyError) as refused:
+    with pytest.raises(mcpclient.McpPermissionError) as refused:
         manager.call_model_tool("echo_mcp_pk", {"text": "x"})
     assert mcpclient.approval_required(refused.value)
     assert manager.call_model_tool("echo_mcp_pk", {"text": "x"}, approved=True)["content"][0]["text"] == "x"
@@ -280,11 +280,11 @@ def test_destructive_hint_adds_approval_but_never_lifts_config(manager, tmp_path
     assert tools["peek_mcp_open"]["requireApproval"] is False  # read-only wins over destructive
     assert tools["peek_mcp_strict"]["requireApproval"] is True  # hints never relax the config
 
-    with pytest.raises(mcpclient.McpPolicyError) as refused:
+    with pytest.raises(mcpclient.McpPermissionError) as refused:
         manager.call_model_tool("wipe_mcp_open", {"target": "disk"})
     assert refused.value.details["because"] == "destructive_hint"
     assert manager.call_model_tool("peek_mcp_open", {"target": "disk"})["content"][0]["text"] == "peeked disk"
-    with pytest.raises(mcpclient.McpPolicyError):
+    with pytest.raises(mcpclient.McpPermissionError):
         manager.call_model_tool("peek_mcp_strict", {"target": "disk"})
     approved = manager.call_model_tool("wipe_mcp_open", {"target": "disk"}, approved=True)
     assert approved["content"][0]["text"] == "wiped disk"
