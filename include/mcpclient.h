@@ -723,6 +723,142 @@ MCP_EXTERN mcp_status mcp_manager_set_credential_store(
     char **out_error_json);
 
 /**
+ * Lists the servers the caller may view, newest change first: {"version":1,"data":[entry…],"has_more","after"}.
+ * query_json may be NULL or {"limit": 1…100 (25), "after": cursor, "search": text}.
+ * Ownership: free *out_page_json and *out_error_json with mcp_string_free().
+ * NULL: manager and out_page_json required; query_json and out_error_json may be NULL.
+ * Threads: any thread (reads the store).
+ */
+MCP_EXTERN mcp_status mcp_manager_list_servers(
+    mcp_manager *manager,
+    const char *query_json,
+    char **out_page_json,
+    char **out_error_json);
+
+/**
+ * One server as the caller may see it (secrets never, URLs only for editors): {"version":1,"name",…,"canEdit"}.
+ * Ownership: free *out_server_json and *out_error_json with mcp_string_free().
+ * NULL: manager, name and out_server_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_get_server(
+    mcp_manager *manager,
+    const char *name,
+    char **out_server_json,
+    char **out_error_json);
+
+/**
+ * Creates a server owned by the caller: {"version":1,"action":"created","name","server":{…},"warnings"?}.
+ * name may be NULL: one is derived from the config's title. A name in use is MCP_ERR_CONFLICT.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, config_json and out_result_json required; name and out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_create_server(
+    mcp_manager *manager,
+    const char *name,
+    const char *config_json,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Applies an RFC 7386 merge patch (null removes a field) to a created server; its connections are rebuilt:
+ * {"version":1,"action":"updated"|"unchanged","name","server","connectionRelevant"}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, name, patch_json and out_result_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_update_server(
+    mcp_manager *manager,
+    const char *name,
+    const char *patch_json,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Deletes a server: every connection of it closes and known users' OAuth tokens are revoked:
+ * {"version":1,"action":"deleted","name"}.
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, name and out_result_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_delete_server(
+    mcp_manager *manager,
+    const char *name,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * PandoraKit's PATCH /api/config: body_json {"mcpServers":{name: null | {…}}} creates, merges into or deletes
+ * servers, all or none: {"version":1,"changes":[…]} (or one change's fields). format is "normalized" (NULL) or
+ * "pandorakit" (PandoraKit's fields: name as title, env as forwarded names, requireApproval default true).
+ * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
+ * NULL: manager, body_json and out_result_json required; format and out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_patch_config(
+    mcp_manager *manager,
+    const char *body_json,
+    const char *format,
+    char **out_result_json,
+    char **out_error_json);
+
+/**
+ * Shares a created server: grant_json {"user": id | "role": name, "permissions": ["view","use","edit","delete",
+ * "share"] or a bit mask}; empty permissions take the grant away. Needs SHARE. Returns the entry with its "acl".
+ * Ownership: free *out_server_json and *out_error_json with mcp_string_free().
+ * NULL: manager, name, grant_json and out_server_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_share_server(
+    mcp_manager *manager,
+    const char *name,
+    const char *grant_json,
+    char **out_server_json,
+    char **out_error_json);
+
+/**
+ * Saves the view's user's values of a server's customUserVars (encrypted in the store; "" revokes one); the user's
+ * connection to it reopens with them: {"version":1,"serverName","authValueFlags":{VAR: bool}}. Never the values.
+ * Ownership: free *out_flags_json and *out_error_json with mcp_string_free().
+ * NULL: manager (a user's view), server, values_json and out_flags_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_set_user_vars(
+    mcp_manager *manager,
+    const char *server,
+    const char *values_json,
+    char **out_flags_json,
+    char **out_error_json);
+
+/**
+ * Forgets the view's user's saved values for a server: all of them (names_json NULL) or a JSON array of names.
+ * Returns the flags like mcp_manager_set_user_vars.
+ * Ownership: free *out_flags_json and *out_error_json with mcp_string_free().
+ * NULL: manager (a user's view), server and out_flags_json required; names_json and out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_revoke_user_vars(
+    mcp_manager *manager,
+    const char *server,
+    const char *names_json,
+    char **out_flags_json,
+    char **out_error_json);
+
+/**
+ * Which of a server's customUserVars the view's user has set (LibreChat's auth-values):
+ * {"version":1,"serverName","authValueFlags":{VAR: bool}}. Never the values.
+ * Ownership: free *out_flags_json and *out_error_json with mcp_string_free().
+ * NULL: manager (a user's view), server and out_flags_json required; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_manager_auth_values(
+    mcp_manager *manager,
+    const char *server,
+    char **out_flags_json,
+    char **out_error_json);
+
+/**
  * Creates a store that keeps records in process memory (lost when the process ends).
  * Ownership: free *out_store with mcp_credential_store_free(); free *out_error_json with mcp_string_free().
  * NULL: out_store required; out_error_json may be NULL.

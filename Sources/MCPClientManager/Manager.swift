@@ -36,17 +36,30 @@ public final class Manager: @unchecked Sendable {
     /// Whether the idle sweep timer is pending.
     let sweepScheduled = Atomic<Bool>(false)
     private let userVariableSource = Locked<(any UserVariableSource)?>(nil)
+    /// The server registry (docs/registry.md), made on first use over the credential store.
+    let registrySlot = Locked<ServerRegistry?>(nil)
     /// The last aggregated tool listing of each user ("" for the host): the names calls resolve through.
     private let toolDirectories = Locked<[String: ToolDirectory]>([:])
 
     struct OAuthSlot {
         var engine: OAuthEngine?
         var store: (any CredentialStore)?
+        /// The registry holds the store (it cannot be swapped any more).
+        var storeInUse = false
     }
 
     var networkSettingsSnapshot: (domains: [String], addresses: [String]) { networkSettings.withLock { $0 } }
 
     func entry(_ name: String) -> ServerEntry? { servers.withLock { $0[name] } }
+
+    /// Adds an entry unless one of that name appeared meanwhile; returns the one in place.
+    func servers(inserting entry: ServerEntry) -> ServerEntry {
+        servers.withLock { servers in
+            if let existing = servers[entry.config.name] { return existing }
+            servers[entry.config.name] = entry
+            return entry
+        }
+    }
 
     var allEntries: [ServerEntry] { servers.withLock { Array($0.values) } }
 
@@ -99,8 +112,11 @@ public final class Manager: @unchecked Sendable {
         }
     }
 
+    /// A user's saved `customUserVars` values: the host's source when it set one, else the registry's store.
     func userVariables(_ user: String, _ server: String) -> [String: String] {
-        userVariableSource.withLock { $0 }?.values(user: user, server: server) ?? [:]
+        if let source = userVariableSource.withLock({ $0 }) { return source.values(user: user, server: server) }
+        guard let registry = registryIfMade, let entry = try? registry.entry(named: server) else { return [:] }
+        return (try? registry.userVariables.read(user: user, entry: entry)) ?? [:]
     }
 
     deinit {
@@ -109,23 +125,39 @@ public final class Manager: @unchecked Sendable {
 
     // MARK: registry
 
+    /// Registers an operator server (from the host's own config).
     public func addServer(name: String, config json: JSONValue) throws(MCPError) {
         try checkOpen()
         guard case .object(let template) = json else { _ = try ServerConfig.parse(name: name, json: json); return }
-        // Checked now with the parse-time references expanded (a URL from ${VAR}), so mistakes surface here.
-        // The same tier `resolve` will use: a config cannot claim more trust than the host gave it.
+        let entry = try makeEntry(name: name, template: template, runtime: nil)
+        let added = servers.withLock { servers -> Bool in
+            guard servers[name] == nil else { return false }
+            servers[name] = entry
+            return true
+        }
+        guard added else { throw MCPError(.conflict, "a server named '\(name)' already exists", details: ["server": .string(name)]) }
+        if let registry = registryIfMade { _ = try? registry.registerOperator(name: name, config: template) }
+    }
+
+    /// A server's connection-side entry. Checked now with the parse-time references expanded (a URL from ${VAR}), so
+    /// mistakes surface here, in the same tier `resolve` will use: a config cannot claim more trust than the host gave.
+    func makeEntry(name: String, template: JSONObject, runtime: RegistryEntry?) throws(MCPError) -> ServerEntry {
         let claimed = template["source"]?["tier"]?.stringValue.flatMap(TrustTier.init(name:))
         let tier = try TrustTier.effective(host: options.substitution.tier, server: claimed)
         let prepared = try ConfigResolver.prepare(server: template, tier: tier, environment: options.substitution.environment,
             options: .init(allowOBO: options.substitution.allowOBO))
         let config = try ServerConfig.parse(name: name, json: .object(prepared.server))
-        let scope = ConfigResolver.classify(server: template, tier: tier)
-        let added = servers.withLock { servers -> Bool in
-            guard servers[name] == nil else { return false }
-            servers[name] = ServerEntry(config: config, template: template, scope: scope)
-            return true
+        return ServerEntry(config: config, template: template, scope: ConfigResolver.classify(server: template, tier: tier), runtime: runtime)
+    }
+
+    /// Puts (or replaces, or with nil removes) a server's entry; the replaced one's connections are closed.
+    func replaceEntry(_ name: String, with entry: ServerEntry?, reason: String, completion: @escaping @Sendable () -> Void = {}) {
+        let old = servers.withLock { servers -> ServerEntry? in
+            defer { servers[name] = entry }
+            return servers[name]
         }
-        guard added else { throw MCPError(.conflict, "a server named '\(name)' already exists", details: ["server": .string(name)]) }
+        guard let old else { completion(); return }
+        disconnect(old, old.remove(), reason: reason, completion: completion)
     }
 
     /// Removes a server and closes every connection of it (shared, per user, per request).
@@ -134,6 +166,7 @@ public final class Manager: @unchecked Sendable {
             completion(.failure(unknownServer(name)))
             return
         }
+        registryIfMade?.unregisterOperator(name: name)
         disconnect(entry, entry.remove(), reason: "removed") { completion(.success(())) }
     }
 

@@ -29,7 +29,10 @@ extension Manager {
     /// the host itself, the user's own for per-user servers, a fresh one for request-scoped servers.
     func route(_ name: String, _ caller: CallContext) throws(MCPError) -> Route {
         try checkOpen()
-        guard let entry = entry(name) else { throw unknownServer(name) }
+        var found = entry(name)
+        if found == nil { found = try createdElsewhere(name) }
+        guard let entry = found else { throw unknownServer(name) }
+        try checkUse(entry, caller)
         let key = connectionKey(entry, caller)
         // The shared connection is the host's: no user's values or sign-in ever end up in it.
         return Route(entry: entry, key: key, caller: key == .shared ? .host : caller)

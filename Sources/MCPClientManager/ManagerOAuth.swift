@@ -181,7 +181,9 @@ extension Manager {
         let made = try oauthSlot.withLock { slot -> Result<(OAuthEngine, Bool), MCPError> in
             if let engine = slot.engine { return .success((engine, false)) }
             do {
-                let engine = OAuthEngine(engine: http, options: try engineOptions(store: slot.store ?? options.oauth.makeStore()))
+                let store = try slot.store ?? options.oauth.makeStore()
+                slot.store = store
+                let engine = OAuthEngine(engine: http, options: engineOptions(store: store))
                 slot.engine = engine
                 return .success((engine, true))
             } catch {
@@ -210,7 +212,7 @@ extension Manager {
     /// would silently disappear otherwise.
     public func setCredentialStore(_ store: any CredentialStore) throws(MCPError) {
         let accepted = oauthSlot.withLock { slot -> Bool in
-            guard slot.engine == nil else { return false }
+            guard slot.engine == nil, !slot.storeInUse else { return false }
             slot.store = store
             return true
         }

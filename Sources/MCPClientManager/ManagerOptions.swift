@@ -39,6 +39,8 @@ public struct ManagerOptions: Sendable {
     public var oauth = ManagerOAuthOptions()
     /// Reconnection, circuit breaking and idle eviction (management.md §6, §8).
     public var connections = ConnectionPolicy()
+    /// Keeps this manager's created servers apart from other managers' in a shared store.
+    public var registryNamespace = "default"
 
     public init() {}
 
@@ -46,7 +48,7 @@ public struct ManagerOptions: Sendable {
         var options = ManagerOptions()
         guard let json, !json.isNull else { return options }
         guard case .object(let object) = json else { throw MCPError.invalid("options must be a JSON object, not \(json.typeName)") }
-        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution", "oauth", "connections"]
+        let known: Set<String> = ["version", "clientInfo", "capabilities", "eventQueueCapacity", "progressEvents", "probeTimeoutMs", "logLevel", "listChanges", "tasks", "validateOutput", "allowedDomains", "allowedAddresses", "resolve", "substitution", "oauth", "connections", "registryNamespace"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw MCPError.invalid("unknown option '\(unknown)'", details: ["path": .string(unknown)])
         }
@@ -111,6 +113,12 @@ public struct ManagerOptions: Sendable {
         }
         if let oauth = object["oauth"] { options.oauth = try ManagerOAuthOptions.parse(oauth) }
         if let connections = object["connections"] { options.connections = try ConnectionPolicy.parse(connections) }
+        if let namespace = object["registryNamespace"] {
+            guard let text = namespace.stringValue, !text.isEmpty, text.utf8.count <= 128 else {
+                throw MCPError.invalid("'registryNamespace' must be a non-empty string of at most 128 bytes", details: ["path": "registryNamespace"])
+            }
+            options.registryNamespace = text
+        }
         if let listen = object["listChanges"] {
             guard let value = listen.boolValue else { throw MCPError.invalid("'listChanges' must be a boolean", details: ["path": "listChanges"]) }
             options.listChanges = value

@@ -31,12 +31,15 @@ final class ServerEntry: @unchecked Sendable {
     let template: JSONObject
     /// Which connections this server gets, decided once from the template.
     let scope: ScopeClassification
+    /// The registry's record of a server created at run time (its ACL); nil for the operator's servers.
+    let runtime: RegistryEntry?
     private let slots = Locked<(byKey: [ConnectionKey: ConnectionSlot], removed: Bool)>(([:], false))
 
-    init(config: ServerConfig, template: JSONObject, scope: ScopeClassification) {
+    init(config: ServerConfig, template: JSONObject, scope: ScopeClassification, runtime: RegistryEntry? = nil) {
         self.config = config
         self.template = template
         self.scope = scope
+        self.runtime = runtime
     }
 
     var isRemoved: Bool { slots.withLock { $0.removed } }

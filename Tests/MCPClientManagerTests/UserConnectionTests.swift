@@ -246,14 +246,16 @@ extension ManagerTests {
     }
 
     @Test func userContextsAreParsedStrictly() throws {
-        let context = try CallContext.parse(["id": "u1", "role": "admin", "profile": ["email": "a@b"], "userVars": ["K": "v"]])
+        let context = try CallContext.parse(["id": "u1", "role": "admin", "email": "a@b", "userVars": ["K": "v"], "body": ["messageId": "m"]])
         #expect(context.user == "u1")
-        #expect(context.isAdmin)
+        #expect(context.identity?.isAdmin == true)
+        #expect(context.profile["email"] == "a@b")
         #expect(context.userVars == ["K": "v"])
+        #expect(context.body["messageId"] == "m")
         #expect(throws: MCPError.self) { try CallContext.parse(["role": "admin"]) }
-        let unknown = #expect(throws: MCPError.self) { try CallContext.parse(["id": "u1", "email": "x"]) }
-        #expect(unknown?.details["path"] == "email")
+        let unknown = #expect(throws: MCPError.self) { try CallContext.parse(["id": "u1", "mail": "x"]) }
+        #expect(unknown?.details["path"] == "mail")
         let badVar = #expect(throws: MCPError.self) { try CallContext.parse(["id": "u1", "userVars": ["K": 1]]) }
-        #expect(badVar?.message.contains("1") == false)
+        #expect(badVar?.details["path"] == "userVars.K")
     }
 }

@@ -479,6 +479,76 @@ def mcp_manager_connect_all(manager: Any, options_json: Optional[bytes], out_rep
     ...
 
 
+# mcp_status mcp_manager_list_servers(mcp_manager *manager, const char *query_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_list_servers", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_list_servers(manager: Any, query_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """List the servers the caller may view (a page)."""
+    ...
+
+
+# mcp_status mcp_manager_get_server(mcp_manager *manager, const char *name, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_get_server", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_get_server(manager: Any, name: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """One server as the caller may see it."""
+    ...
+
+
+# mcp_status mcp_manager_create_server(mcp_manager *manager, const char *name, const char *config_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_create_server", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_create_server(manager: Any, name: Optional[bytes], config_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Create a server owned by the caller."""
+    ...
+
+
+# mcp_status mcp_manager_update_server(mcp_manager *manager, const char *name, const char *patch_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_update_server", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_update_server(manager: Any, name: Optional[bytes], patch_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Merge-patch a created server."""
+    ...
+
+
+# mcp_status mcp_manager_delete_server(mcp_manager *manager, const char *name, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_delete_server", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_delete_server(manager: Any, name: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Delete a server."""
+    ...
+
+
+# mcp_status mcp_manager_patch_config(mcp_manager *manager, const char *body_json, const char *format, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_patch_config", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_patch_config(manager: Any, body_json: Optional[bytes], format: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """PandoraKit's PATCH /api/config body."""
+    ...
+
+
+# mcp_status mcp_manager_share_server(mcp_manager *manager, const char *name, const char *grant_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_share_server", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_share_server(manager: Any, name: Optional[bytes], grant_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Share a created server with a user or role."""
+    ...
+
+
+# mcp_status mcp_manager_set_user_vars(mcp_manager *manager, const char *server, const char *values_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_set_user_vars", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_set_user_vars(manager: Any, server: Optional[bytes], values_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Save the view's user's customUserVars values."""
+    ...
+
+
+# mcp_status mcp_manager_revoke_user_vars(mcp_manager *manager, const char *server, const char *names_json, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_revoke_user_vars", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_revoke_user_vars(manager: Any, server: Optional[bytes], names_json: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Forget the view's user's saved values."""
+    ...
+
+
+# mcp_status mcp_manager_auth_values(mcp_manager *manager, const char *server, char **out_json, char **out_error_json);
+@ctypes_function("mcp_manager_auth_values", [mcp_manager_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)
+def mcp_manager_auth_values(manager: Any, server: Optional[bytes], out_json: Any, out_error_json: Any) -> int:
+    """Which customUserVars the view's user has set."""
+    ...
+
+
 # mcp_status mcp_manager_oauth_begin(mcp_manager *manager, const char *server, const char *user,
 #                                   char **out_flow_json, char **out_error_json);
 @ctypes_function("mcp_manager_oauth_begin", [mcp_manager_p, c_char_p, c_char_p, owned_char_pp, owned_char_pp], mcp_status)

@@ -207,17 +207,76 @@ class Manager(ToolsMixin, Managed):
         options = None if parallel is None else json.dumps({"parallel": parallel})
         return self._json_call("connect_all", B.mcp_manager_connect_all, _utf8(options, "options"))
 
+    # -- registry (docs/registry.md) ------------------------------------------
+
+    def list_servers(self, limit: Optional[int] = None, after: Optional[str] = None,
+                     search: Optional[str] = None) -> Dict[str, Any]:
+        """A page of the servers the caller may view: ``{"data": [...], "has_more", "after"}``."""
+        query = {k: v for k, v in (("limit", limit), ("after", after), ("search", search)) if v is not None}
+        return self._json_call("list_servers", B.mcp_manager_list_servers, _utf8(json.dumps(query), "query"))
+
+    def get_server(self, name: str) -> Dict[str, Any]:
+        return self._json_call("get_server", B.mcp_manager_get_server, _name(name, "name"))
+
+    def create_server(self, config: JsonInput, name: Optional[str] = None) -> Dict[str, Any]:
+        """Create a server owned by the caller (name derived from ``title`` when None)."""
+        return self._json_call("create_server", B.mcp_manager_create_server, _optional_name(name, "name"),
+                               _utf8(_json_arg(config, "config"), "config"))
+
+    def update_server(self, name: str, patch: JsonInput) -> Dict[str, Any]:
+        """RFC 7386 merge patch (``None`` values remove fields); the server's connections are rebuilt."""
+        return self._json_call("update_server", B.mcp_manager_update_server, _name(name, "name"),
+                               _utf8(_json_arg(patch, "patch"), "patch"))
+
+    def delete_server(self, name: str) -> Dict[str, Any]:
+        return self._json_call("delete_server", B.mcp_manager_delete_server, _name(name, "name"))
+
+    def patch_config(self, body: JsonInput, format: Optional[str] = None) -> Dict[str, Any]:
+        """PandoraKit's ``PATCH /api/config`` body ``{"mcpServers": {name: None | {...}}}``, all or nothing."""
+        return self._json_call("patch_config", B.mcp_manager_patch_config, _utf8(_json_arg(body, "body"), "body"),
+                               _optional_name(format, "format"))
+
+    def share_server(self, name: str, permissions: Any, user: Optional[str] = None,
+                     role: Optional[str] = None) -> Dict[str, Any]:
+        """Grant ``permissions`` (names or a mask; empty takes the grant away) to a user or a role."""
+        grant: Dict[str, Any] = {"permissions": permissions}
+        if user is not None:
+            grant["user"] = user
+        if role is not None:
+            grant["role"] = role
+        return self._json_call("share_server", B.mcp_manager_share_server, _name(name, "name"),
+                               _utf8(json.dumps(grant), "grant"))
+
+    def set_user_vars(self, server: str, values: Dict[str, str]) -> Dict[str, bool]:
+        """Save this view's user's ``customUserVars`` values; returns the flags (never values)."""
+        result = self._json_call("set_user_vars", B.mcp_manager_set_user_vars, _name(server, "server"),
+                                 _utf8(_json_arg(values, "values"), "values"))
+        return result["authValueFlags"]
+
+    def revoke_user_vars(self, server: str, names: Optional[List[str]] = None) -> Dict[str, bool]:
+        names_json = None if names is None else json.dumps(names)
+        result = self._json_call("revoke_user_vars", B.mcp_manager_revoke_user_vars, _name(server, "server"),
+                                 _utf8(names_json, "names"))
+        return result["authValueFlags"]
+
+    def auth_values(self, server: str) -> Dict[str, bool]:
+        """Which of the server's ``customUserVars`` this view's user has set."""
+        return self._json_call("auth_values", B.mcp_manager_auth_values, _name(server, "server"))["authValueFlags"]
+
     # -- users -------------------------------------------------------------
 
     def as_user(self, id: str, *, role: Optional[str] = None, profile: Optional[Dict[str, Any]] = None,
-                openid: Optional[Dict[str, Any]] = None, graph: Optional[Dict[str, Any]] = None,
-                body: Optional[Dict[str, Any]] = None, user_vars: Optional[Dict[str, str]] = None) -> "Manager":
+                permissions: Optional[Dict[str, bool]] = None, openid: Optional[Dict[str, Any]] = None,
+                graph: Optional[Dict[str, Any]] = None, body: Optional[Dict[str, Any]] = None,
+                user_vars: Optional[Dict[str, str]] = None) -> "Manager":
         """A view of this manager acting for one user (``mcp_manager_as_user``): per-user servers get
-        that user's own connection, sign-in and substituted values; other servers are shared. The view
+        that user's own connection, sign-in and substituted values; other servers are shared; the
+        registry's permissions apply. ``profile`` holds LibreChat's user fields (``email``, ``name``, ...),
+        ``permissions`` the role permissions (``use``, ``create``, ``share``, ``configureObo``). The view
         has every per-server method of ``Manager``; registering servers, stores and events stay on the
         manager. Close the view when done (the manager stays open)."""
-        context: Dict[str, Any] = {"id": id}
-        for key, value in (("role", role), ("profile", profile), ("openid", openid), ("graph", graph),
+        context: Dict[str, Any] = {"id": id, **(profile or {})}
+        for key, value in (("role", role), ("permissions", permissions), ("openid", openid), ("graph", graph),
                            ("body", body), ("userVars", user_vars)):
             if value is not None:
                 context[key] = value
