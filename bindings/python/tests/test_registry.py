@@ -84,3 +84,15 @@ def test_pandorakit_config_patch_is_all_or_nothing(manager):
     result = manager.patch_config(body, format="pandorakit")
     assert result["action"] == "created" and result["server"]["title"] == "GitHub"
     assert manager.patch_config({"mcpServers": {"github": None}}, format="pandorakit")["action"] == "deleted"
+
+
+def test_an_aeontel_body_becomes_a_created_server(manager):
+    import json
+    from mcpclient.config import load_config
+    body = {"workspaceId": "w1", "name": "Docs", "url": "https://example.com/mcp", "authType": "api_key", "apiKey": "sk-live-1"}
+    servers = load_config(json.dumps([body]), format="aeontel").registry()["servers"]
+    (name, server), = servers.items()
+    with manager.as_user("erin") as erin:
+        created = erin.create_server(server, name=name)["server"]
+        assert created["title"] == "Docs" and created["tier"] == "user"
+        assert "sk-live-1" not in json.dumps(erin.get_server(name))
