@@ -364,10 +364,16 @@ struct ServerValidator {
             if oauth["client_id"] == nil {
                 error("client_secret_without_client_id", "oauth.client_secret", "'oauth.client_secret' needs 'oauth.client_id' next to it")
             }
+            // Operator and admin configs may leave the endpoints to discovery (the engine then sends the secret only to
+            // the token endpoint of the issuer the server's metadata named and that passed the issuer and resource
+            // checks, never to a 2025-03-26 fallback); a user-created or explicitly untrusted server must pin them.
             let missing = ["authorization_url", "token_url"].filter { oauth[$0] == nil }
-            if !missing.isEmpty {
+            let tier = draft.object["source"]?.objectValue?["tier"]?.stringValue ?? ServerConfig.Tier.operator.rawValue
+            let untrusted = tier == ServerConfig.Tier.user.rawValue || draft.object["trusted"]?.boolValue == false
+            if !missing.isEmpty, untrusted {
+                let why = tier == ServerConfig.Tier.user.rawValue ? "a user-created server" : "a server with 'trusted: false'"
                 error("client_secret_without_endpoints", "oauth.client_secret",
-                    "a client secret is only sent to pinned endpoints: add \(missing.map { "'oauth.\($0)'" }.joined(separator: " and ")) or remove 'oauth.client_secret' (a discovered server would otherwise receive it)")
+                    "\(why) sends its client secret only to pinned endpoints: add \(missing.map { "'oauth.\($0)'" }.joined(separator: " and ")) or remove 'oauth.client_secret' (the discovered server would otherwise receive it)")
             }
         }
         if draft.object["requiresOAuth"]?.boolValue == false {

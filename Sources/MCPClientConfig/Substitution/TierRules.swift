@@ -34,6 +34,13 @@ enum UserTierRules {
             for field in ["audience", "forward_audience_on_refresh"] where object[field] != nil {
                 throw violation("oauth.\(field)", "'oauth.\(field)' is not allowed on user-created servers")
             }
+            // Only operator-tier configs may leave a secret's endpoints to discovery (the server would pick them).
+            if object["client_secret"] != nil, object["authorization_url"] == nil || object["token_url"] == nil {
+                var error = violation("oauth.client_secret",
+                    "'oauth.client_secret' on a user-created server needs pinned 'oauth.authorization_url' and 'oauth.token_url'")
+                error.details["reason"] = "client_secret_without_endpoints"
+                throw error
+            }
             for field in oauthURLFields {
                 guard let value = object[field] else { continue }
                 guard let text = value.stringValue else { throw violation("oauth.\(field)", "'oauth.\(field)' must be a string") }
