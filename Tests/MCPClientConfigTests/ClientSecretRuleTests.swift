@@ -51,3 +51,54 @@ import Testing
         #expect(userResult.diagnostics.filter { $0.code == "client_secret_without_endpoints" }.map(\.path) == ["mcpServers.pre.oauth.client_secret"])
     }
 }
+
+/// `oauth.private_key` / `private_key_file` / `private_key_id` / `signing_algorithm` (private_key_jwt).
+@Suite struct PrivateKeyConfigTests {
+    static let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+
+    func diagnostics(_ oauth: JSONObject, tier: ServerConfig.Tier? = nil) -> [(code: String, path: String)] {
+        let server: JSONObject = ["url": "https://mcp.example.com/mcp", "oauth": .object(oauth)]
+        let text = JSONWriter.string(.object(["mcpServers": .object(["svc": .object(server)])]))
+        return ConfigLoader.load(text: text, options: ConfigLoadOptions(tier: tier)).diagnostics.map { ($0.code, $0.path) }
+    }
+
+    @Test func fieldsAreParsedAndTheKeyIsRedactedOnExport() throws {
+        let config = try ServerConfig.parse(name: "svc", json: ["url": "https://mcp.example.com/mcp", "oauth": [
+            "client_id": "svc", "private_key": .string(Self.pem), "private_key_id": "k1", "signing_algorithm": "RS256",
+            "grant_types_supported": ["client_credentials"]]])
+        #expect(config.oauth?.privateKey == Self.pem && config.oauth?.privateKeyID == "k1" && config.oauth?.signingAlgorithm == "RS256")
+        let file = try ServerConfig.parse(name: "svc", json: ["url": "https://mcp.example.com/mcp", "oauth": [
+            "client_id": "svc", "private_key_file": "/run/secrets/key.pem"]])
+        #expect(file.oauth?.privateKeyFile == "/run/secrets/key.pem" && file.oauth?.privateKey == nil)
+        let exported = ConfigExporter.document(servers: ["svc": ["url": "https://x", "oauth": ["client_id": "svc", "private_key": .string(Self.pem)]]])
+        #expect(!JSONWriter.string(exported).containsLiteral("MIIEvQ"))
+    }
+
+    @Test func shapeErrorsArePreciseAndNeverQuoteTheKey() {
+        #expect(diagnostics(["client_id": "svc", "private_key": "/etc/key.pem"]).map(\.code) == ["invalid_private_key"])
+        #expect(diagnostics(["client_id": "svc", "private_key": "${KEY}"]).isEmpty)
+        #expect(diagnostics(["client_id": "svc", "private_key": .string(Self.pem), "private_key_file": "/k"]).map(\.code) == ["private_key_conflict"])
+        #expect(diagnostics(["private_key_file": "/k"]).map(\.code) == ["private_key_without_client_id"])
+        #expect(diagnostics(["client_id": "svc", "private_key_file": "/k", "signing_algorithm": "HS256"]).map(\.code) == ["invalid_value"])
+        #expect(diagnostics(["client_id": "svc", "signing_algorithm": "RS256"]).map(\.code) == ["unused_oauth_key"])
+        // A user-created server must pin the endpoints its assertions are made for.
+        let user = diagnostics(["client_id": "svc", "private_key": "${KEY}"], tier: .user)
+        #expect(user.map(\.code) == ["private_key_without_endpoints"] && user.first?.path == "mcpServers.svc.oauth.private_key")
+        let text = JSONWriter.string(.object(["mcpServers": ["svc": ["url": "https://x", "oauth": ["client_id": "svc", "private_key": .string(Self.pem + "x")]]]]))
+        #expect(!JSONValue.array(ConfigLoader.load(text: text).diagnostics.map(\.json)).jsonString.containsLiteral("MIIEvQ"))
+    }
+
+    @Test func userCreatedServersMayNotReadKeyFiles() throws {
+        let error = try #require(throws: MCPError.self) {
+            try ConfigResolver.prepare(server: ["url": "https://x", "oauth": ["client_id": "svc", "private_key_file": "/etc/shadow",
+                "authorization_url": "https://as/authorize", "token_url": "https://as/token"]], tier: .user,
+                environment: EnvironmentSource(variables: [:]), options: ConfigResolver.PrepareOptions())
+        }
+        #expect(error.code == .policy && error.details["path"] == "oauth.private_key_file")
+        let unpinned = try #require(throws: MCPError.self) {
+            try ConfigResolver.prepare(server: ["url": "https://x", "oauth": ["client_id": "svc", "private_key": "x"]], tier: .user,
+                environment: EnvironmentSource(variables: [:]), options: ConfigResolver.PrepareOptions())
+        }
+        #expect(unpinned.details["reason"] == "private_key_without_endpoints")
+    }
+}
