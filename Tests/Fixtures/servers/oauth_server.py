@@ -28,6 +28,7 @@ Routes on http://127.0.0.1:<port> (the issuer is the origin):
   /legacy/...        nothing: a server without PRM (404s), for the 2025-03-26 fallback
   /_stats            {"refresh_requests": n (refresh_token grants received, replays included), "refreshes": n}
   /_expire_access    POST: forget every access token (as if all expired; refresh tokens stay), for refresh tests
+  /_expire_refresh   POST: forget every refresh token (the next refresh is invalid_grant)
 
 --auth-methods replaces the token endpoint auth methods the AS metadata advertises (the SDK's are
 client_secret_post and client_secret_basic; the SDK registers and accepts none too), so a registering client must
@@ -196,6 +197,11 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
         provider.access.clear()
         return JSONResponse({"ok": True})
 
+    async def expire_refresh(request: Request) -> Response:
+        # As if every refresh token had expired or been revoked at the AS: the next refresh is invalid_grant.
+        provider.refresh.clear()
+        return JSONResponse({"ok": True})
+
     async def moved(request: Request) -> Response:
         target = request.query_params.get("to", "/.well-known/oauth-authorization-server")
         return Response(status_code=302, headers={"Location": target})
@@ -268,6 +274,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
         Route("/moved", endpoint=moved, methods=["GET", "POST"]),
         Route("/_stats", endpoint=stats, methods=["GET"]),
         Route("/_expire_access", endpoint=expire_access, methods=["POST"]),
+        Route("/_expire_refresh", endpoint=expire_refresh, methods=["POST"]),
         Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST", "DELETE"]),
         Route("/mismatch/mcp", endpoint=mismatch, methods=["GET", "POST"]),
         Route("/.well-known/oauth-protected-resource/mismatch/mcp", endpoint=mismatch_prm, methods=["GET"]),
