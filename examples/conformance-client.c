@@ -23,9 +23,10 @@
  * allows 3 authorization requests). It prints each authorization request's client_id, scope, resource and
  * redirect_uri. Discovery, registration, PKCE, scope choice, step-up and the resource check are the library's.
  * Not handled: the extension scenarios (client-credentials-jwt/-basic, enterprise-managed-authorization, dpop,
- * wif-jwt-bearer), which need other grants or DPoP; and auth/pre-registration with a secret fails at
- * mcp_manager_add_server unless the endpoints are pinned (the config rule client_secret_without_endpoints),
- * which the suite's context does not provide. examples/run-tests.sh emulates most auth scenarios against real
+ * wif-jwt-bearer), which need other grants or DPoP. auth/pre-registration's client_id/client_secret make an
+ * operator-tier config, so the endpoints come from discovery (a context "source" of {"tier":"user"} makes the
+ * config user-created, which must pin them: client_secret_without_endpoints).
+ * examples/run-tests.sh emulates most auth scenarios against real
  * authorization servers (docs/oauth.md, "Conformance", lists which and how).
  *
  * Exit status: 0 when the scenario ran, 1 on a failure (reason on stderr), 2 for usage or an unknown scenario.
@@ -944,6 +945,11 @@ int main(int argc, char **argv) {
             buf_value(&config, obj_value(k));
         }
         buf_str(&config, "}");
+    }
+    /* A context "source" object (this project's tests: {"tier":"user"}) goes into the server config as it is. */
+    if (oauth_enabled && get(context, "source")) {
+        buf_str(&config, ",\"source\":");
+        buf_value(&config, get(context, "source"));
     }
     buf_str(&config, "}");
     status = mcp_manager_add_server(manager, SERVER, config.s, &error);

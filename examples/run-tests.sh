@@ -155,17 +155,19 @@ clients=(--client "{\"client_id\":\"basic-client\",\"client_secret\":\"basic-sec
 tenant=$(oauth_serve authlib_server.py "${clients[@]}" --cimd)
 origin=${tenant%/tenant1}
 whoami() { printf '\\"client_id\\": \\"%s\\"' "$1"; }
-# The suite's context; the secret goes only to pinned endpoints (config rule client_secret_without_endpoints), so
-# the test adds them through the context's "oauth" object, which the client merges into the server config.
-pinned="\"authorization_url\":\"$tenant/authorize\",\"token_url\":\"$tenant/token\""
+# The suite's context as it is: client_id and client_secret only. The config is operator-tier, so the endpoints come
+# from discovery and the secret goes to the token endpoint of the issuer the PRM named.
 auth auth/pre-registration 2025-11-25 \
-    "{\"name\":\"auth/pre-registration\",\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\",\"oauth\":{$pinned}}" \
+    "{\"name\":\"auth/pre-registration\",\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\"}" \
     "$origin/mcp" "client_id=basic-client" "$(whoami basic-client)"
+# Pinned endpoints (the context's "oauth" object is merged into the server config) and client_secret_post.
+pinned="\"authorization_url\":\"$tenant/authorize\",\"token_url\":\"$tenant/token\""
 auth auth/pre-registration 2026-07-28 \
     "{\"name\":\"auth/pre-registration\",\"client_id\":\"post-client\",\"client_secret\":\"post-secret\",\"oauth\":{$pinned,\"token_exchange_method\":\"default_post\"}}" \
     "$origin/mcp" "client_id=post-client" "$(whoami post-client)"
-check "conformance auth/pre-registration with a secret and discovered endpoints is refused" 'client_secret_without_endpoints' -- bash -c \
-    "MCP_CONFORMANCE_SCENARIO=auth/pre-registration MCP_CONFORMANCE_CONTEXT='{\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\"}' \
+# A user-created config must still pin a secret's endpoints.
+check "conformance auth/pre-registration: a user-tier secret without endpoints is refused" 'client_secret_without_endpoints' -- bash -c \
+    "MCP_CONFORMANCE_SCENARIO=auth/pre-registration MCP_CONFORMANCE_CONTEXT='{\"client_id\":\"basic-client\",\"client_secret\":\"basic-secret\",\"source\":{\"tier\":\"user\"}}' \
      '$bin/conformance-client' '$origin/mcp'; [ \$? -eq 1 ]"
 # The AS advertises client_id_metadata_document_supported: the CIMD URL is the client_id, no registration.
 auth auth/basic-cimd 2025-11-25 "" "$origin/mcp" "client_id=https://conformance-test.local/client-metadata.json" \

@@ -126,6 +126,8 @@ typedef enum mcp_status {
 typedef int32_t (*mcp_store_get_fn)(const char *key, mcp_store_value *value, void *user_data);
 typedef int32_t (*mcp_store_put_fn)(const char *key, const uint8_t *bytes, int64_t length, int64_t ttl_seconds, void *user_data);
 typedef int32_t (*mcp_store_delete_fn)(const char *key, void *user_data);
+typedef int32_t (*mcp_store_lock_fn)(const char *name, const char *token, int64_t ttl_ms, void *user_data);
+typedef int32_t (*mcp_store_unlock_fn)(const char *name, const char *token, void *user_data);
 
 /* ---- Functions ------------------------------------------------------------ */
 
@@ -973,6 +975,36 @@ MCP_EXTERN mcp_status mcp_credential_store_delete(
  * Threads: any thread.
  */
 MCP_EXTERN void mcp_credential_store_free(mcp_credential_store *store);
+
+/**
+ * Creates a host store as mcp_credential_store_new_host does, plus two lease functions the library uses to make a
+ * token refresh single-flight across every process sharing the store (a rotating refresh token is redeemed once):
+ *   lock_fn(name, token, ttl_ms, user_data): take the lease `name` for `token` unless another token holds an
+ *     unexpired one; return 0 when taken, 1 when busy (the library polls with backoff, bounded). The lease must
+ *     lapse after ttl_ms even if never released (Redis: SET name token NX PX ttl_ms).
+ *   unlock_fn(name, token, user_data): release `name` only if `token` still holds it (compare and delete); return
+ *     0, or 1 when it was not held by that token.
+ * name ("mcpclient/v1/<user>/<server>/lock", parts percent-encoded) and token (random, base64url) are borrowed for
+ * the call and are not secret. Any other return value is a failure (MCP_ERR_USER naming the operation). lock_fn
+ * and unlock_fn are both given or both NULL; NULL means the leases are process-local (as with
+ * mcp_credential_store_new_host).
+ * Ownership: free *out_store with mcp_credential_store_free(); free *out_error_json with mcp_string_free().
+ * The functions and user_data must stay valid until the store is freed and nothing uses it any more.
+ * NULL: out_store, get_fn, put_fn and delete_fn required; lock_fn and unlock_fn together or not at all;
+ * options_json NULL means {}; user_data may be NULL; out_error_json may be NULL.
+ * Threads: any thread. Every function is called from any library thread, concurrently, and must be thread-safe;
+ * none may block on, or call, the library call that triggered it.
+ */
+MCP_EXTERN mcp_status mcp_credential_store_new_host_locking(
+    mcp_credential_store **out_store,
+    const char *options_json,
+    mcp_store_get_fn get_fn,
+    mcp_store_put_fn put_fn,
+    mcp_store_delete_fn delete_fn,
+    mcp_store_lock_fn lock_fn,
+    mcp_store_unlock_fn unlock_fn,
+    void *user_data,
+    char **out_error_json);
 
 /**
  * Applies a trust tier's rules to a normalized server config and, for operator/admin, expands ${VAR} in the

@@ -5,6 +5,9 @@ import MCPClientOAuth
 public typealias StoreGetFunction = @convention(c) (UnsafePointer<CChar>?, OpaquePointer?, UnsafeMutableRawPointer?) -> Int32
 public typealias StorePutFunction = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int64, Int64, UnsafeMutableRawPointer?) -> Int32
 public typealias StoreDeleteFunction = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Int32
+// The host's lease functions (C: mcp_store_lock_fn, mcp_store_unlock_fn): name, token, ttl_ms / name, token.
+public typealias StoreLockFunction = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int64, UnsafeMutableRawPointer?) -> Int32
+public typealias StoreUnlockFunction = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Int32
 
 /// What a credential store handle holds. The manager reaches the store through `CredentialStoreBox.from(_:)`.
 final class CredentialStoreBox: Sendable {
@@ -28,21 +31,41 @@ final class ValueSink: Sendable {
 
 /// A store whose records live wherever the host keeps them (Redis, Postgres, a keychain), through three C
 /// functions and `user_data`. The functions may be called from any library thread, concurrently. A failing function
-/// is MCP_ERR_USER naming the operation; keys and values never appear in errors.
-final class HostCredentialStore: CredentialStore, @unchecked Sendable {
+/// is MCP_ERR_USER naming the operation; keys and values never appear in errors. Leases go to the host's lock
+/// functions when it gave them (shared by all its processes), else to `ProcessLeases.shared` (this process only).
+final class HostCredentialStore: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
     private let getFunction: StoreGetFunction
     private let putFunction: StorePutFunction
     private let deleteFunction: StoreDeleteFunction
+    private let lockFunctions: (lock: StoreLockFunction, unlock: StoreUnlockFunction)?
     // The host's pointer, passed back untouched; the host keeps what it points to alive and thread-safe.
     private let userData: UnsafeMutableRawPointer?
 
     static let maxRecordBytes = EncryptedFileCredentialStore.maxRecordBytes
 
-    init(get: StoreGetFunction, put: StorePutFunction, delete: StoreDeleteFunction, userData: UnsafeMutableRawPointer?) {
+    init(get: StoreGetFunction, put: StorePutFunction, delete: StoreDeleteFunction,
+         lock: (lock: StoreLockFunction, unlock: StoreUnlockFunction)? = nil, userData: UnsafeMutableRawPointer?) {
         getFunction = get
         putFunction = put
         deleteFunction = delete
+        lockFunctions = lock
         self.userData = userData
+    }
+
+    func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool {
+        guard let lockFunctions else { return try ProcessLeases.shared.tryLock(name, token: token, ttlMilliseconds: ttlMilliseconds) }
+        let status = name.withCString { name in token.withCString { token in lockFunctions.lock(name, token, max(ttlMilliseconds, 1), userData) } }
+        switch status {
+        case 0: return true
+        case 1: return false
+        default: throw failure("lock", status, nil)
+        }
+    }
+
+    func unlock(_ name: String, token: String) throws(MCPError) {
+        guard let lockFunctions else { return try ProcessLeases.shared.unlock(name, token: token) }
+        let status = name.withCString { name in token.withCString { token in lockFunctions.unlock(name, token, userData) } }
+        guard status == 0 || status == 1 else { throw failure("unlock", status, nil) }
     }
 
     func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? {
@@ -78,10 +101,11 @@ final class HostCredentialStore: CredentialStore, @unchecked Sendable {
         guard status == 0 || status == 1 else { throw failure("delete", status, key) }
     }
 
-    private func failure(_ operation: String, _ status: Int32, _ key: CredentialKey, _ what: String? = nil) -> MCPError {
-        MCPError(.user, "the host credential store's \(operation) \(what ?? "failed with status \(status)") (\(key.kind.rawValue) record)",
+    private func failure(_ operation: String, _ status: Int32, _ key: CredentialKey?, _ what: String? = nil) -> MCPError {
+        let kind = key?.kind ?? .lock
+        return MCPError(.user, "the host credential store's \(operation) \(what ?? "failed with status \(status)") (\(kind.rawValue) record)",
             source: .auth,
-            details: ["reason": "host_store_failed", "operation": .string(operation), "status": .int(Int64(status)), "kind": .string(key.kind.rawValue)])
+            details: ["reason": "host_store_failed", "operation": .string(operation), "status": .int(Int64(status)), "kind": .string(kind.rawValue)])
     }
 
     /// The host store as the library uses it: sealed with the keyring the options give, or plaintext only when the

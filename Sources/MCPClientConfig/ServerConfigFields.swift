@@ -35,6 +35,13 @@ extension ServerConfig {
         public var tokenURL: String?
         public var clientID: String?
         public var clientSecret: String?
+        /// `private_key_jwt` (RFC 7523): the client's PEM private key, inline (usually `${VAR}`) or in a file.
+        public var privateKey: String?
+        public var privateKeyFile: String?
+        /// The assertion's `kid` header, when the AS needs it to pick the key.
+        public var privateKeyID: String?
+        /// `RS256` or `ES256`; must fit the key (nil: the key's own).
+        public var signingAlgorithm: String?
         public var scope: String?
         public var redirectURI: String?
         /// `default_post` (client_secret_post) or `basic_auth_header` (client_secret_basic).
@@ -97,6 +104,10 @@ extension ServerConfig {
             oauth.tokenURL = block["token_url"]?.stringValue
             oauth.clientID = block["client_id"]?.stringValue
             oauth.clientSecret = block["client_secret"]?.stringValue
+            oauth.privateKey = block["private_key"]?.stringValue
+            oauth.privateKeyFile = block["private_key_file"]?.stringValue
+            oauth.privateKeyID = block["private_key_id"]?.stringValue
+            oauth.signingAlgorithm = block["signing_algorithm"]?.stringValue
             oauth.scope = block["scope"]?.stringValue
             oauth.redirectURI = block["redirect_uri"]?.stringValue
             oauth.tokenExchangeMethod = block["token_exchange_method"]?.stringValue

@@ -107,6 +107,30 @@ extension OAuthServerSettings {
         http.proxy = remote.proxy
     }
 
+    /// The `private_key_jwt` key the config names (`oauth.private_key` inline, usually `${VAR}`, or
+    /// `oauth.private_key_file`), checked against `oauth.signing_algorithm`. MCP_ERR_CONFIG with `details.path` and
+    /// `details.reason` (`key_unreadable`, `key_file_unreadable`, `key_too_weak`, `key_unsupported`, `key_too_large`,
+    /// `signing_algorithm_mismatch`); never the key.
+    static func signingKey(_ oauth: ServerConfig.OAuth?) throws(MCPError) -> SigningKey? {
+        guard let oauth, oauth.privateKey != nil || oauth.privateKeyFile != nil else { return nil }
+        let path = oauth.privateKey != nil ? "oauth.private_key" : "oauth.private_key_file"
+        let key: SigningKey
+        do {
+            if let pem = oauth.privateKey {
+                key = try SigningKey(pem: pem, keyID: oauth.privateKeyID)
+            } else {
+                key = try SigningKey(pemFile: oauth.privateKeyFile ?? "", keyID: oauth.privateKeyID)
+            }
+        } catch {
+            throw MCPError.config("'\(path)': \(error.message)", details: ["path": .string(path), "reason": error.details["reason"] ?? "key_unreadable"])
+        }
+        if let algorithm = oauth.signingAlgorithm, algorithm != key.algorithm.rawValue {
+            throw MCPError.config("'oauth.signing_algorithm' is \(algorithm), but the key in '\(path)' signs \(key.algorithm.rawValue)",
+                details: ["path": "oauth.signing_algorithm", "reason": "signing_algorithm_mismatch"])
+        }
+        return key
+    }
+
     /// Whether the config asks for OAuth before the first request (an `oauth` block or `requiresOAuth: true`).
     static func isDeclared(_ config: ServerConfig) -> Bool { config.requiresOAuth == true || config.oauth != nil }
 }
@@ -165,6 +189,7 @@ extension Manager {
             throw MCPError(.unsupported, "server '\(name)' does not use OAuth (stdio, requiresOAuth: false, or a static Authorization header)",
                 details: ["server": .string(name), "reason": "oauth_not_applicable"])
         }
+        settings.signingKey = try OAuthServerSettings.signingKey(config.oauth)
         if case .remote(let remote) = config.transport {
             let network = networkSettingsSnapshot
             settings.http.policy = NetworkPolicy(trusted: remote.trusted, allowedDomains: network.domains, allowedAddresses: network.addresses)
@@ -222,9 +247,13 @@ extension Manager {
     }
 
     /// An authorizer for a new connection of `user` (nil: the manager's OAuth user), or nil when the server does not
-    /// use OAuth.
+    /// use OAuth. Settings that fail otherwise (a key that does not load) fail the connect with their own error.
     func makeAuthorizer(_ config: ServerConfig, user: String?) throws(MCPError) -> ServerAuthorizer? {
-        guard case .remote = config.transport, let settings = try? oauthSettings(config) else { return nil }
+        guard case .remote = config.transport else { return nil }
+        let settings: OAuthServerSettings
+        do { settings = try oauthSettings(config) } catch where error.details["reason"] == "oauth_not_applicable" {
+            return nil
+        }
         return ServerAuthorizer(user: user ?? options.oauth.user, settings: settings, engine: try oauthEngine(), scheduler: loop)
     }
 

@@ -12,6 +12,8 @@ public struct CredentialKey: Sendable, Hashable, CustomStringConvertible {
         public static let flow = Kind(rawValue: "flow")
         /// `state` → the flow's user and server (keyed by a digest of the state, never the state itself).
         public static let flowIndex = Kind(rawValue: "state")
+        /// Names a lease (`CredentialStoreLocking`), never a record.
+        public static let lock = Kind(rawValue: "lock")
     }
 
     public var user: String
@@ -91,8 +93,8 @@ enum RecordExpiry {
     }
 }
 
-/// Records in process memory: for tests and hosts that want nothing on disk.
-public final class MemoryCredentialStore: CredentialStore, @unchecked Sendable {
+/// Records in process memory: for tests and hosts that want nothing on disk. Its leases are its own (process-local).
+public final class MemoryCredentialStore: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
     private struct Record {
         var value: [UInt8]
         var expiresAt: Int64
@@ -100,6 +102,7 @@ public final class MemoryCredentialStore: CredentialStore, @unchecked Sendable {
 
     private let records = Locked<[String: Record]>([:])
     private let clock: any WallClock
+    private let leases = ProcessLeases()
 
     public init(clock: any WallClock = SystemWallClock()) { self.clock = clock }
 
@@ -123,4 +126,10 @@ public final class MemoryCredentialStore: CredentialStore, @unchecked Sendable {
     public func delete(_ key: CredentialKey) throws(MCPError) {
         _ = records.withLock { $0.removeValue(forKey: key.canonical) }
     }
+
+    public func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool {
+        try leases.tryLock(name, token: token, ttlMilliseconds: ttlMilliseconds)
+    }
+
+    public func unlock(_ name: String, token: String) throws(MCPError) { try leases.unlock(name, token: token) }
 }

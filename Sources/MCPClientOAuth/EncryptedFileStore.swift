@@ -6,10 +6,12 @@ public import MCPClientCore
 /// Each file is one `CredentialSealer` record (the AAD binds it to its key, so a file copied to another user's or
 /// server's name fails to open). Files are written to a temporary name, fsynced and renamed (readers see the old
 /// or the new record, never half of one), mode 0600 in a 0700 directory.
-public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sendable {
+public final class EncryptedFileCredentialStore: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
     public let directory: String
     private let sealer: CredentialSealer
     private let clock: any WallClock
+    /// Leases this process holds: the open lock file (its `flock` is the lease) and when the lease lapses.
+    private let heldLocks = Locked<[String: (token: String, descriptor: Int32, expiresAt: UInt64)]>([:])
 
     public static let maxRecordBytes = 1024 * 1024
 
@@ -21,6 +23,10 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
         self.sealer = CredentialSealer(keyring: keyring)
         self.clock = clock
         try Self.preparePrivateDirectory(self.directory)
+    }
+
+    deinit {
+        for lease in heldLocks.withLock({ Array($0.values) }) { close(lease.descriptor) }
     }
 
     public func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? {
@@ -45,13 +51,59 @@ public final class EncryptedFileCredentialStore: CredentialStore, @unchecked Sen
         guard unlink(path(for: key)) == 0 || errno == ENOENT else { throw Self.systemError("delete", errno) }
     }
 
+    // MARK: Leases
+
+    /// A lease is an exclusive `flock` on `<hash of name>.lock` in the store's directory, held while the lease
+    /// lasts: every process sharing the directory (and every store instance in this one: each opens its own file
+    /// description) serializes on it, and the kernel drops it when a holder dies. The TTL is enforced for holders
+    /// in this process (a lapsed lease's file is closed by the next taker); across processes a live holder keeps
+    /// it until it unlocks or exits. Lock files stay (removing one would race a taker holding it open).
+    public func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool {
+        let now = SystemClock().nowNanoseconds()
+        let expiresAt = now &+ UInt64(min(max(ttlMilliseconds, 1), 86_400_000)) &* 1_000_000
+        let lapsed = heldLocks.withLock { held -> Int32? in
+            guard let lease = held[name], lease.expiresAt <= now else { return nil }
+            held[name] = nil
+            return lease.descriptor
+        }
+        if let lapsed { close(lapsed) }
+        let descriptor = open(lockPath(name), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw Self.systemError("open lock", errno) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            if code == EWOULDBLOCK { return false }
+            throw Self.systemError("lock", code)
+        }
+        let replaced = heldLocks.withLock { held -> Int32? in
+            defer { held[name] = (token, descriptor, expiresAt) }
+            return held[name]?.descriptor
+        }
+        if let replaced { close(replaced) }
+        return true
+    }
+
+    public func unlock(_ name: String, token: String) throws(MCPError) {
+        let descriptor = heldLocks.withLock { held -> Int32? in
+            guard let lease = held[name], lease.token == token else { return nil }
+            held[name] = nil
+            return lease.descriptor
+        }
+        if let descriptor { close(descriptor) }  // closing the last descriptor releases the flock
+    }
+
+    func lockPath(_ name: String) -> String { directory + "/" + Self.hex("lock:" + name, 16) + ".lock" }
+
+    static func hex(_ text: String, _ count: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        return SHA256.hash(Array(text.utf8)).prefix(count).map { String(digits[Int($0 >> 4)]) + String(digits[Int($0 & 0xF)]) }.joined()
+    }
+
     /// File names are hashes: they reveal neither user nor server. The user and server hashes come first so a
     /// later "forget this user" can find their files by prefix.
     func path(for key: CredentialKey) -> String {
-        func hex(_ text: String, _ count: Int) -> String {
-            let digits = Array("0123456789abcdef")
-            return SHA256.hash(Array(text.utf8)).prefix(count).map { String(digits[Int($0 >> 4)]) + String(digits[Int($0 & 0xF)]) }.joined()
-        }
+        let hex = Self.hex
         return directory + "/" + hex("user:" + key.user, 8) + "-" + hex("server:" + key.server, 8) + "-" + hex(key.canonical, 16) + ".cred"
     }
 

@@ -375,12 +375,15 @@ public final class OAuthEngine: Sendable {
     }
 
     /// oauth.md §6.9: a client secret goes only to a pinned token endpoint, or to a discovered one for servers the
-    /// operator trusts.
+    /// operator trusts (never to a 2025-03-26 fallback).
     func checkSecretDestination(_ settings: OAuthServerSettings, metadata: AuthorizationServerMetadata) throws(MCPError) {
-        guard settings.clientSecret != nil || settings.signingKey != nil, metadata.source != .configured,
-              !settings.mayDiscoverSecretEndpoints else { return }
-        throw MCPError(.policy, "a client secret is sent only to a configured token_url for servers that are not operator-trusted",
-            source: .auth, details: ["reason": "secret_endpoint_unpinned", "server": .string(settings.server)])
+        guard settings.clientSecret != nil || settings.signingKey != nil, !settings.maySendSecret(to: metadata) else { return }
+        let legacy = metadata.source == .legacyMetadata || metadata.source == .legacyDefaults
+        throw MCPError(.policy, legacy
+            ? "a client secret is never sent to the 2025-03-26 fallback endpoints (nothing binds their issuer): configure token_url"
+            : "a client secret is sent only to a configured token_url for servers that are not operator-trusted",
+            source: .auth, details: ["reason": "secret_endpoint_unpinned", "server": .string(settings.server),
+                                     "metadataSource": .string(metadata.source.rawValue)])
     }
 
     /// How the client identifies itself to this AS (oauth.md §2 step 7): configured, CIMD, a reusable stored

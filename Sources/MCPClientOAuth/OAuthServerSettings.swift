@@ -45,9 +45,17 @@ public struct OAuthServerSettings: Sendable {
         self.url = url
     }
 
-    /// Whether secrets may go to endpoints the server's own metadata named (oauth.md §6.9): only for operator-trusted
-    /// servers, or when the token endpoint is pinned.
-    var mayDiscoverSecretEndpoints: Bool { http.policy.trusted || tokenURL != nil }
+    /// Whether a secret (or a client assertion) may go to this metadata's token endpoint (oauth.md §6.9): pinned
+    /// endpoints, a discovered endpoint equal to the pinned `token_url`, or, for operator-trusted servers only, the
+    /// endpoint of an issuer found through the server's protected resource metadata (issuer and resource checked).
+    /// Never the 2025-03-26 fallbacks, whose issuer nothing binds.
+    func maySendSecret(to metadata: AuthorizationServerMetadata) -> Bool {
+        switch metadata.source {
+        case .configured: return true
+        case .discovered: return tokenURL != nil || http.policy.trusted
+        case .legacyMetadata, .legacyDefaults: return tokenURL != nil
+        }
+    }
 
     /// Metadata built from the pinned endpoints, when both are configured.
     func pinnedMetadata() throws(MCPError) -> AuthorizationServerMetadata? {

@@ -1,7 +1,8 @@
 public import MCPClientCore
 
 /// Single-flight token refresh per key (user + server; oauth.md §6.1, LibreChat #14583): concurrent callers share
-/// one in-flight refresh and all get its result. Process-local; a multi-process host needs its own lock hook.
+/// one in-flight refresh and all get its result. Process-local; `TokenRefresher` adds the store's cross-process
+/// lease (`CredentialStoreLocking`) around the flight's leader.
 ///
 /// Callers block their own thread (never a Swift concurrency pool thread): the engine's HTTP calls are blocking.
 public final class RefreshCoordinator: @unchecked Sendable {
@@ -40,8 +41,9 @@ public final class RefreshCoordinator: @unchecked Sendable {
     public func isInFlight(_ key: String) -> Bool { flights.withLock { $0[key] != nil } }
 }
 
-/// The refresh step of the engine on top of the store and the coordinator. Inside the flight the tokens are
-/// re-read from the store, so a caller that arrives after another refresh finished finds the new tokens instead
+/// The refresh step of the engine on top of the store and the coordinator. The flight's leader takes the store's
+/// lease for the user and server (other processes sharing the store wait for it) and then re-reads the tokens, so
+/// a caller that arrives after another refresh finished, here or in another process, finds the new tokens instead
 /// of sending the consumed (rotated) refresh token again.
 public struct TokenRefresher: Sendable {
     public var store: any CredentialStore
@@ -49,6 +51,10 @@ public struct TokenRefresher: Sendable {
     public var clock: any WallClock
     /// Refresh this long before expiry (the swift-sdk's 60 s window).
     public var leewaySeconds: Int64
+    /// The lease lapses after this long if its holder never releases it (a crashed process).
+    public var lockTTLMilliseconds: Int64 = 30_000
+    /// How long to wait for another process's refresh before failing with `store_lock_timeout`.
+    public var lockWaitMilliseconds: Int64 = 30_000
 
     public init(store: any CredentialStore, coordinator: RefreshCoordinator, clock: any WallClock = SystemWallClock(), leewaySeconds: Int64 = 60) {
         self.store = store
@@ -70,13 +76,20 @@ public struct TokenRefresher: Sendable {
     ) -> RefreshCoordinator.Outcome {
         coordinator.run(key: key.canonical) { () -> RefreshCoordinator.Outcome in
             do throws(MCPError) {
+                // Nothing to renew needs no lease; whatever does is decided again under it.
+                if let json = try store.getJSON(key), let stored = try? TokenSet(json: json),
+                   !needsRenewal(stored, rejectedAccessToken: rejectedAccessToken) {
+                    return .success(stored)
+                }
+                let lease = try CredentialLocks.acquire(CredentialLocks.refreshLockName(key), on: store,
+                    ttlMilliseconds: lockTTLMilliseconds, timeoutMilliseconds: lockWaitMilliseconds)
+                defer { lease.release() }
                 guard let json = try store.getJSON(key) else {
                     throw MCPError(.auth, "no stored tokens; authorization is required", source: .auth, details: ["reason": "no_tokens"])
                 }
                 let stored = try TokenSet(json: json)
                 let now = clock.nowSeconds()
-                let rejected = rejectedAccessToken.map { $0 == stored.accessToken } ?? false
-                if !rejected, !stored.accessTokenExpires(within: stored.renewalLeeway(leewaySeconds), now: now) { return .success(stored) }
+                if !needsRenewal(stored, rejectedAccessToken: rejectedAccessToken) { return .success(stored) }
                 if requiresRefreshToken {
                     guard let refreshToken = stored.refreshToken, !refreshToken.isEmpty, (stored.refreshTokenExpiresAt ?? Int64.max) > now else {
                         throw MCPError(.auth, "the access token expired and there is no usable refresh token; authorization is required",
@@ -101,5 +114,10 @@ public struct TokenRefresher: Sendable {
                 return .failure(error)
             }
         }
+    }
+
+    /// Expiring within the leeway, or the very token a server just refused.
+    private func needsRenewal(_ stored: TokenSet, rejectedAccessToken: String?) -> Bool {
+        rejectedAccessToken == stored.accessToken || stored.accessTokenExpires(within: stored.renewalLeeway(leewaySeconds), now: clock.nowSeconds())
     }
 }

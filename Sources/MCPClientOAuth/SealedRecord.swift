@@ -73,7 +73,7 @@ public struct CredentialSealer: Sendable, CustomStringConvertible {
 /// Postgres) holds is ciphertext bound to its key. The expiry travels inside the seal and is checked on read, so a
 /// backend that ignores the TTL still never returns a stale record; the TTL is passed on for the backend's own
 /// cleanup.
-public final class SealedCredentialStore: CredentialStore, @unchecked Sendable {
+public final class SealedCredentialStore: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
     public let backend: any CredentialStore
     private let sealer: CredentialSealer
     private let clock: any WallClock
@@ -99,5 +99,14 @@ public final class SealedCredentialStore: CredentialStore, @unchecked Sendable {
 
     public func delete(_ key: CredentialKey) throws(MCPError) {
         try backend.delete(key)
+    }
+
+    // Leases are not records: they go to the backend unsealed (a name and a random token, nothing secret).
+    public func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool {
+        try CredentialLocks.locking(for: backend).tryLock(name, token: token, ttlMilliseconds: ttlMilliseconds)
+    }
+
+    public func unlock(_ name: String, token: String) throws(MCPError) {
+        try CredentialLocks.locking(for: backend).unlock(name, token: token)
     }
 }

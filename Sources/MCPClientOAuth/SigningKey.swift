@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 public import MCPClientCore
 
 /// JWS algorithms for `private_key_jwt` client assertions.
@@ -31,6 +32,36 @@ public final class SigningKey: @unchecked Sendable, CustomStringConvertible {
         // The error never echoes the PEM.
         guard let loaded else { throw Self.failure("the private key is not a readable PEM private key", reason: "key_unreadable") }
         try self.init(taking: loaded, keyID: keyID)
+    }
+
+    /// A PEM private key read from a file (symlinks followed: mounted secrets are often links), at most
+    /// `maxPEMBytes`. Errors name the file, never its content.
+    public convenience init(pemFile path: String, keyID: String? = nil) throws(MCPError) {
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw Self.failure("the private key file path is empty or invalid", reason: "key_file_unreadable") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
+            throw Self.failure("the private key file \(path) cannot be opened: \(text)", reason: "key_file_unreadable")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure("the private key file \(path) cannot be read", reason: "key_file_unreadable")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer.prefix(count))
+            guard bytes.count <= Self.maxPEMBytes else { throw Self.failure("the private key file \(path) is too large", reason: "key_too_large") }
+        }
+        // Wiped: the copies below are the only ones left.
+        defer {
+            for index in bytes.indices { bytes[index] = 0 }
+            for index in buffer.indices { buffer[index] = 0 }
+        }
+        try self.init(pem: String(decoding: bytes, as: UTF8.self), keyID: keyID)
     }
 
     init(taking key: OpaquePointer, keyID: String?) throws(MCPError) {

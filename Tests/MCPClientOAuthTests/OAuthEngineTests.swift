@@ -268,6 +268,42 @@ struct OAuthEngineTests {
         }
     }
 
+    /// auth/pre-registration with discovery: an operator-trusted server's secret goes to the token endpoint of the
+    /// issuer its PRM named, never to the 2025-03-26 fallbacks (nothing binds their issuer) unless token_url is pinned.
+    @Test func aTrustedSecretGoesToTheDiscoveredIssuerButNeverToLegacyFallbacks() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let client = box.client()
+        let metadata = try client.discover(serverURL: server.url("/mcp")).authorizationServer
+        let registration = try client.register(
+            ClientRegistrationRequest(metadata: metadata, clientName: "operator", redirectURIs: [Self.redirectURI], scopes: ["mcp:read", "mcp:write"]), metadata: metadata,
+            resource: server.url("/mcp"), now: SystemWallClock().nowSeconds())
+        let engine = Self.engine(box)
+        var discovered = Self.settings(server)
+        discovered.clientID = registration.clientID
+        discovered.clientSecret = registration.clientSecret
+        discovered.authMethod = registration.tokenEndpointAuthMethod  // the SDK AS holds a client to its registered method
+        #expect(discovered.http.policy.trusted)
+        let flow = try engine.begin(user: "alice", settings: discovered)
+        #expect(flow.authURL.hasPrefix(server.url("/authorize")))
+        _ = try engine.complete(callbackURL: try Self.browse(box, flow)) { _ in discovered }
+        let tokens = try #require(try engine.storedTokens(user: "alice", server: "demo"))
+        #expect(tokens.binding.clientID == registration.clientID && tokens.binding.tokenEndpoint == metadata.tokenEndpoint.string)
+
+        var legacy = OAuthServerSettings(server: "legacy", url: server.url("/legacy/mcp"))
+        legacy.clientID = registration.clientID
+        legacy.clientSecret = registration.clientSecret
+        do {
+            _ = try engine.begin(user: "alice", settings: legacy)
+            Issue.record("a secret was allowed to a 2025-03-26 fallback endpoint")
+        } catch {
+            #expect(error.details["reason"] == "secret_endpoint_unpinned")
+            #expect(error.details["metadataSource"] == "legacyMetadata")
+        }
+        legacy.tokenURL = metadata.tokenEndpoint.string
+        #expect(try engine.begin(user: "alice", settings: legacy).authURL.hasPrefix(server.url("/authorize")))
+    }
+
     static func decide(_ authorizer: ServerAuthorizer, _ challenge: AuthorizationChallenge) -> AuthorizationDecision {
         let waiter = Waiter<AuthorizationDecision>()
         authorizer.challenged(challenge) { _ = waiter.resolve($0) }

@@ -73,7 +73,7 @@ struct DiagnosticSink {
 
     /// Blocks whose values are credentials or host secrets.
     static let secretBlocks: Set<String> = ["env", "headers", "oauthheaders", "apikey", "auth"]
-    static let secretWords = ["secret", "password", "passwd", "token", "credential", "authorization", "apikey"]
+    static let secretWords = ["secret", "password", "passwd", "token", "credential", "authorization", "apikey", "privatekey"]
 
     /// An excerpt quotes the source line, value included: none for a key that holds (or is spelled like) a secret,
     /// such as a misspelled `clientSecret` or anything under `env` or `headers`.

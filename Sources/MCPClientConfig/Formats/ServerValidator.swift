@@ -11,7 +11,8 @@ struct ServerValidator {
         "authorization_url", "token_url", "client_id", "client_secret", "scope", "redirect_uri", "token_exchange_method",
         "grant_types_supported", "token_endpoint_auth_methods_supported", "response_types_supported",
         "code_challenge_methods_supported", "skip_code_challenge_check", "audience", "forward_audience_on_refresh",
-        "revocation_endpoint", "revocation_endpoint_auth_methods_supported",
+        "revocation_endpoint", "revocation_endpoint_auth_methods_supported", "private_key", "private_key_file", "private_key_id",
+        "signing_algorithm",
     ]
     static let oauthURLKeys = ["authorization_url", "token_url", "redirect_uri", "revocation_endpoint"]
     static let oauthListKeys = [
@@ -358,16 +359,45 @@ struct ServerValidator {
                     error("invalid_value", "oauth.token_exchange_method", "'oauth.token_exchange_method' must be default_post or basic_auth_header, not '\(text)'")
                 }
                 if key == "audience", text.isEmpty { error("invalid_value", "oauth.audience", "'oauth.audience' must not be empty") }
+                if key == "signing_algorithm", !["RS256", "ES256"].contains(text) {
+                    error("invalid_value", "oauth.signing_algorithm", "'oauth.signing_algorithm' must be RS256 or ES256, not '\(text)'")
+                }
+                // The value is a secret: the message describes it, never quotes it.
+                if key == "private_key", !ServerValidator.isPlaceholder(text), !text.containsLiteral("${"),
+                   !(text.containsLiteral("-----BEGIN ") && text.containsLiteral("PRIVATE KEY-----")) {
+                    error("invalid_private_key", "oauth.private_key",
+                        "'oauth.private_key' must be a PEM private key (-----BEGIN … PRIVATE KEY-----) or a ${VAR} that holds one; use 'oauth.private_key_file' for a path")
+                }
+                if key == "private_key_file", text.isEmpty { error("invalid_value", "oauth.private_key_file", "'oauth.private_key_file' must not be empty") }
             }
+        }
+        let keyField = ["private_key", "private_key_file"].first { oauth[$0] != nil }
+        if oauth["private_key"] != nil, oauth["private_key_file"] != nil {
+            error("private_key_conflict", "oauth.private_key_file", "give 'oauth.private_key' or 'oauth.private_key_file', not both")
+        }
+        if let keyField, oauth["client_id"] == nil {
+            error("private_key_without_client_id", "oauth.\(keyField)", "'oauth.\(keyField)' (private_key_jwt) needs 'oauth.client_id' next to it")
+        }
+        if keyField == nil {
+            for key in ["signing_algorithm", "private_key_id"] where oauth[key] != nil {
+                warning("unused_oauth_key", "oauth.\(key)", "'oauth.\(key)' is used only with 'oauth.private_key' or 'oauth.private_key_file'")
+            }
+        }
+        if let keyField, isUntrusted, ["authorization_url", "token_url"].contains(where: { oauth[$0] == nil }) {
+            error("private_key_without_endpoints", "oauth.\(keyField)",
+                "\(untrustedWhy) signs client assertions only for pinned endpoints: add 'oauth.authorization_url' and 'oauth.token_url'")
         }
         if oauth["client_secret"] != nil {
             if oauth["client_id"] == nil {
                 error("client_secret_without_client_id", "oauth.client_secret", "'oauth.client_secret' needs 'oauth.client_id' next to it")
             }
+            // Operator and admin configs may leave the endpoints to discovery (the engine then sends the secret only to
+            // the token endpoint of the issuer the server's metadata named and that passed the issuer and resource
+            // checks, never to a 2025-03-26 fallback); a user-created or explicitly untrusted server must pin them.
             let missing = ["authorization_url", "token_url"].filter { oauth[$0] == nil }
-            if !missing.isEmpty {
+            if !missing.isEmpty, isUntrusted {
                 error("client_secret_without_endpoints", "oauth.client_secret",
-                    "a client secret is only sent to pinned endpoints: add \(missing.map { "'oauth.\($0)'" }.joined(separator: " and ")) or remove 'oauth.client_secret' (a discovered server would otherwise receive it)")
+                    "\(untrustedWhy) sends its client secret only to pinned endpoints: add \(missing.map { "'oauth.\($0)'" }.joined(separator: " and ")) or remove 'oauth.client_secret' (the discovered server would otherwise receive it)")
             }
         }
         if draft.object["requiresOAuth"]?.boolValue == false {
@@ -375,6 +405,11 @@ struct ServerValidator {
         }
         _ = type
     }
+
+    private var tier: String { draft.object["source"]?.objectValue?["tier"]?.stringValue ?? ServerConfig.Tier.operator.rawValue }
+    /// User-created servers, and servers the config itself marks untrusted, must pin where credentials go.
+    private var isUntrusted: Bool { tier == ServerConfig.Tier.user.rawValue || draft.object["trusted"]?.boolValue == false }
+    private var untrustedWhy: String { tier == ServerConfig.Tier.user.rawValue ? "a user-created server" : "a server with 'trusted: false'" }
 
     private mutating func checkAPIKey() {
         guard let value = draft.object["apiKey"] else { return }

@@ -34,6 +34,17 @@ enum UserTierRules {
             for field in ["audience", "forward_audience_on_refresh"] where object[field] != nil {
                 throw violation("oauth.\(field)", "'oauth.\(field)' is not allowed on user-created servers")
             }
+            if object["private_key_file"] != nil {
+                throw violation("oauth.private_key_file", "'oauth.private_key_file' is not allowed on user-created servers (it reads a host file)")
+            }
+            // Only operator-tier configs may leave a secret's endpoints to discovery (the server would pick them).
+            if let field = ["client_secret", "private_key"].first(where: { object[$0] != nil }),
+               object["authorization_url"] == nil || object["token_url"] == nil {
+                var error = violation("oauth.\(field)",
+                    "'oauth.\(field)' on a user-created server needs pinned 'oauth.authorization_url' and 'oauth.token_url'")
+                error.details["reason"] = .string(field == "client_secret" ? "client_secret_without_endpoints" : "private_key_without_endpoints")
+                throw error
+            }
             for field in oauthURLFields {
                 guard let value = object[field] else { continue }
                 guard let text = value.stringValue else { throw violation("oauth.\(field)", "'oauth.\(field)' must be a string") }

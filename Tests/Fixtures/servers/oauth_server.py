@@ -26,12 +26,16 @@ Routes on http://127.0.0.1:<port> (the issuer is the origin):
   /hinted/mcp        401 whose resource_metadata is the request's X-Test-Hint header (SSRF tests)
   /moved?to=URL      302 to URL (default: the AS metadata), for redirect checks
   /legacy/...        nothing: a server without PRM (404s), for the 2025-03-26 fallback
+  /_stats            {"refresh_requests": n (refresh_token grants received, replays included), "refreshes": n}
+  /_expire_access    POST: forget every access token (as if all expired; refresh tokens stay), for refresh tests
+  /_expire_refresh   POST: forget every refresh token (the next refresh is invalid_grant)
 
 --auth-methods replaces the token endpoint auth methods the AS metadata advertises (the SDK's are
 client_secret_post and client_secret_basic; the SDK registers and accepts none too), so a registering client must
 pick the one left, as in the suite's auth/token-endpoint-auth-* scenarios (registering with another is refused). --register-all-scopes gives every registered
 client all --scopes whatever it asked for (RFC 7591 §3.2.1 lets an AS replace requested metadata); without it the
-SDK authorizes only the scopes a client registered with.
+SDK authorizes only the scopes a client registered with. --refresh-delay S holds every refresh_token grant S
+seconds before answering (so concurrent refreshes would overlap).
 
 `/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
 provider). Refresh tokens rotate: a used one is invalid afterwards (invalid_grant).
@@ -56,7 +60,7 @@ HOST = "127.0.0.1"
 
 
 def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth_methods: list[str] | None = None,
-              register_all_scopes: bool = False):
+              register_all_scopes: bool = False, refresh_delay: float = 0.0):
     from pydantic import AnyHttpUrl
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -90,6 +94,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             self.codes: dict[str, AuthorizationCode] = {}
             self.access: dict[str, AccessToken] = {}
             self.refresh: dict[str, RefreshToken] = {}
+            self.stats = {"refresh_requests": 0, "refreshes": 0}
 
         async def get_client(self, client_id: str):
             return self.clients.get(client_id)
@@ -130,11 +135,16 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             return self._issue(client.client_id, authorization_code.scopes, authorization_code.resource)
 
         async def load_refresh_token(self, client, refresh_token: str):
+            # Every refresh_token grant from a known client lands here, replays included.
+            self.stats["refresh_requests"] += 1
+            if refresh_delay:
+                await asyncio.sleep(refresh_delay)  # widens the window in which a second refresh could race
             token = self.refresh.get(refresh_token)
             return token if token and token.client_id == client.client_id else None
 
         async def exchange_refresh_token(self, client, refresh_token: RefreshToken, scopes: list[str]) -> OAuthToken:
             self.refresh.pop(refresh_token.token, None)  # rotation: a refresh token works once
+            self.stats["refreshes"] += 1
             return self._issue(client.client_id, scopes, refresh_token.resource)
 
         async def load_access_token(self, token: str):
@@ -178,6 +188,19 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
 
     async def hinted(request: Request) -> Response:
         return unauthorized(request.headers.get("x-test-hint", ""))
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse(provider.stats)
+
+    async def expire_access(request: Request) -> Response:
+        # As if every access token had expired at the resource server; refresh tokens stay valid.
+        provider.access.clear()
+        return JSONResponse({"ok": True})
+
+    async def expire_refresh(request: Request) -> Response:
+        # As if every refresh token had expired or been revoked at the AS: the next refresh is invalid_grant.
+        provider.refresh.clear()
+        return JSONResponse({"ok": True})
 
     async def moved(request: Request) -> Response:
         target = request.query_params.get("to", "/.well-known/oauth-authorization-server")
@@ -249,6 +272,9 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
 
     routes += [
         Route("/moved", endpoint=moved, methods=["GET", "POST"]),
+        Route("/_stats", endpoint=stats, methods=["GET"]),
+        Route("/_expire_access", endpoint=expire_access, methods=["POST"]),
+        Route("/_expire_refresh", endpoint=expire_refresh, methods=["POST"]),
         Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST", "DELETE"]),
         Route("/mismatch/mcp", endpoint=mismatch, methods=["GET", "POST"]),
         Route("/.well-known/oauth-protected-resource/mismatch/mcp", endpoint=mismatch_prm, methods=["GET"]),
@@ -276,7 +302,7 @@ async def serve(args, ready_out) -> None:
 
         mcp_app = StreamableHTTPASGIApp(manager)
     app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app,
-                    args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes)
+                    args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes, args.refresh_delay)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -317,6 +343,8 @@ def main() -> None:
                         help="comma list replacing the token endpoint auth methods the AS metadata advertises")
     parser.add_argument("--register-all-scopes", action="store_true",
                         help="register every client for all --scopes, whatever it asked for")
+    parser.add_argument("--refresh-delay", type=float, default=0.0,
+                        help="seconds each refresh_token grant waits before it is answered (race tests)")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
     ready_out = sys.stdout

@@ -70,6 +70,10 @@ mcp_store_get_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p, c_void_p)
 mcp_store_put_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, POINTER(c_uint8), c_int64, c_int64, c_void_p)
 # typedef int32_t (*mcp_store_delete_fn)(const char *key, void *user_data);
 mcp_store_delete_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
+# typedef int32_t (*mcp_store_lock_fn)(const char *name, const char *token, int64_t ttl_ms, void *user_data);
+mcp_store_lock_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_char_p, c_int64, c_void_p)
+# typedef int32_t (*mcp_store_unlock_fn)(const char *name, const char *token, void *user_data);
+mcp_store_unlock_fn = ctypes.CFUNCTYPE(c_int32, c_char_p, c_char_p, c_void_p)
 
 
 class SymbolNotFoundError(NotImplementedError):
@@ -709,6 +713,24 @@ def mcp_credential_store_new_host(
     out_store: Any, options_json: Optional[bytes], get_fn: Any, put_fn: Any, delete_fn: Any, user_data: Any, out_error_json: Any
 ) -> int:
     """A store backed by host functions (records sealed unless options say {"plaintext": true})."""
+    ...
+
+
+# mcp_status mcp_credential_store_new_host_locking(mcp_credential_store **out_store, const char *options_json,
+#                                                  mcp_store_get_fn get_fn, mcp_store_put_fn put_fn,
+#                                                  mcp_store_delete_fn delete_fn, mcp_store_lock_fn lock_fn,
+#                                                  mcp_store_unlock_fn unlock_fn, void *user_data, char **out_error_json);
+@ctypes_function(
+    "mcp_credential_store_new_host_locking",
+    [mcp_credential_store_pp, c_char_p, mcp_store_get_fn, mcp_store_put_fn, mcp_store_delete_fn, mcp_store_lock_fn,
+     mcp_store_unlock_fn, c_void_p, owned_char_pp],
+    mcp_status,
+)
+def mcp_credential_store_new_host_locking(
+    out_store: Any, options_json: Optional[bytes], get_fn: Any, put_fn: Any, delete_fn: Any, lock_fn: Any, unlock_fn: Any,
+    user_data: Any, out_error_json: Any
+) -> int:
+    """A host store plus lease functions: refreshes are single-flight across the host's processes."""
     ...
 
 

@@ -36,7 +36,7 @@ from .manager import _int32, _raise_for, _utf8
 
 __all__ = ["CredentialStore", "MemoryStore", "FileStore", "HostStore", "LoopbackListener"]
 
-# Host callback results (docs/abi/json.md "Credential stores").
+# Host callback results (docs/abi/json.md "Credential stores"); for lock, 1 means busy.
 _OK = 0
 _NOT_FOUND = 1
 _FAILED = -1
@@ -152,17 +152,32 @@ class HostStore(CredentialStore):
     * ``put(key: str, value: bytes, ttl: Optional[int]) -> None`` (``ttl`` seconds, None: keep),
     * ``delete(key: str) -> None``.
 
-    They are called from library threads, possibly concurrently, and must be thread-safe; an exception is
-    reported to the library's caller as ``McpUserError`` (naming the operation, never a value). Values are sealed
-    unless ``plaintext=True``. Keep this object alive while any manager uses the store.
+    Optionally, leases shared by every process using the same storage, so a token refresh is single-flight
+    across processes (a rotating refresh token is redeemed once; docs/oauth.md "Cross-process refresh lock"):
+
+    * ``lock(name: str, token: str, ttl_ms: int) -> bool``: take ``name`` for ``token`` unless another token
+      holds an unexpired lease (False: busy; the library polls). The lease must lapse after ``ttl_ms``
+      (Redis: ``SET name token NX PX ttl_ms``).
+    * ``unlock(name: str, token: str) -> None``: release ``name`` only if ``token`` still holds it.
+
+    Without them leases are process-local. They are called from library threads, possibly concurrently, and must
+    be thread-safe; an exception is reported to the library's caller as ``McpUserError`` (naming the operation,
+    never a value). Values are sealed unless ``plaintext=True``. Keep this object alive while any manager uses the
+    store.
     """
 
     def __init__(self, get: Callable[[str], Optional[bytes]], put: Callable[[str, bytes, Optional[int]], None],
-                 delete: Callable[[str], None], *, key: Optional[str] = None, key_env: Optional[str] = None,
-                 key_id: Optional[str] = None, previous_keys: Optional[List[Dict[str, str]]] = None,
-                 plaintext: bool = False):
+                 delete: Callable[[str], None], *, lock: Optional[Callable[[str, str, int], bool]] = None,
+                 unlock: Optional[Callable[[str, str], None]] = None, key: Optional[str] = None,
+                 key_env: Optional[str] = None, key_id: Optional[str] = None,
+                 previous_keys: Optional[List[Dict[str, str]]] = None, plaintext: bool = False):
         for name, function in (("get", get), ("put", put), ("delete", delete)):
             if not callable(function):
+                raise McpInvalidError(f"{name} must be callable", source="local")
+        if (lock is None) != (unlock is None):
+            raise McpInvalidError("lock and unlock must be given together", source="local")
+        for name, function in (("lock", lock), ("unlock", unlock)):
+            if function is not None and not callable(function):
                 raise McpInvalidError(f"{name} must be callable", source="local")
         options = _key_options(key, key_env, key_id, previous_keys)
         if plaintext:
@@ -199,10 +214,32 @@ class HostStore(CredentialStore):
         self._get_fn = B.mcp_store_get_fn(on_get)
         self._put_fn = B.mcp_store_put_fn(on_put)
         self._delete_fn = B.mcp_store_delete_fn(on_delete)
+        if lock is None or unlock is None:
+            super().__init__(
+                lambda out, err: B.mcp_credential_store_new_host(
+                    out, options_json, self._get_fn, self._put_fn, self._delete_fn, None, err),
+                "mcp_credential_store_new_host")
+            return
+
+        def on_lock(raw_name: bytes, raw_token: bytes, ttl_ms: int, _user_data: Any) -> int:
+            try:
+                return _OK if lock(raw_name.decode("utf-8"), raw_token.decode("ascii"), ttl_ms) else _NOT_FOUND
+            except BaseException:  # noqa: BLE001
+                return _FAILED
+
+        def on_unlock(raw_name: bytes, raw_token: bytes, _user_data: Any) -> int:
+            try:
+                unlock(raw_name.decode("utf-8"), raw_token.decode("ascii"))
+                return _OK
+            except BaseException:  # noqa: BLE001
+                return _FAILED
+
+        self._lock_fn = B.mcp_store_lock_fn(on_lock)
+        self._unlock_fn = B.mcp_store_unlock_fn(on_unlock)
         super().__init__(
-            lambda out, err: B.mcp_credential_store_new_host(
-                out, options_json, self._get_fn, self._put_fn, self._delete_fn, None, err),
-            "mcp_credential_store_new_host")
+            lambda out, err: B.mcp_credential_store_new_host_locking(
+                out, options_json, self._get_fn, self._put_fn, self._delete_fn, self._lock_fn, self._unlock_fn, None, err),
+            "mcp_credential_store_new_host_locking")
 
 
 class LoopbackListener(Managed):

@@ -188,6 +188,54 @@ def test_a_401_starts_a_sign_in_and_the_connection_proceeds_after_it(protected_m
         assert again.value.details["reason"] == "oauth_required"
 
 
+def test_a_refused_refresh_token_leads_to_one_new_sign_in_not_a_loop(protected_mcp):
+    """The access token is refused and the refresh token is gone at the AS (invalid_grant): the stored tokens are
+    dropped and the call fails with oauth_required and a new authUrl; later calls join that sign-in without asking
+    the AS again; completing it brings the connection back."""
+    import json
+    import urllib.request
+
+    def post(path):
+        urllib.request.urlopen(urllib.request.Request(protected_mcp.origin + path, data=b"", method="POST"), timeout=10).read()
+
+    def refreshes():
+        with urllib.request.urlopen(protected_mcp.origin + "/_stats", timeout=10) as response:
+            return json.loads(response.read())["refresh_requests"]
+
+    with manager() as mgr:
+        mgr.add_server("guarded", {"url": protected_mcp.origin + "/mcp", "timeout": 30000})
+        with pytest.raises(mcpclient.McpAuthError) as first:
+            mgr.connect("guarded")
+        mgr.oauth_complete(browse(first.value.details["authUrl"]))
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
+        assert text_of(mgr.call_tool("guarded", "echo", {"text": "signed in"})) == "signed in"
+        drain_events(mgr)
+
+        post("/_expire_access")
+        post("/_expire_refresh")
+        with pytest.raises(mcpclient.McpAuthError) as again:
+            mgr.call_tool("guarded", "echo", {"text": "refused"})
+        details = again.value.details
+        assert details["reason"] == "oauth_required" and details["authUrl"] != first.value.details["authUrl"]
+        assert refreshes() == 1  # one refresh was tried (invalid_grant), then a sign-in: no second refresh
+        status = mgr.oauth_status("guarded")
+        assert status["state"] == "pending" and status["flow"]["authUrl"] == details["authUrl"]
+        required = [event for event in drain_events(mgr) if event["kind"] == "oauth_required"]
+        assert [event["authUrl"] for event in required] == [details["authUrl"]]
+
+        # Not a loop: the next call joins the pending sign-in; the AS is not asked again.
+        with pytest.raises(mcpclient.McpAuthError) as joined:
+            mgr.call_tool("guarded", "echo", {"text": "still refused"})
+        assert joined.value.details["authUrl"] == details["authUrl"]
+        assert refreshes() == 1
+
+        # The connection stayed up; it picks the new tokens up when the sign-in completes.
+        mgr.oauth_complete(browse(details["authUrl"]))
+        assert mgr.server_status("guarded")["status"] == "connected"
+        assert text_of(mgr.call_tool("guarded", "echo", {"text": "back"})) == "back"
+        assert refreshes() == 1
+
+
 def test_a_declared_oauth_server_signs_in_before_any_request(protected_mcp):
     with manager() as mgr:
         mgr.add_server("declared", {"url": protected_mcp.origin + "/mcp", "requiresOAuth": True})

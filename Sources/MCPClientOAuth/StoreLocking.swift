@@ -1,0 +1,98 @@
+import Glibc
+public import MCPClientCore
+
+/// A store that can serialize work across every process sharing it: the refresh single flight takes a lease named
+/// after the user and server, so two processes never redeem the same rotating refresh token (oauth.md §6.1,
+/// LibreChat #14583). Stores that cannot lock across processes get `ProcessLeases.shared` (see
+/// `CredentialLocks.locking(for:)`), which still serializes every engine in this process.
+public protocol CredentialStoreLocking: Sendable {
+    /// Takes the lease `name` for `token` unless another token holds an unexpired lease on it: true when taken,
+    /// false when busy. Returns promptly; the caller polls. The lease lapses after `ttlMilliseconds` even if never
+    /// released, so a holder that crashed cannot block the others forever.
+    func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool
+    /// Releases the lease if `token` still holds it; a lapsed lease or another holder's is left alone.
+    func unlock(_ name: String, token: String) throws(MCPError)
+}
+
+/// Leases in this process's memory: the lock of the memory store, and of host stores without lock functions.
+public final class ProcessLeases: CredentialStoreLocking, Sendable {
+    /// For stores with nothing better: one table, so two engines (managers) sharing such a store still serialize.
+    public static let shared = ProcessLeases()
+
+    private struct Lease {
+        var token: String
+        var expiresAt: UInt64
+    }
+
+    private let leases = Locked<[String: Lease]>([:])
+    private let clock: any MonotonicClock
+
+    public init(clock: any MonotonicClock = SystemClock()) { self.clock = clock }
+
+    public func tryLock(_ name: String, token: String, ttlMilliseconds: Int64) throws(MCPError) -> Bool {
+        let now = clock.nowNanoseconds()
+        let ttl = UInt64(max(ttlMilliseconds, 1)).multipliedReportingOverflow(by: 1_000_000)
+        let expiresAt = ttl.overflow ? UInt64.max : now.addingReportingOverflow(ttl.partialValue).overflow ? UInt64.max : now &+ ttl.partialValue
+        return leases.withLock { leases in
+            if let held = leases[name], held.expiresAt > now, held.token != token { return false }
+            if leases.count > 4_096 { leases = leases.filter { $0.value.expiresAt > now } }
+            leases[name] = Lease(token: token, expiresAt: expiresAt)
+            return true
+        }
+    }
+
+    public func unlock(_ name: String, token: String) throws(MCPError) {
+        leases.withLock { leases in
+            if leases[name]?.token == token { leases[name] = nil }
+        }
+    }
+}
+
+/// A held lease; `release()` ends it (once; later calls do nothing harmful: the token no longer holds it).
+public struct CredentialLease: Sendable {
+    public let name: String
+    let token: String
+    let locking: any CredentialStoreLocking
+
+    public func release() { try? locking.unlock(name, token: token) }
+}
+
+public enum CredentialLocks {
+    /// The store's own locking, else the process-wide leases.
+    public static func locking(for store: any CredentialStore) -> any CredentialStoreLocking {
+        (store as? any CredentialStoreLocking) ?? ProcessLeases.shared
+    }
+
+    /// The lease that guards the refresh of a user's tokens for a server: the tokens key with kind `lock`.
+    public static func refreshLockName(_ tokensKey: CredentialKey) -> String {
+        CredentialKey(user: tokensKey.user, server: tokensKey.server, kind: .lock).canonical
+    }
+
+    /// Takes `name`, polling with backoff (2 ms doubling to 200 ms, with jitter so waiters do not move in step)
+    /// for at most `timeoutMilliseconds`. Fails with MCP_ERR_TIMEOUT, `details.reason` `store_lock_timeout`; a
+    /// failing lock function fails at once with its own error.
+    public static func acquire(
+        _ name: String, on store: any CredentialStore, ttlMilliseconds: Int64, timeoutMilliseconds: Int64, clock: any MonotonicClock = SystemClock()
+    ) throws(MCPError) -> CredentialLease {
+        let locking = locking(for: store)
+        let token = Base64URL.encode(try RandomBytes.generate(16))
+        let start = clock.nowNanoseconds()
+        let limit = UInt64(max(timeoutMilliseconds, 0)) &* 1_000_000
+        var pause: UInt64 = 2_000_000
+        while true {
+            if try locking.tryLock(name, token: token, ttlMilliseconds: ttlMilliseconds) {
+                return CredentialLease(name: name, token: token, locking: locking)
+            }
+            let waited = clock.nowNanoseconds() &- start
+            guard waited < limit else {
+                throw MCPError(.timeout, "another process holds the credential lock for this server (waited \(timeoutMilliseconds) ms)",
+                    source: .auth, details: ["reason": "store_lock_timeout"])
+            }
+            let sleep = min(pause / 2 + UInt64.random(in: 0...(pause / 2)), limit &- waited)
+            var request = timespec(tv_sec: Int(sleep / 1_000_000_000), tv_nsec: Int(sleep % 1_000_000_000))
+            var remaining = timespec()
+            while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+            pause = min(pause &* 2, 200_000_000)
+        }
+    }
+}
