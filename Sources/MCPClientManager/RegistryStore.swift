@@ -18,6 +18,22 @@ public protocol RegistryLocking: Sendable {
     func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result
 }
 
+/// The registry lock across processes: the credential store's own leases (flock for the file store, the host's lock
+/// functions), taken inside the process-local lock so threads of one process do not poll each other.
+struct StoreRegistryLock: RegistryLocking {
+    let store: any CredentialStore
+    let local = ProcessLocalRegistryLock()
+
+    func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result {
+        try local.withLock(resource) { () throws(MCPError) -> Result in
+            let lease = try CredentialLocks.acquire("mcpclient/registry-lock/" + resource, on: store, ttlMilliseconds: 30_000,
+                timeoutMilliseconds: 10_000)
+            defer { lease.release() }
+            return try body()
+        }
+    }
+}
+
 /// Striped mutexes shared by the whole process: a resource name always maps to the same one, and the table stays
 /// 64 mutexes however many users there are. Not reentrant: `body` must not take another registry lock.
 public struct ProcessLocalRegistryLock: RegistryLocking {
