@@ -110,7 +110,8 @@ import Testing
         let start = clock.now
         let result = ConfigLoader.load(text: text)
         #expect(result.diagnostics.count > 400)
-        #expect(clock.now - start < .seconds(5))
+        // A hang guard, not a speed test (that is the benchmarks' job): the quadratic version took minutes.
+        #expect(clock.now - start < .seconds(30))
         #expect((result.diagnostics.first?.excerpt?.utf8.count ?? 0) < 1000)
     }
 
@@ -141,7 +142,8 @@ import Testing
             _ = ConfigResolver.classify(server: ["command": "x", "args": [.string(value)]])
             _ = try? ConfigResolver.prepare(
                 server: ["url": "https://x.example.com", "headers": ["A": .string(value)]], tier: .user, environment: EnvironmentSource(variables: [:]))
-            #expect(clock.now - start < .seconds(4), "\(opener)")
+            // A hang guard against the quadratic scan (over 30 s for 2 MB), loose enough for a loaded machine.
+            #expect(clock.now - start < .seconds(20), "\(opener)")
         }
         // References are still found next to stray openers and braces far away.
         var context = ResolutionContext()
