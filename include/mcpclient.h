@@ -621,6 +621,20 @@ MCP_EXTERN mcp_status mcp_oauth_listener_cancel(mcp_oauth_listener *listener);
 MCP_EXTERN void mcp_oauth_listener_free(mcp_oauth_listener *listener);
 
 /**
+ * Makes the listener accept only the authorization response of one sign-in: expected is that sign-in's
+ * authorization URL (the authUrl mcp_manager_oauth_begin returns; its state parameter is used) or its state value
+ * itself. Any other callback on the path (another sign-in's, or one forged by a local process that found the port)
+ * is answered 400 and waiting goes on. NULL expected accepts any again. Call it before or while waiting.
+ * Ownership: expected is borrowed for the call.
+ * NULL: listener required; expected may be NULL; out_error_json may be NULL.
+ * Threads: any thread.
+ */
+MCP_EXTERN mcp_status mcp_oauth_listener_expect(
+    mcp_oauth_listener *listener,
+    const char *expected,
+    char **out_error_json);
+
+/**
  * Begins a sign-in for a user on a server, or joins the user's pending one:
  * {"user","server","flowId","authUrl","expiresAt","joined","scopes"?}. Open authUrl in a browser; the redirect
  * comes back to the host's callback URL, which goes to mcp_manager_oauth_complete(). Emits an oauth_required event.

@@ -95,3 +95,32 @@ public func mcpOAuthListenerCancel(_ listener: OpaquePointer?) -> mcp_status {
 public func mcpOAuthListenerFree(_ listener: OpaquePointer?) {
     listenerHandles.remove(listener)?.close()
 }
+
+/// Makes the listener accept only the authorization response of one sign-in: expected is that sign-in's
+/// authorization URL (the authUrl mcp_manager_oauth_begin returns; its state parameter is used) or its state value
+/// itself. Any other callback on the path (another sign-in's, or one forged by a local process that found the port)
+/// is answered 400 and waiting goes on. NULL expected accepts any again. Call it before or while waiting.
+/// Ownership: expected is borrowed for the call.
+/// NULL: listener required; expected may be NULL; out_error_json may be NULL.
+/// Threads: any thread.
+@c(mcp_oauth_listener_expect)
+public func mcpOAuthListenerExpect(_ listener: OpaquePointer?, _ expected: UnsafePointer<CChar>?, _ out_error_json: OutString?) -> mcp_status {
+    boundary(out_error_json) { () throws(MCPError) in
+        let instance = try listenerHandles.lookup(listener, "listener")
+        guard let expected else {
+            instance.expectState(nil)
+            return
+        }
+        let text = try string(expected, "expected")
+        if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            guard instance.expectState(fromAuthorizationURL: text) else {
+                throw MCPError.invalid("the authorization URL has no state parameter", details: ["argument": "expected", "reason": "state_missing"])
+            }
+        } else {
+            guard !text.isEmpty, text.utf8.count <= 1024 else {
+                throw MCPError.invalid("expected must be an authorization URL or a state of 1 to 1024 bytes", details: ["argument": "expected"])
+            }
+            instance.expectState(text)
+        }
+    }
+}

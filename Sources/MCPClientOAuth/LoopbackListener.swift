@@ -39,6 +39,8 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
         var wakeFD: Int32
         var waiting = false
         var end: End?
+        /// The `state` of the sign-in this listener is for; nil accepts any (the flow still checks it).
+        var expectedState: String?
     }
 
     private let options: Options
@@ -124,6 +126,22 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
             Self.closeDescriptors(&state)
         }
         return try outcome.get()
+    }
+
+    /// Accepts only the authorization response of the sign-in whose request carried `state` (set once the
+    /// authorization URL exists, before or while waiting): any other callback is answered 400 and waiting goes on,
+    /// so a local process that finds the port cannot end the wait with a forged response. Nil accepts any.
+    public func expectState(_ state: String?) { self.state.withLock { $0.expectedState = state } }
+
+    /// `expectState` with the `state` parameter of an authorization URL (`FlowInfo.authURL`). False when the URL has
+    /// none (nothing changes then).
+    @discardableResult
+    public func expectState(fromAuthorizationURL url: String) -> Bool {
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first,
+              let value = FormEncoding.decode(String(query.prefix { $0 != "#" })).first(where: { $0.name == "state" })?.value, !value.isEmpty
+        else { return false }
+        expectState(value)
+        return true
     }
 
     /// Wakes a waiter with MCP_ERR_CANCELLED (or makes the next wait fail so) and stops the listener. Any thread.
@@ -232,7 +250,8 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
                 message: "The request head exceeds \(options.maxHeadBytes) bytes."))
             return .done
         }
-        switch LoopbackRequest.evaluate(head: Array(connection.head.prefix(end)), path: path, port: port) {
+        let expected = state.withLock { $0.expectedState }
+        switch LoopbackRequest.evaluate(head: Array(connection.head.prefix(end)), path: path, port: port, expectedState: expected) {
         case .reject(let response):
             respond(connection.fd, response)
             return .done

@@ -23,7 +23,9 @@ enum LoopbackRequest {
         return nil
     }
 
-    static func evaluate(head: [UInt8], path: String, port: UInt16) -> Verdict {
+    /// `expectedState`: when set, an authorization response whose `state` differs (another sign-in's, or a forged one
+    /// from a local process that found the port) is answered 400 and waiting goes on.
+    static func evaluate(head: [UInt8], path: String, port: UInt16, expectedState: String? = nil) -> Verdict {
         let lines = head.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
             line.last == 0x0D ? line.dropLast() : line
         }
@@ -56,6 +58,12 @@ enum LoopbackRequest {
         // The same reading the flow's completion will make of it.
         let callback = (try? AuthorizationCallback.parse(callbackURL: "http://127.0.0.1" + target)) ?? AuthorizationCallback()
         let code = callback.code, errorDescription = callback.errorDescription
+        if let expectedState, code != nil || callback.error != nil,
+           !AuthorizationCallback.constantTimeEqual(callback.state ?? "", expectedState) {
+            // Nothing from it is shown: an error text from a response that is not ours is not the provider's word.
+            return .reject(.page(400, "Bad Request", title: "Not this sign-in",
+                message: "This response belongs to another sign-in; still waiting for the expected one."))
+        }
         if let error = callback.error {
             var message = "The authorization server reported: " + AuthorizationCallback.printable(error, limit: 64) + "."
             if let errorDescription { message += " " + AuthorizationCallback.printable(errorDescription, limit: 300) }

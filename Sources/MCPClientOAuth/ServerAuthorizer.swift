@@ -29,11 +29,13 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         self.scheduler = scheduler
     }
 
-    /// Stops the refresh timer; the authorizer answers nil from now on.
+    /// Stops the refresh timer and every later renewal, challenge and adoption. The current bearer stays: an owner
+    /// closes the authorizer before the transport, and the transport's last request (the DELETE that ends a
+    /// handshake-era session) must still carry it, or a server that binds sessions to their principal refuses it and
+    /// the session lingers.
     public func close() {
         let timer = state.withLock { state -> UInt64? in
             state.closed = true
-            state.header = nil
             defer { state.timer = nil }
             return state.timer
         }
@@ -105,6 +107,11 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
     }
 
     public func challenged(_ challenge: AuthorizationChallenge, completion: @escaping @Sendable (AuthorizationDecision) -> Void) {
+        // Closed: no renewal or sign-in for a connection that is going away.
+        guard !state.withLock({ $0.closed }) else {
+            completion(.fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url)))
+            return
+        }
         let started = engine.runDetached { [self] in completion(decide(challenge)) }
         if !started { completion(.fail(MCPError(.closed, "the OAuth engine is shut down or out of threads", source: .auth))) }
     }

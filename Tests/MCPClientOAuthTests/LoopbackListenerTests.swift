@@ -284,3 +284,27 @@ func inBackground(_ body: @escaping @Sendable () -> Void) -> () -> Void {
         #expect(LoopbackResponse.escape("<a href=\"x\">&'</a>") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
     }
 }
+
+@Suite struct LoopbackExpectedStateTests {
+    func verdict(_ target: String, expected: String?) -> LoopbackRequest.Verdict {
+        LoopbackRequest.evaluate(head: Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:5000\r\n\r\n".utf8), path: "/cb", port: 5000,
+            expectedState: expected)
+    }
+
+    @Test func onlyTheExpectedSignInEndsTheWait() {
+        guard case .callback = verdict("/cb?code=c&state=s%2B1", expected: "s+1") else { Issue.record("the expected state was refused"); return }
+        for target in ["/cb?code=c&state=other", "/cb?code=c", "/cb?error=access_denied&state=other", "/cb?code=c&state=s%2B1x"] {
+            guard case .reject(let response) = verdict(target, expected: "s+1") else { Issue.record("\(target) was accepted"); continue }
+            #expect(response.status == 400)
+            #expect(!String(decoding: response.bytes, as: UTF8.self).containsLiteral("access_denied"))
+        }
+        guard case .callback = verdict("/cb?code=c&state=anything", expected: nil) else { Issue.record("no expectation refused"); return }
+    }
+
+    @Test func theStateComesFromTheAuthorizationURL() throws {
+        let listener = try LoopbackListener()
+        defer { listener.close() }
+        #expect(listener.expectState(fromAuthorizationURL: "https://as/authorize?client_id=c&state=a%20b&x=1"))
+        #expect(!listener.expectState(fromAuthorizationURL: "https://as/authorize?client_id=c"))
+    }
+}

@@ -29,6 +29,7 @@ Routes on http://127.0.0.1:<port> (the issuer is the origin):
   /_stats            {"refresh_requests": n (refresh_token grants received, replays included), "refreshes": n}
   /_expire_access    POST: forget every access token (as if all expired; refresh tokens stay), for refresh tests
   /_expire_refresh   POST: forget every refresh token (the next refresh is invalid_grant)
+  /_requests         every request to an MCP endpoint: [{"method","path","bearer","session","status"}]
 
 --auth-methods replaces the token endpoint auth methods the AS metadata advertises (the SDK's are
 client_secret_post and client_secret_basic; the SDK registers and accepts none too), so a registering client must
@@ -189,6 +190,33 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
     async def hinted(request: Request) -> Response:
         return unauthorized(request.headers.get("x-test-hint", ""))
 
+    # Every request to an MCP endpoint (…/mcp): method, whether it carried a bearer and a session id, the status.
+    request_log: list[dict] = []
+
+    class RequestLog:
+        def __init__(self, app) -> None:
+            self.app = app
+
+        async def __call__(self, scope, receive, send) -> None:
+            if scope["type"] != "http" or not scope["path"].endswith("/mcp"):
+                return await self.app(scope, receive, send)
+            headers = dict(scope["headers"])
+            entry = {"method": scope["method"], "path": scope["path"],
+                     "bearer": headers.get(b"authorization", b"").lower().startswith(b"bearer "),
+                     "session": b"mcp-session-id" in headers, "status": None}
+            if len(request_log) < 10_000:
+                request_log.append(entry)
+
+            async def logged(message):
+                if message["type"] == "http.response.start":
+                    entry["status"] = message["status"]
+                await send(message)
+
+            await self.app(scope, receive, logged)
+
+    async def requests_seen(request: Request) -> Response:
+        return JSONResponse(request_log)
+
     async def stats(request: Request) -> Response:
         return JSONResponse(provider.stats)
 
@@ -273,6 +301,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
     routes += [
         Route("/moved", endpoint=moved, methods=["GET", "POST"]),
         Route("/_stats", endpoint=stats, methods=["GET"]),
+        Route("/_requests", endpoint=requests_seen, methods=["GET"]),
         Route("/_expire_access", endpoint=expire_access, methods=["POST"]),
         Route("/_expire_refresh", endpoint=expire_refresh, methods=["POST"]),
         Route("/mcp", endpoint=RequireAuthMiddleware(protected, [], AnyHttpUrl(prm_url)), methods=["GET", "POST", "DELETE"]),
@@ -281,6 +310,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
         Route("/hinted/mcp", endpoint=hinted, methods=["GET", "POST"]),
     ]
     middleware = [
+        Middleware(RequestLog),
         Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(ProviderTokenVerifier(provider))),
         Middleware(AuthContextMiddleware),
     ]

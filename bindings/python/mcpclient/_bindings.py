@@ -672,6 +672,13 @@ def mcp_oauth_listener_wait(listener: Any, timeout_ms: int, out_callback_url: An
     ...
 
 
+# mcp_status mcp_oauth_listener_expect(mcp_oauth_listener *listener, const char *expected, char **out_error_json);
+@ctypes_function("mcp_oauth_listener_expect", [mcp_oauth_listener_p, c_char_p, owned_char_pp], mcp_status)
+def mcp_oauth_listener_expect(listener: Any, expected: Optional[bytes], out_error_json: Any) -> int:
+    """Accept only the callback of one sign-in (its authorization URL or state); NULL accepts any."""
+    ...
+
+
 # mcp_status mcp_oauth_listener_cancel(mcp_oauth_listener *listener);
 @ctypes_function("mcp_oauth_listener_cancel", [mcp_oauth_listener_p], mcp_status)
 def mcp_oauth_listener_cancel(listener: Any) -> int:

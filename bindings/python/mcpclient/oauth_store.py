@@ -303,6 +303,13 @@ class LoopbackListener(Managed):
         finally:
             take_string(out)
 
+    def expect(self, auth_url_or_state: Optional[str]) -> None:
+        """Accept only the callback of one sign-in: its authorization URL (``flow["authUrl"]``; its ``state`` is
+        used) or the state itself. Other callbacks get a 400 page and waiting goes on. None accepts any again."""
+        expected = None if auth_url_or_state is None else _utf8(auth_url_or_state, "auth_url_or_state")
+        err = c_void_p()
+        _raise_for(B.mcp_oauth_listener_expect(self.ptr(), expected, byref(err)), err, "expect")
+
     def cancel(self) -> None:
         """Stop the listener; a waiter raises ``McpCancelledError``."""
         ptr = self._ptr

@@ -236,6 +236,27 @@ def test_a_refused_refresh_token_leads_to_one_new_sign_in_not_a_loop(protected_m
         assert refreshes() == 1
 
 
+def test_the_session_ending_delete_carries_the_bearer(protected_mcp):
+    """A handshake-era session is ended with DELETE when the manager is freed; the SDK binds a session to its
+    principal, so a DELETE without the bearer is refused (401) and the session lingers."""
+    import json
+    import urllib.request
+
+    with manager() as mgr:
+        mgr.add_server("guarded", {"url": protected_mcp.origin + "/mcp", "era": "legacy", "timeout": 30000})
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.connect("guarded")
+        mgr.oauth_complete(browse(caught.value.details["authUrl"]))
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
+        assert text_of(mgr.call_tool("guarded", "echo", {"text": "session"})) == "session"
+    with urllib.request.urlopen(protected_mcp.origin + "/_requests", timeout=10) as response:
+        seen = json.loads(response.read())
+    deletes = [entry for entry in seen if entry["method"] == "DELETE"]
+    assert deletes, seen
+    assert all(entry["bearer"] and entry["session"] for entry in deletes), deletes
+    assert deletes[-1]["status"] in (200, 202, 204), deletes
+
+
 def test_a_declared_oauth_server_signs_in_before_any_request(protected_mcp):
     with manager() as mgr:
         mgr.add_server("declared", {"url": protected_mcp.origin + "/mcp", "requiresOAuth": True})

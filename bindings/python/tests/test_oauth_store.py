@@ -238,6 +238,38 @@ def test_listener_receives_the_callback():
         listener.wait(timeout=0.01)
 
 
+def test_listener_expecting_a_state_ignores_other_callbacks():
+    with mcpclient.LoopbackListener() as listener:
+        auth_url = "https://as.example/authorize?client_id=c&state=the%2Bstate&redirect_uri=" + listener.redirect_uri
+        listener.expect(auth_url)
+        answers = []
+
+        def browser():
+            answers.append(fetch(listener.redirect_uri + "?code=FORGED&state=other"))
+            answers.append(fetch(listener.redirect_uri + "?error=access_denied&error_description=forged"))
+            answers.append(fetch(listener.redirect_uri + "?code=REAL&state=the%2Bstate"))
+
+        thread = threading.Thread(target=browser)
+        thread.start()
+        url = listener.wait(timeout=10)
+        thread.join()
+        assert url == listener.redirect_uri + "?code=REAL&state=the%2Bstate"
+        assert [status for status, _ in answers] == [400, 400, 200]
+        assert "another sign-in" in answers[0][1] and "forged" not in answers[1][1]
+
+    with mcpclient.LoopbackListener() as listener:
+        listener.expect("plain-state")
+        listener.expect(None)  # accepts any again
+        thread = threading.Thread(target=lambda: fetch(listener.redirect_uri + "?code=x&state=whatever"))
+        thread.start()
+        assert listener.wait(timeout=10).endswith("state=whatever")
+        thread.join()
+        with pytest.raises(mcpclient.McpInvalidError):
+            listener.expect("https://as.example/authorize?client_id=c")
+        with pytest.raises(mcpclient.McpInvalidError):
+            listener.expect("")
+
+
 def test_listener_error_page_escapes_what_it_echoes():
     with mcpclient.LoopbackListener() as listener:
         answers = []
