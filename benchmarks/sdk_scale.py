@@ -83,6 +83,14 @@ async def main(a):
             await done.wait()
 
     result = {"client": "sdk_py", "users": a.users, "servers": a.servers, "connections": a.users * a.servers}
+    # What one httpx client costs by itself (each loads an SSL context, even for http:// URLs).
+    spare = [create_mcp_http_client() for _ in range(3)]
+    before = snapshot()["rss_kb"]
+    spare += [create_mcp_http_client(headers={"X-User": str(i)}) for i in range(50)]
+    result["httpx_client_kb"] = round((snapshot()["rss_kb"] - before) / 50, 1)
+    for client in spare:
+        await client.aclose()
+    del spare
     result["at_base"] = snapshot()
     async with anyio.create_task_group() as tg:
         # ---- warm: one extra user
