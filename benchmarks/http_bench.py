@@ -19,18 +19,11 @@ import subprocess
 import sys
 import time
 
+from bench_server import start_server, stop_server
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "benchmarks", "bin")
 MODERN_PY = os.path.join(ROOT, ".venv-modern", "bin", "python")
-
-
-def start_server():
-    server = subprocess.Popen([MODERN_PY, os.path.join(ROOT, "Tests/Fixtures/servers/serve_http.py"), "--era", "modern", "--mode", "json"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline().split()
-    if not line or line[0] != "READY":
-        sys.exit(f"http_bench: the server did not start: {line}")
-    return server, line[1]
 
 
 def run(client, url, n, rounds, warmup):
@@ -63,8 +56,7 @@ def main():
                 runs.setdefault(client, []).append(result)
                 print(f"  {client:9} {json.dumps(result)}", flush=True)
     finally:
-        server.kill()
-        server.wait(timeout=10)
+        stop_server(server)
     rows = {c: sorted(rs, key=lambda r: r["calls_per_s"])[len(rs) // 2] for c, rs in runs.items()}
     floor = rows["raw_curl"]
     lines = [

@@ -8,7 +8,9 @@ websocket), --port N (default 0 = OS-assigned), --stateless (modern only: handsh
 i.e. without a 2026-07-28 MCP-Protocol-Version header, are served statelessly instead of with
 Mcp-Session-Id sessions), --require-bearer TOKEN (every HTTP request and WebSocket upgrade needs
 `Authorization: Bearer TOKEN`, else 401 with `WWW-Authenticate: Bearer resource_metadata="…"`),
---limited-bearer TOKEN (with --require-bearer: that token gets 403 `Bearer error="insufficient_scope"`).
+--limited-bearer TOKEN (with --require-bearer: that token gets 403 `Bearer error="insufficient_scope"`),
+--max-subscriptions N (modern only: concurrent `subscriptions/listen` streams the server accepts; the SDK's default
+is 1024, and the scale benchmark holds one per user connection).
 Unknown arguments (e.g. --mcpclient-test-tag=<uuid>) are ignored.
 
 Prints exactly one line `READY <url>` on stdout once the socket accepts connections, and nothing
@@ -51,6 +53,7 @@ def parse_args() -> argparse.Namespace:
                         help="legacy stateful: keep SSE events in memory and suggest retry: 100, so streams can be resumed with Last-Event-ID")
     parser.add_argument("--require-bearer", metavar="TOKEN", help="refuse requests without Authorization: Bearer TOKEN (401)")
     parser.add_argument("--limited-bearer", metavar="TOKEN", help="with --require-bearer: this token gets 403 insufficient_scope")
+    parser.add_argument("--max-subscriptions", type=int, metavar="N", help="modern: concurrent listen streams accepted (SDK default 1024)")
     args, _unknown = parser.parse_known_args()
     if args.mode not in MODES[args.era]:
         parser.error(f"--era {args.era} takes --mode {'|'.join(MODES[args.era])}")
@@ -61,8 +64,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def load_fixture(era: str):
+def load_fixture(era: str, max_subscriptions: int | None = None):
     """Execute everything_<era>.py as __main__, capturing the server its `server.run("stdio")` starts."""
+    if max_subscriptions is not None and era == "modern":
+        # MCPServer builds its ListenHandler with the default limit; the fixture module gives no way to pass one.
+        from mcp.server.subscriptions import ListenHandler
+
+        ListenHandler.__init__.__kwdefaults__["max_subscriptions"] = max_subscriptions
     if era == "modern":
         from mcp.server.mcpserver import MCPServer as server_class
     else:
@@ -257,7 +265,7 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("mcp.server.streamable_http").addFilter(_drop_standalone_writer_teardown)
-    server = load_fixture(args.era)
+    server = load_fixture(args.era, args.max_subscriptions)
     app = build_app(args, server)
     if args.require_bearer:
         app = require_bearer(app, args.require_bearer, args.limited_bearer)
