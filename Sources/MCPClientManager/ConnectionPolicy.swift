@@ -18,6 +18,10 @@ public struct ConnectionPolicy: Sendable, Equatable {
     public var failureWindowMs = 120_000
     public var failureBackoffBaseMs = 30_000
     public var failureBackoffMaxMs = 300_000
+    /// A handshake-era connection unused this long is pinged before its next use (0: never); one that does not answer
+    /// within `livenessTimeoutMs` is replaced. Modern servers are stateless per request and need no ping.
+    public var livenessCheckMs = 60_000
+    public var livenessTimeoutMs = 5_000
 
     public init() {}
 
@@ -41,6 +45,8 @@ public struct ConnectionPolicy: Sendable, Equatable {
         ("failureWindowMs", \.failureWindowMs, 1...3_600_000),
         ("failureBackoffBaseMs", \.failureBackoffBaseMs, 0...3_600_000),
         ("failureBackoffMaxMs", \.failureBackoffMaxMs, 0...86_400_000),
+        ("livenessCheckMs", \.livenessCheckMs, 0...86_400_000),
+        ("livenessTimeoutMs", \.livenessTimeoutMs, 1...600_000),
     ] }
 
     /// The `connections` option object; unknown keys and out-of-range values are named in the error.

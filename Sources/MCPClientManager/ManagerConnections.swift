@@ -56,6 +56,7 @@ extension Manager {
         let name = route.name
         guard let slot = entry.slot(route.key) else { done(.failure(unknownServer(name))); return }
         slot.leases.add(1, ordering: .relaxed)
+        let lastUsed = slot.lastUsed.load(ordering: .relaxed)
         slot.touch()
         let config = entry.config
         let completion: @Sendable (Result<ClientSession, MCPError>) -> Void = { [weak self] result in
@@ -96,7 +97,16 @@ extension Manager {
             }
         }
         switch next {
-        case .ready(let session): completion(.success(session))
+        case .ready(let session):
+            let idleMs = now > lastUsed ? (now - lastUsed) / 1_000_000 : 0
+            let check = options.connections.livenessCheckMs
+            guard check > 0, idleMs >= UInt64(check), session.server?.era == .legacy else { completion(.success(session)); return }
+            checkLiveness(route, slot, session) { [weak self] alive in
+                guard let self, !alive else { completion(.success(session)); return }
+                // Our lease goes with the dead connection; the new connect takes its own.
+                self.release(slot, of: entry)
+                self.disconnect(entry, slot, reason: "unresponsive") { [weak self] in self?.session(for: route, completion: done) }
+            }
         case .joined: break
         case .failed(let error):
             emitStatus(name, slot.key, .error, error)
@@ -105,6 +115,22 @@ extension Manager {
             emitStatus(name, slot.key, .connecting, nil)
             if slot.key.user != nil { scheduleIdleSweep() }
             startConnect(entry, slot, session: session, generation: generation)
+        }
+    }
+
+    /// management.md §8: a `ping` before reusing a connection that sat idle. Any answer, even an error (a server
+    /// without `ping`), means it is alive; silence or a broken transport means it is not.
+    private func checkLiveness(_ route: Route, _ slot: ConnectionSlot, _ session: ClientSession, completion: @escaping @Sendable (Bool) -> Void) {
+        let timeout = UInt64(options.connections.livenessTimeoutMs) * 1_000_000
+        _ = session.request(method: "ping", timeoutNanoseconds: timeout) { [weak self] result in
+            switch result {
+            case .success: completion(true)
+            case .failure(let error) where error.source == .peer: completion(true)
+            case .failure(let error):
+                self?.logSink.log(.warning, "connection did not answer a liveness ping (\(error.message)); reconnecting",
+                    server: route.name, source: "manager")
+                completion(false)
+            }
         }
     }
 

@@ -170,6 +170,33 @@ extension ManagerTests {
         #expect(try manager.status(server: "a")["authorizationState"] == "not_required")
     }
 
+    @Test func anIdleConnectionIsPingedBeforeUseAndReplacedWhenItDoesNotAnswer() throws {
+        var options = ManagerOptions()
+        options.connections.livenessCheckMs = 300
+        options.connections.livenessTimeoutMs = 500
+        let manager = try Manager(options: options)
+        defer { manager.close() }
+        try manager.addServer(name: "old", config: Fixtures.legacy())
+        let echo = { () -> String? in
+            let payload = try? manager.callToolBlocking(server: "old", tool: "echo", arguments: ["text": "hi"], timeoutMs: 20_000).get()
+            return payload?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
+        }
+        #expect(echo() == "hi")
+        let first = Fixtures.runningFixtureProcesses()
+        usleep(400_000)
+        // Idle past the check, but alive: the ping is answered and the same process serves the call.
+        #expect(echo() == "hi")
+        #expect(Fixtures.runningFixtureProcesses() == first)
+        // A hung server (stopped) does not answer the ping: the call gets a fresh connection.
+        for pid in first { kill(pid, SIGSTOP) }
+        usleep(400_000)
+        #expect(echo() == "hi")
+        let deadline = SystemClock().nowNanoseconds() + 10_000_000_000
+        while Fixtures.runningFixtureProcesses().contains(where: first.contains), SystemClock().nowNanoseconds() < deadline { usleep(50_000) }
+        let now = Fixtures.runningFixtureProcesses()
+        #expect(now.count == 1 && !now.contains(where: first.contains))
+    }
+
     @Test func aSharedConnectionLostWithAnErrorIsReopenedInTheBackground() throws {
         var options = ManagerOptions()
         options.connections.reconnectBaseMs = 20
