@@ -22,6 +22,9 @@ public struct ConnectionPolicy: Sendable, Equatable {
     /// within `livenessTimeoutMs` is replaced. Modern servers are stateless per request and need no ping.
     public var livenessCheckMs = 60_000
     public var livenessTimeoutMs = 5_000
+    /// A created server's record is re-read from the store at most this often when used, so a change made by another
+    /// process sharing the store rebuilds this process's connections too (LibreChat's registry read-through: 5 s).
+    public var registryRecheckMs = 5_000
 
     public init() {}
 
@@ -47,6 +50,7 @@ public struct ConnectionPolicy: Sendable, Equatable {
         ("failureBackoffMaxMs", \.failureBackoffMaxMs, 0...86_400_000),
         ("livenessCheckMs", \.livenessCheckMs, 0...86_400_000),
         ("livenessTimeoutMs", \.livenessTimeoutMs, 1...600_000),
+        ("registryRecheckMs", \.registryRecheckMs, 0...3_600_000),
     ] }
 
     /// The `connections` option object; unknown keys and out-of-range values are named in the error.

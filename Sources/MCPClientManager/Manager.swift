@@ -150,11 +150,16 @@ public final class Manager: @unchecked Sendable {
         return ServerEntry(config: config, template: template, scope: ConfigResolver.classify(server: template, tier: tier), runtime: runtime)
     }
 
-    /// Puts (or replaces, or with nil removes) a server's entry; the replaced one's connections are closed.
-    func replaceEntry(_ name: String, with entry: ServerEntry?, reason: String, completion: @escaping @Sendable () -> Void = {}) {
+    /// Puts (or replaces, or with nil removes) a server's entry; the replaced one's connections are closed. With
+    /// `expected`, only when that entry is still the current one (another thread may have replaced it already).
+    func replaceEntry(
+        _ name: String, with entry: ServerEntry?, expected: ServerEntry? = nil, reason: String, completion: @escaping @Sendable () -> Void = {}
+    ) {
         let old = servers.withLock { servers -> ServerEntry? in
-            defer { servers[name] = entry }
-            return servers[name]
+            let current = servers[name]
+            if let expected, current !== expected { return nil }
+            servers[name] = entry
+            return current
         }
         guard let old else { completion(); return }
         disconnect(old, old.remove(), reason: reason, completion: completion)

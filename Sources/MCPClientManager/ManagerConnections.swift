@@ -31,7 +31,7 @@ extension Manager {
         try checkOpen()
         var found = entry(name)
         if found == nil { found = try createdElsewhere(name) }
-        guard let entry = found else { throw unknownServer(name) }
+        guard let current = found, let entry = try refreshedFromStore(current) else { throw unknownServer(name) }
         try checkUse(entry, caller)
         let key = connectionKey(entry, caller)
         // The shared connection is the host's: no user's values or sign-in ever end up in it.

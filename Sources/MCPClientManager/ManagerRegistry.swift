@@ -50,6 +50,25 @@ extension Manager {
         return servers(inserting: made)
     }
 
+    /// A created server as the store has it now (re-read at most every `registryRecheckMs`): another process may
+    /// have changed it (the connections here are rebuilt) or deleted it (nil; they close).
+    func refreshedFromStore(_ entry: ServerEntry) throws(MCPError) -> ServerEntry? {
+        guard let known = entry.runtime, let registry = registryIfMade else { return entry }
+        let now = SystemClock().nowNanoseconds()
+        let checked = entry.recordCheckedAt.load(ordering: .relaxed)
+        guard now &- checked >= UInt64(options.connections.registryRecheckMs) * 1_000_000 else { return entry }
+        entry.recordCheckedAt.store(now, ordering: .relaxed)
+        let name = entry.config.name
+        guard let record = try registry.entry(named: name), record.origin == .runtime, record.instance == known.instance else {
+            replaceEntry(name, with: nil, expected: entry, reason: "removed")
+            return nil
+        }
+        guard record.revision != known.revision else { return entry }
+        let fresh = try makeEntry(name: name, template: record.template, runtime: record)
+        replaceEntry(name, with: fresh, expected: entry, reason: "updated")
+        return self.entry(name)
+    }
+
     /// A user needs USE on a created server (and the role's `use` on any); the host may do everything.
     func checkUse(_ entry: ServerEntry, _ caller: CallContext) throws(MCPError) {
         guard let user = caller.identity else { return }

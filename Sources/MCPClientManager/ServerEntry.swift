@@ -33,6 +33,8 @@ final class ServerEntry: @unchecked Sendable {
     let scope: ScopeClassification
     /// The registry's record of a server created at run time (its ACL); nil for the operator's servers.
     let runtime: RegistryEntry?
+    /// When the record was last compared with the store's (monotonic ns): another process may change it.
+    let recordCheckedAt = Atomic<UInt64>(SystemClock().nowNanoseconds())
     private let slots = Locked<(byKey: [ConnectionKey: ConnectionSlot], removed: Bool)>(([:], false))
 
     init(config: ServerConfig, template: JSONObject, scope: ScopeClassification, runtime: RegistryEntry? = nil) {

@@ -1,5 +1,7 @@
 import Glibc
 import MCPClientCore
+import MCPClientConfig
+import MCPClientOAuth
 @testable import MCPClientManager
 import Synchronization
 import Testing
@@ -284,5 +286,32 @@ extension ManagerTests {
         #expect(unknown?.details["path"] == "mail")
         let badVar = #expect(throws: MCPError.self) { try CallContext.parse(["id": "u1", "userVars": ["K": 1]]) }
         #expect(badVar?.details["path"] == "userVars.K")
+    }
+}
+
+@Suite struct SharedRegistryTests {
+    /// Two managers over one store stand in for two processes: nothing but the store is shared between them.
+    @Test func aChangeMadeByAnotherManagerReachesThisOnesEntry() throws {
+        let store = MemoryCredentialStore()
+        var options = ManagerOptions()
+        options.connections.registryRecheckMs = 0
+        let first = try Manager(options: options)
+        let second = try Manager(options: options)
+        defer { first.close(); second.close() }
+        try first.setCredentialStore(store)
+        try second.setCredentialStore(store)
+        let alice = CallContext(user: "alice")
+        _ = try first.createServer(name: "docs", config: ["url": "https://docs.example.com/mcp", "title": "Docs"], as: alice)
+        _ = try second.listServers([:], as: alice)  // makes the registry; the server is found on first use
+        #expect(try second.route("docs", alice).entry.config.title == "Docs")
+        _ = try first.updateServer("docs", patch: ["title": "Docs v2"], as: alice)
+        #expect(try second.route("docs", alice).entry.config.title == "Docs v2")
+        _ = try first.deleteServer("docs", as: alice)
+        let gone = #expect(throws: MCPError.self) { try second.route("docs", alice) }
+        #expect(gone?.code == .notFound)
+        // Someone else may not use it at all.
+        _ = try first.createServer(name: "private", config: ["url": "https://p.example.com/mcp"], as: alice)
+        let denied = #expect(throws: MCPError.self) { try second.route("private", CallContext(user: "mallory")) }
+        #expect(denied?.code == .permission)
     }
 }
