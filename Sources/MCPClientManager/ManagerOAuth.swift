@@ -275,6 +275,7 @@ extension Manager {
             object["server"] = .string(server)
             object["flowId"] = .string(flowID)
             reconnect = (server, user)
+            rememberUser(user, server: server)
         case .failed(let user, let server, let flowID, let error):
             object["kind"] = "oauth_failed"
             object["user"] = .string(user)

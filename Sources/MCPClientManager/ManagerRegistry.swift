@@ -50,6 +50,19 @@ extension Manager {
         return servers(inserting: made)
     }
 
+    var serverUsers: ServerUsers? {
+        guard let registry = registryIfMade else { return nil }
+        return ServerUsers(store: registry.storage.store, lock: registry.options.lock, namespace: options.registryNamespace)
+    }
+
+    /// Records that `user` keeps something for a created server (see `ServerUsers`).
+    func rememberUser(_ user: String, server: String) {
+        guard let users = serverUsers, let record = try? registryIfMade?.entry(named: server), record.origin == .runtime else { return }
+        do { try users.remember(user, for: record) } catch {
+            logSink.log(.warning, "could not record the user of server '\(server)': \(error.message)", server: server, source: "manager")
+        }
+    }
+
     /// A created server as the store has it now (re-read at most every `registryRecheckMs`): another process may
     /// have changed it (the connections here are rebuilt) or deleted it (nil; they close).
     func refreshedFromStore(_ entry: ServerEntry) throws(MCPError) -> ServerEntry? {
@@ -145,7 +158,7 @@ extension Manager {
                 guard let record = change.new, record.origin == .runtime else { continue }
                 replaceEntry(change.name, with: try makeEntry(name: change.name, template: record.template, runtime: record), reason: "updated")
             case .deleted:
-                if let entry = entry(change.name) { signOutEveryone(entry) }
+                if let entry = entry(change.name) { signOutEveryone(entry, record: change.old) }
                 replaceEntry(change.name, with: nil, reason: "removed")
             }
         }
@@ -158,15 +171,21 @@ extension Manager {
         return .object(result)
     }
 
-    /// Revokes the tokens of every user known to use a deleted server (its connections' users and the manager's
-    /// own), off the caller's thread.
-    private func signOutEveryone(_ entry: ServerEntry) {
-        guard case .remote = entry.config.transport, let engine = oauthSlot.withLock({ $0.engine }),
-              let settings = try? oauthSettings(entry.config)
-        else { return }
-        let users = Set(entry.allSlots.compactMap(\.key.user) + [options.oauth.user])
+    /// A deleted server's users lose what they kept for it: their saved variables go, and their tokens are revoked
+    /// (off the caller's thread). The users are those recorded in the store plus this process's connections'.
+    private func signOutEveryone(_ entry: ServerEntry, record: RegistryEntry?) {
+        var users = Set(entry.allSlots.compactMap(\.key.user) + [options.oauth.user])
+        if let record, let known = serverUsers {
+            users.formUnion(known.users(of: record))
+            if let registry = registryIfMade {
+                for user in users { try? registry.storage.store.delete(registry.userVariables.key(user: user, server: record.name)) }
+            }
+            known.forget(record)
+        }
+        guard case .remote = entry.config.transport, let engine = try? oauthEngine(), let settings = try? oauthSettings(entry.config) else { return }
+        let everyone = users.sorted()
         _ = engine.runDetached {
-            for user in users.sorted() { engine.logout(user: user, settings: settings) }
+            for user in everyone { engine.logout(user: user, settings: settings) }
         }
     }
 
@@ -175,6 +194,7 @@ extension Manager {
     /// Saves the caller's values of a server's `customUserVars` (an empty value revokes one): `{VAR: bool}` flags.
     public func setUserVariables(_ server: String, values: [String: String], as caller: CallContext) throws(MCPError) -> JSONValue {
         let flags = try registry().setUserVariables(server, values: values, as: try requireUser(caller))
+        if let user = caller.user { rememberUser(user, server: server) }
         disconnectUser(caller, server)
         return authValuesPayload(server, flags)
     }

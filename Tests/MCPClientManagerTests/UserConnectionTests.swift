@@ -315,3 +315,29 @@ extension ManagerTests {
         #expect(denied?.code == .permission)
     }
 }
+
+extension SharedRegistryTests {
+    @Test func deletingAServerRemovesEveryUsersVariablesEvenThoseSavedElsewhere() throws {
+        let store = MemoryCredentialStore()
+        let first = try Manager(options: ManagerOptions())
+        let second = try Manager(options: ManagerOptions())
+        defer { first.close(); second.close() }
+        try first.setCredentialStore(store)
+        try second.setCredentialStore(store)
+        let admin = CallContext(user: "root", role: "admin")
+        _ = try first.createServer(name: "vars", config: [
+            "url": "https://vars.example.com/mcp", "source": ["tier": "admin"],
+            "customUserVars": ["API_TOKEN": ["title": "Token", "description": "Yours"]],
+        ], as: admin)
+        _ = try first.shareServer("vars", grant: ["role": "user", "permissions": ["view", "use"]], as: admin)
+        _ = try second.setUserVariables("vars", values: ["API_TOKEN": "alice-secret"], as: CallContext(user: "alice"))
+        _ = try first.setUserVariables("vars", values: ["API_TOKEN": "bob-secret"], as: CallContext(user: "bob"))
+        #expect(try first.authValues("vars", as: CallContext(user: "alice"))["authValueFlags"]?["API_TOKEN"] == true)
+        let aliceKey = CredentialKey(user: "alice", server: "default/vars", kind: .userVariables)
+        #expect(try store.get(aliceKey) != nil)
+        _ = try first.deleteServer("vars", as: admin)
+        #expect(try store.get(aliceKey) == nil)
+        #expect(try store.get(CredentialKey(user: "bob", server: "default/vars", kind: .userVariables)) == nil)
+        #expect(try store.get(CredentialKey(user: "default", server: "vars", kind: .serverUsers)) == nil)
+    }
+}
