@@ -30,7 +30,6 @@
 
 static int users = 1000, servers = 3, connect_threads = 16, list_sample = 100, call_threads = 64, list_changes = 1, drain_events = 1;
 static double duration_s = 10;
-static long settle_ms = 1000;
 static const char *url;
 
 static mcp_manager *mgr;
@@ -78,6 +77,22 @@ static snapshot snap(void) {
     struct mallinfo2 mi = mallinfo2();
     snapshot s = {status_kb("VmRSS"), mi.uordblks + mi.hblkhd, count_dir("/proc/self/task"), count_dir("/proc/self/fd") - 1};
     return s; /* fds: minus the directory handle opendir holds while counting */
+}
+
+/* Waits settle_ms, then until the heap stops changing (connections close and streams end on the I/O thread after the
+ * calls that asked for it return), for at most 10 s more; returns the settled snapshot. */
+static long settle_ms = 1000;
+static snapshot settle(void) {
+    usleep((useconds_t)settle_ms * 1000);
+    snapshot last = snap();
+    for (int i = 0; i < 50; i++) {
+        usleep(200000);
+        snapshot now = snap();
+        double change = (double)now.heap_bytes - (double)last.heap_bytes;
+        last = now;
+        if (change < 64 * 1024 && change > -64 * 1024) break;
+    }
+    return last;
 }
 
 static void phase(const char *name, const char *edge) {
@@ -376,9 +391,8 @@ int main(int argc, char **argv) {
         mcp_string_free(info);
     }
     double warm_ms = (double)(now_ns() - w0) / 1e6;
-    usleep((useconds_t)settle_ms * 1000);
+    snapshot s_warm = settle();
     phase("warm", "end");
-    snapshot s_warm = snap();
 
     /* ---- connect every user's connections */
     phase("connect", "begin");
@@ -390,9 +404,8 @@ int main(int argc, char **argv) {
     double connect_cpu_us = cpu_us() - cpu0;
     int connect_peak_threads = atomic_load(&peak_threads);
     long connect_errors = atomic_load(&error_count);
-    usleep((useconds_t)settle_ms * 1000);
+    snapshot s_conn = settle();
     phase("connect", "end");
-    snapshot s_conn = snap();
     int connected = count_connected();
     lat_list conn = merge(connect_lat, connect_threads);
 
@@ -452,9 +465,8 @@ int main(int argc, char **argv) {
     uint64_t d0 = now_ns();
     run_pool(connect_threads, disconnect_worker, &disconnect_running);
     double disconnect_s = (double)(now_ns() - d0) / 1e9;
-    usleep((useconds_t)settle_ms * 1000);
+    snapshot s_disc = settle();
     phase("disconnect", "end");
-    snapshot s_disc = snap();
     int connected_after_disconnect = count_connected();
     phase("reconnect", "begin");
     atomic_store(&next_job, 0);
@@ -462,14 +474,12 @@ int main(int argc, char **argv) {
     uint64_t r0 = now_ns();
     run_pool(connect_threads, connect_worker, &connect_running);
     double reconnect_s = (double)(now_ns() - r0) / 1e9;
-    usleep((useconds_t)settle_ms * 1000);
+    snapshot s_reconn = settle();
     phase("reconnect", "end");
-    snapshot s_reconn = snap();
     lat_list reconn = merge(connect_lat, connect_threads);
     atomic_store(&next_job, 0);
     run_pool(connect_threads, disconnect_worker, &disconnect_running);
-    usleep((useconds_t)settle_ms * 1000);
-    snapshot s_disc2 = snap();
+    snapshot s_disc2 = settle();
 
     /* ---- free: views, then the manager */
     phase("free", "begin");

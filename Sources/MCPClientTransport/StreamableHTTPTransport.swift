@@ -73,6 +73,15 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         self.delegate.withLock { $0 = delegate }
     }
 
+    /// The delegate, for the last time: a transport that closed lets go of its session, which holds the transport
+    /// (otherwise the pair, and everything they reach, would never be freed).
+    private func releaseDelegate() -> (any TransportDelegate)? {
+        delegate.withLock { delegate in
+            defer { delegate = nil }
+            return delegate
+        }
+    }
+
     public var sessionID: String? { state.withLock { $0.sessionID } }
 
     public func send(_ message: [UInt8]) throws(MCPError) {
@@ -394,7 +403,11 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     static let namedMethods: Set<String> = ["tools/call", "prompts/get", "resources/read"]
 
     public func close(completion: @escaping @Sendable () -> Void) {
-        if let fallback = state.withLock({ $0.fallback }) { fallback.close(completion: completion); return }
+        if let fallback = state.withLock({ $0.fallback }) {
+            _ = releaseDelegate()  // the fallback has the session now and tells it of the close
+            fallback.close(completion: completion)
+            return
+        }
         let (exchanges, session) = state.withLock { state -> ([HTTPExchange], String?) in
             state.closed = true
             defer { state.exchanges = [:]; state.eventStream = nil }
@@ -402,7 +415,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         for exchange in exchanges { exchange.cancel(MCPError(.closed, "the connection was closed")) }
         let finish: @Sendable () -> Void = { [weak self] in
-            self?.delegate.withLock { $0 }?.transportDidClose(error: nil)
+            self?.releaseDelegate()?.transportDidClose(error: nil)
             completion()
         }
         guard let session else { finish(); return }
@@ -445,7 +458,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }
         }
         for exchange in others { exchange.cancel(error) }
-        delegate.withLock { $0 }?.transportDidClose(error: error)
+        releaseDelegate()?.transportDidClose(error: error)
     }
 
     fileprivate func learnedSession(id: String?, protocolVersion: String?) {
