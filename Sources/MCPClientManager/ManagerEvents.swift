@@ -91,7 +91,8 @@ extension Manager {
                 if !missing.isEmpty { event["missing"] = .object(missing.wire) }
             }
         }
-        events.push(.object(event), droppable: false)
+        // Like status: a user's connections may be many and short-lived.
+        events.push(.object(event), droppable: user != nil)
     }
 
     // MARK: events
@@ -110,8 +111,10 @@ extension Manager {
         event["status"] = .string(status.rawValue)
         if let error { event["error"] = error.json }
         if let reason { event["reason"] = .string(reason) }
-        // Status changes are rare and hosts track state from them: never dropped.
-        events.push(.object(event), droppable: false)
+        // Shared connections' changes are rare and hosts track state from them: never dropped. Users' connections come
+        // and go with their users (thousands, idle sweeps): a host that does not read events must not grow the queue
+        // without bound, and `server_status` answers for a user at any time.
+        events.push(.object(event), droppable: key.user != nil)
     }
 
     func emitTask(_ server: String, user: String?, requestID: UInt64, _ task: JSONObject) {
