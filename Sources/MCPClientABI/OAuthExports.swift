@@ -131,8 +131,9 @@ public func mcpManagerOAuthLogout(
 
 /// Makes the manager keep its OAuth records (tokens, registrations, pending flows) in `store` instead of the one
 /// `options.oauth.store` names: a host store (mcp_credential_store_new_host) lets several processes share sign-ins,
-/// so a callback may land on another process than the one that began the flow. Call it before the first OAuth use
-/// (a connect to an OAuth server or any mcp_manager_oauth_* call); afterwards it fails with MCP_ERR_CONFLICT.
+/// so a callback may land on another process than the one that began the flow. It also holds the registry's created
+/// servers and users' variables. Call it before the first OAuth or registry use (a connect to an OAuth server, any
+/// mcp_manager_oauth_* call, any registry call); afterwards it fails with MCP_ERR_CONFLICT.
 /// Ownership: the manager keeps its own reference; the store handle may be freed afterwards, but a host store's
 /// functions and user_data must stay valid until the manager is freed. Free *out_error_json with mcp_string_free().
 /// NULL: manager and store required; out_error_json may be NULL.

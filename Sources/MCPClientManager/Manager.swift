@@ -221,9 +221,11 @@ public final class Manager: @unchecked Sendable {
             if connection.status == .connected { return "authorized" }
             if connection.status == .connecting { return "authorizing" }
         }
-        guard connection?.authorized == true || OAuthServerSettings.isDeclared(entry.config),
-              let engine = oauthSlot.withLock({ $0.engine }) ?? (try? oauthEngine())
-        else { return "not_required" }
+        guard connection?.authorized == true || OAuthServerSettings.isDeclared(entry.config) else { return "not_required" }
+        // Reading the store must not fix it: a host may still call set_credential_store. Only a store the options name
+        // (a file store) is opened here.
+        let engine = oauthSlot.withLock({ $0.engine }) ?? (options.oauth.store["type"]?.stringValue == "file" ? try? oauthEngine() : nil)
+        guard let engine else { return "needs_authorization" }
         switch engine.status(user: key.user ?? options.oauth.user, server: entry.config.name)["state"]?.stringValue {
         case "authorized": return "authorized"
         case "failed": return "error"

@@ -56,8 +56,9 @@ extension Manager {
         let name = route.name
         guard let slot = entry.slot(route.key) else { done(.failure(unknownServer(name))); return }
         slot.leases.add(1, ordering: .relaxed)
+        let now = SystemClock().nowNanoseconds()
         let lastUsed = slot.lastUsed.load(ordering: .relaxed)
-        slot.touch()
+        slot.touch(now)
         let config = entry.config
         let completion: @Sendable (Result<ClientSession, MCPError>) -> Void = { [weak self] result in
             switch result {
@@ -68,7 +69,6 @@ extension Manager {
             }
         }
         enum Next { case ready(ClientSession), joined, start(ClientSession, Int), failed(MCPError) }
-        let now = SystemClock().nowNanoseconds()
         let next = slot.state.withLock { state -> Next in
             switch state.connection {
             case .connected(let session, _): return .ready(session)
@@ -152,7 +152,9 @@ extension Manager {
             throw MCPError(.unsupported, "server '\(name)' is disabled (enabled: false)", details: ["server": .string(name), "reason": "disabled"])
         }
         let saved = route.caller.user.map { userVariables($0, name) } ?? [:]
-        let context = route.caller.resolution(base: options.substitution, savedUserVars: saved)
+        var context = route.caller.resolution(base: options.substitution, savedUserVars: saved)
+        // A stored user-tier template keeps `obo` only if its author held CONFIGURE_OBO when it was written.
+        if entry.runtime?.template["obo"] != nil { context.allowOBO = true }
         let resolved = try ConfigResolver.resolve(server: entry.template, context: context)
         if route.caller.user == nil, resolved.scope.needsUserValues {
             throw MCPError(.unsupported, "server '\(name)' needs a per-user connection (\(resolved.scope.reason)); call it with a user context",

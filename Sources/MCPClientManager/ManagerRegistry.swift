@@ -162,13 +162,8 @@ extension Manager {
                 replaceEntry(change.name, with: nil, reason: "removed")
             }
         }
-        var result: JSONObject = ["version": 1]
-        if changes.count == 1, case .object(let object) = changes[0].json(for: user) {
-            for (key, value) in object { result[key] = value }
-        } else {
-            result["changes"] = .array(changes.map { $0.json(for: user) })
-        }
-        return .object(result)
+        if changes.count == 1 { return versioned(changes[0].json(for: user)) }
+        return ["version": 1, "changes": .array(changes.map { $0.json(for: user) })]
     }
 
     /// A deleted server's users lose what they kept for it: their saved variables go, and their tokens are revoked
@@ -228,9 +223,8 @@ extension Manager {
     }
 
     private func versioned(_ value: JSONValue) -> JSONValue {
-        guard case .object(let object) = value else { return value }
         var result: JSONObject = ["version": 1]
-        for (key, member) in object { result[key] = member }
+        result.merge(value)
         return .object(result)
     }
 }

@@ -116,7 +116,7 @@ final class ConnectionSlot: @unchecked Sendable {
         touch()
     }
 
-    func touch() { lastUsed.store(SystemClock().nowNanoseconds(), ordering: .relaxed) }
+    func touch(_ now: UInt64 = SystemClock().nowNanoseconds()) { lastUsed.store(now, ordering: .relaxed) }
 
     var connectedSession: ClientSession? {
         state.withLock { state in

@@ -1,4 +1,4 @@
-public import MCPClientConfig
+import MCPClientConfig
 public import MCPClientCore
 import MCPClientOAuth
 
@@ -86,17 +86,6 @@ extension ServerRegistry {
         try flags(try usableEntry(server, user), user)
     }
 
-    /// The context to resolve `server` with for `user`: `base` (the manager's substitution) plus the user's
-    /// profile fields (`{{LIBRECHAT_USER_*}}`) and saved variables. Needs USE.
-    public func resolutionContext(for server: String, base: ResolutionContext, as user: UserContext) throws(MCPError) -> ResolutionContext {
-        let entry = try usableEntry(server, user)
-        var context = base
-        context.user = user.placeholderFields
-        context.userVars = try userVariables.read(user: user.id, entry: entry)
-        // A stored user-tier template keeps `obo` only if its author held CONFIGURE_OBO when it was written.
-        if entry.template["obo"] != nil { context.allowOBO = true }
-        return context
-    }
 
     private func usableEntry(_ server: String, _ user: UserContext) throws(MCPError) -> RegistryEntry {
         guard let entry = try entry(named: server) else { throw Self.notFound(server) }

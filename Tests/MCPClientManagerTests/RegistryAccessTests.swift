@@ -1,7 +1,7 @@
 import Dispatch
 import MCPClientConfig
 import MCPClientCore
-import MCPClientManager
+@testable import MCPClientManager
 import MCPClientOAuth
 import Testing
 
@@ -201,13 +201,20 @@ import Testing
         let registry = makeRegistry()
         try registry.registerOperator(name: "github", config: Self.patServer)
         try registry.setUserVariables("github", values: ["PAT_TOKEN": "ghp_alice", "ORG": "acme"], as: People.alice)
-        let context = try registry.resolutionContext(for: "github", base: ResolutionContext(), as: People.alice)
         let entry = try #require(try registry.entry(named: "github"))
+        // What the manager resolves a user's connection with: the user's fields and saved values.
+        func resolution(_ user: UserContext) throws -> ResolutionContext {
+            var context = ResolutionContext()
+            context.user = user.placeholderFields
+            context.userVars = try registry.userVariables.read(user: user.id, entry: entry)
+            return context
+        }
+        let context = try resolution(People.alice)
         let resolved = try ConfigResolver.resolve(server: entry.template, context: context)
         #expect(resolved.server["headers"]?["Authorization"] == "Bearer ghp_alice")
         #expect(resolved.server["headers"]?["X-User"] == "alice@example.com")
         #expect(resolved.missingUserVars.isEmpty)
-        let bobs = try registry.resolutionContext(for: "github", base: ResolutionContext(), as: People.bob)
+        let bobs = try resolution(People.bob)
         #expect(try ConfigResolver.resolve(server: entry.template, context: bobs).missingUserVars == ["PAT_TOKEN", "ORG"])
     }
 
