@@ -25,7 +25,7 @@ extension Manager {
         }.get()
         var registryOptions = ServerRegistry.Options(store: store, substitution: options.substitution)
         registryOptions.namespace = options.registryNamespace
-        registryOptions.lock = StoreRegistryLock(store: store)
+        registryOptions.lock = StoreNamedLock(store: store)
         let made = registrySlot.withLock { slot -> ServerRegistry in
             if let registry = slot { return registry }
             let registry = ServerRegistry(options: registryOptions)

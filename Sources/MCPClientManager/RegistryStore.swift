@@ -18,38 +18,16 @@ public protocol RegistryLocking: Sendable {
     func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result
 }
 
-/// The registry lock across processes: the credential store's own leases (flock for the file store, the host's lock
-/// functions), taken inside the process-local lock so threads of one process do not poll each other.
-struct StoreRegistryLock: RegistryLocking {
-    let store: any CredentialStore
-    let local = ProcessLocalRegistryLock()
+/// The registry lock across processes sharing the store (its leases: flock for the file store, the host's lock
+/// functions).
+extension StoreNamedLock: RegistryLocking {}
 
-    func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result {
-        try local.withLock(resource) { () throws(MCPError) -> Result in
-            let lease = try CredentialLocks.acquire("mcpclient/registry-lock/" + resource, on: store, ttlMilliseconds: 30_000,
-                timeoutMilliseconds: 10_000)
-            defer { lease.release() }
-            return try body()
-        }
-    }
-}
-
-/// Striped mutexes shared by the whole process: a resource name always maps to the same one, and the table stays
-/// 64 mutexes however many users there are. Not reentrant: `body` must not take another registry lock.
+/// This process only (a registry without a shared store). Not reentrant: `body` must not take another registry lock.
 public struct ProcessLocalRegistryLock: RegistryLocking {
-    // `Locked<Int>`, not `Locked<()>`: an empty value shares its address with the mutex field, which ThreadSanitizer
-    // then reports as a race between taking the lock and the exclusive access to the value.
-    private static let stripes = (0..<64).map { _ in Locked(0) }
-
     public init() {}
 
     public func withLock<Result>(_ resource: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result {
-        var hash: UInt32 = 2_166_136_261
-        for byte in resource.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let outcome: Swift.Result<Result, MCPError> = Self.stripes[Int(hash % UInt32(Self.stripes.count))].withLock { _ in
-            do throws(MCPError) { return .success(try body()) } catch { return .failure(error) }
-        }
-        return try outcome.get()
+        try KeyedLocks.process.withLock(resource, body)
     }
 }
 

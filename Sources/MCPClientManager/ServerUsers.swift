@@ -25,7 +25,7 @@ struct ServerUsers: Sendable {
     }
 
     func remember(_ user: String, for entry: RegistryEntry) throws(MCPError) {
-        try lock.withLock("serverusers/" + entry.name) { () throws(MCPError) in
+        try lock.withLock("mcpclient.serverusers." + namespace + "." + entry.name) { () throws(MCPError) in
             var users = self.users(of: entry)
             guard !users.contains(user) else { return }
             users.append(user)

@@ -128,7 +128,6 @@ public final class OAuthEngine: Sendable {
     let http: HTTPEngine
     let refreshes = RefreshCoordinator()
     /// Serializes `begin` per user and server, so concurrent triggers join one flow instead of racing two.
-    let beginLocks = KeyedLocks()
     /// Step-ups per user and server within the flow timeout: kept here, not per connection, because each sign-in
     /// reconnects with a new authorizer (the count must survive that).
     private let scopeUpgrades = Locked<[String: (count: Int, since: Int64)]>([:])
@@ -420,32 +419,6 @@ public final class OAuthEngine: Sendable {
                 ttlSeconds: 365 * 24 * 3600)
             return registered.credentials
         }
-    }
-}
-
-/// One lock per key, created on demand and dropped when nobody holds or waits for it.
-final class KeyedLocks: Sendable {
-    private final class Entry: @unchecked Sendable {
-        let mutex = Mutex(())
-        /// Holders and waiters; changed only under `entries`' lock.
-        var users = 0
-    }
-    private let entries = Locked<[String: Entry]>([:])
-
-    func withLock<T, E: Error>(_ key: String, _ body: () throws(E) -> T) throws(E) -> T {
-        let entry = entries.withLock { entries -> Entry in
-            let entry = entries[key] ?? Entry()
-            entries[key] = entry
-            entry.users += 1
-            return entry
-        }
-        defer {
-            entries.withLock { entries in
-                entry.users -= 1
-                if entry.users == 0 { entries[key] = nil }
-            }
-        }
-        return try entry.mutex.withLock { _ throws(E) -> T in try body() }
     }
 }
 

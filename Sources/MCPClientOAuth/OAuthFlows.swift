@@ -14,7 +14,7 @@ extension OAuthEngine {
                 source: .auth, details: ["reason": "no_interactive_flow", "server": .string(settings.server)])
         }
         let flowKey = Self.flowKey(user, settings.server)
-        let outcome = beginLocks.withLock(flowKey.canonical) { () -> (result: Result<FlowInfo, MCPError>, started: Bool) in
+        let outcome = try flowLock(flowKey) { () -> (result: Result<FlowInfo, MCPError>, started: Bool) in
             let now = self.now
             let existing = ((try? store.getJSON(flowKey)) ?? nil).flatMap { try? FlowState(json: $0) }
             let pending = existing.flatMap { $0.isJoinable(now: now, timeoutSeconds: options.handlingTimeoutSeconds) ? $0 : nil }
@@ -46,6 +46,12 @@ extension OAuthEngine {
             if outcome.started { emit(.failed(user: user, server: settings.server, flowID: nil, error: error)) }
             throw error
         }
+    }
+
+    /// One flow at a time per user and server, across every process sharing the store: a callback that reaches two
+    /// replicas redeems its code once, and two begins cannot replace each other's flow.
+    func flowLock<T>(_ flowKey: CredentialKey, _ body: () throws(MCPError) -> T) throws(MCPError) -> T {
+        try StoreNamedLock(store: store).withLock(flowKey.canonical + "#lock", body)
     }
 
     private func storedScopes(user: String, settings: OAuthServerSettings) -> [String] {
@@ -115,7 +121,7 @@ extension OAuthEngine {
         let flowKey = Self.flowKey(user, server)
         var event: OAuthEvent?
         defer { if let event { emit(event) } }  // after the lock: a handler may act on it at once
-        return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> FlowInfo in
+        return try flowLock(flowKey) { () throws(MCPError) -> FlowInfo in
             guard let json = try store.getJSON(flowKey), var flow = try? FlowState(json: json), flow.state == state else {
                 throw MCPError(.auth, "the authorization flow for this state is gone (expired or replaced)", source: .auth,
                     details: ["reason": "invalid_state", "server": .string(server)])
@@ -187,7 +193,7 @@ extension OAuthEngine {
         let flowKey = Self.flowKey(user, server)
         var event: OAuthEvent?
         defer { if let event { emit(event) } }
-        return try beginLocks.withLock(flowKey.canonical) { () throws(MCPError) -> Bool in
+        return try flowLock(flowKey) { () throws(MCPError) -> Bool in
             guard let json = try store.getJSON(flowKey), let flow = try? FlowState(json: json) else { return false }
             try store.delete(Self.stateIndexKey(flow.state))
             try store.delete(flowKey)

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 public import MCPClientCore
 
 /// A store that can serialize work across every process sharing it: the refresh single flight takes a lease named
@@ -93,6 +94,57 @@ public enum CredentialLocks {
             var remaining = timespec()
             while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
             pause = min(pause &* 2, 200_000_000)
+        }
+    }
+}
+
+/// One lock per key, created on demand and dropped when nobody holds or waits for it.
+public final class KeyedLocks: Sendable {
+    private final class Entry: @unchecked Sendable {
+        let mutex = Mutex(())
+        /// Holders and waiters; changed only under `entries`' lock.
+        var users = 0
+    }
+    private let entries = Locked<[String: Entry]>([:])
+
+    public init() {}
+
+    /// The lock of this process's threads only; every user of a name shares one.
+    public static let process = KeyedLocks()
+
+    public func withLock<T, E: Error>(_ key: String, _ body: () throws(E) -> T) throws(E) -> T {
+        let entry = entries.withLock { entries -> Entry in
+            let entry = entries[key] ?? Entry()
+            entries[key] = entry
+            entry.users += 1
+            return entry
+        }
+        defer {
+            entries.withLock { entries in
+                entry.users -= 1
+                if entry.users == 0 { entries[key] = nil }
+            }
+        }
+        return try entry.mutex.withLock { _ throws(E) -> T in try body() }
+    }
+}
+
+/// A lock named across threads and processes: this process's lock for the name (so its threads queue instead of
+/// polling each other), then the store's lease on it (`CredentialLocks.acquire`). The registry's writes and the
+/// sign-in flows (begin, complete, cancel) use it, so two processes sharing a store never interleave them.
+public struct StoreNamedLock: Sendable {
+    public let store: any CredentialStore
+    public var ttlMilliseconds: Int64 = 60_000
+    public var timeoutMilliseconds: Int64 = 30_000
+
+    public init(store: any CredentialStore) { self.store = store }
+
+    public func withLock<Result>(_ name: String, _ body: () throws(MCPError) -> Result) throws(MCPError) -> Result {
+        try KeyedLocks.process.withLock(name) { () throws(MCPError) -> Result in
+            let lease = try CredentialLocks.acquire(
+                name, on: store, ttlMilliseconds: ttlMilliseconds, timeoutMilliseconds: timeoutMilliseconds)
+            defer { lease.release() }
+            return try body()
         }
     }
 }
