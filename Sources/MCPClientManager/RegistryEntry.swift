@@ -101,12 +101,11 @@ public struct RegistryEntry: Sendable, Equatable {
     }
 }
 
-/// What a server's JSON may show (management.md §12): `client_secret`, `apiKey.key`, header and env values never;
+/// What a server's JSON may show (management.md §12): the exporter's secrets (`client_secret`, `private_key`,
+/// `apiKey.key`), header and env values never;
 /// `url`, `proxy` and the OAuth endpoints only to those who may edit. `unknown` (keys no format defines, maybe a
 /// misspelt secret) is treated like headers: names only.
 enum Redaction {
-    static let oauthEndpoints = ["authorization_url", "token_url", "redirect_uri", "revocation_endpoint"]
-
     /// The redacted object and the paths left out, so a client can tell "hidden" from "not set".
     static func redact(_ template: JSONObject, canEdit: Bool) -> (JSONObject, [String]) {
         var server = template
@@ -116,19 +115,13 @@ enum Redaction {
             redacted += object.keys.map { "\(field).\($0)" }
             server[field] = nil
         }
-        if var apiKey = server["apiKey"]?.objectValue, apiKey["key"] != nil {
-            apiKey["key"] = nil
-            server["apiKey"] = .object(apiKey)
-            redacted.append("apiKey.key")
-        }
-        if var oauth = server["oauth"]?.objectValue {
-            var hidden = ["client_secret"]
-            if !canEdit { hidden += oauthEndpoints }
-            for field in hidden where oauth[field] != nil {
-                oauth[field] = nil
-                redacted.append("oauth.\(field)")
-            }
-            server["oauth"] = .object(oauth)
+        var hidden = ConfigExporter.secretPaths
+        if !canEdit { hidden += ConfigExporter.oauthEndpointKeys.map { ("oauth", $0) } }
+        for (object, field) in hidden {
+            guard var inner = server[object]?.objectValue, inner[field] != nil else { continue }
+            inner[field] = nil
+            server[object] = .object(inner)
+            redacted.append("\(object).\(field)")
         }
         if !canEdit {
             for field in ["url", "proxy"] where server[field] != nil {

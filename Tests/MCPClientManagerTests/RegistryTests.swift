@@ -203,6 +203,21 @@ func failure<T>(_ body: () throws -> T) -> MCPError? {
         #expect(removed.first?.action == .deleted)
     }
 
+    @Test func anOperatorServersPrivateKeyIsNeverShown() throws {
+        let registry = makeRegistry()
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq-operator-secret\n-----END PRIVATE KEY-----"
+        try registry.registerOperator(name: "machine", config: [
+            "url": "https://mcp.example.com/mcp",
+            "oauth": ["client_id": "svc", "private_key": .string(pem), "grant_types_supported": ["client_credentials"],
+                      "token_url": "https://as.example.com/token"],
+        ])
+        for user in [People.alice, People.bob] {
+            let json = try registry.get("machine", as: user).json(for: user)
+            #expect(!JSONWriter.string(json).containsLiteral("operator-secret"))
+            #expect(json["redacted"]?.arrayValue?.contains("oauth.private_key") == true)
+        }
+    }
+
     @Test func redactionHidesSecretsAlwaysAndEndpointsFromNonEditors() throws {
         let registry = makeRegistry()
         let config = remote("Secretive", [

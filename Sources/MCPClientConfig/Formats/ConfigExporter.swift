@@ -41,7 +41,9 @@ public enum ConfigExporter {
     }
 
     /// The secrets an export leaves out by default, as paths inside a server object.
-    static let secretPaths: [(String, String)] = [("oauth", "client_secret"), ("oauth", "private_key"), ("apiKey", "key")]
+    public static let secretPaths: [(String, String)] = [("oauth", "client_secret"), ("oauth", "private_key"), ("apiKey", "key")]
+    /// The OAuth endpoint URLs (a registry shows them only to editors).
+    public static var oauthEndpointKeys: [String] { ServerValidator.oauthURLKeys }
     /// Headers that carry a credential (a bearer token from fastmcp or mcp-use `auth`, for one). Left out too when
     /// written literally; a template such as `Bearer ${TOKEN}` names a variable, not the secret, and is kept.
     static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization"]
