@@ -40,3 +40,13 @@ extension FlowState: CustomReflectable {
 extension CredentialKeyring: CustomReflectable {
     public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
 }
+
+/// A server's OAuth settings carry the client secret and `oauth_headers` values: printed, they show neither.
+extension OAuthServerSettings: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "OAuthServerSettings(server: \(server), url: \(url), grant: \(grant), clientID: \(clientID ?? "none"), "
+            + "clientSecret: \(clientSecret == nil ? "none" : "<redacted>"), signingKey: \(signingKey == nil ? "none" : "<redacted>"), "
+            + "oauthHeaders: \(http.headers.map(\.name)))"
+    }
+    public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
+}

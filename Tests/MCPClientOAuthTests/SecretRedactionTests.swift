@@ -33,6 +33,12 @@ import Testing
                 redirectURI: "r", clientID: "c", tokenEndpoint: "t", resource: "m", scopes: nil, createdAt: 0),
             try CredentialKeyring(key: keyBytes, keyID: "k1"),
             try SigningKey.generate(.es256),
+            {
+                var settings = OAuthServerSettings(server: "s", url: "https://m.example/mcp")
+                settings.clientSecret = secret
+                settings.http.headers = [(name: "X-Key", value: secret)]
+                return settings
+            }(),
         ]
         for value in values {
             for text in renderings(value) {
