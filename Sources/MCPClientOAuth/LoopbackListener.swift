@@ -212,7 +212,14 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
             if accepting, descriptors[1].revents != 0 {
                 while connections.count < options.maxConnections {
                     let fd = accept(listenFD, nil, nil)
-                    guard fd >= 0 else { break }
+                    if fd < 0 {
+                        // Out of descriptors or memory: the socket stays readable, so polling again would spin.
+                        let failed = errno
+                        if failed == EMFILE || failed == ENFILE || failed == ENOBUFS || failed == ENOMEM {
+                            return .failure(Self.systemError("accept", failed, port: port))
+                        }
+                        break
+                    }
                     // accept4 needs _GNU_SOURCE; in the brief gap before FD_CLOEXEC only a host fork could inherit this socket.
                     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                     _ = csys_set_nonblocking(fd)

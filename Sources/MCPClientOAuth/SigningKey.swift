@@ -38,12 +38,17 @@ public final class SigningKey: @unchecked Sendable, CustomStringConvertible {
     /// `maxPEMBytes`. Errors name the file, never its content.
     public convenience init(pemFile path: String, keyID: String? = nil) throws(MCPError) {
         guard !path.isEmpty, !path.utf8.contains(0) else { throw Self.failure("the private key file path is empty or invalid", reason: "key_file_unreadable") }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking so a FIFO at the path cannot hang the open; then only a regular file is read.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
             throw Self.failure("the private key file \(path) cannot be opened: \(text)", reason: "key_file_unreadable")
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw Self.failure("the private key file \(path) is not a regular file", reason: "key_file_unreadable")
+        }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {

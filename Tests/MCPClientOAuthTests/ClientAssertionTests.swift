@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 import MCPClientCore
 import MCPClientOAuth
 import Testing
@@ -129,4 +130,16 @@ enum JWSVerifier {
         -----END PRIVATE KEY-----
 
         """
+}
+
+@Suite struct SigningKeyFileTests {
+    @Test func aFIFOAtTheKeyPathIsRefusedInsteadOfBlocking() throws {
+        let path = "/tmp/mcpclient-key-fifo-\(getpid())"
+        unlink(path)
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let error = #expect(throws: MCPError.self) { try SigningKey(pemFile: path) }
+        #expect(error?.details["reason"] == "key_file_unreadable")
+        #expect(error?.message.containsLiteral("not a regular file") == true)
+    }
 }
