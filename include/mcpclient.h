@@ -726,8 +726,9 @@ MCP_EXTERN mcp_status mcp_manager_oauth_logout(
 /**
  * Makes the manager keep its OAuth records (tokens, registrations, pending flows) in `store` instead of the one
  * `options.oauth.store` names: a host store (mcp_credential_store_new_host) lets several processes share sign-ins,
- * so a callback may land on another process than the one that began the flow. Call it before the first OAuth use
- * (a connect to an OAuth server or any mcp_manager_oauth_* call); afterwards it fails with MCP_ERR_CONFLICT.
+ * so a callback may land on another process than the one that began the flow. It also holds the registry's created
+ * servers and users' variables. Call it before the first OAuth or registry use (a connect to an OAuth server, any
+ * mcp_manager_oauth_* call, any registry call); afterwards it fails with MCP_ERR_CONFLICT.
  * Ownership: the manager keeps its own reference; the store handle may be freed afterwards, but a host store's
  * functions and user_data must stay valid until the manager is freed. Free *out_error_json with mcp_string_free().
  * NULL: manager and store required; out_error_json may be NULL.
@@ -1087,7 +1088,7 @@ MCP_EXTERN mcp_status mcp_manager_list_all_tools(
 /**
  * Calls a tool by its model-facing name from the last mcp_manager_list_all_tools (an unknown name lists again):
  * {"version":1,"server","tool","modelName","result":{…},"formatted"?}. A tool that needs approval (config
- * requireApproval, PandoraKit's default, or destructiveHint) fails with MCP_ERR_POLICY and details.reason
+ * requireApproval, PandoraKit's default, or destructiveHint) fails with MCP_ERR_PERMISSION and details.reason
  * "approval_required" after an approval_required event, unless options_json has "approved": true.
  * options_json: {"approved","timeoutMs","format","maxArtifactBytes","style","delimiter","charset","maxLength"}.
  * Ownership: free *out_result_json and *out_error_json with mcp_string_free().
@@ -1135,7 +1136,8 @@ MCP_EXTERN mcp_status mcp_tool_model_name(
  * Returns a user's view of the manager. It shares the manager's servers and connections; every call made through
  * it is on behalf of that user: per-user servers (OAuth, customUserVars, user placeholders, user-created) get the
  * user's own connection, signed in as the user, with the user's values substituted; other servers use the shared
- * connection. user_json is {"id", "role"?, "profile"?, "openid"?, "graph"?, "body"?, "userVars"?} (docs/abi/json.md).
+ * connection. user_json is {"id", "role"?, LibreChat's user fields ("email", "name", …)?, "permissions"?, "openid"?, "graph"?, "body"?,
+ * "userVars"?} (docs/abi/json.md).
  * A view cannot register servers, set stores or read events (MCP_ERR_PERMISSION): those belong to the manager.
  * Ownership: free the view with mcp_manager_free() (the manager stays); *out_error_json with mcp_string_free().
  * Freeing the manager ends every view's use of it (MCP_ERR_CLOSED).

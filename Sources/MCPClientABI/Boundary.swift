@@ -94,9 +94,9 @@ func json(_ pointer: UnsafePointer<CChar>?, _ name: String, fallback: JSONValue?
     }
 }
 
-/// A JSON object argument; NULL means `{}`.
-func jsonObject(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(MCPError) -> JSONObject {
-    guard case .object(let object) = try json(pointer, name, fallback: [:]) else {
+/// A JSON object argument; NULL means `{}` unless it is `required` (then MCP_ERR_INVALID).
+func jsonObject(_ pointer: UnsafePointer<CChar>?, _ name: String, required: Bool = false) throws(MCPError) -> JSONObject {
+    guard case .object(let object) = try json(pointer, name, fallback: required ? nil : [:]) else {
         throw MCPError.invalid("\(name) must be a JSON object", details: ["argument": .string(name)])
     }
     return object

@@ -31,7 +31,7 @@ public func mcpManagerListServers(
     _ manager: OpaquePointer?, _ query_json: UnsafePointer<CChar>?, _ out_page_json: OutString?, _ out_error_json: OutString?
 ) -> mcp_status {
     registryEntryPoint(manager, out_page_json, out_error_json) { instance, caller throws(MCPError) in
-        try instance.listServers(query_json == nil ? [:] : try jsonObject(query_json, "query_json"), as: caller)
+        try instance.listServers(try jsonObject(query_json, "query_json"), as: caller)
     }
 }
 
@@ -60,7 +60,7 @@ public func mcpManagerCreateServer(
 ) -> mcp_status {
     registryEntryPoint(manager, out_result_json, out_error_json) { instance, caller throws(MCPError) in
         let given: String? = name == nil ? nil : try string(name, "name")
-        return try instance.createServer(name: given, config: try jsonObject(config_json, "config_json"), as: caller)
+        return try instance.createServer(name: given, config: try jsonObject(config_json, "config_json", required: true), as: caller)
     }
 }
 
@@ -75,7 +75,7 @@ public func mcpManagerUpdateServer(
     _ out_error_json: OutString?
 ) -> mcp_status {
     registryEntryPoint(manager, out_result_json, out_error_json) { instance, caller throws(MCPError) in
-        try instance.updateServer(try string(name, "name"), patch: try jsonObject(patch_json, "patch_json"), as: caller)
+        try instance.updateServer(try string(name, "name"), patch: try jsonObject(patch_json, "patch_json", required: true), as: caller)
     }
 }
 
@@ -109,7 +109,7 @@ public func mcpManagerPatchConfig(
         guard let parsed = ConfigFormat(rawValue: name) else {
             throw MCPError.invalid("format must be \"normalized\" or \"pandorakit\"", details: ["argument": "format"])
         }
-        return try instance.patchConfig(try jsonObject(body_json, "body_json"), format: parsed, as: caller)
+        return try instance.patchConfig(try jsonObject(body_json, "body_json", required: true), format: parsed, as: caller)
     }
 }
 
@@ -124,7 +124,7 @@ public func mcpManagerShareServer(
     _ out_error_json: OutString?
 ) -> mcp_status {
     registryEntryPoint(manager, out_server_json, out_error_json) { instance, caller throws(MCPError) in
-        try instance.shareServer(try string(name, "name"), grant: try jsonObject(grant_json, "grant_json"), as: caller)
+        try instance.shareServer(try string(name, "name"), grant: try jsonObject(grant_json, "grant_json", required: true), as: caller)
     }
 }
 
@@ -140,7 +140,7 @@ public func mcpManagerSetUserVars(
 ) -> mcp_status {
     registryEntryPoint(manager, out_flags_json, out_error_json) { instance, caller throws(MCPError) in
         var values: [String: String] = [:]
-        for (key, value) in try jsonObject(values_json, "values_json") {
+        for (key, value) in try jsonObject(values_json, "values_json", required: true) {
             // The key is the caller's own; the value is never echoed.
             guard let text = value.stringValue else { throw MCPError.invalid("'\(key)' must be a string", details: ["path": .string(key)]) }
             values[key] = text

@@ -167,9 +167,3 @@ public func mcpCredentialStoreDelete(_ store: OpaquePointer?, _ key_json: Unsafe
 public func mcpCredentialStoreFree(_ store: OpaquePointer?) {
     _ = storeHandles.remove(store)
 }
-
-/// A required JSON object argument.
-private func jsonObject(_ pointer: UnsafePointer<CChar>?, _ name: String, required: Bool) throws(MCPError) -> JSONObject {
-    guard pointer != nil else { throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)]) }
-    return try jsonObject(pointer, name)
-}

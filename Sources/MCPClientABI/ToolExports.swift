@@ -28,7 +28,7 @@ public func mcpManagerListAllTools(
 
 /// Calls a tool by its model-facing name from the last mcp_manager_list_all_tools (an unknown name lists again):
 /// {"version":1,"server","tool","modelName","result":{…},"formatted"?}. A tool that needs approval (config
-/// requireApproval, PandoraKit's default, or destructiveHint) fails with MCP_ERR_POLICY and details.reason
+/// requireApproval, PandoraKit's default, or destructiveHint) fails with MCP_ERR_PERMISSION and details.reason
 /// "approval_required" after an approval_required event, unless options_json has "approved": true.
 /// options_json: {"approved","timeoutMs","format","maxArtifactBytes","style","delimiter","charset","maxLength"}.
 /// Ownership: free *out_result_json and *out_error_json with mcp_string_free().

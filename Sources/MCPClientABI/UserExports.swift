@@ -4,7 +4,8 @@ import MCPClientManager
 /// Returns a user's view of the manager. It shares the manager's servers and connections; every call made through
 /// it is on behalf of that user: per-user servers (OAuth, customUserVars, user placeholders, user-created) get the
 /// user's own connection, signed in as the user, with the user's values substituted; other servers use the shared
-/// connection. user_json is {"id", "role"?, "profile"?, "openid"?, "graph"?, "body"?, "userVars"?} (docs/abi/json.md).
+/// connection. user_json is {"id", "role"?, LibreChat's user fields ("email", "name", …)?, "permissions"?, "openid"?, "graph"?, "body"?,
+/// "userVars"?} (docs/abi/json.md).
 /// A view cannot register servers, set stores or read events (MCP_ERR_PERMISSION): those belong to the manager.
 /// Ownership: free the view with mcp_manager_free() (the manager stays); *out_error_json with mcp_string_free().
 /// Freeing the manager ends every view's use of it (MCP_ERR_CLOSED).

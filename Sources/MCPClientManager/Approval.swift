@@ -55,7 +55,9 @@ extension Manager {
         event["arguments"] = arguments
         event["reason"] = .string(reason.rawValue)
         if let annotations { event["annotations"] = annotations }
-        events.push(.object(event), droppable: false)
+        // Droppable: the refused call's error carries the same details, and a model retrying a refused tool must not
+        // grow the queue without bound.
+        events.push(.object(event), droppable: true)
         return ApprovalPolicy.refusal(server: server, tool: tool, modelName: modelName, reason: reason, requestID: id)
     }
 }

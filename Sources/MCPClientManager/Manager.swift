@@ -102,15 +102,24 @@ public final class Manager: @unchecked Sendable {
 
     public func setUserVariableSource(_ source: any UserVariableSource) { userVariableSource.withLock { $0 = source } }
 
+    /// The caller's directory, made by its first listing. Bounded: past `maxToolDirectories` users the others' are
+    /// dropped (they only cost a re-list).
     func toolDirectory(for caller: CallContext) -> ToolDirectory {
         toolDirectories.withLock { directories in
             let key = caller.user ?? ""
             if let directory = directories[key] { return directory }
+            if directories.count >= Self.maxToolDirectories { directories = [:] }
             let directory = ToolDirectory()
             directories[key] = directory
             return directory
         }
     }
+
+    func existingToolDirectory(for caller: CallContext) -> ToolDirectory? {
+        toolDirectories.withLock { $0[caller.user ?? ""] }
+    }
+
+    static let maxToolDirectories = 10_000
 
     /// A user's saved `customUserVars` values: the host's source when it set one, else the registry's store.
     func userVariables(_ user: String, _ server: String) -> [String: String] {

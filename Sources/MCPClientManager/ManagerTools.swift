@@ -21,7 +21,10 @@ extension Manager {
     /// with its error and never hides the others. Fails only when the manager is closed.
     public func listAllTools(_ options: ToolListingOptions, as caller: CallContext = .host, completion: @escaping Completion) {
         if isClosed { completion(.failure(.closed)); return }
-        let names = Array(Set(options.servers ?? serverNames)).sorted()
+        // Every server the caller may use (others' private servers are not even named), or the ones asked for.
+        let names = Array(Set(options.servers ?? serverNames.filter { name in
+            entry(name).map { (try? checkUse($0, caller)) != nil } ?? false
+        })).sorted()
         let directory = toolDirectory(for: caller)
         let gather = FanOut(count: names.count, limit: options.concurrency) { [weak self] (results: [ServerTools]) in
             guard let self else { completion(.failure(.closed)); return }
@@ -177,6 +180,11 @@ extension Manager {
         }
         var options = ToolListingOptions()
         options.naming = naming ?? current ?? ToolNamingOptions()
+        guard !directory.isCurrent(naming: options.naming) else {
+            completion(.failure(MCPError.notFound("no tool is named '\(modelName)' in the listing of every server",
+                details: ["modelName": .string(modelName)])))
+            return
+        }
         listAllTools(options, as: caller) { listed in
             if case .failure(let error) = listed { completion(.failure(error)); return }
             guard let tool = directory.lookup(modelName) else {
@@ -239,7 +247,7 @@ extension Manager {
         server: String, tool: String, arguments: JSONValue, approved: Bool, requestID: UInt64, as caller: CallContext = .host
     ) -> MCPError? {
         approvalRefusal(server: server, tool: tool, arguments: arguments,
-            annotations: toolDirectory(for: caller).annotations(server: server, tool: tool), approved: approved, requestID: requestID,
+            annotations: existingToolDirectory(for: caller)?.annotations(server: server, tool: tool), approved: approved, requestID: requestID,
             user: caller.user)
     }
 

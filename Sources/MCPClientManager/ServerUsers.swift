@@ -13,9 +13,9 @@ struct ServerUsers: Sendable {
     let lock: any RegistryLocking
     let namespace: String
 
-    /// Far above any real server's user count; past it the oldest are dropped (their records still never apply to a
-    /// new server of the same name: they are bound to the deleted one's instance).
-    static let maxUsers = 100_000
+    /// Half of what a sealed record may hold (`SealedRecord.maxValueBytes`, 1 MiB); past it the oldest ids are dropped
+    /// (their records still never apply to a new server of the same name: they are bound to the deleted one's instance).
+    static let maxListBytes = 512 * 1024
 
     private func key(_ server: String) -> CredentialKey { CredentialKey(user: namespace, server: server, kind: .serverUsers) }
 
@@ -29,7 +29,14 @@ struct ServerUsers: Sendable {
             var users = self.users(of: entry)
             guard !users.contains(user) else { return }
             users.append(user)
-            if users.count > Self.maxUsers { users.removeFirst(users.count - Self.maxUsers) }
+            // Each id costs its bytes plus quotes and a comma once serialized.
+            var bytes = users.reduce(0) { $0 + $1.utf8.count + 3 }
+            var dropped = 0
+            while bytes > Self.maxListBytes, dropped < users.count - 1 {
+                bytes -= users[dropped].utf8.count + 3
+                dropped += 1
+            }
+            users.removeFirst(dropped)
             try store.putJSON(key(entry.name), ["version": 1, "instance": .string(entry.instance), "users": .array(users.map { .string($0) })],
                 ttlSeconds: nil)
         }

@@ -60,7 +60,21 @@ final class ToolDirectory: @unchecked Sendable {
     struct Snapshot: Sendable {
         var naming: ToolNamingOptions
         var tools: [String: Tool]
+        /// The same tools by "server\0tool", for the approval check on calls by (server, tool).
+        var byServerTool: [String: Tool] = [:]
+        /// When it was listed (monotonic ns): an unknown name re-lists only once this is old.
+        var listedAt: UInt64 = SystemClock().nowNanoseconds()
+
+        init(naming: ToolNamingOptions, tools: [String: Tool]) {
+            self.naming = naming
+            self.tools = tools
+            for tool in tools.values { byServerTool[tool.server + "\u{0}" + tool.tool] = tool }
+        }
     }
+
+    /// An unknown model-facing name re-lists every server at most this often (a model that invents names must not
+    /// make every call connect and list every server).
+    static let relistAfterNanoseconds: UInt64 = 30_000_000_000
 
     private let snapshot = Locked<Snapshot?>(nil)
 
@@ -70,8 +84,16 @@ final class ToolDirectory: @unchecked Sendable {
 
     var naming: ToolNamingOptions? { snapshot.withLock { $0?.naming } }
 
+    /// Whether a listing under `naming` is recent enough that a name missing from it is simply unknown.
+    func isCurrent(naming: ToolNamingOptions) -> Bool {
+        snapshot.withLock { snapshot in
+            guard let snapshot, snapshot.naming == naming else { return false }
+            return SystemClock().nowNanoseconds() &- snapshot.listedAt < Self.relistAfterNanoseconds
+        }
+    }
+
     /// A tool's annotations from the last listing, looked up by (server, tool).
     func annotations(server: String, tool: String) -> JSONValue? {
-        snapshot.withLock { snapshot in snapshot?.tools.values.first { $0.server == server && $0.tool == tool }?.annotations }
+        snapshot.withLock { $0?.byServerTool[server + "\u{0}" + tool]?.annotations }
     }
 }

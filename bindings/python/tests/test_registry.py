@@ -24,8 +24,9 @@ def test_a_user_creates_lists_calls_updates_and_deletes_a_server(tmp_path):
             assert created["server"]["author"] == "alice" and created["server"]["canEdit"] is True
             names = [entry["name"] for entry in alice.list_servers()["data"]]
             assert set(names) == {"alice-tools", "operator-fx"}
-            # Bob sees the operator's server only, and may not touch Alice's.
+            # Bob sees the operator's server only, and may not touch Alice's: not even its name in his tool listing.
             assert [entry["name"] for entry in bob.list_servers()["data"]] == ["operator-fx"]
+            assert set(bob.list_all_tools(timeout_ms=20000)["servers"]) == {"operator-fx"}
             with pytest.raises(mcpclient.McpPermissionError):
                 bob.get_server("alice-tools")
             with pytest.raises(mcpclient.McpPermissionError):
@@ -58,6 +59,9 @@ def test_paging_is_stable_and_bad_cursors_are_errors(manager):
         assert {e["name"] for e in first["data"]}.isdisjoint({e["name"] for e in rest["data"]})
         with pytest.raises(mcpclient.McpInvalidError):
             carol.list_servers(after="not-a-cursor")
+        # A required JSON argument given as NULL is an error, not an empty object.
+        with pytest.raises(mcpclient.McpInvalidError):
+            carol.update_server("server-00", None)
 
 
 def test_user_variables_feed_the_users_connection_and_only_flags_come_back(manager):
