@@ -34,7 +34,8 @@ public struct OutgoingRequest: Sendable {
 
 /// A bidirectional message pipe to one MCP server: the seam between the protocol and stdio/HTTP/WebSocket/in-memory.
 public protocol MessageTransport: AnyObject, Sendable {
-    /// Begins reading; the delegate is held weakly by implementations that outlive their session.
+    /// Begins reading. The delegate (the session, which holds the transport) is released once the transport reports
+    /// its close, so the pair can be freed.
     func start(delegate: any TransportDelegate) throws(MCPError)
     /// Sends one serialized message (no trailing newline). Safe from any thread; never blocks on a slow peer.
     func send(_ message: [UInt8]) throws(MCPError)

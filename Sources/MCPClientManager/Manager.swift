@@ -121,11 +121,15 @@ public final class Manager: @unchecked Sendable {
 
     static let maxToolDirectories = 10_000
 
-    /// A user's saved `customUserVars` values: the host's source when it set one, else the registry's store.
-    func userVariables(_ user: String, _ server: String) -> [String: String] {
+    /// A user's saved `customUserVars` values: the host's source when it set one, else the registry's store (read
+    /// only for a server that declares variables).
+    func userVariables(_ user: String, _ entry: ServerEntry) -> [String: String] {
+        let server = entry.config.name
         if let source = userVariableSource.withLock({ $0 }) { return source.values(user: user, server: server) }
-        guard let registry = registryIfMade, let entry = try? registry.entry(named: server) else { return [:] }
-        return (try? registry.userVariables.read(user: user, entry: entry)) ?? [:]
+        guard let registry = registryIfMade, let record = entry.runtime ?? (try? registry.entry(named: server)) ?? nil,
+              !ServerRegistry.declaredVariables(record).isEmpty
+        else { return [:] }
+        return (try? registry.userVariables.read(user: user, entry: record)) ?? [:]
     }
 
     deinit {

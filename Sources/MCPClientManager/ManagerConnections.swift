@@ -151,7 +151,7 @@ extension Manager {
         guard entry.config.enabled else {
             throw MCPError(.unsupported, "server '\(name)' is disabled (enabled: false)", details: ["server": .string(name), "reason": "disabled"])
         }
-        let saved = route.caller.user.map { userVariables($0, name) } ?? [:]
+        let saved = route.caller.user.map { userVariables($0, entry) } ?? [:]
         var context = route.caller.resolution(base: options.substitution, savedUserVars: saved)
         // A stored user-tier template keeps `obo` only if its author held CONFIGURE_OBO when it was written.
         if entry.runtime?.template["obo"] != nil { context.allowOBO = true }

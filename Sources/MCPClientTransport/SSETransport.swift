@@ -29,15 +29,6 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         openStream()
     }
 
-    /// The delegate, for the last time: a transport that closed lets go of its session, which holds the transport
-    /// (otherwise the pair, and everything they reach, would never be freed).
-    private func releaseDelegate() -> (any TransportDelegate)? {
-        delegate.withLock { delegate in
-            defer { delegate = nil }
-            return delegate
-        }
-    }
-
     private func openStream() {
         var headers = options.headers + [("Accept", "text/event-stream")]
         let authorization = options.authorization(for: options.url)
@@ -70,7 +61,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
             return state.stream
         }
         stream?.cancel(MCPError(.closed, "the connection was closed"))
-        releaseDelegate()?.transportDidClose(error: nil)
+        delegate.take()?.transportDidClose(error: nil)
         completion()
     }
 
@@ -173,7 +164,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
             return !state.closed
         }
         guard wasOpen else { return }
-        releaseDelegate()?.transportDidClose(error: error ?? MCPError.transport("the server closed the SSE stream"))
+        delegate.take()?.transportDidClose(error: error ?? MCPError.transport("the server closed the SSE stream"))
     }
 }
 

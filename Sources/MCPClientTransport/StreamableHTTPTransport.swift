@@ -73,15 +73,6 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         self.delegate.withLock { $0 = delegate }
     }
 
-    /// The delegate, for the last time: a transport that closed lets go of its session, which holds the transport
-    /// (otherwise the pair, and everything they reach, would never be freed).
-    private func releaseDelegate() -> (any TransportDelegate)? {
-        delegate.withLock { delegate in
-            defer { delegate = nil }
-            return delegate
-        }
-    }
-
     public var sessionID: String? { state.withLock { $0.sessionID } }
 
     public func send(_ message: [UInt8]) throws(MCPError) {
@@ -174,12 +165,17 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         let exchange = engine.start(request, handler: reply.handler)
         reply.exchange = exchange
-        if let id { state.withLock { if !$0.closed { $0.exchanges[id] = exchange } } }
+        // A close that won the race (an authorization retry may start from any thread) cancels what it missed.
+        if let id, !state.withLock({ state -> Bool in
+            if !state.closed { state.exchanges[id] = exchange }
+            return !state.closed
+        }) {
+            exchange.cancel(.closed)
+        }
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
     static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
-
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
@@ -404,7 +400,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     public func close(completion: @escaping @Sendable () -> Void) {
         if let fallback = state.withLock({ $0.fallback }) {
-            _ = releaseDelegate()  // the fallback has the session now and tells it of the close
+            _ = delegate.take()  // the fallback has the session now and tells it of the close
             fallback.close(completion: completion)
             return
         }
@@ -415,7 +411,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         for exchange in exchanges { exchange.cancel(MCPError(.closed, "the connection was closed")) }
         let finish: @Sendable () -> Void = { [weak self] in
-            self?.releaseDelegate()?.transportDidClose(error: nil)
+            self?.delegate.take()?.transportDidClose(error: nil)
             completion()
         }
         guard let session else { finish(); return }
@@ -458,7 +454,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }
         }
         for exchange in others { exchange.cancel(error) }
-        releaseDelegate()?.transportDidClose(error: error)
+        delegate.take()?.transportDidClose(error: error)
     }
 
     fileprivate func learnedSession(id: String?, protocolVersion: String?) {

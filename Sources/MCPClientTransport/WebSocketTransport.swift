@@ -49,15 +49,6 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
 
     deinit { buffer.deallocate() }
 
-    /// The delegate, for the last time: a transport that closed lets go of its session, which holds the transport
-    /// (otherwise the pair, and everything they reach, would never be freed).
-    private func releaseDelegate() -> (any TransportDelegate)? {
-        delegate.withLock { delegate in
-            defer { delegate = nil }
-            return delegate
-        }
-    }
-
     public func start(delegate: any TransportDelegate) throws(MCPError) {
         self.delegate.withLock { $0 = delegate }
         if let refusal = options.policy.check(url: options.url) { throw refusal }
@@ -313,7 +304,7 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
         // A close we started ends as requested, whatever the peer did meanwhile.
         let requested = closing
         closing = nil
-        releaseDelegate()?.transportDidClose(error: requested != nil ? nil : error)
+        delegate.take()?.transportDidClose(error: requested != nil ? nil : error)
         requested?()
     }
 
