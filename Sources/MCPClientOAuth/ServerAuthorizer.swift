@@ -132,11 +132,16 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
             if let current, current != challenge.sentAuthorization { return .retry }
             // A token that was just renewed and is refused again will not be saved by another renewal.
             if sentToken == nil || sentToken != lastRenewed {
-                if let renewed = try? engine.freshTokens(user: user, settings: settings, rejectedAccessToken: sentToken),
-                   "Bearer " + renewed.tokens.accessToken != challenge.sentAuthorization {
-                    adopt(renewed.tokens, renewed: true)
-                    return .retry
-                }
+                do {
+                    let renewed = try engine.freshTokens(user: user, settings: settings, rejectedAccessToken: sentToken)
+                    if "Bearer " + renewed.tokens.accessToken != challenge.sentAuthorization {
+                        adopt(renewed.tokens, renewed: true)
+                        return .retry
+                    }
+                } catch where Self.isTransient(error) {
+                    // The AS or the store is down or slow: the user's sign-in is not the problem, so none is started.
+                    return .fail(error)
+                } catch {}  // no usable grant: a new sign-in below
                 if settings.grant == .clientCredentials, current == nil {
                     adopt(try engine.requestClientCredentials(user: user, settings: settings).tokens, renewed: true)
                     return .retry
@@ -152,6 +157,14 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         } catch {
             return .fail(error)
         }
+    }
+
+    /// A renewal that failed for a reason a new sign-in would not fix: the network, a timeout, a busy store lock, or the
+    /// AS saying it is temporarily unable.
+    static func isTransient(_ error: MCPError) -> Bool {
+        if error.code == .transport || error.code == .timeout || error.code == .unavailable { return true }
+        let reason = error.details["reason"]?.stringValue
+        return error.code == .auth && (reason == "temporarily_unavailable" || reason == "server_error")
     }
 
     /// The error a call fails with while a login is pending: code `.auth`, with the flow for the host to show.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import MCPClientCore
 import MCPClientOAuth
 import MCPClientTransport
@@ -200,6 +201,28 @@ struct OAuthEngineTests {
         guard case .fail(let error) = Self.decide(authorizer, again) else { Issue.record("a refresh loop was not stopped"); return }
         #expect(error.details["reason"] == "oauth_required" && error.details["authUrl"] != nil)
         #expect(!JSONWriter.string(error.json).containsLiteral(String(second.dropFirst(7))))
+    }
+
+    @Test func aRefreshThatTimesOutFailsTheRequestWithoutASignIn() throws {
+        // Every refresh is held longer than the client waits; discovery and registration still answer, so only the
+        // refresh is out of reach.
+        let server = try OAuthServerFixture(arguments: ["--refresh-delay", "4"])
+        let box = try EngineBox()
+        let engine = Self.engine(box, recorder: Recorder())
+        var settings = Self.settings(server)
+        settings.http.timeoutMs = 1_000
+        let authorizer = ServerAuthorizer(user: "alice", settings: settings, engine: engine)
+        var pending: MCPError?
+        do { try authorizer.prepare() } catch { pending = error }
+        _ = try engine.complete(callbackURL: try Self.browse(box, try #require(pending?.details["authUrl"]?.stringValue))) { _ in settings }
+        authorizer.reload()
+        let token = try #require(authorizer.currentAuthorization())
+        let challenge = AuthorizationChallenge(status: 401, wwwAuthenticate: ["Bearer error=\"invalid_token\""], sentAuthorization: token, url: settings.url)
+        guard case .fail(let error) = Self.decide(authorizer, challenge) else { Issue.record("expected a failure"); return }
+        #expect(error.code == .transport || error.code == .timeout)
+        // Not a sign-in: the user's grant is fine, the AS is slow.
+        #expect(error.details["authUrl"] == nil)
+        #expect(engine.status(user: "alice", server: settings.server)["flow"]?["status"] == "completed")
     }
 
     @Test func stepUpAsksForTheUnionOfScopesAndStopsAfterTheLimit() throws {
