@@ -87,7 +87,7 @@ resumable_url=$(serve legacy stateful --resumable)
 conformance sse-retry 2025-11-25 '{"toolCalls":[{"name":"reconnect"}]}' "$resumable_url" '"text":"resumed"'
 check "conformance unknown scenario exits 2" 'unknown scenario' -- bash -c \
     "MCP_CONFORMANCE_SCENARIO=nope '$bin/conformance-client' '$http_url'; [ \$? -eq 2 ]"
-xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
+xargs -r kill <"$fixtures/serve.pids" 2>/dev/null; : >"$fixtures/serve.pids"
 
 # The auth/* scenarios against real authorization servers (the suite's mock AS cannot be installed here): the
 # python-sdk AS with dynamic registration in front of the everything server (oauth_server.py --mcp), and authlib
@@ -177,7 +177,7 @@ auth auth/metadata-var3 2025-11-25 '{"client_id":"public-client"}' "$origin/mcp"
 # metadata-var2's AS half: RFC 8414 with the issuer path inserted (/.well-known/oauth-authorization-server/tenant1).
 tenant8414=$(oauth_serve authlib_server.py "${clients[@]}" --metadata-at rfc8414)
 auth auth/metadata-var2 2025-11-25 '{"client_id":"public-client"}' "${tenant8414%/tenant1}/mcp" "$(whoami public-client)"
-xargs -r kill <"$fixtures/serve.pids" 2>/dev/null
+xargs -r kill <"$fixtures/serve.pids" 2>/dev/null; : >"$fixtures/serve.pids"
 
 # Config files: every format validates and normalizes; a broken one names each problem with line:column.
 configs=$(cd "$(dirname "$0")/.." && pwd)/Tests/MCPClientConfigTests/configs

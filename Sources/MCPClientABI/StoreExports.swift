@@ -66,16 +66,8 @@ public func mcpCredentialStoreNewHost(
     _ out_store: UnsafeMutablePointer<OpaquePointer?>?, _ options_json: UnsafePointer<CChar>?, _ get_fn: StoreGetFunction?,
     _ put_fn: StorePutFunction?, _ delete_fn: StoreDeleteFunction?, _ user_data: UnsafeMutableRawPointer?, _ out_error_json: OutString?
 ) -> mcp_status {
-    out_store?.pointee = nil
-    return boundary(out_error_json) { () throws(MCPError) in
-        try requireOut(out_store, "out_store")
-        guard let get_fn else { throw MCPError.invalid("get_fn is NULL", details: ["argument": "get_fn"]) }
-        guard let put_fn else { throw MCPError.invalid("put_fn is NULL", details: ["argument": "put_fn"]) }
-        guard let delete_fn else { throw MCPError.invalid("delete_fn is NULL", details: ["argument": "delete_fn"]) }
-        let host = HostCredentialStore(get: get_fn, put: put_fn, delete: delete_fn, userData: user_data)
-        let store = try HostCredentialStore.make(options: try jsonObject(options_json, "options_json"), host: host)
-        out_store?.pointee = try storeHandles.insert(CredentialStoreBox(store))
-    }
+    // The same store without lock functions (its leases are this process's).
+    mcpCredentialStoreNewHostLocking(out_store, options_json, get_fn, put_fn, delete_fn, nil, nil, user_data, out_error_json)
 }
 
 /// Hands a record to the library from inside a host store's get_fn: the library copies length bytes; calling it

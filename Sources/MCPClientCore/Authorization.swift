@@ -49,7 +49,7 @@ public enum AuthorizationDecision: Sendable {
 
 extension MCPError {
     /// The error a transport reports for a 401/403 when no authorizer is installed or it gave up already.
-    public static func authorizationRequired(status: Int, wwwAuthenticate: [String], url: String) -> MCPError {
+    public static func authorizationRequired(status: Int, wwwAuthenticate: [String]) -> MCPError {
         var details: JSONObject = ["reason": "authorization_required", "http_status": .int(Int64(status))]
         if !wwwAuthenticate.isEmpty { details["www_authenticate"] = .array(wwwAuthenticate.prefix(4).map { .string(String($0.prefix(1024))) }) }
         return MCPError(.auth, "the server requires authorization (HTTP \(status))", source: .auth, details: details)

@@ -109,7 +109,7 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
     public func challenged(_ challenge: AuthorizationChallenge, completion: @escaping @Sendable (AuthorizationDecision) -> Void) {
         // Closed: no renewal or sign-in for a connection that is going away.
         guard !state.withLock({ $0.closed }) else {
-            completion(.fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url)))
+            completion(.fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate)))
             return
         }
         let started = engine.runDetached { [self] in completion(decide(challenge)) }
@@ -123,7 +123,7 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         do throws(MCPError) {
             if challenge.status == 403 {
                 guard bearer?.error == "insufficient_scope" else {
-                    return .fail(MCPError.authorizationRequired(status: 403, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
+                    return .fail(MCPError.authorizationRequired(status: 403, wwwAuthenticate: challenge.wwwAuthenticate))
                 }
                 return .fail(Self.required(try engine.begin(user: user, settings: settings, challenge: bearer, stepUp: true), reason: "insufficient_scope"))
             }
@@ -148,12 +148,12 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 }
             }
             guard settings.grant == .authorizationCode else {
-                return .fail(MCPError.authorizationRequired(status: 401, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
+                return .fail(MCPError.authorizationRequired(status: 401, wwwAuthenticate: challenge.wwwAuthenticate))
             }
             return .fail(Self.required(try engine.begin(user: user, settings: settings, challenge: bearer)))
         } catch where error.details["reason"] == "redirect_uri_missing" {
             // Nowhere to send a browser back to: the host sees the server's refusal, as without OAuth.
-            return .fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate, url: challenge.url))
+            return .fail(MCPError.authorizationRequired(status: challenge.status, wwwAuthenticate: challenge.wwwAuthenticate))
         } catch {
             return .fail(error)
         }

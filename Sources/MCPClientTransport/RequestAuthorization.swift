@@ -46,7 +46,7 @@ enum RequestAuthorization {
         _ authorizer: (any RequestAuthorizer)?, status: Int, wwwAuthenticate: [String], sent: String?, url: String, alreadyRetried: Bool,
         outcome: @escaping Outcome
     ) {
-        let refusal = MCPError.authorizationRequired(status: status, wwwAuthenticate: wwwAuthenticate, url: url)
+        let refusal = MCPError.authorizationRequired(status: status, wwwAuthenticate: wwwAuthenticate)
         guard let authorizer, !alreadyRetried else { outcome(refusal); return }
         let challenge = AuthorizationChallenge(status: status, wwwAuthenticate: wwwAuthenticate, sentAuthorization: sent, url: url)
         authorizer.challenged(challenge) { decision in

@@ -115,6 +115,15 @@ import Testing
         #expect((result.diagnostics.first?.excerpt?.utf8.count ?? 0) < 1000)
     }
 
+    @Test func aJSONSyntaxErrorDoesNotQuoteALineThatMayHoldASecret() throws {
+        // Nothing on the line names a secret, but it sits under `env`; a JSON syntax error has no path to tell.
+        let text = "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"env\": {\n  \"DATABASE_URL\": \"postgres://u:pw-value@h\" \"B\": 1}}}}"
+        let result = ConfigLoader.load(text: text)
+        let syntax = try #require(result.diagnostics.first { $0.code == "parse_error" })
+        #expect(syntax.line == 2 && syntax.excerpt == nil)
+        #expect(!JSONValue.array(result.diagnostics.map(\.json)).jsonString.containsLiteral("pw-value"))
+    }
+
     @Test func excerptsDoNotQuoteSecretLines() throws {
         let text = """
         {"mcpServers": {"a": {"url": "https://a.example.com",

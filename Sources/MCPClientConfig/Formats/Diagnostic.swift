@@ -80,19 +80,24 @@ struct DiagnosticSink {
     static func mayHoldSecret(_ path: ConfigPath) -> Bool {
         path.components.contains { component in
             guard case .key(let key) = component else { return false }
-            let folded = String(key.lowercased().filter { $0 != "_" && $0 != "-" })
-            return secretBlocks.contains(folded) || secretWords.contains { folded.containsLiteral($0) }
+            return isSecretKey(key)
         }
     }
 
     /// The same test for a source line quoted by a syntax error, and its dotted path: the line is only known as text.
+    /// Without a path (a JSON syntax error) the line could sit under `env` or `headers` with nothing on it saying so:
+    /// it is not quoted then.
     static func mayHoldSecret(line: String, path: String) -> Bool {
-        let folded = String(line.lowercased().filter { $0 != "_" && $0 != "-" })
-        return secretWords.contains { folded.containsLiteral($0) }
-            || path.split(separator: ".").contains { segment in
-                let key = String(segment.lowercased().filter { $0 != "_" && $0 != "-" })
-                return secretBlocks.contains(key) || secretWords.contains { key.containsLiteral($0) }
-            }
+        if path.isEmpty { return true }
+        let folded = fold(line)
+        return secretWords.contains { folded.containsLiteral($0) } || path.split(separator: ".").contains { isSecretKey(String($0)) }
+    }
+
+    private static func fold(_ text: String) -> String { String(text.lowercased().filter { $0 != "_" && $0 != "-" }) }
+
+    private static func isSecretKey(_ key: String) -> Bool {
+        let folded = fold(key)
+        return secretBlocks.contains(folded) || secretWords.contains { folded.containsLiteral($0) }
     }
 
     mutating func error(_ code: String, _ path: ConfigPath, _ message: String, suggestion: String? = nil, server: String? = nil) {

@@ -183,7 +183,6 @@ class HostStore(CredentialStore):
         if plaintext:
             options["plaintext"] = True
         options_json = _utf8(json.dumps(options), "options")
-        self._callables = (get, put, delete)
 
         def on_get(raw_key: bytes, sink: Any, _user_data: Any) -> int:
             try:
