@@ -1,3 +1,4 @@
+import MCPClientConfig
 import MCPClientCore
 
 /// Names for created servers (LibreChat derives them from the title and avoids raw and normalised clashes).
@@ -5,36 +6,12 @@ enum ServerNaming {
     static let maxNameBytes = 64
     static let maxSuffix = 10_000
 
-    /// A title as a name: lower case, `[a-z0-9_-]`, spaces, dots and slashes become `-`, runs of `-` collapse,
-    /// `mcp-server` when nothing is left.
-    static func slug(_ title: String) -> String {
-        var slug = ""
-        for byte in title.lowercased().utf8 {
-            let isNameByte = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
-            if isNameByte {
-                slug.unicodeScalars.append(Unicode.Scalar(byte))
-            } else if byte == UInt8(ascii: "-") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/") {
-                if !slug.isEmpty, !slug.hasSuffix("-") { slug += "-" }
-            }
-            if slug.utf8.count >= maxNameBytes { break }
-        }
-        while slug.hasSuffix("-") { slug.removeLast() }
-        return slug.isEmpty ? "mcp-server" : slug
-    }
+    /// A title as a name: the config loader's rule (`ServerConfig.slug`), so a registry and an import name a title alike.
+    static func slug(_ title: String) -> String { ServerConfig.slug(title) }
 
     /// The form tool names carry (management.md §9: LibreChat's normalizeServerName), compared without case: two
     /// servers with the same normalised name would shadow each other's tools.
-    static func normalised(_ name: String) -> String {
-        var result = ""
-        for byte in name.lowercased().utf8 {
-            let keep = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-            result.unicodeScalars.append(keep ? Unicode.Scalar(byte) : "_")
-        }
-        while result.hasPrefix("_") { result.removeFirst() }
-        while result.hasSuffix("_") { result.removeLast() }
-        return result
-    }
+    static func normalised(_ name: String) -> String { ToolNaming.normalizeServerName(name.lowercased()) }
 
     /// The existing name `name` clashes with, raw or normalised, or nil.
     static func clash(_ name: String, existing: some Sequence<String>) -> String? {
