@@ -172,9 +172,7 @@ extension Manager {
         var users = Set(entry.allSlots.compactMap(\.key.user) + [options.oauth.user])
         if let record, let known = serverUsers {
             users.formUnion(known.users(of: record))
-            if let registry = registryIfMade {
-                for user in users { try? registry.storage.store.delete(registry.userVariables.key(user: user, server: record.name)) }
-            }
+            registryIfMade?.forgetUserVariables(record.name, users: users)
             known.forget(record)
         }
         guard case .remote = entry.config.transport, let engine = try? oauthEngine(), let settings = try? oauthSettings(entry.config) else { return }

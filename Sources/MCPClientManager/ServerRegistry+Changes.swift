@@ -117,7 +117,9 @@ extension ServerRegistry {
         var runtime: [String: RegistryEntry]
         var changed: [String: RegistryEntry] = [:]
         var deleted: Set<String> = []
-        var operatorsChanged = false
+        /// Operator servers this change edited or removed (nil): only these are written back, so a registration
+        /// made meanwhile (under the state lock only) is not lost.
+        var operatorChanges: [String: RegistryEntry?] = [:]
 
         func entry(_ name: String) -> RegistryEntry? { operators[name] ?? runtime[name] }
         var names: [String] { Array(operators.keys) + Array(runtime.keys) }
@@ -125,7 +127,7 @@ extension ServerRegistry {
         mutating func put(_ entry: RegistryEntry) {
             if entry.origin == .config {
                 operators[entry.name] = entry
-                operatorsChanged = true
+                operatorChanges[entry.name] = .some(entry)
             } else {
                 runtime[entry.name] = entry
                 changed[entry.name] = entry
@@ -136,7 +138,7 @@ extension ServerRegistry {
         mutating func remove(_ entry: RegistryEntry) {
             if entry.origin == .config {
                 operators[entry.name] = nil
-                operatorsChanged = true
+                operatorChanges[entry.name] = .some(nil)
             } else {
                 runtime[entry.name] = nil
                 changed[entry.name] = nil
@@ -167,7 +169,7 @@ extension ServerRegistry {
             state.withLock { snapshot in
                 snapshot.runtime = working.runtime
                 snapshot.indexVersion = committed.version
-                if working.operatorsChanged { snapshot.operatorEntries = working.operators }
+                for (name, entry) in working.operatorChanges { snapshot.operatorEntries[name] = entry }
             }
             return result
         }

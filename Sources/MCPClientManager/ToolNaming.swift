@@ -281,8 +281,4 @@ public struct ToolNameTable: Sendable {
     public func resolve(_ modelName: String) -> (server: String, tool: String)? {
         byModelName[modelName].map { (entries[$0].server, entries[$0].tool) }
     }
-
-    public func entry(server: String, tool: String) -> ToolNameEntry? {
-        byPair[PairKey(server: server, tool: tool)].map { entries[$0] }
-    }
 }

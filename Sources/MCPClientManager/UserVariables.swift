@@ -87,6 +87,15 @@ extension ServerRegistry {
     }
 
 
+    /// Deletes the saved values of `users` for a server that is gone (its delete), each under that user's lock.
+    func forgetUserVariables(_ server: String, users: some Sequence<String>) {
+        for user in users {
+            _ = try? storage.lock.withLock(variablesLock(user)) { () throws(MCPError) in
+                try userVariables.store.delete(userVariables.key(user: user, server: server))
+            }
+        }
+    }
+
     private func usableEntry(_ server: String, _ user: UserContext) throws(MCPError) -> RegistryEntry {
         guard let entry = try entry(named: server) else { throw Self.notFound(server) }
         try AccessPolicy.check(user, entry, .use)
@@ -103,5 +112,6 @@ extension ServerRegistry {
         return flags
     }
 
-    private func variablesLock(_ user: UserContext) -> String { "mcpclient.uservars." + options.namespace + "." + user.id }
+    private func variablesLock(_ user: UserContext) -> String { variablesLock(user.id) }
+    private func variablesLock(_ user: String) -> String { "mcpclient.uservars." + options.namespace + "." + user }
 }
