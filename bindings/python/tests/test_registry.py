@@ -100,3 +100,14 @@ def test_an_aeontel_body_becomes_a_created_server(manager):
         created = erin.create_server(server, name=name)["server"]
         assert created["title"] == "Docs" and created["tier"] == "user"
         assert "sk-live-1" not in json.dumps(erin.get_server(name))
+
+
+def test_disabling_a_created_server_stops_its_use(manager):
+    with manager.as_user("fay") as fay:
+        fay.create_server({"url": "http://127.0.0.1:9/mcp", "title": "Fay"})
+        updated = fay.update_server("fay", {"enabled": False})
+        assert updated["action"] == "updated" and updated["server"]["enabled"] is False
+        with pytest.raises(mcpclient.McpUnsupportedError) as info:
+            fay.call_tool("fay", "echo", {"text": "x"})
+        assert info.value.details["reason"] == "disabled"
+        assert fay.update_server("fay", {"enabled": None})["server"]["enabled"] is True
