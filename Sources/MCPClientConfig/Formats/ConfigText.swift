@@ -20,17 +20,57 @@ enum ConfigText {
             if plain != text { document.lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
             return .success(document)
         } catch {
-            return .failure(DiagnosticError(diagnostic(error, syntax: "JSON")))
+            // The JSON parser reports no path; the keys still open at the error tell whether its line sits under
+            // `env` or `headers`, where a value may be a secret with nothing on the line saying so.
+            let line = error.details["line"]?.int64Value ?? 0
+            let column = error.details["column"]?.int64Value ?? 0
+            return .failure(DiagnosticError(diagnostic(error, syntax: "JSON", within: openKeys(plain, line: Int(line), column: Int(column)))))
         }
     }
 
-    private static func diagnostic(_ error: MCPError, syntax: String) -> Diagnostic {
+    /// The keys of the JSON objects and arrays still open at (`line`, `column`), dotted ("mcpServers.gh.env"): a
+    /// structural scan of the text before that point (strings and their escapes, brackets, `:` and `,`).
+    static func openKeys(_ text: String, line: Int, column: Int) -> String {
+        var open: [String] = []
+        var string: [UInt8] = []
+        var lastString: [UInt8]?
+        var pendingKey: [UInt8]?
+        var inString = false
+        var escaped = false
+        var currentLine = 1
+        var currentColumn = 1
+        for byte in text.utf8 {
+            if currentLine > line || (currentLine == line && currentColumn >= column) { break }
+            if byte == 0x0A { currentLine += 1; currentColumn = 1 } else { currentColumn += 1 }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    lastString = string
+                } else if string.count < 256 { string.append(byte) }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; string = []
+            case UInt8(ascii: ":"): pendingKey = lastString
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                open.append(pendingKey.map { String(decoding: $0, as: UTF8.self) } ?? "")
+                pendingKey = nil
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !open.isEmpty { open.removeLast() }
+            case UInt8(ascii: ","): pendingKey = nil
+            default: break
+            }
+        }
+        return open.filter { !$0.isEmpty }.joined(separator: ".")
+    }
+
+    /// `within`: the keys open at the error when the parser names no path (JSON), for the secret check only.
+    private static func diagnostic(_ error: MCPError, syntax: String, within: String? = nil) -> Diagnostic {
         var diagnostic = Diagnostic(severity: .error, code: "parse_error", path: error.details["path"]?.stringValue ?? "",
             message: error.message.hasPrefix(syntax) ? error.message : "invalid \(syntax): \(error.message)")
         diagnostic.line = error.details["line"]?.int64Value.map { Int($0) }
         diagnostic.column = error.details["column"]?.int64Value.map { Int($0) }
         // A syntax error quotes its line, which may hold a token next to the mistake.
-        if let excerpt = error.details["excerpt"]?.stringValue, !DiagnosticSink.mayHoldSecret(line: excerpt, path: diagnostic.path) {
+        if let excerpt = error.details["excerpt"]?.stringValue, !DiagnosticSink.mayHoldSecret(line: excerpt, path: within ?? diagnostic.path) {
             diagnostic.excerpt = excerpt
         }
         return diagnostic

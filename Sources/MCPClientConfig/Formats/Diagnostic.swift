@@ -85,10 +85,7 @@ struct DiagnosticSink {
     }
 
     /// The same test for a source line quoted by a syntax error, and its dotted path: the line is only known as text.
-    /// Without a path (a JSON syntax error) the line could sit under `env` or `headers` with nothing on it saying so:
-    /// it is not quoted then.
     static func mayHoldSecret(line: String, path: String) -> Bool {
-        if path.isEmpty { return true }
         let folded = fold(line)
         return secretWords.contains { folded.containsLiteral($0) } || path.split(separator: ".").contains { isSecretKey(String($0)) }
     }
