@@ -19,7 +19,8 @@ from ._bindings import Status
 
 
 class McpError(Exception):
-    """Base class of every error the library reports.
+    """Base class of every error the library reports; raised itself for MCP_ERROR (-1, no more specific code)
+    and for codes newer than these bindings.
 
     Attributes: ``status`` (int ``mcp_status``), ``name`` (e.g. ``"MCP_ERR_TIMEOUT"``),
     ``message``, ``source`` (``"local"``, ``"peer"``, ``"config"``, ...), ``details``
