@@ -7,6 +7,7 @@
         mgr.connect("time")
         result = mgr.call_tool("time", "get_current_time", {"timezone": "UTC"})
 
+Async code uses ``mcpclient.aio.AsyncManager`` (the same calls, awaitable, and ``async for`` events).
 The shared library is found through ``MCPCLIENT_LIB_PATH``, the package folder,
 or the source checkout's ``.build`` folders (see ``mcpclient._ffi``). Importing
 the package does not load it; the first call does.
@@ -46,6 +47,8 @@ from ._version import (
 )
 from .config import Config, ConfigDiagnostic, ValidationReport, export_config, load_config, validate_config
 from .manager import Manager, expand_uri_template, status_str
+from .server import Server, Tool
+from .aio import AsyncManager, AsyncUserView
 from .oauth_store import CredentialStore, FileStore, HostStore, LoopbackListener, MemoryStore
 from .substitution import Prepared, Resolved, Scope, classify_server, prepare_server, resolve_server
 from .tools import approval_required, format_tool_result, tool_model_name
@@ -55,6 +58,10 @@ assert_version = check_version  # the sqlite-style "assert runtime == header" he
 
 __all__ = [
     "Manager",
+    "Server",
+    "Tool",
+    "AsyncManager",
+    "AsyncUserView",
     "Config",
     "ConfigDiagnostic",
     "ValidationReport",

@@ -13,16 +13,22 @@ call, so blocking calls and ``next_event`` run in parallel.
 from __future__ import annotations
 
 import json
+import time
+import urllib.parse
+import webbrowser
 from ctypes import byref, c_uint64, c_void_p
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Union
 
 from . import _bindings as B
 from ._bindings import Status, encode, take_string
-from ._errors import McpClosedError, McpError, McpInvalidError, error_from_status
+from ._errors import McpClosedError, McpConfigError, McpError, McpInvalidError, error_from_status
 from ._managed import Managed
 from .config import _options, _text
 from ._version import ensure_version_checked
 from .tools import ToolsMixin
+
+if TYPE_CHECKING:
+    from .server import Server
 
 JsonInput = Union[Dict[str, Any], str]
 
@@ -330,6 +336,28 @@ class Manager(ToolsMixin, Managed):
         """Revoke (where offered) and forget a user's tokens for a server."""
         return self._json_call("oauth_logout", B.mcp_manager_oauth_logout, _name(server, "server"), _optional_name(user, "user"))
 
+    def oauth_login(self, server: str, listener: Any, *, user: Optional[str] = None,
+                    open_browser: Optional[Callable[[str], Any]] = None, timeout: Optional[float] = 300.0) -> Dict[str, Any]:
+        """A desktop host's whole sign-in: begin (or join) the flow, make ``listener`` (a ``LoopbackListener``)
+        accept only its callback, open ``authUrl`` with ``open_browser`` (default ``webbrowser.open``), wait up to
+        ``timeout`` seconds for the redirect and complete it. Returns ``oauth_complete``'s result.
+
+        The manager must send the listener's address: create the listener first and pass
+        ``{"oauth": {"redirectUri": listener.redirect_uri}}`` in the manager options (``McpConfigError``
+        otherwise, before a browser opens). ``listener.cancel()`` from another thread stops the wait
+        (``McpCancelledError``)."""
+        flow = self.oauth_begin(server, user)
+        auth_url = flow["authUrl"]
+        sent = urllib.parse.parse_qs(urllib.parse.urlsplit(auth_url).query).get("redirect_uri", [None])[0]
+        if sent != listener.redirect_uri:
+            raise McpConfigError(
+                f"the sign-in redirects to {sent!r}, not to the listener's {listener.redirect_uri!r}: create the "
+                "listener first and pass {'oauth': {'redirectUri': listener.redirect_uri}} in the manager options",
+                source="local", details={"redirectUri": sent, "listener": listener.redirect_uri})
+        listener.expect(auth_url)
+        (open_browser or webbrowser.open)(auth_url)
+        return self.oauth_complete(listener.wait(timeout))
+
     # -- tools -------------------------------------------------------------
 
     def list_tools_payload(self, name: str) -> Dict[str, Any]:
@@ -526,6 +554,32 @@ class Manager(ToolsMixin, Managed):
             raise error_from_status(status, None, f"next_event failed: {status_str(status)}")
         finally:
             take_string(out)
+
+    def events(self, idle_timeout: Optional[float] = None) -> Iterator[Dict[str, Any]]:
+        """Iterate over events (``for event in mgr.events(): ...``) until the manager closes, or until no
+        event came for ``idle_timeout`` seconds (None: no limit). Several threads may iterate at once; each
+        event goes to one of them. Outcomes of ``submit`` arrive here as ``result``/``error`` events."""
+        deadline = None if idle_timeout is None else time.monotonic() + idle_timeout
+        while True:
+            wait_ms = 1000
+            if deadline is not None:
+                wait_ms = min(wait_ms, max(0, int((deadline - time.monotonic()) * 1000)))
+            try:
+                event = self.next_event(wait_ms)
+            except McpClosedError:
+                return
+            if event is not None:
+                yield event
+                if idle_timeout is not None:
+                    deadline = time.monotonic() + idle_timeout
+            elif deadline is not None and time.monotonic() >= deadline:
+                return
+
+    def server(self, name: str) -> "Server":
+        """A handle on one registered server: ``mgr.server("time").call_tool("get_current_time", {...})``."""
+        from .server import Server
+
+        return Server(self, name)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
