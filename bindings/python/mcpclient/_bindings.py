@@ -3,6 +3,9 @@
 The contract is include/mcpclient.h (generated from Sources/MCPClientABI; it grew out of
 the first draft, docs/abi/json.md, and adds mcp_manager_respond). JSON shapes: docs/abi/json.md.
 
+tests/test_abi_signatures.py parses the header and fails when a function, a parameter or return type, a
+callback typedef or a status code here differs from it, or when no Python module calls a function.
+
 Each declaration carries its C prototype in a comment and is made with the
 ``@ctypes_function(name, argtypes, restype)`` decorator. Symbols are resolved
 one by one, lazily, on first call: importing this module never loads the

@@ -169,3 +169,15 @@ def test_every_header_code_has_its_exception(name, code):
         assert cls.__name__ in mcpclient.__all__ and getattr(mcpclient, cls.__name__) is cls
     error = mcpclient._errors.error_from_status(code, None)
     assert type(error) is cls and error.name == name and error.status == code
+
+
+def test_every_header_function_is_reachable_from_the_pythonic_layer():
+    # A function bound in _bindings but called by no Python module would be unusable without ctypes code.
+    package = Path(mcpclient.__file__).resolve().parent
+    used = set()
+    for module in package.glob("*.py"):
+        if module.name != "_bindings.py":
+            used.update(re.findall(r"\bB\.(mcp_\w+)\b", module.read_text()))
+    # mcp_string_free is called by _bindings' own take_string/take_bytes, which every module uses.
+    used.add("mcp_string_free")
+    assert sorted(set(FUNCTIONS) - used) == []

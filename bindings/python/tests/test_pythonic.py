@@ -130,3 +130,22 @@ def test_async_oauth_login(auth_server):
                 assert "oauth_completed" in kinds
 
     asyncio.run(asyncio.wait_for(main(), 90))
+
+
+def test_several_threads_iterating_events_share_them_without_duplicates(connected):
+    mgr, name, _, _ = connected
+    got: List[List[int]] = [[] for _ in range(4)]
+
+    def iterate(index: int) -> None:
+        for event in mgr.events(idle_timeout=2):
+            if event["kind"] == "result":
+                got[index].append(event["request_id"])
+
+    threads = [threading.Thread(target=iterate, args=(index,), daemon=True) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    ids = [mgr.submit({"op": "call_tool", "server": name, "tool": "add", "arguments": {"a": i, "b": i}}) for i in range(40)]
+    for thread in threads:
+        thread.join(60)
+    delivered = [request_id for part in got for request_id in part]
+    assert sorted(delivered) == sorted(ids), "every result exactly once, across the iterators"
