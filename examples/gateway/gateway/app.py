@@ -126,8 +126,9 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _dispatch
 
-    def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write("gateway: %s\n" % (format % args))
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        # Path only: an OAuth callback's query holds the authorization code.
+        sys.stderr.write(f"gateway: {self.command} {self.path.split('?', 1)[0]} {code}\n")
 
 
 def make_server(host: str, port: int) -> ThreadingHTTPServer:

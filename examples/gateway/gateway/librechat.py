@@ -90,14 +90,22 @@ def register(router: Router, gw: "Gateway") -> None:
                                "serverName": t["serverName"], "pluginKey": t["modelName"]} for t in listing["tools"]])
 
     def call_tool(request: Request) -> Response:
-        """Not in the seed: a tool call by model-facing name, as a chat turn makes one (gateway extra)."""
-        body = request.json_object()
+        """Not in the seeds (gateway extra): a tool call as a chat turn makes one, by model-facing name
+        ({"name": pluginKey, "arguments", "approved"?}) or by {"serverName", "tool", "arguments"}."""
+        body, view = request.json_object(), gw.view(request)
+        arguments = body.get("arguments") or {}
+        if isinstance(body.get("serverName"), str) and isinstance(body.get("tool"), str):
+            try:
+                payload = view.call_tool_payload(body["serverName"], body["tool"], arguments)
+            except mcpclient.McpError as error:
+                raise http_error(error, body["serverName"]) from None
+            payload.pop("version", None)
+            return Response(200, payload)
         if not isinstance(body.get("name"), str):
-            raise HttpError(400, {"error": "'name' (the tool's pluginKey) is required"})
-        view = gw.view(request)
+            raise HttpError(400, {"error": "give 'name' (a pluginKey from /api/mcp/tools) or 'serverName' and 'tool'"})
 
         def call() -> Dict[str, Any]:
-            return view.call_model_tool_payload(body["name"], body.get("arguments") or {}, format=True,
+            return view.call_model_tool_payload(body["name"], arguments, format=True,
                                                 approved=body.get("approved") is True, style="tool_mcp_server")
         try:
             try:
@@ -206,13 +214,14 @@ def register(router: Router, gw: "Gateway") -> None:
         except mcpclient.McpError as error:
             raise http_error(error, server) from None
         flow = status.get("flow") or {}
-        state = FLOW_STATUS.get(flow.get("status", ""), "COMPLETED" if status["state"] == "authorized" else None)
+        state = FLOW_STATUS.get(flow.get("status", "")) or {"authorized": "COMPLETED", "failed": "FAILED"}.get(status["state"])
         if state is None:
             raise HttpError(404, {"error": "Flow not found"})
         return Response(200, {"status": state, "completed": state == "COMPLETED", "failed": state == "FAILED",
                               "error": flow.get("reason")})
 
     def oauth_cancel(request: Request, view: mcpclient.Manager, name: str) -> Response:
+        view.get_server(name)  # the library treats cancelling nothing as done; an unknown name is a 404 here
         view.oauth_cancel(name)
         return Response(200, {"success": True, "message": f"OAuth flow for {name} cancelled successfully"})
 

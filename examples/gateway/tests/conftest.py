@@ -49,6 +49,11 @@ def bob(stack):
 
 
 @pytest.fixture(scope="session")
+def carol(stack):
+    return h.Client(stack["gateway"], "carol-token")
+
+
+@pytest.fixture(scope="session")
 def root(stack):
     return h.Client(stack["gateway"], "root-token")
 

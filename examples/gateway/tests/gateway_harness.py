@@ -86,7 +86,8 @@ def write_config(directory: Path, http_url: str, oauth_url: str) -> Path:
     return path
 
 
-USERS = {"alice-token": ("alice", "user"), "bob-token": ("bob", "user"), "root-token": ("root", "admin")}
+USERS = {"alice-token": ("alice", "user"), "bob-token": ("bob", "user"), "carol-token": ("carol", "user"),
+         "root-token": ("root", "admin")}
 
 
 def start_gateway(config: Path, users_file: Path) -> Process:
