@@ -130,8 +130,10 @@ def register(router: Router, gw: "Gateway") -> None:
         headers = [("Set-Cookie", gw.csrf.set_cookie(report["oauthUrl"]))] if report.get("oauthUrl") else []
         if report["success"] or report.get("oauthRequired"):
             return Response(200, report, headers)
-        status = 400 if report.get("failureReason") == "missing_custom_user_vars" else 500
-        return Response(status, {"error": report.get("message", "Failed to reinitialize MCP server"), **report})
+        report.pop("error", None)  # the library's error document; the seeds' "error" is a string
+        if report.get("failureReason") == "missing_custom_user_vars":
+            return Response(400, {**report, "error": report.get("message", "Missing user values")})
+        return Response(500, {**report, "error": "Failed to connect to MCP server", "details": report.get("message")})
 
     def status_of(view: mcpclient.Manager, name: str) -> Dict[str, Any]:
         status = view.server_status(name)

@@ -79,6 +79,7 @@ def write_config(directory: Path, http_url: str, oauth_url: str) -> Path:
             "vars": {**everything, "env": {"TOKEN": "{{API_TOKEN}}"},
                      "customUserVars": {"API_TOKEN": {"title": "API token", "description": "Yours"}}},
             "guarded": {"url": oauth_url + "/mcp", "requiresOAuth": True, "timeout": 30000},
+            "broken": {"command": str(MODERN_PYTHON), "args": ["-c", "import sys; sys.exit(3)", TAG]},
         },
     }
     path = directory / "librechat.yaml"

@@ -151,7 +151,7 @@ def test_user_variables_auth_values_and_reinitialize(alice, bob):
                                                            "authValueFlags": {"API_TOKEN": False}}
     missing = alice.post("/api/mcp/vars/reinitialize")
     assert missing.status == 400 and missing.json["failureReason"] == "missing_custom_user_vars"
-    assert missing.json["missingUserVars"] == ["API_TOKEN"]
+    assert missing.json["missingUserVars"] == ["API_TOKEN"] and "API_TOKEN" in missing.json["error"]
     saved = alice.post("/api/user/plugins", {"pluginKey": "mcp_vars", "action": "install", "auth": {"API_TOKEN": "a-1"}})
     assert saved.json["authValueFlags"] == {"API_TOKEN": True}
     assert alice.get("/api/mcp/vars/auth-values").json["authValueFlags"] == {"API_TOKEN": True}
@@ -167,6 +167,10 @@ def test_user_variables_auth_values_and_reinitialize(alice, bob):
     assert revoked.json["authValueFlags"] == {"API_TOKEN": False}
     assert alice.post("/api/user/plugins", {"pluginKey": "vars", "action": "install"}).status == 400
     assert alice.post("/api/mcp/time/reinitialize").json["success"] is True
+    broken = alice.post("/api/mcp/broken/reinitialize")
+    assert broken.status == 500 and broken.json["error"] == "Failed to connect to MCP server"
+    assert broken.json["serverName"] == "broken" and broken.json["details"] and broken.json["success"] is False
+    assert alice.get("/api/mcp/connection/status/broken").json["connectionStatus"] == "error"
     gone = alice.post("/api/mcp/nope/reinitialize")
     assert gone.status == 404 and gone.json == {"error": "MCP server 'nope' not found in configuration"}
     assert alice.get("/api/mcp/nope/auth-values").status == 404
