@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict
 import mcpclient
 
 from .errors import http_error
-from .routing import Request, Response, Router
+from .routing import Request, Response, Router, iso
 
 if TYPE_CHECKING:
     from .app import Gateway
@@ -31,8 +31,6 @@ def merge_patch(old: Dict[str, Any], new: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def server_json(gw: "Gateway", view: mcpclient.Manager, entry: Dict[str, Any]) -> Dict[str, Any]:
-    from .app import iso
-
     config = entry.get("config") or {}
     extras, oauth = config.get("extras") or {}, config.get("oauth") or {}
     auth_type = "oauth" if oauth or config.get("requiresOAuth") else "api_key" if "apiKey" in config else "none"

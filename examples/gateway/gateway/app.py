@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import sys
 import traceback
 import urllib.parse
@@ -15,14 +14,6 @@ from . import aeontel, librechat, pandorakit
 from .auth import Csrf, User, Users
 from .errors import http_error
 from .routing import MAX_BODY_BYTES, HttpError, Request, Response, Router
-
-
-def iso(ms: Optional[int]) -> Optional[str]:
-    """The registry's milliseconds since the epoch as the seeds' ISO 8601 strings."""
-    if ms is None:
-        return None
-    moment = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def declares_oauth(config: Dict[str, Any]) -> bool:
@@ -107,7 +98,13 @@ class Handler(BaseHTTPRequestHandler):
     """Reads the request, hands it to ``server.gateway``, writes the response."""
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(Response(400, {"error": "bad Content-Length"}))
+            return
         if length > MAX_BODY_BYTES:
             self._send(Response(413, {"error": "Request body too large"}))
             return

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict
 import mcpclient
 
 from .errors import http_error
-from .routing import HttpError, Request, Response, Router, redirect
+from .routing import HttpError, Request, Response, Router, iso, redirect
 
 if TYPE_CHECKING:
     from .app import Gateway
@@ -22,8 +22,6 @@ FLOW_STATUS = {"pending": "PENDING", "completed": "COMPLETED", "failed": "FAILED
 def server_json(entry: Dict[str, Any]) -> Dict[str, Any]:
     """A registry entry in the seed's flat shape: the (redacted) config's fields next to name, title, author and
     ISO times; the library's extras (canEdit, permissions, origin, redacted, acl) are kept."""
-    from .app import iso
-
     config = {k: v for k, v in (entry.get("config") or {}).items() if k not in ("title", "description", "source")}
     out: Dict[str, Any] = {"name": entry["name"]}
     for key in ("title", "description"):

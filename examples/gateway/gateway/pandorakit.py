@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Dict
 
 import mcpclient
 
+from . import aeontel
+from .errors import http_error
 from .routing import HttpError, Request, Response, Router
 
 if TYPE_CHECKING:
@@ -15,8 +17,7 @@ if TYPE_CHECKING:
 def register(router: Router, gw: "Gateway") -> None:
     def list_servers(request: Request) -> Response:
         if "workspaceId" in request.query:  # Aeontel's list shares this path (see aeontel.py)
-            from .aeontel import list_servers as aeontel_list
-            return aeontel_list(gw, request)
+            return aeontel.list_servers(gw, request)
         view = gw.view(request)
         configs = {entry["name"]: entry.get("config") or {} for entry in gw.all_servers(view)}
         listing = view.list_all_tools(style="server_tool")
@@ -45,7 +46,6 @@ def register(router: Router, gw: "Gateway") -> None:
         try:
             result = view.patch_config(body, format="pandorakit")  # all or nothing
         except mcpclient.McpError as error:
-            from .errors import http_error
             raise http_error(error, (error.details or {}).get("server")) from None
         changes = result.get("changes", [result])
         for change in changes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import urllib.parse
@@ -116,3 +117,11 @@ class Router:
         if allowed:
             raise HttpError(405, {"error": "Method not allowed"}, [("Allow", ", ".join(sorted(set(allowed))))])
         raise HttpError(404, {"error": "Not found"})
+
+
+def iso(ms: Optional[int]) -> Optional[str]:
+    """The registry's milliseconds since the epoch as the seeds' ISO 8601 strings."""
+    if ms is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
