@@ -102,17 +102,9 @@ def register(router: Router, gw: "Gateway") -> None:
         if not isinstance(body.get("name"), str):
             raise HttpError(400, {"error": "give 'name' (a pluginKey from /api/mcp/tools) or 'serverName' and 'tool'"})
 
-        def call() -> Dict[str, Any]:
-            return view.call_model_tool_payload(body["name"], arguments, format=True,
-                                                approved=body.get("approved") is True, style="tool_mcp_server")
         try:
-            try:
-                payload = call()
-            except mcpclient.McpNotFoundError:
-                # The library keeps its last listing while it looks current, even after a reinitialize or new user
-                # values brought a server's tools: list once more, then look again.
-                view.list_all_tools(style="tool_mcp_server")
-                payload = call()
+            payload = view.call_model_tool_payload(body["name"], arguments, format=True,
+                                                   approved=body.get("approved") is True, style="tool_mcp_server")
         except mcpclient.McpError as error:
             raise http_error(error, (error.details or {}).get("server")) from None
         payload.pop("version", None)
