@@ -201,12 +201,11 @@ static int status_of_servers(ctl *c) {
         json_set(document, "version", json_new_number(1));
         json_set(document, "servers", list);
         print_json(document);
-        for (size_t i = 0; i < t.rows * t.columns; i++) free(t.cells[i]);
-        free(t.cells);
+        table_free(&t);
     } else {
         json_free(list);
         if (t.rows) table_print(c, &t, (const char *const[]){"SERVER", "STATE", "EXPIRES", "SCOPES / ERROR"}, 1);
-        else printf("no remote servers in %s\n", c->config_path), free(t.cells);
+        else printf("no remote servers in %s\n", c->config_path), table_free(&t);
     }
     return rc;
 }

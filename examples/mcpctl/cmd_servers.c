@@ -99,13 +99,12 @@ static int servers_list(ctl *c) {
         json_set(document, "format", json_new_string(json_str(json_get(loaded, "format"), "")));
         json_set(document, "servers", list);
         print_json(document);
-        free(t.cells);
+        table_free(&t);
     } else {
         json_free(list);
         if (t.rows == 0) printf("no servers in %s\n", c->config_path);
         else table_print(c, &t, (const char *const[]){"NAME", "TYPE", "COMMAND / URL"}, -1);
-        for (size_t i = 0; i < t.rows * t.columns; i++) free(t.cells[i]);
-        free(t.cells);
+        table_free(&t);
     }
     /* Warnings of the load (unknown keys and the like) go to stderr so the listing stays clean. */
     if (!c->json && json_get(loaded, "diagnostics") && json_get(loaded, "diagnostics")->count) {
@@ -423,8 +422,7 @@ static int servers_status(ctl *c) {
         json_set(document, "version", json_new_number(1));
         json_set(document, "servers", list);
         print_json(document);
-        for (size_t i = 0; i < t.rows * t.columns; i++) free(t.cells[i]);
-        free(t.cells);
+        table_free(&t);
     } else {
         json_free(list);
         table_print(c, &t, (const char *const[]){"SERVER", "STATUS", "ERA", "PROTOCOL", "INFO / ERROR"}, 1);

@@ -59,13 +59,12 @@ int cmd_tools(ctl *c) {
         json_set(document, "tools", tools);
         json_set(document, "errors", errors);
         print_json(document);
-        for (size_t i = 0; i < t.rows * t.columns; i++) free(t.cells[i]);
-        free(t.cells);
+        table_free(&t);
     } else {
         json_free(tools);
         json_free(errors);
         if (t.rows) table_print(c, &t, (const char *const[]){"SERVER", "TOOL", "DESCRIPTION"}, -1);
-        else free(t.cells);
+        else table_free(&t);
     }
 done:
     ops_free(ops, count);

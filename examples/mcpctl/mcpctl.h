@@ -89,7 +89,8 @@ typedef struct {
 } table;
 void table_row(table *t, const char *first, ...); /* exactly `columns` strings (NULL prints as "") */
 /* Prints headers (columns of them) and the rows, aligned; status_column (-1: none) is coloured by its value. */
-void table_print(const ctl *c, table *t, const char *const *headers, int status_column);
+void table_print(const ctl *c, table *t, const char *const *headers, int status_column); /* frees the rows */
+void table_free(table *t);
 
 /* ops.c: operations submitted to the manager (mcp_manager_submit), waited for in one event loop that shows
  * progress and cancels them all on Ctrl-C. */

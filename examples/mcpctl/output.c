@@ -227,6 +227,10 @@ void table_print(const ctl *c, table *t, const char *const *headers, int status_
         }
         putchar('\n');
     }
+    table_free(t);
+}
+
+void table_free(table *t) {
     for (size_t i = 0; i < t->rows * t->columns; i++) free(t->cells[i]);
     free(t->cells);
     *t = (table){.columns = t->columns};

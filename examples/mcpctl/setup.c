@@ -172,6 +172,26 @@ static int store_options(ctl *c, buf *options) {
     return 0;
 }
 
+/* Whether the config has a server with a URL (a load without a manager; errors are left to the real load). */
+static int has_remote_server(const char *text, const char *path) {
+    buf options = {0};
+    buf_add(&options, "{\"file\":");
+    buf_add_quoted(&options, path);
+    buf_add(&options, "}");
+    char *result = NULL;
+    int remote = 1;
+    if (mcp_config_load(text, options.data, &result, NULL) == MCP_OK) {
+        json *loaded = json_parse(result, NULL, 0);
+        remote = 0;
+        for (const json *s = json_get(loaded, "servers") ? json_get(loaded, "servers")->first : NULL; s; s = s->next)
+            if (json_get(s, "url")) remote = 1;
+        json_free(loaded);
+    }
+    mcp_string_free(result);
+    free(options.data);
+    return remote;
+}
+
 int ctl_open(ctl *c) {
     ctl_resolve_config_path(c);
     int error_number = 0;
@@ -190,12 +210,16 @@ int ctl_open(ctl *c) {
         buf_add_quoted(&options, c->redirect_uri);
         buf_add(&options, ",");
     }
-    buf_add(&options, "\"clientName\":\"mcpctl\",\"store\":");
-    int rc = store_options(c, &options);
-    if (rc) {
-        free(options.data);
-        free(text);
-        return rc;
+    buf_add(&options, "\"clientName\":\"mcpctl\"");
+    /* Only remote servers sign in: a config of stdio servers never creates the key or the store directory. */
+    if (c->redirect_uri || has_remote_server(text, c->config_path)) {
+        buf_add(&options, ",\"store\":");
+        int rc = store_options(c, &options);
+        if (rc) {
+            free(options.data);
+            free(text);
+            return rc;
+        }
     }
     buf_add(&options, "}}");
     char *error = NULL;
