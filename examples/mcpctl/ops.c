@@ -85,7 +85,7 @@ int ops_run(ctl *c, op *ops, size_t count, int max_in_flight) {
     int cancelled = 0;
     double start = now_seconds(), deadline = 0;
     int show = c->progress == 1 || (c->progress == 0 && c->stderr_tty);
-    progress_line line = {0, "", count ? ops[0].label : ""};
+    progress_line line = {0, "", count == 1 ? ops[0].label : "servers"};
     while (done < count) {
         while (!cancelled && next < count && running < (size_t)max_in_flight) {
             op *o = &ops[next++];
@@ -128,7 +128,6 @@ int ops_run(ctl *c, op *ops, size_t count, int max_in_flight) {
                 running--;
                 done++;
             } else if (o && strcmp(kind, "progress") == 0) {
-                line.label = o->label;
                 on_progress(c, &line, event, o);
             } else {
                 on_other_event(c, &line, event);
