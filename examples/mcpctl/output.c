@@ -74,13 +74,11 @@ int report_error(ctl *c, const char *context, const json *error) {
     const json *details = json_get(error, "details");
     const char *reason = json_str(json_get(details, "reason"), "");
     if (c->json) {
-        buf b = {0};
-        char *text = json_write(error, 0);
-        buf_addf(&b, "{\"version\":1,\"exit\":%d,\"error\":%s}", rc, text);
-        free(text);
-        json *document = json_parse(b.data, NULL, 0);
-        free(b.data);
-        if (document) print_json(document);
+        json *document = json_new(JSON_OBJECT);
+        json_set(document, "version", json_new_number(1));
+        json_set(document, "exit", json_new_number(rc));
+        json_set(document, "error", error ? json_clone(error) : json_new(JSON_NULL));
+        print_json(document);
     } else {
         fprintf(stderr, "%smcpctl:%s %s%s%s: %s\n", col_err(c, BOLD), col_err(c, RESET), col_err(c, RED),
                 context, col_err(c, RESET), json_str(json_get(error, "message"), "failed"));
