@@ -179,6 +179,39 @@ tenant8414=$(oauth_serve authlib_server.py "${clients[@]}" --metadata-at rfc8414
 auth auth/metadata-var2 2025-11-25 '{"client_id":"public-client"}' "${tenant8414%/tenant1}/mcp" "$(whoami public-client)"
 xargs -r kill <"$fixtures/serve.pids" 2>/dev/null; : >"$fixtures/serve.pids"
 
+# The C examples of the quick-start guide: a LibreChat YAML listed as model-facing tools, progress events of a
+# submitted call, an event-loop thread, and an OAuth sign-in through the loopback listener (the "browser" is curl
+# following the authorization server's redirect to the listener).
+librechat=$fixtures/librechat.yaml
+cat >"$librechat" <<EOF
+version: 1.2.1
+mcpServers:
+  everything:
+    command: $modern/python
+    args: ["$fixtures/everything_modern.py"]
+  time:
+    type: stdio
+    command: $modern/mcp-server-time
+  broken:
+    command: /nonexistent/server
+EOF
+check "librechat-tools" "echo_mcp_everything" "get_current_time_mcp_time" '"broken":{"status":"error"' -- \
+    "$bin/librechat-tools" "$librechat"
+check "progress (modern)" '"progress":3,"total":3,"message":"step 3/3"' '"text":"done after 3 steps"' '3 progress events' -- \
+    "$bin/progress" slow '{"steps":3,"delay_ms":50}' -- "$modern/python" "$fixtures/everything_modern.py"
+check "progress (legacy)" '"message":"step 2/2"' '"text":"done after 2 steps"' '2 progress events' -- \
+    "$bin/progress" slow '{"steps":2,"delay_ms":50}' -- "$legacy/python" "$fixtures/everything_legacy.py"
+check "event-loop thread" '"kind":"progress"' '"op":"connect"' '"text":"from the loop"' -- \
+    "$bin/event-loop" -- "$modern/python" "$fixtures/everything_modern.py"
+protected=$(oauth_serve oauth_server.py --mcp)
+check "oauth-login with the loopback listener" 'open this URL to sign in:' 'signed in: {"user":"default","server":"server"' \
+    '"text":"behind oauth"' -- bash -c '
+    out=$(mktemp); "$1" "$2/mcp" echo "{\"text\":\"behind oauth\"}" >"$out" 2>&1 & pid=$!
+    for _ in $(seq 100); do grep -q "/authorize?" "$out" && break; sleep 0.1; done
+    curl -s -o /dev/null -L --max-time 20 "$(grep "/authorize?" "$out")"
+    wait $pid; rc=$?; cat "$out"; rm -f "$out"; exit $rc' _ "$bin/oauth-login" "$protected"
+xargs -r kill <"$fixtures/serve.pids" 2>/dev/null; : >"$fixtures/serve.pids"
+
 # Config files: every format validates and normalizes; a broken one names each problem with line:column.
 configs=$(cd "$(dirname "$0")/.." && pwd)/Tests/MCPClientConfigTests/configs
 check "config-check LibreChat YAML" '"format":"librechat"' '"github":{"type":"streamable-http"' -- \

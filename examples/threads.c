@@ -55,15 +55,27 @@ int main(int argc, char **argv) {
     int threads = atoi(argv[1]), calls = atoi(argv[2]);
     if (threads < 1 || threads > 256 || calls < 1) return 2;
 
-    char config[4096];
-    int used = snprintf(config, sizeof config, "{\"command\":\"%s\",\"args\":[", argv[4]);
-    for (int i = 5; i < argc; i++) used += snprintf(config + used, sizeof config - used, "%s\"%s\"", i > 5 ? "," : "", argv[i]);
-    snprintf(config + used, sizeof config - used, "]}");
+    /* {"command": argv[4], "args": [argv[5], ...]}, each string JSON-escaped. */
+    size_t size = 32;
+    for (int i = 4; i < argc; i++) size += strlen(argv[i]) * 6 + 3;
+    char *config = malloc(size), *p = config;
+    if (!config) return 1;
+    for (int i = 4; i < argc; i++) {
+        p += sprintf(p, i == 4 ? "{\"command\":\"" : (i == 5 ? ",\"args\":[\"" : ",\""));
+        for (const unsigned char *c = (const unsigned char *)argv[i]; *c; c++) {
+            if (*c == '"' || *c == '\\') p += sprintf(p, "\\%c", *c);
+            else if (*c < 0x20) p += sprintf(p, "\\u%04x", *c);
+            else *p++ = (char)*c;
+        }
+        *p++ = '"';
+    }
+    strcpy(p, argc > 5 ? "]}" : "}");
 
     mcp_manager *manager = NULL;
     char *error = NULL;
     mcp_status status = mcp_manager_new(&manager, NULL, &error);
     if (status == MCP_OK) status = mcp_manager_add_server(manager, "server", config, &error);
+    free(config);
     if (status != MCP_OK) {
         fprintf(stderr, "setup failed: %s %s\n", mcp_status_str(status), error ? error : "");
         mcp_string_free(error);

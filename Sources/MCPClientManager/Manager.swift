@@ -119,6 +119,14 @@ public final class Manager: @unchecked Sendable {
         toolDirectories.withLock { $0[caller.user ?? ""] }
     }
 
+    /// A connection of `user` (nil: a shared one, which every user sees) opened or closed, or its tools changed: the
+    /// listings that may include it are no longer the last word on which names exist.
+    func toolsMayHaveChanged(user: String?) {
+        toolDirectories.withLock { directories in
+            if let user { directories[user]?.noteChange() } else { for directory in directories.values { directory.noteChange() } }
+        }
+    }
+
     static let maxToolDirectories = 10_000
 
     /// A user's saved `customUserVars` values: the host's source when it set one, else the registry's store (read

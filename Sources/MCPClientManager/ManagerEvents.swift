@@ -105,6 +105,7 @@ extension Manager {
     }
 
     func emitStatus(_ server: String, _ key: ConnectionKey, _ status: ConnectionSlot.Status, _ error: MCPError?, reason: String? = nil) {
+        toolsMayHaveChanged(user: key.user)
         // A connection made for one request comes and goes with it: not a change hosts track.
         guard !key.isRequest else { return }
         var event = eventHeader("status", server, key.user)
@@ -138,6 +139,7 @@ extension Manager {
         case "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed":
             // The same event in both eras, whether it came over a listen stream or the handshake-era session.
             event["kind"] = "list_changed"
+            if method == "notifications/tools/list_changed" { toolsMayHaveChanged(user: user) }
             event["list"] = .string(String(method.dropFirst("notifications/".count).prefix { $0 != "/" }))
             events.push(.object(event), droppable: true)
             return

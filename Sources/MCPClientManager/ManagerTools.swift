@@ -26,9 +26,10 @@ extension Manager {
             entry(name).map { (try? checkUse($0, caller)) != nil } ?? false
         })).sorted()
         let directory = toolDirectory(for: caller)
+        let generation = directory.changes
         let gather = FanOut(count: names.count, limit: options.concurrency) { [weak self] (results: [ServerTools]) in
             guard let self else { completion(.failure(.closed)); return }
-            completion(.success(self.assembleListing(results, naming: options.naming, directory: directory)))
+            completion(.success(self.assembleListing(results, naming: options.naming, directory: directory, generation: generation)))
         }
         gather.start { [weak self] index, done in
             guard let self else { done(ServerTools(name: names[index], status: "error", error: .closed)); return }
@@ -72,7 +73,7 @@ extension Manager {
     }
 
     /// Names every tool (servers in name order, tools in listing order), records the map, and builds the document.
-    private func assembleListing(_ results: [ServerTools], naming: ToolNamingOptions, directory: ToolDirectory) -> JSONValue {
+    private func assembleListing(_ results: [ServerTools], naming: ToolNamingOptions, directory: ToolDirectory, generation: UInt64) -> JSONValue {
         var table = ToolNameTable(options: naming)
         var tools: [JSONValue] = []
         var known: [String: ToolDirectory.Tool] = [:]
@@ -102,7 +103,7 @@ extension Manager {
             }
             servers[result.name] = .object(serverSection(result, config: config, toolCount: count))
         }
-        directory.replace(ToolDirectory.Snapshot(naming: naming, tools: known))
+        directory.replace(ToolDirectory.Snapshot(naming: naming, tools: known, generation: generation))
         return [
             "version": 1, "naming": .object(naming.json), "tools": .array(tools), "servers": .object(servers),
             "collisions": .array(table.collisions.map(\.json)),

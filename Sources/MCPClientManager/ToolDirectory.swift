@@ -1,4 +1,5 @@
 public import MCPClientCore
+import Synchronization
 
 /// Options of one aggregated listing (`mcp_manager_list_all_tools`).
 public struct ToolListingOptions: Sendable {
@@ -62,12 +63,15 @@ final class ToolDirectory: @unchecked Sendable {
         var tools: [String: Tool]
         /// The same tools by "server\0tool", for the approval check on calls by (server, tool).
         var byServerTool: [String: Tool] = [:]
-        /// When it was listed (monotonic ns): an unknown name re-lists only once this is old.
+        /// When it was listed (monotonic ns): an unknown name re-lists only once this is old, or once one of the
+        /// user's connections opened or closed since (`generation`: `changes` when the listing began).
         var listedAt: UInt64 = SystemClock().nowNanoseconds()
+        var generation: UInt64
 
-        init(naming: ToolNamingOptions, tools: [String: Tool]) {
+        init(naming: ToolNamingOptions, tools: [String: Tool], generation: UInt64) {
             self.naming = naming
             self.tools = tools
+            self.generation = generation
             for tool in tools.values { byServerTool[tool.server + "\u{0}" + tool.tool] = tool }
         }
     }
@@ -77,6 +81,12 @@ final class ToolDirectory: @unchecked Sendable {
     static let relistAfterNanoseconds: UInt64 = 30_000_000_000
 
     private let snapshot = Locked<Snapshot?>(nil)
+    private let changeCount = Atomic<UInt64>(0)
+
+    /// How many times the user's connections or tools changed.
+    var changes: UInt64 { changeCount.load(ordering: .acquiring) }
+
+    func noteChange() { changeCount.add(1, ordering: .releasing) }
 
     func replace(_ new: Snapshot) { snapshot.withLock { $0 = new } }
 
@@ -84,10 +94,12 @@ final class ToolDirectory: @unchecked Sendable {
 
     var naming: ToolNamingOptions? { snapshot.withLock { $0?.naming } }
 
-    /// Whether a listing under `naming` is recent enough that a name missing from it is simply unknown.
+    /// Whether a listing under `naming` is recent enough, and no connection changed since, so that a name missing
+    /// from it is simply unknown.
     func isCurrent(naming: ToolNamingOptions) -> Bool {
-        snapshot.withLock { snapshot in
-            guard let snapshot, snapshot.naming == naming else { return false }
+        let changes = self.changes
+        return snapshot.withLock { snapshot in
+            guard let snapshot, snapshot.naming == naming, snapshot.generation == changes else { return false }
             return SystemClock().nowNanoseconds() &- snapshot.listedAt < Self.relistAfterNanoseconds
         }
     }

@@ -220,6 +220,22 @@ def test_unknown_model_name_and_bad_options(manager):
         mcpclient.tool_model_name("s", "t", delimiter=".")
 
 
+def test_a_server_that_became_usable_is_called_by_name_without_listing_again(manager):
+    # The user's listing fails for "vars" (no API_TOKEN yet); once the value is saved its connection opens, and a
+    # call by name must find the tool even though the listing is only seconds old.
+    manager.add_server("vars", everything_config("modern", env={"TOKEN": "{{API_TOKEN}}"},
+                                                  customUserVars={"API_TOKEN": {"title": "Token", "description": "Yours"}}))
+    with manager.as_user("fay") as fay:
+        listing = fay.list_all_tools()
+        assert listing["servers"]["vars"]["status"] != "ok"
+        assert not any(t["serverName"] == "vars" for t in listing["tools"])
+        with pytest.raises(mcpclient.McpNotFoundError):
+            fay.call_model_tool("made_up_mcp_vars", {})  # within the re-list interval: no second listing
+        fay.set_user_vars("vars", {"API_TOKEN": "fay-secret"})
+        result = fay.call_model_tool("env_mcp_vars", {"name": "TOKEN"})
+        assert result["content"][0]["text"] == "fay-secret"
+
+
 def _raw(fn, *args):
     out = c_void_p()
     err = c_void_p()
