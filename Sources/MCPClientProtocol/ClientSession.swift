@@ -124,7 +124,16 @@ public final class ClientSession: @unchecked Sendable {
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
         let fallback: @Sendable () -> Void = { [weak self] in
-            self?.initialize(deadline: deadline, completion: completion)
+            self?.initialize(deadline: deadline) { [weak self] result in
+                // A slow-starting modern server may miss the probe's timeout, then refuse initialize with -32022
+                // naming its versions: that is positive evidence of the modern era, so probe once more.
+                if case .failure(let error) = result, error.source == .peer, error.rpcCode == ProtocolVersion.unsupportedVersionCode,
+                   let self {
+                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
+                } else {
+                    completion(result)
+                }
+            }
         }
         rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
             if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }

@@ -69,6 +69,26 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
         #expect(transport.sent.map { $0["method"] } == ["server/discover", "initialize", "notifications/initialized"])
     }
 
+    @Test func aModernServerThatMissedTheProbeAndRefusesInitializeIsProbedAgain() throws {
+        // A slow-starting modern server: the first probe times out, initialize gets -32022 naming its versions.
+        let scheduler = ManualScheduler()
+        let probes = Box<Int>()
+        let transport = scriptedTransport { method, _ in
+            switch method {
+            case "server/discover":
+                probes.append(1)
+                return probes.values.count == 1 ? JSONValue?.none : discoverResult  // the first one: silence
+            case "initialize":
+                return ["error": ["code": -32022, "message": "unsupported", "data": ["supported": ["2026-07-28"], "requested": "2025-11-25"]]]
+            default: return nil
+            }
+        }
+        let (_, result) = connect(transport, scheduler: scheduler)
+        let description = try #require(try result?.get())
+        #expect(description.era == .modern)
+        #expect(transport.sent.map { $0["method"] } == ["server/discover", "initialize", "server/discover"])
+    }
+
     @Test func unsupportedVersionErrorProvesModernAndStopsFallback() {
         let transport = scriptedTransport { method, _ in
             method == "server/discover" ? ["error": ["code": -32022, "message": "unsupported", "data": ["supported": ["2027-01-01"], "requested": "2026-07-28"]]] : nil
