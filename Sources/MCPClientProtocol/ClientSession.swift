@@ -150,7 +150,16 @@ public final class ClientSession: @unchecked Sendable {
                     completion(.failure(error))
                 }
             case .failure(let error):
-                if allowFallback, error.code == .timeout { fallback() } else { completion(.failure(error)) }
+                guard allowFallback, error.code == .timeout else { completion(.failure(error)); return }
+                // A server too slow to answer the probe in time (a slow start) may still read it and take the 2026
+                // era; it then refuses initialize with -32022 naming that version. Ask again, with no fallback.
+                self.initialize(deadline: deadline) { [weak self] result in
+                    guard case .failure(let refusal) = result, refusal.rpcCode == ProtocolVersion.unsupportedVersionCode,
+                          let supported = refusal.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue),
+                          ProtocolVersion.modern.contains(where: supported.contains), let self
+                    else { completion(result); return }
+                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
+                }
             }
         }
         if let scheduler = rpc.scheduler {
@@ -497,5 +506,11 @@ public final class ClientSession: @unchecked Sendable {
 
     public func close(completion: @escaping @Sendable () -> Void) {
         rpc.close(completion: completion)
+    }
+
+    /// Finishes closing a transport that already failed on its own. Unlike `close`, pending requests are left to
+    /// the failure, which hands them its own error (exit status, stderr), not a plain "closed".
+    public func closeAfterFailure(completion: @escaping @Sendable () -> Void) {
+        rpc.transport.close(completion: completion)
     }
 }
