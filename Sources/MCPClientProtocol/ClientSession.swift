@@ -151,6 +151,13 @@ public final class ClientSession: @unchecked Sendable {
                 }
             case .failure(let error):
                 guard allowFallback, error.code == .timeout else { completion(.failure(error)); return }
+                // The probe used the whole connect budget: no time is left to try initialize, say what timed out.
+                guard self.clock.nowNanoseconds() < deadline else {
+                    let ms = Int64((probeTimeout + 500_000) / 1_000_000)
+                    completion(.failure(MCPError(.timeout, "the server did not answer server/discover within \(ms) ms (the connect timeout)",
+                        details: ["method": "server/discover", "timeout_ms": .int(ms)])))
+                    return
+                }
                 // A server too slow to answer the probe in time (a slow start) may still read it and take the 2026
                 // era; it then refuses initialize with -32022 naming that version. Ask again, with no fallback.
                 self.initialize(deadline: deadline) { [weak self] result in
