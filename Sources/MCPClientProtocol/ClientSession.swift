@@ -123,6 +123,9 @@ public final class ClientSession: @unchecked Sendable {
         let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, budget) : budget
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
+        // Only the probe's own silence is an era signal: a timeout from elsewhere (an authorization server that the
+        // transport consulted on a 401) would otherwise send initialize into the same wait again.
+        let probeExpired = Locked(false)
         let fallback: @Sendable () -> Void = { [weak self] in
             self?.initialize(deadline: deadline, completion: completion)
         }
@@ -150,7 +153,7 @@ public final class ClientSession: @unchecked Sendable {
                     completion(.failure(error))
                 }
             case .failure(let error):
-                guard allowFallback, error.code == .timeout else { completion(.failure(error)); return }
+                guard allowFallback, error.code == .timeout, probeExpired.withLock({ $0 }) else { completion(.failure(error)); return }
                 // The probe used the whole connect budget: no time is left to try initialize, say what timed out.
                 guard self.clock.nowNanoseconds() < deadline else {
                     let ms = Int64((probeTimeout + 500_000) / 1_000_000)
@@ -171,6 +174,7 @@ public final class ClientSession: @unchecked Sendable {
         }
         if let scheduler = rpc.scheduler {
             let pending = scheduler.schedule(afterNanoseconds: probeTimeout) { [weak self] in
+                probeExpired.withLock { $0 = true }
                 self?.rpc.cancel(id: id, error: MCPError(.timeout, "server/discover got no answer"), notifyServer: false)
             }
             timer.withLock { $0 = pending }
