@@ -154,16 +154,19 @@ public final class ClientSession: @unchecked Sendable {
                 }
             case .failure(let error):
                 guard allowFallback, error.code == .timeout, probeExpired.withLock({ $0 }) else { completion(.failure(error)); return }
-                // The probe used the whole connect budget: no time is left to try initialize, say what timed out.
-                guard self.clock.nowNanoseconds() < deadline else {
-                    let ms = Int64((probeTimeout + 500_000) / 1_000_000)
-                    completion(.failure(MCPError(.timeout, "the server did not answer server/discover within \(ms) ms (the connect timeout)",
-                        details: ["method": "server/discover", "timeout_ms": .int(ms)])))
-                    return
-                }
+                // When the probe used the whole connect budget, initialize still goes out (a transport failing at
+                // this moment reports its own, better error through it), but its zero-length timeout is not news:
+                // the error says what was waited for.
+                let exhausted = self.clock.nowNanoseconds() >= deadline
+                let ms = Int64((probeTimeout + 500_000) / 1_000_000)
                 // A server too slow to answer the probe in time (a slow start) may still read it and take the 2026
                 // era; it then refuses initialize with -32022 naming that version. Ask again, with no fallback.
                 self.initialize(deadline: deadline) { [weak self] result in
+                    if exhausted, case .failure(let late) = result, late.code == .timeout, late.details["method"] == "initialize" {
+                        completion(.failure(MCPError(.timeout, "the server did not answer server/discover within \(ms) ms (the connect timeout)",
+                            details: ["method": "server/discover", "timeout_ms": .int(ms)])))
+                        return
+                    }
                     guard case .failure(let refusal) = result, refusal.rpcCode == ProtocolVersion.unsupportedVersionCode,
                           let supported = refusal.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue),
                           ProtocolVersion.modern.contains(where: supported.contains), let self
