@@ -8,7 +8,6 @@ import json
 import textwrap
 
 from fault_helpers import run_python
-from helpers import MODERN_PYTHON, require_venv, MODERN_VENV
 
 SCENARIO = textwrap.dedent(
     """

@@ -10,7 +10,6 @@ import threading
 import time
 from ctypes import byref, c_int64, c_void_p
 
-import pytest
 from fault_helpers import LeakCheck
 from helpers import everything_config, text_of
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 
 import pytest
 from fault_helpers import LeakCheck, bad_stdio_config, rss_bytes
-from helpers import MODERN_FIXTURE, TAG_PREFIX, everything_config, processes_with, text_of, drain_events, MODERN_PYTHON, require_venv, MODERN_VENV
+from helpers import MODERN_FIXTURE, MODERN_PYTHON, MODERN_VENV, TAG_PREFIX, drain_events, everything_config, processes_with, require_venv, text_of
 
 import mcpclient
 
