@@ -1,16 +1,26 @@
 #include "ccurl.h"
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 
 static ccurl_api api;
-static const char *load_error;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int loaded;  /* 1 once api is complete; read without the lock on the fast path */
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Per thread: the message handed back is the caller's own, whatever another thread's attempt writes. */
+static __thread char load_error[512];
 
-#define LOAD(field, name) if (!(api.field = (__typeof__(api.field))dlsym(handle, name))) { load_error = "libcurl lacks " name; return; }
+#define LOAD(field, name) if (!(api.field = (__typeof__(api.field))dlsym(handle, name))) { \
+    snprintf(load_error, sizeof load_error, "libcurl lacks " name); dlclose(handle); return 0; }
 
-static void load(void) {
+/* 1 on success. A failure is not remembered: dlopen also fails for passing reasons (no free file descriptor, the
+   process out of memory), and HTTP must work again once they pass. */
+static int load(void) {
     void *handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) { load_error = "libcurl.so.4 could not be loaded (install libcurl4)"; return; }
+    if (!handle) {
+        const char *why = dlerror();
+        snprintf(load_error, sizeof load_error, "libcurl.so.4 could not be loaded (%s); is libcurl4 installed?", why ? why : "unknown error");
+        return 0;
+    }
     LOAD(global_init, "curl_global_init")
     LOAD(version, "curl_version")
     LOAD(easy_init, "curl_easy_init")
@@ -35,15 +45,21 @@ static void load(void) {
     LOAD(multi_perform, "curl_multi_perform")
     LOAD(multi_poll, "curl_multi_poll")      /* 7.66 */
     LOAD(multi_wakeup, "curl_multi_wakeup")  /* 7.68 */
-    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { load_error = "curl_global_init failed"; return; }
-    load_error = NULL;
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(load_error, sizeof load_error, "curl_global_init failed");
+        dlclose(handle);
+        return 0;
+    }
+    return 1;
 }
 
 const ccurl_api *ccurl_load(const char **error) {
-    pthread_once(&once, load);
-    if (load_error || !api.easy_reset) {
-        if (error) *error = load_error ? load_error : "libcurl could not be loaded";
-        return NULL;
-    }
-    return &api;
+    if (__atomic_load_n(&loaded, __ATOMIC_ACQUIRE)) return &api;
+    pthread_mutex_lock(&load_lock);
+    if (!loaded && load()) __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
+    int ok = loaded;
+    pthread_mutex_unlock(&load_lock);
+    if (ok) return &api;
+    if (error) *error = load_error;
+    return NULL;
 }

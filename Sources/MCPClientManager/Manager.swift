@@ -40,6 +40,8 @@ public final class Manager: @unchecked Sendable {
     let registrySlot = Locked<ServerRegistry?>(nil)
     /// The last aggregated tool listing of each user ("" for the host): the names calls resolve through.
     private let toolDirectories = Locked<[String: ToolDirectory]>([:])
+    /// Connections let go of without waiting (lost, failed to connect) that are still shutting down.
+    let closingSessions = ClosingSessions()
 
     struct OAuthSlot {
         var engine: OAuthEngine?
@@ -638,12 +640,16 @@ public final class Manager: @unchecked Sendable {
             }
         }
         _ = waiter.wait(timeoutNanoseconds: nil)
+        // Bounded: a stdio server is SIGKILLed two grace periods after its stdin closed.
+        _ = closingSessions.waitUntilClosed(timeoutNanoseconds: Self.closingSessionsWaitNanoseconds)
         httpEngineSlot.withLock { $0 }?.close()
         // After the HTTP engine: OAuth work in flight fails fast, and none outlives the host's store.
         oauthSlot.withLock { $0.engine }?.shutdown()
         events.close()
         loop.shutdown()
     }
+
+    static let closingSessionsWaitNanoseconds: UInt64 = 30_000_000_000
 
     public var isClosed: Bool { closed.load(ordering: .relaxed) }
 

@@ -331,7 +331,7 @@ extension Manager {
             for waiter in waiters { waiter(.success(session)) }
         case .failure(let error):
             emitStatus(entry.config.name, slot.key, .error, error)
-            session.close {}
+            closingSessions.close(session, afterFailure: false, on: loop)
             for waiter in waiters { waiter(.failure(error)) }
         }
     }
@@ -340,19 +340,17 @@ extension Manager {
     private func connectionLost(_ entry: ServerEntry, _ slot: ConnectionSlot, generation: Int, error: MCPError?) {
         let now = SystemClock().nowNanoseconds()
         let policy = options.connections
-        let changed = slot.state.withLock { state -> Bool in
-            switch state.connection {
-            case .connected(_, let current) where current == generation: break
-            default: return false
-            }
+        let lost = slot.state.withLock { state -> ClientSession? in
+            guard case .connected(let session, let current) = state.connection, current == generation else { return nil }
             state.connection = .idle
             state.status = error == nil ? .disconnected : .error
             state.lastError = error
             if !slot.key.isRequest { state.breaker.recordCycle(now: now, policy: policy) }
-            return true
+            return session
         }
         dropHostRequests(slot)
-        guard changed else { return }
+        guard let lost else { return }
+        closingSessions.close(lost, afterFailure: true, on: loop)
         emitStatus(entry.config.name, slot.key, error == nil ? .disconnected : .error, error)
         if let error { scheduleReconnect(entry, slot, after: error, attempt: 1) }
     }

@@ -13,8 +13,11 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
 
     private struct State {
         var header: String?
-        /// The token the last renewal produced: a 401 for it means renewing does not help (oauth.md §6.4).
+        /// The token the last renewal produced and when (engine seconds): a 401 for it soon after means renewing does
+        /// not help (oauth.md §6.4). Later, it is an ordinary expiry or revocation, and the (rotated) refresh token
+        /// stored with it is tried before any sign-in.
         var lastRenewed: String?
+        var lastRenewedAt: Int64 = 0
         var timer: UInt64?
         /// Bumped by every adoption: a timer or a renewal from an older generation changes nothing.
         var generation = 0
@@ -55,7 +58,10 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         let (previousTimer, generation) = state.withLock { state -> (UInt64?, Int?) in
             guard !state.closed else { return (nil, nil) }
             state.header = tokens.map { "Bearer " + $0.accessToken }
-            if renewed { state.lastRenewed = tokens?.accessToken }
+            if renewed {
+                state.lastRenewed = tokens?.accessToken
+                state.lastRenewedAt = engine.now
+            }
             state.generation += 1
             defer { state.timer = nil }
             return (state.timer, state.generation)
@@ -128,10 +134,14 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
                 return .fail(Self.required(try engine.begin(user: user, settings: settings, challenge: bearer, stepUp: true), reason: "insufficient_scope"))
             }
             // 401. Another request may have renewed meanwhile: just retry with the current token.
-            let (current, lastRenewed) = state.withLock { ($0.header, $0.lastRenewed) }
+            let (current, lastRenewed, renewedAt) = state.withLock { ($0.header, $0.lastRenewed, $0.lastRenewedAt) }
             if let current, current != challenge.sentAuthorization { return .retry }
-            // A token that was just renewed and is refused again will not be saved by another renewal.
-            if sentToken == nil || sentToken != lastRenewed {
+            // A token that was just renewed and is refused again will not be saved by another renewal. One that
+            // served for a while and then was refused (expired early, revoked) is renewed like any other: a sign-in
+            // here would throw away a good rotated refresh token. The window bounds refreshes for a server that
+            // refuses every token to one per window.
+            let justRenewed = sentToken != nil && sentToken == lastRenewed && engine.now &- renewedAt < Self.renewalRefusalWindowSeconds
+            if !justRenewed {
                 do {
                     let renewed = try engine.freshTokens(user: user, settings: settings, rejectedAccessToken: sentToken)
                     if "Bearer " + renewed.tokens.accessToken != challenge.sentAuthorization {
@@ -158,6 +168,8 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
             return .fail(error)
         }
     }
+
+    static let renewalRefusalWindowSeconds: Int64 = 10
 
     /// A renewal that failed for a reason a new sign-in would not fix: the network, a timeout, a busy store lock, or the
     /// AS saying it is temporarily unable.

@@ -123,6 +123,9 @@ public final class ClientSession: @unchecked Sendable {
         let probeTimeout = allowFallback ? min(options.probeTimeoutNanoseconds, budget) : budget
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
+        // Only the probe's own silence is an era signal: a timeout from elsewhere (an authorization server that the
+        // transport consulted on a 401) would otherwise send initialize into the same wait again.
+        let probeExpired = Locked(false)
         let fallback: @Sendable () -> Void = { [weak self] in
             self?.initialize(deadline: deadline) { [weak self] result in
                 // A slow-starting modern server may miss the probe's timeout, then refuse initialize with -32022
@@ -159,11 +162,31 @@ public final class ClientSession: @unchecked Sendable {
                     completion(.failure(error))
                 }
             case .failure(let error):
-                if allowFallback, error.code == .timeout { fallback() } else { completion(.failure(error)) }
+                guard allowFallback, error.code == .timeout, probeExpired.withLock({ $0 }) else { completion(.failure(error)); return }
+                // When the probe used the whole connect budget, initialize still goes out (a transport failing at
+                // this moment reports its own, better error through it), but its zero-length timeout is not news:
+                // the error says what was waited for.
+                let exhausted = self.clock.nowNanoseconds() >= deadline
+                let ms = Int64((probeTimeout + 500_000) / 1_000_000)
+                // A server too slow to answer the probe in time (a slow start) may still read it and take the 2026
+                // era; it then refuses initialize with -32022 naming that version. Ask again, with no fallback.
+                self.initialize(deadline: deadline) { [weak self] result in
+                    if exhausted, case .failure(let late) = result, late.code == .timeout, late.details["method"] == "initialize" {
+                        completion(.failure(MCPError(.timeout, "the server did not answer server/discover within \(ms) ms (the connect timeout)",
+                            details: ["method": "server/discover", "timeout_ms": .int(ms)])))
+                        return
+                    }
+                    guard case .failure(let refusal) = result, refusal.rpcCode == ProtocolVersion.unsupportedVersionCode,
+                          let supported = refusal.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue),
+                          ProtocolVersion.modern.contains(where: supported.contains), let self
+                    else { completion(result); return }
+                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
+                }
             }
         }
         if let scheduler = rpc.scheduler {
             let pending = scheduler.schedule(afterNanoseconds: probeTimeout) { [weak self] in
+                probeExpired.withLock { $0 = true }
                 self?.rpc.cancel(id: id, error: MCPError(.timeout, "server/discover got no answer"), notifyServer: false)
             }
             timer.withLock { $0 = pending }
@@ -506,5 +529,11 @@ public final class ClientSession: @unchecked Sendable {
 
     public func close(completion: @escaping @Sendable () -> Void) {
         rpc.close(completion: completion)
+    }
+
+    /// Finishes closing a transport that already failed on its own. Unlike `close`, pending requests are left to
+    /// the failure, which hands them its own error (exit status, stderr), not a plain "closed".
+    public func closeAfterFailure(completion: @escaping @Sendable () -> Void) {
+        rpc.transport.close(completion: completion)
     }
 }

@@ -341,17 +341,20 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         if readFailed { return false }
         var start = 0
         let bytes = chunk.bindMemory(to: UInt8.self)
+        guard let base = bytes.baseAddress else { return true }
         while start < bytes.count {
-            guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
-                partialLine.append(contentsOf: bytes[start...])
+            // memchr and whole-buffer appends: a 100 MB line must cost copies, not a generic loop per byte.
+            guard let found = memchr(base + start, 0x0A, bytes.count - start) else {
+                partialLine.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
                 if partialLine.count > launch.maxMessageBytes { return oversized() }
                 return true
             }
+            let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
             if partialLine.isEmpty {
                 if newline - start > launch.maxMessageBytes { return oversized() }
                 deliver(UnsafeRawBufferPointer(rebasing: chunk[start..<newline]))
             } else {
-                partialLine.append(contentsOf: bytes[start..<newline])
+                partialLine.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<newline]))
                 if partialLine.count > launch.maxMessageBytes { return oversized() }
                 partialLine.withUnsafeBytes { deliver($0) }
                 partialLine.removeAll(keepingCapacity: partialLine.capacity <= 1 << 20)

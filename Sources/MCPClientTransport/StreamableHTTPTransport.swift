@@ -655,6 +655,20 @@ private final class ReplyReader: @unchecked Sendable {
         if let value { transport?.deliver(parsed: value) } else { message.withUnsafeBytes { transport?.deliver($0) } }
     }
 
+    /// A peer error (era detection may fall back on it) naming the status, `Retry-After` in ms and the body's JSON-RPC
+    /// error; `reason: rate_limited` for a 429 keeps the manager from reconnecting in the background.
+    private func busyError() -> MCPError {
+        var details: JSONObject = ["http_status": .int(Int64(status)), "reason": status == 429 ? "rate_limited" : "unavailable"]
+        var message = "the server answered HTTP \(status)"
+        if let wait = retryAfterSeconds {
+            let seconds = min(wait, 366 * 86_400)  // a year; anything longer is the same answer
+            details["retry_after_ms"] = .int(Int64(seconds) * 1000)
+            message += " (retry after \(seconds) s)"
+        }
+        if let rpc = (try? JSONParser.parse(body))?["error"], rpc.objectValue != nil { details["rpc"] = rpc }
+        return MCPError(.protocolError, message, source: .peer, details: details)
+    }
+
     private func end(_ error: MCPError?) {
         if error == nil, let location {
             transport?.redirect(post, to: location)
@@ -681,6 +695,11 @@ private final class ReplyReader: @unchecked Sendable {
         // Busy (429/503 with a short Retry-After): the server did not take the request, so it is sent again once.
         if let wait = retryAfterSeconds, wait <= StreamableHTTPTransport.maxRetryAfterSeconds, !post.retriedAfterBusy {
             transport?.retry(post, afterSeconds: wait)
+            return
+        }
+        // Busy for longer (or again): the caller gets the status and the wait the server asked for, whatever the body.
+        if status == 429 || (status == 503 && retryAfterSeconds != nil) {
+            transport?.replyEnded(requestID, failure: requestID == nil ? nil : busyError())
             return
         }
         if status == 404, post.headers.contains(where: { $0.name == "Mcp-Session-Id" }) {

@@ -28,9 +28,12 @@ MODE (the fault hits `tools/call` only, so a client gets through discover/list f
   status-5xx        the first --fail-count (1) tools/call get HTTP --status (503) with a JSON-RPC error
                     body, later ones succeed
   status-429        the same with 429 and `Retry-After: --retry-after` (1)
+                    (--html: the error body is an HTML page, text/html, instead of JSON-RPC)
+  reset             the first --fail-count (1) tools/call get no answer: the connection is reset (RST, linger 0)
   huge-retry        tools/call answers 200 text/event-stream: `retry: 99999999999999999999`, then the result
   id-collision      tools/call answers 200 text/event-stream: first a server request `ping` that carries the
                     same id as the client's own request, then (after the client's answer to it arrives) the result
+--tls CERT KEY serves https:// on the same port (READY prints an https URL); every mode works over it.
 Redirects (every POST to /mcp is redirected; the targets serve normally, so /_stats shows whether the
 client followed):
   redirect-307      307 to http://127.0.0.1:<port>/hop1, /hop2 ... /final (--hops, default 1) (same origin)
@@ -47,13 +50,16 @@ import argparse
 import asyncio
 import json
 import os
+import socket
+import ssl
+import struct
 import sys
 
 from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 
 HOST = "127.0.0.1"
 MODES = [
-    "ok", "trickle", "drop-mid-stream", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
+    "ok", "trickle", "drop-mid-stream", "reset", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
     "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
 ]  # fmt: skip
 SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
@@ -240,25 +246,41 @@ class Peer:
             sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Content-Length": str(len(garbage))}
             writer.write(self.head(200, sse) + garbage)
             return True
+        if mode == "reset":
+            if self.failures_left > 0:
+                self.failures_left -= 1
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+                return False
+            return self.respond(writer, 200, body)
         # status-5xx / status-429
         if self.failures_left > 0:
             self.failures_left -= 1
             status = 429 if mode == "status-429" else self.args.status
-            error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": f"HTTP {status} from bad_http"}}
             extra = {"Retry-After": self.args.retry_after} if status == 429 else {}
+            if self.args.html:
+                page = f"<html><body><h1>{status} {REASONS.get(status, '')}</h1></body></html>".encode()
+                return self.respond(writer, status, page, content_type="text/html", **extra)
+            error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": f"HTTP {status} from bad_http"}}
             return self.respond(writer, status, json.dumps(error).encode(), **extra)
         return self.respond(writer, 200, body)
 
 
 async def main_async(args: argparse.Namespace) -> None:
     peer = Peer(args)
-    server = await asyncio.start_server(peer.handle, HOST, args.port)
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+    server = await asyncio.start_server(peer.handle, HOST, args.port, ssl=context)
     peer.port = server.sockets[0].getsockname()[1]
     other = None
     if args.mode == "redirect-308-cross":
         other = await asyncio.start_server(lambda r, w: peer.handle(r, w, plain=True), HOST, 0)
         peer.other_port = other.sockets[0].getsockname()[1]
-    sys.stdout.write(f"READY http://{HOST}:{peer.port}/mcp\n")
+    scheme = "https" if args.tls else "http"
+    sys.stdout.write(f"READY {scheme}://{HOST}:{peer.port}/mcp\n")
     sys.stdout.flush()
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -278,6 +300,8 @@ def main() -> None:
     parser.add_argument("--hops", type=int, default=1)
     parser.add_argument("--private-host", default="10.0.0.1")
     parser.add_argument("--retry-after", default="1")
+    parser.add_argument("--html", action="store_true")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args, _unknown = parser.parse_known_args()
     try:
         asyncio.run(main_async(args))

@@ -1,0 +1,224 @@
+"""Fault injection on authorization: an authorization server that is down, slow or serves malformed metadata, one
+that is slow to refresh or rotates refresh tokens, and a host credential store whose callbacks fail. Each ends in a
+clear error (code, reason) within the OAuth client's bounds (5 s per request), or in a recovery. Broken metadata
+comes from fake_authorization.py (no real server serves it on purpose); refresh faults use the real python-sdk
+authorization server (oauth_server.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import time
+import urllib.request
+
+import pytest
+from fake_authorization import FakeAuthorization
+from fault_helpers import LeakCheck, SilentListener
+from helpers import drain_events, text_of, wait_for_event
+from test_oauth_flows import AuthServer, browse, manager
+
+import mcpclient
+from mcpclient.oauth_store import HostStore
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def connect_error(authorization_server, variant=None):
+    fake = FakeAuthorization(authorization_server)
+    if variant:
+        fake.authorization_server = f"{fake.origin}/as/{variant}"
+    try:
+        with manager() as mgr:
+            mgr.add_server("x", {"url": fake.url, "initTimeout": 20000})
+            started = time.monotonic()
+            with pytest.raises(mcpclient.McpError) as caught:
+                mgr.connect("x")
+            failed = [e for e in drain_events(mgr) if e["kind"] == "oauth_failed"]
+            return caught.value, time.monotonic() - started, failed
+    finally:
+        fake.close()
+
+
+def test_an_authorization_server_that_is_down_fails_the_connect_at_once():
+    with LeakCheck():
+        error, elapsed, failed = connect_error(f"http://127.0.0.1:{closed_port()}")
+    assert (error.name, error.details["role"], error.details["curl_code"]) == ("MCP_ERR_TRANSPORT", "authorization_server_metadata", 7)
+    assert elapsed < 3 and len(failed) == 1
+
+
+def test_a_silent_authorization_server_times_out_once():
+    """It used to be asked twice (10 s): its timeout was taken for the MCP server's silence to `server/discover`,
+    so the connect fell back to `initialize`, met the same 401 and waited on the same server again."""
+    with LeakCheck():
+        listener = SilentListener("silent")
+        try:
+            error, elapsed, failed = connect_error(f"http://127.0.0.1:{listener.port}")
+            assert len(listener.accepted) == 1
+        finally:
+            listener.close()
+    assert (error.name, error.details["role"]) == ("MCP_ERR_TIMEOUT", "authorization_server_metadata")
+    assert 4.5 < elapsed < 8
+    assert len(failed) == 1
+
+
+@pytest.mark.parametrize("variant, name, reason", [
+    ("not-json", "MCP_ERR_AUTH", "as_metadata_not_found"),
+    ("array", "MCP_ERR_AUTH", "as_metadata_not_found"),
+    ("no-endpoints", "MCP_ERR_AUTH", "as_metadata_not_found"),
+    ("deep", "MCP_ERR_AUTH", "as_metadata_not_found"),
+    ("wrong-issuer", "MCP_ERR_POLICY", "issuer_mismatch"),
+    ("bad-scheme", "MCP_ERR_POLICY", "not_absolute"),
+    ("huge", "MCP_ERR_TRANSPORT", "response_too_large"),
+])  # fmt: skip
+def test_malformed_authorization_server_metadata_is_a_clear_error(variant, name, reason):
+    with LeakCheck():
+        error, elapsed, _ = connect_error(None, variant)
+    assert (error.name, error.details["reason"]) == (name, reason), error
+    assert elapsed < 3
+
+
+@pytest.fixture
+def protected():
+    servers = []
+
+    def start(*extra):
+        server = AuthServer("--mcp", *extra)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def sign_in(mgr, server):
+    mgr.add_server("g", {"url": server.origin + "/mcp", "timeout": 30000})
+    with pytest.raises(mcpclient.McpAuthError) as caught:
+        mgr.connect("g")
+    mgr.oauth_complete(browse(caught.value.details["authUrl"]))
+    wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
+
+
+def post(server, path):
+    urllib.request.urlopen(urllib.request.Request(server.origin + path, data=b"", method="POST"), timeout=10).read()
+
+
+def stats(server):
+    with urllib.request.urlopen(server.origin + "/_stats", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_a_slow_refresh_is_waited_for_and_a_refresh_past_the_timeout_fails_clearly(protected):
+    slow = protected("--refresh-delay", "2")
+    with manager() as mgr:
+        sign_in(mgr, slow)
+        post(slow, "/_expire_access")
+        started = time.monotonic()
+        assert text_of(mgr.call_tool("g", "echo", {"text": "refreshed"})) == "refreshed"
+        assert 1.8 < time.monotonic() - started < 4.5
+        assert stats(slow)["refreshes"] == 1
+    stuck = protected("--refresh-delay", "8")
+    with manager() as mgr:
+        sign_in(mgr, stuck)
+        post(stuck, "/_expire_access")
+        started = time.monotonic()
+        with pytest.raises(mcpclient.McpTimeoutError) as caught:
+            mgr.call_tool("g", "echo", {"text": "x"})
+        assert 4.5 < time.monotonic() - started < 7.5
+        assert caught.value.details["role"] == "token_endpoint"
+
+
+def test_rotating_refresh_tokens_are_kept_and_used_again(protected):
+    """Every refresh returns a new refresh token and kills the old one. A renewed access token that served for a
+    while and is then refused must be renewed again with the rotated refresh token; it used to force a new browser
+    sign-in (the loop guard took any refusal of the last renewed token for "renewing does not help")."""
+    server = protected()
+    with manager() as mgr:
+        sign_in(mgr, server)
+        post(server, "/_expire_access")
+        assert text_of(mgr.call_tool("g", "echo", {"text": "r0"})) == "r0"
+        time.sleep(10.5)  # past the loop guard's window (ServerAuthorizer.renewalRefusalWindowSeconds)
+        assert text_of(mgr.call_tool("g", "echo", {"text": "still"})) == "still"
+        post(server, "/_expire_access")
+        assert text_of(mgr.call_tool("g", "echo", {"text": "r1"})) == "r1"
+        assert stats(server) == {"refresh_requests": 2, "refreshes": 2}
+        # Refused again at once: renewing will not help, so a sign-in is asked for instead of a third refresh.
+        post(server, "/_expire_access")
+        with pytest.raises(mcpclient.McpAuthError) as caught:
+            mgr.call_tool("g", "echo", {"text": "r2"})
+        assert caught.value.details["reason"] == "oauth_required"
+        assert stats(server)["refresh_requests"] == 2
+
+
+class FlakyStore:
+    """A host store (dict) whose callbacks raise while `failing` names their operation."""
+
+    def __init__(self):
+        self.records, self.failing = {}, set()
+        self.store = HostStore(self.get, self.put, self.delete, key=base64.b64encode(os.urandom(32)).decode())
+
+    def get(self, key):
+        if "get" in self.failing:
+            raise RuntimeError("store down")
+        return self.records.get(key)
+
+    def put(self, key, value, ttl):
+        if "put" in self.failing:
+            raise RuntimeError("store down")
+        self.records[key] = bytes(value)
+
+    def delete(self, key):
+        if "delete" in self.failing:
+            raise RuntimeError("store down")
+        self.records.pop(key, None)
+
+
+def test_a_failing_host_store_is_a_user_error_and_the_sign_in_recovers_when_it_is_back(protected):
+    server = protected()
+    flaky = FlakyStore()
+    with manager() as mgr:
+        mgr.set_credential_store(flaky.store)
+        mgr.add_server("g", {"url": server.origin + "/mcp", "timeout": 30000})
+        flaky.failing = {"get", "put", "delete"}
+        with pytest.raises(mcpclient.McpUserError) as down:
+            mgr.connect("g")
+        assert (down.value.details["reason"], down.value.details["operation"]) == ("host_store_failed", "get")
+        assert "store down" not in json.dumps(down.value.payload)  # the host's exception text stays with the host
+        flaky.failing = set()
+        with pytest.raises(mcpclient.McpAuthError) as required:
+            mgr.connect("g")
+        callback = browse(required.value.details["authUrl"])
+        # The tokens cannot be saved: the completion says so (the code is spent; the user signs in again).
+        flaky.failing = {"put"}
+        with pytest.raises(mcpclient.McpUserError) as unsaved:
+            mgr.oauth_complete(callback)
+        assert (unsaved.value.details["operation"], unsaved.value.details["kind"]) == ("put", "tokens")
+        flaky.failing = set()
+        with pytest.raises(mcpclient.McpAuthError) as again:
+            mgr.connect("g")
+        mgr.oauth_complete(browse(again.value.details["authUrl"]))
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
+        assert text_of(mgr.call_tool("g", "echo", {"text": "stored"})) == "stored"
+        # Reading fails while the access token needs a refresh: an error now, the refresh once the store is back.
+        post(server, "/_expire_access")
+        flaky.failing = {"get"}
+        with pytest.raises(mcpclient.McpError) as unreadable:
+            mgr.call_tool("g", "echo", {"text": "x"})
+        assert unreadable.value.name in ("MCP_ERR_USER", "MCP_ERR_AUTH"), unreadable.value
+        flaky.failing = set()
+        result = None
+        for _ in range(3):  # the failed refresh may have left a sign-in pending; the stored refresh token is intact
+            try:
+                result = mgr.call_tool("g", "echo", {"text": "back"})
+                break
+            except mcpclient.McpAuthError as pending:
+                mgr.oauth_complete(browse(pending.details["authUrl"]))
+        assert result is not None and text_of(result) == "back"
