@@ -126,18 +126,6 @@ public final class ClientSession: @unchecked Sendable {
         // Only the probe's own silence is an era signal: a timeout from elsewhere (an authorization server that the
         // transport consulted on a 401) would otherwise send initialize into the same wait again.
         let probeExpired = Locked(false)
-        let fallback: @Sendable () -> Void = { [weak self] in
-            self?.initialize(deadline: deadline) { [weak self] result in
-                // A slow-starting modern server may miss the probe's timeout, then refuse initialize with -32022
-                // naming its versions: that is positive evidence of the modern era, so probe once more.
-                if case .failure(let error) = result, error.source == .peer, error.rpcCode == ProtocolVersion.unsupportedVersionCode,
-                   let self {
-                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
-                } else {
-                    completion(result)
-                }
-            }
-        }
         rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
             if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }
             guard let self else { return }
@@ -157,7 +145,7 @@ public final class ClientSession: @unchecked Sendable {
                         "the server supports protocol versions \(supported) but this client speaks \(ProtocolVersion.modern + ProtocolVersion.legacy)",
                         source: .peer, details: error.details)))
                 } else if allowFallback {
-                    fallback()
+                    self.initialize(deadline: deadline, completion: completion)
                 } else {
                     completion(.failure(error))
                 }
