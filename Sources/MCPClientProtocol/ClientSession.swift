@@ -124,7 +124,15 @@ public final class ClientSession: @unchecked Sendable {
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
         let fallback: @Sendable () -> Void = { [weak self] in
-            self?.initialize(deadline: deadline, completion: completion)
+            self?.initialize(deadline: deadline) { [weak self] result in
+                // A slow modern server (a stdio process still starting) may answer the timed-out probe after all and
+                // commit to the 2026 era; it then refuses initialize naming that era. Ask it again, without fallback.
+                if case .failure(let error) = result, let self, Self.refusesHandshakeForModern(error) {
+                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
+                } else {
+                    completion(result)
+                }
+            }
         }
         rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
             if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }
@@ -159,6 +167,13 @@ public final class ClientSession: @unchecked Sendable {
             }
             timer.withLock { $0 = pending }
         }
+    }
+
+    /// An `initialize` refused with -32022 whose `data.supported` lists a 2026-era version this client speaks.
+    static func refusesHandshakeForModern(_ error: MCPError) -> Bool {
+        guard error.source == .peer, error.rpcCode == ProtocolVersion.unsupportedVersionCode else { return false }
+        let supported = error.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return ProtocolVersion.modern.contains(where: supported.contains)
     }
 
     private func describeModern(_ value: JSONValue) -> Result<ServerDescription, MCPError> {
