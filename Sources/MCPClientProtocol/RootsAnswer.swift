@@ -29,7 +29,9 @@ public enum RootsAnswer {
     /// Why the URI is refused (a short reason), or nil.
     static func refusal(_ uri: String) -> String? {
         guard uri.utf8.count <= maxURIBytes else { return "longer than \(maxURIBytes) bytes" }
-        guard uri.utf8.count >= 7, uri.utf8.prefix(7).map({ $0 | 0x20 }) == Array("file://".utf8) else { return "the scheme must be file" }
+        let lowered = uri.utf8.prefix(7).map { $0 | 0x20 }  // ASCII lowercase; only compared with letters and '/', ':'
+        guard lowered.starts(with: "file:".utf8) else { return "the scheme must be file" }
+        guard lowered == Array("file://".utf8) else { return "no absolute path" }
         let rest = uri.dropFirst(7)
         guard let slash = rest.firstIndex(of: "/") else { return "no absolute path" }
         let authority = rest[..<slash].lowercased()

@@ -78,7 +78,9 @@ func connect(_ transport: InMemoryTransport, scheduler: ManualScheduler? = nil, 
             switch method {
             case "server/discover":
                 discovers.append(1)
-                return discovers.values.count == 1 ? nil : discoverResult  // the first answer comes too late (dropped)
+                // The first answer comes too late (silence here; the real one is dropped as an unknown id).
+                if discovers.values.count == 1 { return Optional<JSONValue>.none }
+                return discoverResult
             case "initialize":
                 return ["error": ["code": -32022, "message": "connection is serving the 2026-07-28 protocol",
                                   "data": ["supported": ["2026-07-28"], "requested": "2025-11-25"]]]

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -20,6 +22,21 @@ METACHARACTERS = ["$(touch {marker})", "`touch {marker}`", "; touch {marker}", "
                   "$HOME", "*", "~", "'quoted'", '"double"', "a\\b", "<in", ">{marker}", "#comment", "é ü"]
 
 
+def test_the_library_imports_no_way_to_run_a_shell():
+    """The only process-starting function libmcpclient.so links is posix_spawn (argv, an absolute path it resolved
+    itself): no system, popen, exec*p, fork or wordexp that could reach /bin/sh."""
+    from mcpclient import _ffi
+    _ffi.load()
+    library = str(_ffi.library_path())
+    if not shutil.which("nm"):
+        pytest.skip("needs nm (binutils)")
+    listing = subprocess.run(["nm", "-D", "--undefined-only", library], capture_output=True, text=True, check=True).stdout
+    imported = {line.split()[-1].split("@")[0] for line in listing.splitlines() if line.strip()}
+    spawners = {"system", "popen", "execl", "execle", "execlp", "execv", "execve", "execvp", "execvpe", "fork", "vfork",
+                "posix_spawn", "posix_spawnp", "wordexp", "clone"}
+    assert imported & spawners == {"posix_spawn"}
+
+
 def test_stdio_arguments_reach_the_server_verbatim_without_a_shell(tmp_path):
     marker = tmp_path / "pwned"
     args = [m.format(marker=marker) for m in METACHARACTERS]
@@ -30,9 +47,9 @@ def test_stdio_arguments_reach_the_server_verbatim_without_a_shell(tmp_path):
                                 "initTimeout": 5000})
         with pytest.raises(mcpclient.McpError) as caught:
             mgr.connect("argv")
-        tail = caught.value.details.get("stderr_tail", "")
+        tail = caught.value.details.get("stderr_tail", [])
         logs = [ev["message"] for ev in drain_events(mgr) if ev["kind"] == "log"]
-    printed = [json.loads(line) for line in [*logs, *tail.splitlines()] if line.startswith("[")]
+    printed = [json.loads(line) for line in [*logs, *tail] if line.startswith("[")]
     assert printed and printed[0] == args, (printed, tail)
     assert not marker.exists(), "a shell ran the arguments"
     assert not list(tmp_path.iterdir()), list(tmp_path.iterdir())

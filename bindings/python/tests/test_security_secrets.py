@@ -110,7 +110,7 @@ def test_known_secrets_never_appear_in_events_errors_status_registry_or_stderr(s
         mgr.add_server("stdio-crash", everything_config("legacy", env={"API_SECRET": SECRETS["failing stdio env value"]},
                                                         args=["-c", "import sys; sys.stderr.write('dying\\n'); sys.exit(3)"]))
         mgr.add_server("per-user", everything_config("modern", env={"TOKEN": "{{API_TOKEN}}"},
-                                                     customUserVars={"API_TOKEN": {"title": "Token"}}))
+                                                     customUserVars={"API_TOKEN": {"title": "Token", "description": "Yours"}}))
         service = {"grant_types_supported": ["client_credentials"]}
         mgr.add_server("oauth", {"url": issuer_origin + "/mcp", "timeout": 30000,
                                  "oauth": {"client_id": "svc", "client_secret": SECRETS["oauth client secret"], **service}})
@@ -122,6 +122,9 @@ def test_known_secrets_never_appear_in_events_errors_status_registry_or_stderr(s
         assert text_of(mgr.call_tool("apikey", "echo", {"text": "hi"})) == "hi"
         assert text_of(mgr.call_tool("stdio", "write_stderr", {"text": "a stderr line"})) == "ok"
         assert text_of(mgr.call_tool("stdio", "log", {"message": "a server log line"})) == "ok"
+        # The control: the env value did reach the server (its env tool shows it), so the search below can find it.
+        control = json.dumps(mgr.call_tool("stdio", "env", {"name": "API_SECRET"}))
+        assert any(form in control for form in spellings(SECRETS["stdio env value"]))
         whoami = mgr.call_tool("oauth", "whoami", {})
         assert "svc" in json.dumps(whoami)
         with mgr.as_user("alice") as alice:
@@ -152,3 +155,6 @@ def test_known_secrets_never_appear_in_events_errors_status_registry_or_stderr(s
     leaks = [(label, where, text[:300]) for label, secret in SECRETS.items() for form in spellings(secret)
              for where, text in seen if form in text]
     assert leaks == []
+    if os.environ.get("MCPCLIENT_SECURITY_DUMP"):
+        for where, text in seen:
+            print(f"{where}: {text[:160]}")
