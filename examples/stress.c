@@ -19,7 +19,7 @@
  * descriptors or child processes are left once the manager is freed.
  * Prints "stress: PASS ..." or "stress: FAIL ..." last; exit 0 only on PASS.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* readlink, clock_gettime, nanosleep, rand_r */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -111,6 +111,58 @@ static int count_children(void) {
     }
     if (d) closedir(d);
     return n;
+}
+
+/* Open descriptors by kind, and TCP sockets by remote port (from /proc/net/tcp): where descriptors go. */
+static void describe_fds(char *out, size_t size) {
+    DIR *d = opendir("/proc/self/fd");
+    int sockets = 0, pipes = 0, anon = 0, other = 0;
+    unsigned long inodes[1024];
+    int n_inodes = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[300], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len <= 0) continue;
+        target[len] = 0;
+        if (!strncmp(target, "socket:[", 8)) {
+            sockets++;
+            if (n_inodes < 1024) inodes[n_inodes++] = strtoul(target + 8, NULL, 10);
+        } else if (!strncmp(target, "pipe:", 5)) pipes++;
+        else if (!strncmp(target, "anon_inode:", 11)) anon++;
+        else other++;
+    }
+    if (d) closedir(d);
+    int used = snprintf(out, size, "sockets=%d pipes=%d anon=%d other=%d tcp-by-port:", sockets, pipes, anon, other - 1);
+    int ports[64], counts[64], n_ports = 0;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned remote_port, state;
+        unsigned long inode;
+        char local[64], remote[64];
+        if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %*s %*s %lu", local, remote, &state, &inode) != 4) continue;
+        char *colon = strchr(remote, ':');
+        if (!colon || sscanf(colon + 1, "%x", &remote_port) != 1) continue;
+        for (int i = 0; i < n_inodes; i++)
+            if (inodes[i] == inode && inode != 0) {
+                int k = 0;
+                while (k < n_ports && ports[k] != (int)remote_port) k++;
+                if (k == n_ports && n_ports < 64) ports[n_ports] = (int)remote_port, counts[n_ports++] = 0;
+                if (k < 64) counts[k]++;
+            }
+    }
+    if (f) fclose(f);
+    for (int k = 0; k < n_ports && used > 0 && (size_t)used < size; k++) {
+        char needle[32];
+        snprintf(needle, sizeof needle, "127.0.0.1:%d/", ports[k]);
+        const char *name = "?";
+        for (int i = 0; i < server_count; i++)
+            if (strstr(servers[i].config, needle)) name = servers[i].name; /* the first of the servers at that origin */
+        used += snprintf(out + used, size - (size_t)used, " %s=%d", name, counts[k]);
+    }
 }
 
 typedef struct {
@@ -422,9 +474,19 @@ static void run_op(worker *w, int op, const server_spec *s, mcp_manager *via) {
     end(w);
 }
 
+/* Quiet points: every worker parks between operations, so two samples taken at quiet points compare like with like
+ * (no calls in flight), whatever the load's concurrency was. */
+static atomic_int pause_workers, parked_workers;
+
 static void *run_worker(void *arg) {
     worker *w = arg;
     while (!atomic_load(&stop_workers)) {
+        if (atomic_load(&pause_workers)) {
+            atomic_fetch_add(&parked_workers, 1);
+            while (atomic_load(&pause_workers) && !atomic_load(&stop_workers)) sleep_ms(10);
+            atomic_fetch_sub(&parked_workers, 1);
+            continue;
+        }
         int op = pick_op(&w->seed);
         const server_spec *s = &servers[(unsigned)rand_r(&w->seed) % (unsigned)server_count];
         /* A per-user server only through a view; a shared one through the manager or any view. */
@@ -455,7 +517,7 @@ static void dump_workers(const char *why) {
 static void *watchdog(void *arg) {
     (void)arg;
     /* The whole run, teardown included, is bounded; so is every single call. */
-    double hard_bound = run_seconds + stall_seconds + 120;
+    double hard_bound = run_seconds + stall_seconds + 300;
     while (!atomic_load(&run_over)) {
         sleep_ms(500);
         double t = now_s();
@@ -468,6 +530,27 @@ static void *watchdog(void *arg) {
             }
     }
     return NULL;
+}
+
+/* ------------------------------------------------------------ quiet points */
+static size_t total_submitted(void) { return record_count(&submitted); }
+
+/* Parks the workers, waits for every submitted request's answer (each has a timeout, so this is bounded), lets
+ * closed connections and exited processes settle for 2 s, samples, and lets the workers go on. */
+static sample quiet_point(const char *label, int resume) {
+    atomic_store(&pause_workers, 1);
+    while (atomic_load(&parked_workers) < thread_count) sleep_ms(10); /* the watchdog bounds every operation */
+    double wait_until = now_s() + CALL_TIMEOUT_MS / 1000.0 + 10;
+    while (record_count(&answered) < total_submitted() && now_s() < wait_until) sleep_ms(50);
+    sleep_ms(2000);
+    sample s = take_sample(run_started);
+    print_sample(label, s);
+    char fds[1024];
+    describe_fds(fds, sizeof fds);
+    printf("         %s\n", fds);
+    if (!resume) atomic_store(&stop_workers, 1);
+    atomic_store(&pause_workers, 0);
+    return s;
 }
 
 /* ------------------------------------------------------------ main */
@@ -524,6 +607,18 @@ int main(int argc, char **argv) {
         if ((st = mcp_manager_as_user(manager, user, &views[u], &err)) != MCP_OK) setup_failed("mcp_manager_as_user", st, err);
     }
 
+    /* Every connection the load will use is opened first (servers start slowly on a busy machine), so the load
+     * measures calls, not start-up. */
+    for (int i = 0; i < server_count; i++)
+        for (int u = servers[i].per_user ? 0 : -1; u < (servers[i].per_user ? user_count : 0); u++) {
+            char *info = NULL;
+            if ((st = mcp_manager_connect(u < 0 ? manager : views[u], servers[i].name, &info, &err)) != MCP_OK)
+                setup_failed(servers[i].name, st, err);
+            mcp_string_free(info);
+        }
+    sample connected = take_sample(run_started);
+    print_sample("connected", connected);
+
     pthread_t reader, dog, ids[MAX_THREADS];
     pthread_create(&reader, NULL, event_reader, NULL);
     pthread_create(&dog, NULL, watchdog, NULL);
@@ -533,14 +628,22 @@ int main(int argc, char **argv) {
         pthread_create(&ids[i], NULL, run_worker, &workers[i]);
     }
 
-    /* Samples while the load runs; the first after warm-up (a fifth of the run, at most 60 s) is the baseline. */
-    double load_started = now_s(), warmup = run_seconds / 5 > 60 ? 60 : run_seconds / 5;
+    /* Samples while the load runs, for the record; the verdict compares two quiet points: one after warm-up (a
+     * quarter of the run, at most 60 s) and one after the load. */
+    double load_started = now_s(), warmup = run_seconds / 4 > 60 ? 60 : run_seconds / 4;
     sample baseline = {0}, last = {0}, peak = {0};
     int have_baseline = 0;
-    double next_sample = load_started + (warmup < sample_every ? warmup : sample_every);
+    double next_sample = load_started + sample_every;
     long last_ops = 0;
     while (now_s() - load_started < run_seconds) {
         sleep_ms(100);
+        if (!have_baseline && now_s() - load_started >= warmup) {
+            double quiet_started = now_s();
+            baseline = quiet_point("quiet-1", 1);
+            have_baseline = 1;
+            load_started += now_s() - quiet_started; /* the pause does not count as load */
+            next_sample += now_s() - quiet_started;
+        }
         if (now_s() < next_sample) continue;
         next_sample += sample_every;
         last = take_sample(run_started);
@@ -550,25 +653,13 @@ int main(int argc, char **argv) {
                record_count(&answered), atomic_load(&events_total));
         last_ops = ops;
         print_sample("load", last);
-        if (!have_baseline && now_s() - load_started >= warmup) {
-            baseline = peak = last;
-            have_baseline = 1;
-        } else if (have_baseline) {
-            if (last.rss_kb > peak.rss_kb) peak.rss_kb = last.rss_kb;
-            if (last.fds > peak.fds) peak.fds = last.fds;
-            if (last.threads > peak.threads) peak.threads = last.threads;
-        }
+        if (last.rss_kb > peak.rss_kb) peak.rss_kb = last.rss_kb;
+        if (last.fds > peak.fds) peak.fds = last.fds;
+        if (last.threads > peak.threads) peak.threads = last.threads;
     }
-    atomic_store(&stop_workers, 1);
-    for (int i = 0; i < thread_count; i++) pthread_join(ids[i], NULL);
     double load_seconds = now_s() - load_started;
-    sample end_of_load = take_sample(run_started);
-    print_sample("stopped", end_of_load);
-
-    /* Every submitted request must be answered: wait for the stragglers (each has a timeout), bounded. */
-    size_t want = record_count(&submitted);
-    double wait_until = now_s() + CALL_TIMEOUT_MS / 1000.0 + 10;
-    while (record_count(&answered) < want && now_s() < wait_until) sleep_ms(50);
+    sample quiet_end = quiet_point("quiet-2", 0);
+    for (int i = 0; i < thread_count; i++) pthread_join(ids[i], NULL);
     sleep_ms(500); /* a duplicate answer would arrive now */
 
     long ops = 0;
@@ -615,17 +706,21 @@ int main(int argc, char **argv) {
 
     int flat = 1;
     if (have_baseline) {
-        /* Flat: the end of the load within the slack of the post-warm-up baseline. */
-        if (last.rss_kb > baseline.rss_kb + rss_slack_kb) {
-            fail("RSS grew from %ld kB to %ld kB under load", baseline.rss_kb, last.rss_kb);
+        /* Flat: the quiet point after the load within the slack of the quiet point after warm-up. */
+        if (quiet_end.rss_kb > baseline.rss_kb + rss_slack_kb) {
+            fail("RSS grew from %ld kB to %ld kB between the quiet points", baseline.rss_kb, quiet_end.rss_kb);
             flat = 0;
         }
-        if (last.fds > baseline.fds + 8) {
-            fail("descriptors grew from %d to %d under load", baseline.fds, last.fds);
+        if (quiet_end.fds > baseline.fds + 8) {
+            fail("descriptors grew from %d to %d between the quiet points", baseline.fds, quiet_end.fds);
             flat = 0;
         }
-        if (last.threads > baseline.threads + 4) {
-            fail("threads grew from %d to %d under load", baseline.threads, last.threads);
+        if (quiet_end.threads > baseline.threads + 2) {
+            fail("threads grew from %d to %d between the quiet points", baseline.threads, quiet_end.threads);
+            flat = 0;
+        }
+        if (quiet_end.children != baseline.children) {
+            fail("server processes went from %d to %d between the quiet points", baseline.children, quiet_end.children);
             flat = 0;
         }
     }
@@ -639,10 +734,11 @@ int main(int argc, char **argv) {
            atomic_load(&blocking_timeouts), atomic_load(&submits), atomic_load(&cancels), atomic_load(&answered_ok),
            atomic_load(&answered_cancelled), atomic_load(&answered_other_error), atomic_load(&events_total),
            atomic_load(&events_dropped_reported));
-    printf("stress: resources: baseline rss %ld kB fds %d threads %d; end of load rss %ld kB fds %d threads %d; peak rss "
-           "%ld kB; after free fds %d (before %d), children %d\n",
-           baseline.rss_kb, baseline.fds, baseline.threads, last.rss_kb, last.fds, last.threads, peak.rss_kb, after.fds,
-           before.fds, after.children);
+    printf("stress: resources at quiet points: after warm-up rss %ld kB fds %d threads %d children %d; after the load rss %ld kB "
+           "fds %d threads %d children %d; under load peak rss %ld kB fds %d threads %d; after free fds %d (before %d), "
+           "children %d\n",
+           baseline.rss_kb, baseline.fds, baseline.threads, baseline.children, quiet_end.rss_kb, quiet_end.fds,
+           quiet_end.threads, quiet_end.children, peak.rss_kb, peak.fds, peak.threads, after.fds, before.fds, after.children);
     long failed = atomic_load(&failures);
     if (failed == 0 && flat && have_baseline) {
         printf("stress: PASS (every one of %zu submitted requests answered exactly once)\n", submitted.count);
