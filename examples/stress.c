@@ -202,49 +202,131 @@ static void fail(const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------ submitted requests and their events */
+/* Accounting in memory bounded by what is in flight (so the harness itself does not grow over a soak): submits
+ * waiting for their answer, answers that overtook their submit's bookkeeping, and one bit per finished id. */
 typedef struct {
-    uint64_t id;
-    char token[40]; /* the text the result must carry; "" for a cancelled slow call */
+    uint64_t id; /* 0: empty slot (request ids start at 1) */
+    char token[40]; /* the text the result must carry; "" for a cancelled slow call; "!NAME" for an error */
 } record;
 
 typedef struct {
-    record *items;
-    size_t count, capacity;
-    pthread_mutex_t lock;
-} record_list;
+    record *slots;
+    size_t capacity, count; /* capacity: a power of two */
+} record_map;
 
-static record_list submitted = {.lock = PTHREAD_MUTEX_INITIALIZER};
-static record_list answered = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static record *map_find(record_map *m, uint64_t id) {
+    if (!m->capacity) return NULL;
+    for (size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) & (m->capacity - 1);; i = (i + 1) & (m->capacity - 1)) {
+        if (m->slots[i].id == id) return &m->slots[i];
+        if (m->slots[i].id == 0) return NULL;
+    }
+}
+
+static void map_put(record_map *m, uint64_t id, const char *token);
+
+static void map_grow(record_map *m) {
+    record_map bigger = {calloc(m->capacity ? m->capacity * 2 : 1024, sizeof(record)), m->capacity ? m->capacity * 2 : 1024, 0};
+    if (!bigger.slots) {
+        fprintf(stderr, "stress: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < m->capacity; i++)
+        if (m->slots[i].id) map_put(&bigger, m->slots[i].id, m->slots[i].token);
+    free(m->slots);
+    *m = bigger;
+}
+
+static void map_put(record_map *m, uint64_t id, const char *token) {
+    if ((m->count + 1) * 2 > m->capacity) map_grow(m);
+    size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) & (m->capacity - 1);
+    while (m->slots[i].id) i = (i + 1) & (m->capacity - 1);
+    m->slots[i].id = id;
+    snprintf(m->slots[i].token, sizeof m->slots[i].token, "%s", token);
+    m->count++;
+}
+
+/* Removes the entry (backward-shift deletion keeps every probe chain unbroken). */
+static void map_remove(record_map *m, record *r) {
+    size_t mask = m->capacity - 1, hole = (size_t)(r - m->slots);
+    for (size_t i = (hole + 1) & mask; m->slots[i].id; i = (i + 1) & mask) {
+        size_t home = (size_t)(m->slots[i].id * 0x9E3779B97F4A7C15ull) & mask;
+        /* The entry at i may move into the hole when its home is not in (hole, i]. */
+        if ((i > hole && (home <= hole || home > i)) || (i < hole && home <= hole && home > i)) {
+            m->slots[hole] = m->slots[i];
+            hole = i;
+        }
+    }
+    m->slots[hole].id = 0;
+    m->count--;
+}
+
+static pthread_mutex_t accounting = PTHREAD_MUTEX_INITIALIZER;
+static record_map pending, early;   /* submitted, not answered / answered, submit not yet recorded */
+static uint64_t *finished;          /* one bit per id answered (a second answer is a duplicate) */
+static size_t finished_words;
+static size_t submitted_count, answered_count, duplicates, mismatched;
 static atomic_long answered_ok, answered_cancelled, answered_other_error, stray_events;
 
-static void record_add(record_list *list, uint64_t id, const char *token) {
-    pthread_mutex_lock(&list->lock);
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 4096;
-        record *grown = realloc(list->items, capacity * sizeof *grown);
+static int take_finished(uint64_t id) { /* sets the bit; returns whether it was set already */
+    size_t word = (size_t)(id / 64);
+    if (word >= finished_words) {
+        size_t words = finished_words ? finished_words : 1024;
+        while (words <= word) words *= 2;
+        uint64_t *grown = realloc(finished, words * sizeof *grown);
         if (!grown) {
             fprintf(stderr, "stress: out of memory\n");
             exit(1);
         }
-        list->items = grown;
-        list->capacity = capacity;
+        memset(grown + finished_words, 0, (words - finished_words) * sizeof *grown);
+        finished = grown;
+        finished_words = words;
     }
-    record *r = &list->items[list->count++];
-    r->id = id;
-    snprintf(r->token, sizeof r->token, "%s", token);
-    pthread_mutex_unlock(&list->lock);
+    uint64_t bit = 1ull << (id % 64);
+    int was = (finished[word] & bit) != 0;
+    finished[word] |= bit;
+    return was;
 }
 
-static size_t record_count(record_list *list) {
-    pthread_mutex_lock(&list->lock);
-    size_t n = list->count;
-    pthread_mutex_unlock(&list->lock);
+static void check_pair(uint64_t id, const char *wanted, const char *got) {
+    int ok = wanted[0] ? !strcmp(wanted, got) : (!strcmp(got, "!MCP_ERR_CANCELLED") || !strncmp(got, "done after", 10));
+    if (!ok && mismatched++ < 5) fail("request %" PRIu64 " wanted \"%s\", got \"%s\"", id, wanted[0] ? wanted : "(cancelled)", got);
+}
+
+static void note_submitted(uint64_t id, const char *token) {
+    pthread_mutex_lock(&accounting);
+    submitted_count++;
+    record *answer = map_find(&early, id);
+    if (answer) {
+        check_pair(id, token, answer->token);
+        map_remove(&early, answer);
+    } else {
+        map_put(&pending, id, token);
+    }
+    pthread_mutex_unlock(&accounting);
+}
+
+static void note_answered(uint64_t id, const char *token) {
+    pthread_mutex_lock(&accounting);
+    answered_count++;
+    if (take_finished(id)) {
+        if (duplicates++ < 5) fail("request %" PRIu64 " answered twice", id);
+    } else {
+        record *submit = map_find(&pending, id);
+        if (submit) {
+            check_pair(id, submit->token, token);
+            map_remove(&pending, submit);
+        } else {
+            map_put(&early, id, token);
+        }
+    }
+    pthread_mutex_unlock(&accounting);
+}
+
+static size_t locked_count(const size_t *counter) {
+    pthread_mutex_lock(&accounting);
+    size_t n = *counter;
+    pthread_mutex_unlock(&accounting);
     return n;
-}
-
-static int by_id(const void *a, const void *b) {
-    uint64_t x = ((const record *)a)->id, y = ((const record *)b)->id;
-    return x < y ? -1 : x > y;
 }
 
 /* The value of "key":"…" (first occurrence) copied into out, or "" when absent. */
@@ -305,7 +387,7 @@ static void handle_event(char *event) {
         }
         snprintf(token, sizeof token, "!%s", name);
     }
-    record_add(&answered, id, token);
+    note_answered(id, token);
 }
 
 static atomic_int stop_events;
@@ -459,7 +541,7 @@ static void run_op(worker *w, int op, const server_spec *s, mcp_manager *via) {
         }
         atomic_fetch_add(&submits, 1);
         /* A cancelled call may still finish first; its result then carries "done after …". */
-        record_add(&submitted, id, cancel ? "" : token);
+        note_submitted(id, cancel ? "" : token);
         if (cancel) {
             sleep_ms((long)(r % 150));
             mcp_status cs = mcp_manager_cancel(via, id, &err);
@@ -508,8 +590,8 @@ static void dump_workers(const char *why) {
             fprintf(stderr, "  worker %2d: %s on %s for %.1f s (%ld ops done)\n", i, op, atomic_load(&workers[i].op_server),
                     now_s() - atomic_load(&workers[i].op_started), atomic_load(&workers[i].ops));
     }
-    fprintf(stderr, "  submitted %zu, answered %zu, events %ld\nstress: FAIL (watchdog)\n", record_count(&submitted),
-            record_count(&answered), atomic_load(&events_total));
+    fprintf(stderr, "  submitted %zu, answered %zu, events %ld\nstress: FAIL (watchdog)\n", locked_count(&submitted_count),
+            locked_count(&answered_count), atomic_load(&events_total));
     fflush(stderr);
     _exit(3);
 }
@@ -533,7 +615,6 @@ static void *watchdog(void *arg) {
 }
 
 /* ------------------------------------------------------------ quiet points */
-static size_t total_submitted(void) { return record_count(&submitted); }
 
 /* Parks the workers, waits for every submitted request's answer (each has a timeout, so this is bounded), lets
  * closed connections and exited processes settle for 2 s, samples, and lets the workers go on. */
@@ -541,7 +622,7 @@ static sample quiet_point(const char *label, int resume) {
     atomic_store(&pause_workers, 1);
     while (atomic_load(&parked_workers) < thread_count) sleep_ms(10); /* the watchdog bounds every operation */
     double wait_until = now_s() + CALL_TIMEOUT_MS / 1000.0 + 10;
-    while (record_count(&answered) < total_submitted() && now_s() < wait_until) sleep_ms(50);
+    while (locked_count(&answered_count) < locked_count(&submitted_count) && now_s() < wait_until) sleep_ms(50);
     sleep_ms(2000);
     sample s = take_sample(run_started);
     print_sample(label, s);
@@ -649,8 +730,8 @@ int main(int argc, char **argv) {
         last = take_sample(run_started);
         long ops = 0;
         for (int i = 0; i < thread_count; i++) ops += atomic_load(&workers[i].ops);
-        printf("ops=%ld (+%ld) submitted=%zu answered=%zu events=%ld  ", ops, ops - last_ops, record_count(&submitted),
-               record_count(&answered), atomic_load(&events_total));
+        printf("ops=%ld (+%ld) submitted=%zu answered=%zu events=%ld  ", ops, ops - last_ops, locked_count(&submitted_count),
+               locked_count(&answered_count), atomic_load(&events_total));
         last_ops = ops;
         print_sample("load", last);
         if (last.rss_kb > peak.rss_kb) peak.rss_kb = last.rss_kb;
@@ -679,30 +760,12 @@ int main(int argc, char **argv) {
     atomic_store(&run_over, 1);
     pthread_join(dog, NULL);
 
-    /* Accounting: sorted by id, submitted and answered must pair one to one with matching tokens. */
-    qsort(submitted.items, submitted.count, sizeof(record), by_id);
-    qsort(answered.items, answered.count, sizeof(record), by_id);
-    size_t i = 0, j = 0, unanswered = 0, duplicates = 0, unknown = 0, mismatched = 0;
-    while (i < submitted.count || j < answered.count) {
-        if (j < answered.count && j > 0 && answered.items[j].id == answered.items[j - 1].id) {
-            if (duplicates++ < 5) fail("request %" PRIu64 " answered twice", answered.items[j].id);
-            j++;
-        } else if (j >= answered.count || (i < submitted.count && submitted.items[i].id < answered.items[j].id)) {
-            if (unanswered++ < 5) fail("request %" PRIu64 " (%s) never answered", submitted.items[i].id, submitted.items[i].token);
-            i++;
-        } else if (i >= submitted.count || answered.items[j].id < submitted.items[i].id) {
-            if (unknown++ < 5) fail("an answer for request %" PRIu64 " that was never submitted", answered.items[j].id);
-            j++;
-        } else {
-            const record *s = &submitted.items[i], *a = &answered.items[j];
-            int ok = s->token[0] ? !strcmp(s->token, a->token)
-                                 : (!strcmp(a->token, "!MCP_ERR_CANCELLED") || !strncmp(a->token, "done after", 10));
-            if (!ok && mismatched++ < 5)
-                fail("request %" PRIu64 " wanted \"%s\", got \"%s\"", s->id, s->token[0] ? s->token : "(cancelled)", a->token);
-            i++;
-            j++;
-        }
-    }
+    /* Accounting: every submit paired with exactly one answer carrying its token. */
+    size_t unanswered = pending.count, unknown = early.count;
+    for (size_t k = 0, shown = 0; k < pending.capacity && shown < 5; k++)
+        if (pending.slots[k].id) shown++, fail("request %" PRIu64 " (%s) never answered", pending.slots[k].id, pending.slots[k].token);
+    for (size_t k = 0, shown = 0; k < early.capacity && shown < 5; k++)
+        if (early.slots[k].id) shown++, fail("an answer for request %" PRIu64 " that was never submitted", early.slots[k].id);
 
     int flat = 1;
     if (have_baseline) {
@@ -741,7 +804,7 @@ int main(int argc, char **argv) {
            quiet_end.threads, quiet_end.children, peak.rss_kb, peak.fds, peak.threads, after.fds, before.fds, after.children);
     long failed = atomic_load(&failures);
     if (failed == 0 && flat && have_baseline) {
-        printf("stress: PASS (every one of %zu submitted requests answered exactly once)\n", submitted.count);
+        printf("stress: PASS (every one of %zu submitted requests answered exactly once)\n", submitted_count);
         return 0;
     }
     printf("stress: FAIL (%ld failures%s; %zu unanswered, %zu duplicates, %zu unknown, %zu mismatched)\n", failed,
