@@ -67,6 +67,7 @@ public final class Manager: @unchecked Sendable {
 
     struct HostRequest {
         var server: String
+        var method: String
         /// The connection that asked: answers to a lost connection are dropped with it.
         var slot: ObjectIdentifier
         var reply: @Sendable (Result<JSONValue, MCPError>) -> Void

@@ -188,13 +188,29 @@ extension Manager {
         askHost(server, slot, method: method, params: params, inputKey: nil, reply: reply)
     }
 
+    /// Server→client requests one connection may have waiting for the host at once.
+    static let maxPendingHostRequests = 64
+
     /// Emits one `request` event and keeps `reply` until the host answers it.
     private func askHost(
         _ server: String, _ slot: ConnectionSlot, method: String, params: JSONValue?, inputKey: String?,
         reply: @escaping @Sendable (Result<JSONValue, MCPError>) -> Void
     ) {
         let id = allocateRequestID()
-        hostRequests.withLock { $0[id] = HostRequest(server: server, slot: ObjectIdentifier(slot), reply: reply) }
+        let connection = ObjectIdentifier(slot)
+        // Request events are never dropped, so a server flooding requests the host leaves unanswered would grow the
+        // queue and this table without end: past the cap, the server gets an error at once instead.
+        let admitted = hostRequests.withLock { table -> Bool in
+            guard table.values.lazy.filter({ $0.slot == connection }).count < Self.maxPendingHostRequests else { return false }
+            table[id] = HostRequest(server: server, method: method, slot: connection, reply: reply)
+            return true
+        }
+        guard admitted else {
+            logSink.log(.warning, "declined server request \(method): \(Self.maxPendingHostRequests) requests already wait for the host",
+                server: server, source: "protocol")
+            reply(.failure(MCPError.peer(code: -32603, message: "\(method) refused: too many requests are waiting for the client", data: nil)))
+            return
+        }
         var event = eventHeader("request", server, slot.key.user)
         event["request_id"] = .int(Int64(id))
         event["method"] = .string(method)
@@ -221,9 +237,11 @@ extension Manager {
         } else {
             throw MCPError.invalid("response needs 'result' or 'error'")
         }
-        guard let pending = hostRequests.withLock({ $0.removeValue(forKey: requestID) }) else {
-            throw MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
-        }
+        let notFound = MCPError.notFound("no server request \(requestID) is waiting for an answer", details: ["request_id": .int(Int64(truncatingIfNeeded: requestID))])
+        // A refused roots answer leaves the request waiting, so the host can answer it properly.
+        guard let method = hostRequests.withLock({ $0[requestID]?.method }) else { throw notFound }
+        if method == "roots/list", case .success(let result) = outcome { try RootsAnswer.check(result) }
+        guard let pending = hostRequests.withLock({ $0.removeValue(forKey: requestID) }) else { throw notFound }
         pending.reply(outcome)
     }
 

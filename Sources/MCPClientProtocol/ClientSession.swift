@@ -164,9 +164,7 @@ public final class ClientSession: @unchecked Sendable {
                             details: ["method": "server/discover", "timeout_ms": .int(ms)])))
                         return
                     }
-                    guard case .failure(let refusal) = result, refusal.rpcCode == ProtocolVersion.unsupportedVersionCode,
-                          let supported = refusal.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue),
-                          ProtocolVersion.modern.contains(where: supported.contains), let self
+                    guard case .failure(let refusal) = result, Self.refusesHandshakeForModern(refusal), let self
                     else { completion(result); return }
                     self.discover(allowFallback: false, deadline: deadline, completion: completion)
                 }
@@ -179,6 +177,13 @@ public final class ClientSession: @unchecked Sendable {
             }
             timer.withLock { $0 = pending }
         }
+    }
+
+    /// An `initialize` refused with -32022 whose `data.supported` lists a 2026-era version this client speaks.
+    static func refusesHandshakeForModern(_ error: MCPError) -> Bool {
+        guard error.source == .peer, error.rpcCode == ProtocolVersion.unsupportedVersionCode else { return false }
+        let supported = error.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return ProtocolVersion.modern.contains(where: supported.contains)
     }
 
     private func describeModern(_ value: JSONValue) -> Result<ServerDescription, MCPError> {

@@ -144,3 +144,32 @@ def test_notify_reaches_the_server(tmp_path):
         assert seen["message"] == 'got notifications/custom {"k": 1}'
         with pytest.raises(mcpclient.McpNotFoundError):
             mgr.notify("missing", "notifications/roots/list_changed")
+
+
+@pytest.mark.parametrize("uri, reason", [
+    ("file:///srv/project/../../etc", "a '.' or '..' segment"),
+    ("file:///srv/project/%2e%2E/secrets", "a '.' or '..' segment"),
+    ("file:///srv/project%2f..%2fetc", "an encoded slash, backslash or control character"),
+    ("file:///srv/a%00b", "an encoded slash, backslash or control character"),
+    ("file://attacker.example/share", "a remote host"),
+    ("https://example.com/", "the scheme must be file"),
+    ("file:relative/path", "no absolute path"),
+    ("file:///srv/project?x=1", "a query or fragment"),
+])
+def test_a_root_that_escapes_its_directory_is_refused_and_the_request_stays_open(roots_manager, roots_kind, uri, reason):
+    """Security review (docs/security.md, roots): a traversal-prone root never reaches the server; the request
+    stays answerable, and a proper answer then completes the call."""
+    mgr = roots_manager
+    name = f"roots-check-{roots_kind}"
+    mgr.add_server(name, everything_config(roots_kind))
+    mgr.connect(name)
+    call_id = mgr.submit({"op": "call_tool", "server": name, "tool": "roots", "arguments": {}})
+    request, _ = wait_for_event(mgr, lambda ev: is_request_for(name)(ev) or is_outcome(call_id)(ev))
+    assert request["kind"] == "request", request
+    with pytest.raises(mcpclient.McpInvalidError) as caught:
+        mgr.respond(request["request_id"], {"result": {"roots": [ROOTS[0], {"uri": uri}]}})
+    assert caught.value.details == {"path": "result.roots[1].uri", "reason": reason}
+    mgr.respond(request["request_id"], {"result": {"roots": ROOTS}})
+    outcome, _ = wait_for_event(mgr, is_outcome(call_id))
+    assert outcome["kind"] == "result", outcome
+    assert json.loads(text_of(outcome["result"]["result"])) == [root["uri"] for root in ROOTS]
