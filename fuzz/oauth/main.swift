@@ -79,8 +79,8 @@ private func fuzzProtectedResource(_ bytes: [UInt8], variant: UInt8) {
     check(ResourceIndicator.matches(resource: metadata.resource, serverURL: serverURL), "resource \(metadata.resource) does not match")
     check(!metadata.authorizationServers.isEmpty && metadata.authorizationServers.count <= MetadataLimits.maxListEntries, "servers")
     check((metadata.scopesSupported?.count ?? 0) <= MetadataLimits.maxListEntries, "scopes")
-    let again = try? ProtectedResourceMetadata.parse(JSONWriter.serialize(.object(metadata.raw)), serverURL: serverURL)
-    check(again == metadata, "the written metadata parses differently")
+    let again = Result { () throws(MCPError) in try ProtectedResourceMetadata.parse(JSONWriter.serialize(.object(metadata.raw)), serverURL: serverURL) }
+    check((try? again.get()) == metadata, "the written metadata parses differently:\n\(metadata)\n---\n\(again)")
 }
 
 private func fuzzAuthorizationServer(_ bytes: [UInt8], variant: UInt8) {
@@ -100,8 +100,10 @@ private func fuzzAuthorizationServer(_ bytes: [UInt8], variant: UInt8) {
     if metadata.codeChallengeMethodsSupported?.contains("S256") == true {
         check((try? metadata.requirePKCES256()) == false, "S256 is listed but refused")
     }
-    let again = try? AuthorizationServerMetadata.parse(JSONWriter.serialize(.object(metadata.raw)), expectedIssuer: expected, policy: policy)
-    check(again == metadata, "the written metadata parses differently")
+    let again = Result { () throws(MCPError) in
+        try AuthorizationServerMetadata.parse(JSONWriter.serialize(.object(metadata.raw)), expectedIssuer: expected, policy: policy)
+    }
+    check((try? again.get()) == metadata, "the written metadata parses differently:\n\(metadata)\n---\n\(again)")
 }
 
 private func fuzzURL(_ text: String) {
