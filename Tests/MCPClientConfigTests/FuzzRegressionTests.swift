@@ -22,3 +22,31 @@ import Testing
         #expect(ConfigLoader.load(text: text, options: ConfigLoadOptions(strict: true)).hasErrors)
     }
 }
+
+@Suite struct ConfigExportFuzzRegressionTests {
+    /// A LibreChat header holding `${input:token}` (VS Code syntax, which LibreChat does not check) loaded cleanly,
+    /// but its export failed to load: the normalized reader asked for an `inputs` declaration LibreChat never has.
+    @Test func anExportedServerFromAFormatWithoutInputsLoadsBack() throws {
+        let text = """
+        mcpServers:
+          everything:
+            url: http://localhost:3001/sse
+            headers:
+              X-User-ID: "{{LIB${input:token}}}"
+        """
+        let original = ConfigLoader.load(text: text)
+        #expect(!original.hasErrors, "\(original.diagnostics.map(\.message))")
+        guard case .object(let registry) = original.json else { Issue.record("not an object"); return }
+        let exported = try ConfigExporter.export(registry: registry, options: .init(includeSecrets: true))
+        let reloaded = ConfigLoader.load(text: exported)
+        #expect(!reloaded.hasErrors, "\(reloaded.diagnostics.map(\.message))")
+        #expect(reloaded.servers == original.servers)
+    }
+
+    @Test func aNormalizedVSCodeServerStillNeedsItsInputDeclared() {
+        let undeclared = #"{"mcpclient":{"version":1},"mcpServers":{"a":{"type":"http","url":"https://a.example.com","headers":{"K":"${input:key}"},"source":{"format":"vscode","tier":"operator"}}}}"#
+        #expect(ConfigLoader.load(text: undeclared).diagnostics.map(\.code) == ["undeclared_input"])
+        let bare = #"{"mcpclient":{"version":1},"mcpServers":{"a":{"type":"http","url":"https://a.example.com","headers":{"K":"${input:key}"}}}}"#
+        #expect(ConfigLoader.load(text: bare).diagnostics.map(\.code) == ["undeclared_input"])
+    }
+}

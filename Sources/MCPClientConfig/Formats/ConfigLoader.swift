@@ -231,7 +231,7 @@ private struct Loader {
             sink = adapter.sink
             guard var draft else { continue }
             if format == .pandorakit { addPandoraDefaults(&draft) }
-            if format == .vscode || format == .normalized { attachInputs(&draft, source: value) }
+            if format == .vscode || format == .normalized && Self.mayDeclareInputs(value) { attachInputs(&draft, source: value) }
             add(draft, format: format)
         }
     }
@@ -408,6 +408,14 @@ private struct Loader {
             }
             result.inputs.append(item)
         }
+    }
+
+    /// Whether a normalized entry comes from a format with `inputs[]` (VS Code) or from none: only those have their
+    /// `${input:id}` references checked. An exported LibreChat or Claude server never had declarations to copy, so
+    /// checking made a config that loaded cleanly fail once exported (the reference is still resolved at connect).
+    static func mayDeclareInputs(_ entry: JSONValue) -> Bool {
+        guard let origin = entry["source"]?["format"]?.stringValue else { return true }
+        return origin == ConfigFormat.vscode.rawValue || origin == ConfigFormat.normalized.rawValue
     }
 
     /// Copies the declarations a server references as `${input:id}`, and reports references to undeclared ids.
