@@ -50,3 +50,16 @@ import Testing
         #expect(ConfigLoader.load(text: bare).diagnostics.map(\.code) == ["undeclared_input"])
     }
 }
+
+@Suite struct PlaceholderURLFuzzRegressionTests {
+    /// `${https://…` is no reference (no closing brace), so it stays literal and is no URL; the loader skipped the
+    /// URL check for anything starting with "${" and accepted a server that ServerConfig.parse then refused.
+    @Test func onlyARealReferenceAtTheStartSkipsTheURLCheck() throws {
+        let broken = ConfigLoader.load(text: #"{"mcpServers":{"s":{"url":"${https://example.com/oauth-mcp","requiresOAuth":true}}}"#)
+        #expect(broken.diagnostics.map(\.code).contains("invalid_url"), "\(broken.diagnostics.map(\.code))")
+        for url in ["${BASE_URL}/mcp", "${env:BASE}/mcp", "{{MCP_BASE}}/x"] {
+            let result = ConfigLoader.load(text: #"{"mcpServers":{"s":{"url":"\#(url)","requiresOAuth":true}}}"#)
+            #expect(!result.hasErrors, "\(url): \(result.diagnostics.map(\.message))")
+        }
+    }
+}

@@ -541,7 +541,13 @@ struct ServerValidator {
     }
 
     /// A value whose start is substituted later (`${BASE_URL}/mcp`, `{{LIBRECHAT_…}}`): its scheme is unknown now.
-    static func isPlaceholder(_ text: String) -> Bool { text.hasPrefix("${") || text.hasPrefix("{{") }
+    /// Only a reference the substitution will expand counts: `${https://…` stays literal, and skipping its checks
+    /// let a config load that ServerConfig.parse then refused.
+    static func isPlaceholder(_ text: String) -> Bool {
+        guard text.hasPrefix("${") || text.hasPrefix("{{"), let first = Template(text).pieces.first else { return false }
+        if case .literal = first { return false }
+        return true
+    }
 
     static func isHeaderName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy { byte in
