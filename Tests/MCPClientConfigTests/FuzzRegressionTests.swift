@@ -63,3 +63,19 @@ import Testing
         }
     }
 }
+
+@Suite struct MergePatchFuzzRegressionTests {
+    /// A PandoraKit patch deleting an unknown key (`"typo": null`) left `"unknown": {}` in the merged server, which
+    /// ServerConfig.parse reads back without it: the loaded server was not its own normalized form.
+    @Test func aPatchThatEmptiesTheUnknownBagDropsIt() throws {
+        let registry = ConfigLoader.load(text: "mcpServers:\n  git:\n    command: uvx\n    args: [mcp-server-git]\n").servers
+        var options = ConfigLoadOptions(format: .pandorakit)
+        options.registry = registry
+        let result = ConfigLoader.load(text: #"{"mcpServers":{"git":{"args":["x","/srv"],"typo":null}}}"#, options: options)
+        #expect(!result.hasErrors, "\(result.diagnostics.map(\.message))")
+        let server = try #require(result.servers["git"])
+        #expect(server["unknown"] == nil)
+        #expect(server["args"] == ["x", "/srv"])
+        #expect(try ServerConfig.parse(name: "git", json: server).normalized == server.objectValue)
+    }
+}

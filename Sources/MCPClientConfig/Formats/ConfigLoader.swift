@@ -266,6 +266,9 @@ private struct Loader {
     /// Validates a draft, stamps its origin and adds it to the result.
     private mutating func add(_ draft: ServerDraft, format: ConfigFormat) {
         var draft = draft
+        // A merge patch can empty these bags ("typo": null); the normalized form has no empty ones, and ServerConfig
+        // would read the server back without it.
+        for bag in ["unknown", "extras"] where draft.object[bag]?.objectValue?.isEmpty == true { draft.object[bag] = nil }
         var source = draft.object["source"]?.objectValue ?? JSONObject()
         if source["format"] == nil { source["format"] = .string(format.rawValue) }
         if let file = options.file, source["file"] == nil { source["file"] = .string(file) }
