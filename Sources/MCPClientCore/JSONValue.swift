@@ -36,9 +36,18 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { entries.makeIterator() }
 
+    /// Key order does not matter; a repeated key's values (which `JSONParser` keeps) compare in their order.
+    /// Linear: a lookup per key made comparing two large reordered objects quadratic, and an object with a
+    /// repeated key unequal to itself (its second value was compared with the first).
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.entries.count == rhs.entries.count else { return false }
-        for (key, value) in lhs.entries where rhs[key] != value { return false }
+        if lhs.entries.elementsEqual(rhs.entries, by: { $0.key == $1.key && $0.value == $1.value }) { return true }
+        var remaining: [String: ArraySlice<JSONValue>] = [:]
+        for (key, value) in rhs.entries { remaining[key, default: []].append(value) }
+        for (key, value) in lhs.entries {
+            guard let next = remaining[key]?.first, next == value else { return false }
+            remaining[key]?.removeFirst()
+        }
         return true
     }
 }

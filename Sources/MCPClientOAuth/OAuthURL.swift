@@ -7,7 +7,7 @@ import MCPClientTransport
 public struct OAuthURL: Sendable, Equatable, CustomStringConvertible {
     /// Lowercased.
     public var scheme: String
-    /// Lowercased; IPv6 literals keep their brackets.
+    /// Lowercased (an IPv6 zone as written); IPv6 literals keep their brackets and a zone its "%25".
     public var host: String
     public var port: Int?
     /// As written ("" when the URL has no path).
@@ -44,7 +44,8 @@ public struct OAuthURL: Sendable, Equatable, CustomStringConvertible {
         }
         scheme = parsed.scheme
         address = parsed.ipLiteral
-        host = parsed.ipLiteral.map { $0.isIPv4 ? parsed.host : "[" + parsed.host + "]" } ?? parsed.host
+        // An IPv6 zone keeps its "%25" separator, so `string` parses back to the same URL.
+        host = parsed.ipLiteral.map { $0.isIPv4 ? parsed.host : "[" + parsed.host.replacingLiteral("%", with: "%25") + "]" } ?? parsed.host
         port = parsed.port
         path = String(pathAndQuery)
     }

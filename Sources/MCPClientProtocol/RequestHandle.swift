@@ -36,7 +36,12 @@ public final class RequestHandle: @unchecked Sendable {
 
     func finish(_ result: Result<JSONValue, MCPError>) {
         let first = state.withLock { state -> Bool in
-            defer { state.finished = true }
+            defer {
+                state.finished = true
+                // A task's hook holds the call, which holds this handle: dropping it breaks the cycle that kept the
+                // handle, its RPCSession and the transport alive after the call ended.
+                state.cancelHook = nil
+            }
             return !state.finished
         }
         if first { completion(result) }

@@ -83,8 +83,16 @@ public struct ParsedURL: Sendable, Equatable {
         let host: String
         var ipLiteral: IPAddress?
         if authority.hasPrefix("[") {
-            // RFC 6874 writes the zone separator as "%25".
-            let literal = hostText.replacingLiteral("%25", with: "%")
+            // RFC 6874: the zone follows "%25" and is unreserved characters only. Any other "%" was read as a zone
+            // separator too ("[::a%2F]" had zone "2F"), and the zone could hold quotes and "=", which curl refuses.
+            var literal = String(hostText)
+            if let percent = hostText.firstIndex(of: "%") {
+                let zone = hostText[percent...].dropFirst(3)
+                guard hostText[percent...].hasPrefix("%25"), !zone.isEmpty, zone.utf8.allSatisfy(Self.isUnreserved) else {
+                    throw reject("invalid_host", "bad IPv6 zone")
+                }
+                literal = String(hostText[..<percent]) + "%" + String(zone)
+            }
             guard let address = IPAddress(literal), !address.isIPv4 else { throw reject("invalid_host", "bad IPv6 literal") }
             ipLiteral = address
             host = address.description
@@ -124,6 +132,15 @@ public struct ParsedURL: Sendable, Equatable {
 /// Same scheme, host and effective port: the redirect rule's test for keeping credentials and headers.
 public func sameOrigin(_ a: ParsedURL, _ b: ParsedURL) -> Bool {
     a.scheme == b.scheme && a.host == b.host && a.effectivePort == b.effectivePort
+}
+
+extension ParsedURL {
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
+        default: false
+        }
+    }
 }
 
 extension String {

@@ -14,6 +14,15 @@ import Testing
         #expect(url.string == "https://mcp.example.com:8443/Public/MCP?x=1")
     }
 
+    /// Found by fuzz/oauth: a zone URL's `string` lost the "%25" separator (and the parser took any "%" for one).
+    @Test func anIPv6ZoneURLReadsBackAsItself() throws {
+        let url = try OAuthURL("http://[FE80::1%25eth0]:9000/cb?x=1")
+        #expect(url.host == "[fe80::1%25eth0]")
+        #expect(url.string == "http://[fe80::1%25eth0]:9000/cb?x=1")
+        #expect(try OAuthURL(url.string) == url)
+        #expect(throws: MCPError.self) { try OAuthURL(#"http://[::a%2F="ES0]/oauth-au?horiza[ionr-esver"#) }
+    }
+
     @Test(arguments: ["javascript:alert(1)", "data:text/html,x", "https://user:pw@host/", "https://ho st/", "https://host:99999/",
         "https://[::1/", "https:///path", "https://host\\evil/", "https://hóst/", "//host/path", "https://host:/",
         "http://127.1/", "http://0x7f.1/", "https://a..b/"])

@@ -41,6 +41,26 @@ import Testing
         return (handle, result)
     }
 
+    /// Found by the jsonrpc fuzzer (LeakSanitizer): a finished task call kept its cancel hook, which holds the call and
+    /// so the handle, and through the handle the RPCSession and its transport, for good.
+    @Test func aFinishedTaskCallReleasesItsSession() throws {
+        weak var weakTransport: InMemoryTransport?
+        weak var weakRPC: RPCSession?
+        do {
+            let scheduler = ManualScheduler()
+            let (transport, _) = taskServer(states: [["status": "completed", "result": ["content": []]]])
+            let (session, _) = connect(transport, scheduler: scheduler, options: ClientOptions(tasks: .always))
+            let (_, result) = call(session, updates: Box<JSONObject>())
+            scheduler.advance(byNanoseconds: 1_000_000_000)
+            #expect(try result.values.first?.get()["content"] == [])
+            weakTransport = transport
+            weakRPC = session.rpc
+            session.close {}
+        }
+        #expect(weakTransport == nil)
+        #expect(weakRPC == nil)
+    }
+
     @Test func aTaskIsPolledAtItsIntervalUntilItCompletes() throws {
         let scheduler = ManualScheduler()
         let (transport, polls) = taskServer(states: [["status": "working", "pollIntervalMs": 200], ["status": "completed", "result": ["content": [["type": "text", "text": "done"]]]]])

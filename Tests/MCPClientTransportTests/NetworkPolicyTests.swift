@@ -98,6 +98,15 @@ import Testing
         #expect(try ParsedURL("http://[::ffff:127.0.0.1]/").ipLiteral?.addressClass == .loopback)
     }
 
+    /// Found by fuzz/oauth: any "%" in a bracketed host was read as the zone separator, and the zone could hold
+    /// quotes and "=". RFC 6874 allows only "%25" followed by unreserved characters.
+    @Test func anIPv6ZoneIsPercent25AndUnreservedCharactersOnly() throws {
+        for bad in [#"http://[::a%2F="ES0]/oauth"#, "http://[fe80::1%eth0]/", "http://[fe80::1%25]/", "http://[fe80::1%25eth%200]/", "http://[fe80::1%25a/b]/"] {
+            #expect(throws: MCPError.self, "\(bad)") { try ParsedURL(bad) }
+        }
+        #expect(try ParsedURL("http://[fe80::1%25Eth_0.1~x]/").host == "fe80::1%Eth_0.1~x")
+    }
+
     @Test(arguments: [
         ("http://user:pass@example.com/", "userinfo_not_allowed"), ("http://@example.com/", "userinfo_not_allowed"),
         ("http://example.com@evil.com/", "userinfo_not_allowed"), ("http://127.1/", "ambiguous_ipv4"),

@@ -231,7 +231,7 @@ private struct Loader {
             sink = adapter.sink
             guard var draft else { continue }
             if format == .pandorakit { addPandoraDefaults(&draft) }
-            if format == .vscode || format == .normalized { attachInputs(&draft, source: value) }
+            if format == .vscode || format == .normalized && Self.mayDeclareInputs(value) { attachInputs(&draft, source: value) }
             add(draft, format: format)
         }
     }
@@ -266,6 +266,9 @@ private struct Loader {
     /// Validates a draft, stamps its origin and adds it to the result.
     private mutating func add(_ draft: ServerDraft, format: ConfigFormat) {
         var draft = draft
+        // A merge patch can empty these bags ("typo": null); the normalized form has no empty ones, and ServerConfig
+        // would read the server back without it.
+        for bag in ["unknown", "extras"] where draft.object[bag]?.objectValue?.isEmpty == true { draft.object[bag] = nil }
         var source = draft.object["source"]?.objectValue ?? JSONObject()
         if source["format"] == nil { source["format"] = .string(format.rawValue) }
         if let file = options.file, source["file"] == nil { source["file"] = .string(file) }
@@ -408,6 +411,14 @@ private struct Loader {
             }
             result.inputs.append(item)
         }
+    }
+
+    /// Whether a normalized entry comes from a format with `inputs[]` (VS Code) or from none: only those have their
+    /// `${input:id}` references checked. An exported LibreChat or Claude server never had declarations to copy, so
+    /// checking made a config that loaded cleanly fail once exported (the reference is still resolved at connect).
+    static func mayDeclareInputs(_ entry: JSONValue) -> Bool {
+        guard let origin = entry["source"]?["format"]?.stringValue else { return true }
+        return origin == ConfigFormat.vscode.rawValue || origin == ConfigFormat.normalized.rawValue
     }
 
     /// Copies the declarations a server references as `${input:id}`, and reports references to undeclared ids.

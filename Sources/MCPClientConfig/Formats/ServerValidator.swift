@@ -203,10 +203,14 @@ struct ServerValidator {
         if let tier = object["tier"], ServerConfig.Tier(rawValue: tier.stringValue ?? "") == nil {
             sink.error("invalid_value", draft.origin("source").appending("tier"), "'source.tier' must be operator, admin, user or plugin", server: server)
         }
-        for key in object.keys where !["format", "file", "tier", "originalName", "redacted"].contains(key) {
-            sink.unknownKey(key, at: draft.origin("source").appending(key), known: ["format", "file", "tier", "originalName", "redacted"],
-                context: "'source'", server: server)
+        let known = ["format", "file", "tier", "originalName", "redacted"]
+        let unknown = object.keys.filter { !known.contains($0) }
+        for key in unknown {
+            sink.unknownKey(key, at: draft.origin("source").appending(key), known: known, context: "'source'", server: server, kept: false)
         }
+        // `source` is the loader's own stamp with no `unknown` bag: a key kept there made the server one that
+        // ServerConfig.parse (strict) refuses, so a config that loaded cleanly could not be added.
+        if !unknown.isEmpty { draft.object["source"] = .object(JSONObject(object.entries.filter { known.contains($0.key) })) }
     }
 
     // MARK: transport
@@ -537,7 +541,13 @@ struct ServerValidator {
     }
 
     /// A value whose start is substituted later (`${BASE_URL}/mcp`, `{{LIBRECHAT_…}}`): its scheme is unknown now.
-    static func isPlaceholder(_ text: String) -> Bool { text.hasPrefix("${") || text.hasPrefix("{{") }
+    /// Only a reference the substitution will expand counts: `${https://…` stays literal, and skipping its checks
+    /// let a config load that ServerConfig.parse then refused.
+    static func isPlaceholder(_ text: String) -> Bool {
+        guard text.hasPrefix("${") || text.hasPrefix("{{"), let first = Template(text).pieces.first else { return false }
+        if case .literal = first { return false }
+        return true
+    }
 
     static func isHeaderName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy { byte in
