@@ -40,6 +40,8 @@ public final class Manager: @unchecked Sendable {
     let registrySlot = Locked<ServerRegistry?>(nil)
     /// The last aggregated tool listing of each user ("" for the host): the names calls resolve through.
     private let toolDirectories = Locked<[String: ToolDirectory]>([:])
+    /// Closes of sessions no slot holds any more; `close()` waits for them.
+    let pendingCloses = PendingCloses()
 
     struct OAuthSlot {
         var engine: OAuthEngine?
@@ -630,6 +632,7 @@ public final class Manager: @unchecked Sendable {
             }
         }
         _ = waiter.wait(timeoutNanoseconds: nil)
+        pendingCloses.waitUntilDrained()
         httpEngineSlot.withLock { $0 }?.close()
         // After the HTTP engine: OAuth work in flight fails fast, and none outlives the host's store.
         oauthSlot.withLock { $0.engine }?.shutdown()

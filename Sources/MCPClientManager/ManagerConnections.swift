@@ -331,7 +331,7 @@ extension Manager {
             for waiter in waiters { waiter(.success(session)) }
         case .failure(let error):
             emitStatus(entry.config.name, slot.key, .error, error)
-            session.close {}
+            pendingCloses.close(session)
             for waiter in waiters { waiter(.failure(error)) }
         }
     }
@@ -408,7 +408,7 @@ extension Manager {
         let error = MCPError(.cancelled, "disconnected while connecting")
         for waiter in waiters { waiter(.failure(error)) }
         emitStatus(entry.config.name, slot.key, .disconnected, nil, reason: reason)
-        session.close(completion: completion)
+        pendingCloses.close(session, completion: completion)
     }
 
     /// Closes every given connection; `completion` runs once all are gone.

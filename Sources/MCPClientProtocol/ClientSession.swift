@@ -124,7 +124,17 @@ public final class ClientSession: @unchecked Sendable {
         // Timing out here must not send notifications/cancelled: a legacy server expects nothing before initialize.
         let timer = Locked<UInt64?>(nil)
         let fallback: @Sendable () -> Void = { [weak self] in
-            self?.initialize(deadline: deadline, completion: completion)
+            self?.initialize(deadline: deadline) { [weak self] result in
+                // A modern server slower than the probe took the discover it answered too late, and refuses the
+                // handshake naming the version it serves (-32022): it is modern after all, so ask it again.
+                if case .failure(let error) = result, error.rpcCode == ProtocolVersion.unsupportedVersionCode,
+                    let supported = error.details["rpc"]?["data"]?["supported"]?.arrayValue?.compactMap(\.stringValue),
+                    ProtocolVersion.modern.contains(where: supported.contains), let self {
+                    self.discover(allowFallback: false, deadline: deadline, completion: completion)
+                } else {
+                    completion(result)
+                }
+            }
         }
         rpc.request(id: id, method: "server/discover", params: ["_meta": .object(modernMeta)]) { [weak self] result in
             if let pending = timer.withLock({ $0 }) { self?.rpc.schedulerCancel(pending) }
