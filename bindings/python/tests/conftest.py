@@ -108,6 +108,11 @@ def _no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
     call = getattr(request.node, "_mcpclient_report_call", None)
     if call is None or not call.passed:  # a failed test's traceback holds its objects; its failure says enough
         return
+    # Every other fixture is torn down by now; pytest would drop their values only after this one, and a value
+    # (a helper's Popen with its pipes) would count as left behind.
+    funcargs = getattr(request.node, "funcargs", None)
+    if isinstance(funcargs, dict):
+        funcargs.clear()
     deadline = time.monotonic() + LEAK_SETTLE_S
     while True:
         gc.collect()  # a Manager the test dropped without close() is freed by its finalizer
