@@ -36,7 +36,9 @@ public final class RequestHandle: @unchecked Sendable {
 
     func finish(_ result: Result<JSONValue, MCPError>) {
         let first = state.withLock { state -> Bool in
-            defer { state.finished = true }
+            // The hook holds the task's call, which holds this handle: a kept hook kept both (and whatever the
+            // completion reaches: the manager and its I/O loop) alive for good.
+            defer { state.finished = true; state.cancelHook = nil }
             return !state.finished
         }
         if first { completion(result) }
