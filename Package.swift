@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "MCPClientABI", dependencies: ["MCPClientCore", "MCPClientConfig", "MCPClientProtocol", "MCPClientManager", "MCPClientOAuth"],
             swiftSettings: strict),
-        // In-memory doubles for tests: transport pair, fake clock, scripted peer.
+        // In-memory doubles for tests: transport pair, fake clock, scripted peer; the leak check (descriptors, threads, children).
         .target(name: "MCPClientTesting", dependencies: ["MCPClientCore", "MCPClientProtocol"], swiftSettings: strict),
 
         // Decides the JSON strategy: hand-written parser vs FoundationEssentials JSONDecoder.
@@ -45,9 +45,9 @@ let package = Package(
         .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore"], swiftSettings: strict),
         .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
-        .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol"], swiftSettings: strict),
+        .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport"], swiftSettings: strict),
-        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport", "MCPClientConfig", "MCPClientOAuth"], swiftSettings: strict),
+        .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport", "MCPClientConfig", "MCPClientOAuth", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth"], swiftSettings: strict),
     ]
 )

@@ -39,6 +39,8 @@ int csys_spawnattr_default_signals(posix_spawnattr_t *attr) {
 
 void csys_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 
+__attribute__((noinline)) uintptr_t csys_stack_address(void) { return (uintptr_t)__builtin_frame_address(0); }
+
 int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns) {
     _Atomic uint32_t *state = (_Atomic uint32_t *)word;
     struct timespec deadline = {0, 0};

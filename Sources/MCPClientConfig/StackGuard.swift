@@ -1,4 +1,5 @@
 import Glibc
+import MCPClientCore
 
 /// Whether the calling thread still has stack to spare, so that deep nesting fails with an error instead of
 /// overflowing a host thread's (possibly small) stack. The bounds are read once, on first use (only documents that
@@ -13,9 +14,7 @@ struct StackGuard {
             measured = true
             if let base = Self.stackBase() { lowestSafeAddress = base &+ reserve }
         }
-        var marker: UInt8 = 0
-        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-        return lowestSafeAddress == 0 || here > lowestSafeAddress
+        return lowestSafeAddress == 0 || currentStackAddress() > lowestSafeAddress
     }
 
     private typealias GetAttr = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32

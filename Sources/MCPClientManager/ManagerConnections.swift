@@ -406,7 +406,7 @@ extension Manager {
         let error = MCPError(.cancelled, "disconnected while connecting")
         for waiter in waiters { waiter(.failure(error)) }
         emitStatus(entry.config.name, slot.key, .disconnected, nil, reason: reason)
-        session.close(completion: completion)
+        closingSessions.close(session, afterFailure: false, on: loop, completion: completion)
     }
 
     /// Closes every given connection; `completion` runs once all are gone.

@@ -80,6 +80,22 @@ import Testing
         #expect(transport.sent.first { $0["method"] == "tools/call" }?["params"]?["_meta"]?["io.modelcontextprotocol/clientCapabilities"]?["extensions"] != nil)
     }
 
+    /// The cancel hook a task installs holds the call, which holds the handle: a finished handle must let go of it.
+    @Test func aFinishedTaskCallIsFreed() throws {
+        let scheduler = ManualScheduler()
+        let (transport, _) = taskServer(states: [["status": "completed", "result": ["content": []]]])
+        let (session, _) = connect(transport, scheduler: scheduler, options: ClientOptions(tasks: .always))
+        weak var weakHandle: RequestHandle?
+        let result: Box<Result<JSONValue, MCPError>>
+        do {
+            let (handle, box) = call(session, updates: Box<JSONObject>())
+            (weakHandle, result) = (handle, box)
+            scheduler.advance(byNanoseconds: 100_000_000)
+        }
+        #expect(result.values.count == 1)
+        #expect(weakHandle == nil)
+    }
+
     @Test func inputRequestsAreAnsweredOnceWithTasksUpdate() throws {
         let scheduler = ManualScheduler()
         let ask: JSONValue = ["name": ["method": "elicitation/create", "params": ["message": "name?"]]]
