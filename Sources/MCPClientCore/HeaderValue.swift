@@ -2,11 +2,11 @@
 /// edge whitespace goes as-is; anything else (and anything that looks like the sentinel) as `=?base64?…?=`.
 public enum HeaderValue {
     public static func encode(_ value: String) -> String {
-        let bytes = Array(value.utf8)
+        let bytes = value.utf8  // checked in place: this runs for every tools/call
         let printable = bytes.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }
         let trimmed = bytes.first != 0x20 && bytes.last != 0x20
-        let sentinelShaped = value.hasPrefix("=?base64?") && value.hasSuffix("?=")
-        return printable && trimmed && !sentinelShaped ? value : "=?base64?" + Base64.encode(bytes) + "?="
+        let sentinelShaped = bytes.starts(with: "=?base64?".utf8) && bytes.reversed().starts(with: "=?".utf8)
+        return printable && trimmed && !sentinelShaped ? value : "=?base64?" + Base64.encode(Array(bytes)) + "?="
     }
 }
 

@@ -141,17 +141,26 @@ private struct Reader {
     mutating func readString() throws(JSONParseError) -> String {
         position += 1
         let start = position
-        // Fast path: no escapes, so the bytes are the string (after UTF-8 validation).
+        // Fast path: no escapes, so the bytes are the string (after UTF-8 validation, needed only for non-ASCII).
+        // Eight bytes at a time while none is a quote, backslash, control character or non-ASCII byte.
+        if let base = bytes.baseAddress {
+            while bytes.count - position >= 8, !Self.mayBeSpecial(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)) {
+                position += 8
+            }
+        }
+        var ascii = true
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
+                if ascii, let known = Self.knownString(slice) { return known }
+                guard ascii || UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
                 return String(decoding: slice, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in string") }
+            if byte >= 0x80 { ascii = false }
             position += 1
         }
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -264,6 +273,58 @@ private struct Reader {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw error("number out of range") }
         return .double(double)
+    }
+
+    /// The keys and values every JSON-RPC and MCP message repeats, as literals: making a String from bytes costs more
+    /// than recognizing them, and a literal needs no allocation or reference counting.
+    static func knownString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == bytes.count else { return false }
+            let expected = literal.utf8Start
+            for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+            return true
+        }
+        switch bytes.count {
+        case 2: return matches("id") ? "id" : nil
+        case 3: return matches("2.0") ? "2.0" : nil
+        case 4:
+            if matches("text") { return "text" }
+            if matches("type") { return "type" }
+            if matches("name") { return "name" }
+            if matches("code") { return "code" }
+            if matches("data") { return "data" }
+            return nil
+        case 5:
+            if matches("error") { return "error" }
+            if matches("_meta") { return "_meta" }
+            return nil
+        case 6:
+            if matches("result") { return "result" }
+            if matches("method") { return "method" }
+            if matches("params") { return "params" }
+            return nil
+        case 7:
+            if matches("jsonrpc") { return "jsonrpc" }
+            if matches("content") { return "content" }
+            if matches("isError") { return "isError" }
+            if matches("message") { return "message" }
+            if matches("version") { return "version" }
+            return nil
+        case 8: return matches("complete") ? "complete" : nil
+        case 10: return matches("resultType") ? "resultType" : nil
+        case 17: return matches("structuredContent") ? "structuredContent" : nil
+        default: return nil
+        }
+    }
+
+    /// Whether any of the eight bytes is a quote, backslash, control character or non-ASCII (false positives only
+    /// cost a byte-by-byte look).
+    @inline(__always) static func mayBeSpecial(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        return word & highs != 0 || control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -64,9 +64,29 @@ public enum ASCII {
 
     /// Whether `text` equals `lowercase` (already lowercased) ignoring ASCII case, without allocating.
     public static func equalsIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
-        text.utf8.count == lowercase.utf8.count
-            && zip(text.utf8, lowercase.utf8).allSatisfy { byte, expected in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected }
+        text.utf8.count == lowercase.utf8.count && hasPrefixIgnoringCase(text, lowercase)
     }
+
+    /// Whether `text` starts with `lowercase` (already lowercased) ignoring ASCII case, without allocating.
+    public static func hasPrefixIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
+        // Over contiguous bytes where possible: zipping the two UTF-8 views cost more than the comparison.
+        let compared: Bool?? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            lowercase.utf8.withContiguousStorageIfAvailable { expected in
+                guard bytes.count >= expected.count else { return false }
+                for index in 0..<expected.count where lower(bytes[index]) != expected[index] { return false }
+                return true
+            }
+        }
+        if let compared = compared ?? nil { return compared }
+        var bytes = text.utf8.makeIterator()
+        for expected in lowercase.utf8 {
+            guard let byte = bytes.next() else { return false }
+            if lower(byte) != expected { return false }
+        }
+        return true
+    }
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
     /// The last value of header `lowercaseName` (HTTP names are case-insensitive).
     public static func header(_ lowercaseName: String, in headers: [(name: String, value: String)]) -> String? {

@@ -172,6 +172,8 @@ public final class HTTPEngine: @unchecked Sendable {
         let multi: UnsafeMutableRawPointer
         /// What its last transfer set; the same shape again needs no `curl_easy_reset`.
         var shape: TransferShape?
+        /// The header list its last transfer used (still set on the handle), and the headers it was built from.
+        var reused = Transfer.ReusedOptions(headers: [], headerList: nil)
     }
     private let idleHandles = Locked<[CallerHandle]>([])
     static let idleHandleLimit = 8
@@ -185,6 +187,7 @@ public final class HTTPEngine: @unchecked Sendable {
     private func cleanup(_ handle: CallerHandle) {
         _ = api.pointee.multi_cleanup?(handle.multi)
         api.pointee.easy_cleanup?(handle.easy)
+        api.pointee.slist_free_all?(handle.reused.headerList)
     }
 
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
@@ -198,14 +201,25 @@ public final class HTTPEngine: @unchecked Sendable {
         }
         let (easy, multi) = (handle.easy, handle.multi)
         let shape = TransferShape(request)
-        // Every option a transfer of the same shape set is set again, so only a different shape needs the reset
-        // (which makes libcurl rebuild its per-handle state: a dozen allocations per call).
-        if handle.shape != shape { api.pointee.easy_reset?(easy) }
+        // A transfer of the same shape sets the same options, so only a different shape needs the reset (which makes
+        // libcurl rebuild its per-handle state: a dozen allocations per call); the options every transfer of that
+        // shape sets alike, and the header list when the headers are the same, are left as they are.
+        let sameShape = handle.shape == shape
+        if !sameShape {
+            api.pointee.easy_reset?(easy)
+            api.pointee.slist_free_all?(handle.reused.headerList)
+            handle.reused = Transfer.ReusedOptions(headers: [], headerList: nil)
+        }
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
         transfer.onCallerThread = true
         var outcome: MCPError?
-        if let error = transfer.configure(api) {
-            outcome = error
+        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil)
+        if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
+            api.pointee.slist_free_all?(handle.reused.headerList)
+            handle.reused = Transfer.ReusedOptions(headers: request.headers, headerList: built)
+        }
+        if let failure {
+            outcome = failure
             handle.shape = nil
         } else {
             handle.shape = shape

@@ -106,7 +106,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if let modern = params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
             headers.append(("MCP-Protocol-Version", modern))
             if let method { headers.append(("Mcp-Method", method)) }
-            if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.namedMethods.contains(method ?? "") {
+            if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.isNamed(method) {
                 headers.append(("Mcp-Name", HeaderValue.encode(name)))
             }
             if let method, let provider = headerProvider.withLock({ $0.provider }) { headers += provider(method, params) }
@@ -115,7 +115,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
         post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0,
-            longLived: Self.longLivedMethods.contains(method ?? ""))
+            longLived: Self.isLongLived(method))
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
@@ -175,7 +175,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
-    static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
+    static func isLongLived(_ method: String?) -> Bool { method == "subscriptions/listen" || method == "tasks/result" }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
@@ -396,7 +396,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
     }
 
-    static let namedMethods: Set<String> = ["tools/call", "prompts/get", "resources/read"]
+    /// Methods whose `Mcp-Name` header mirrors `params.name` (or `params.uri`). Compared, not hashed: this runs per request.
+    static func isNamed(_ method: String?) -> Bool { method == "tools/call" || method == "prompts/get" || method == "resources/read" }
 
     public func close(completion: @escaping @Sendable () -> Void) {
         if let fallback = state.withLock({ $0.fallback }) {
@@ -617,8 +618,7 @@ private final class ReplyReader: @unchecked Sendable {
         if status == 429 || status == 503 {
             retryAfterSeconds = ASCII.header("retry-after", in: headers).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         }
-        let type = ASCII.header("content-type", in: headers) ?? ""
-        streaming = ASCII.equalsIgnoringCase(String(type.prefix(17)), "text/event-stream")
+        streaming = ASCII.header("content-type", in: headers).map { ASCII.hasPrefixIgnoringCase($0, "text/event-stream") } ?? false
         if isInitialize, (200..<300).contains(status) {
             transport?.learnedSession(id: ASCII.header("mcp-session-id", in: headers), protocolVersion: nil)
         }

@@ -63,6 +63,47 @@ import Testing
         #expect(try JSONParser.parse(original.jsonString) == original)
     }
 
+    /// The writer and parser look at eight bytes at a time: every special byte, at every offset of strings longer
+    /// than a word, must still be found (escaped, rejected, or validated as UTF-8).
+    @Test func specialBytesAreFoundAtEveryOffset() throws {
+        let specials: [(Character, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#), ("\u{1f}", #"\u001f"#)]
+        for length in [7, 8, 9, 15, 16, 17, 31] {
+            for offset in 0..<length {
+                for (special, escaped) in specials {
+                    var text = String(repeating: "a", count: length)
+                    text.replaceSubrange(text.index(text.startIndex, offsetBy: offset)...text.index(text.startIndex, offsetBy: offset), with: String(special))
+                    let written = JSONValue.string(text).jsonString
+                    #expect(written == "\"" + String(repeating: "a", count: offset) + escaped + String(repeating: "a", count: length - offset - 1) + "\"")
+                    #expect(try JSONParser.parse(written) == .string(text))
+                }
+                // Non-ASCII and invalid UTF-8 inside a long run.
+                var bytes = Array(String(repeating: "b", count: length).utf8)
+                bytes.insert(contentsOf: [0xC3, 0xA9], at: offset)
+                let valid = [0x22] + bytes + [0x22]
+                #expect(try JSONParser.parse(valid) == .string(String(decoding: bytes, as: UTF8.self)))
+                var invalid = valid
+                invalid[offset + 2] = 0x28  // a lead byte without its continuation
+                #expect(throws: JSONParseError.self) { try JSONParser.parse(invalid) }
+                var control = Array(String(repeating: "c", count: length).utf8)
+                control[offset] = 0x01
+                #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22] + control + [0x22]) }
+            }
+        }
+    }
+
+    @Test func commonKeysAndIntegersRoundTrip() throws {
+        let text = #"{"jsonrpc":"2.0","id":-9223372036854775808,"result":{"content":[{"type":"text","text":"id"}],"isError":false,"resultType":"complete","structuredContent":{"code":0,"data":null,"name":"version","message":"_meta","error":"params","method":"x"}}}"#
+        let value = try JSONParser.parse(text)
+        #expect(value.jsonString == text)
+        #expect(value["result"]?["structuredContent"]?["name"] == "version")
+        var writer = JSONWriter(capacity: 1)  // grows from the smallest buffer
+        writer.write(value)
+        #expect(writer.bytes == Array(text.utf8))
+        #expect(JSONValue.int(0).jsonString == "0")
+        #expect(JSONValue.int(Int64.max).jsonString == "9223372036854775807")
+        #expect(JSONValue.double(-3).jsonString == "-3")
+    }
+
     @Test func nonFiniteDoublesBecomeNull() {
         #expect(JSONValue.double(.nan).jsonString == "null")
         #expect(JSONValue.double(.infinity).jsonString == "null")
