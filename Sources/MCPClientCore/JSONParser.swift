@@ -143,8 +143,15 @@ private struct Reader {
         let start = position
         // Fast path: no escapes, so the bytes are the string (after UTF-8 validation, needed only for non-ASCII).
         // Eight bytes at a time while none is a quote, backslash, control character or non-ASCII byte.
+        // The window may run past the closing quote (it stays inside the document): the first flagged byte is exact,
+        // so a short key is read in one step.
         if let base = bytes.baseAddress {
-            while bytes.count - position >= 8, !Self.mayBeSpecial(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)) {
+            while bytes.count - position >= 8 {
+                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
                 position += 8
             }
         }
@@ -317,14 +324,14 @@ private struct Reader {
         }
     }
 
-    /// Whether any of the eight bytes is a quote, backslash, control character or non-ASCII (false positives only
-    /// cost a byte-by-byte look).
-    @inline(__always) static func mayBeSpecial(_ word: UInt64) -> Bool {
+    /// The high bit of each of the eight bytes (little-endian) that may be a quote, backslash, control character or
+    /// non-ASCII byte. Bytes above a flagged one may be flagged wrongly (a borrow), never the lowest: that one is exact.
+    @inline(__always) static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let control = (word &- ones &* 0x20) & ~word & highs != 0
-        return word & highs != 0 || control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return (word & highs) | control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -45,7 +45,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        entries = elements.map { (key: $0.0, value: $0.1) }
+        entries = Self.labeled(elements)
+    }
+
+    /// The literal's array as entries without copying it: tuple labels do not change a tuple's layout, and `map`
+    /// cost an allocation and a copy for every JSON literal the library builds.
+    @inline(__always) static func labeled(_ elements: [(String, JSONValue)]) -> [(key: String, value: JSONValue)] {
+        unsafeBitCast(elements, to: [(key: String, value: JSONValue)].self)
     }
 }
 
@@ -59,7 +65,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
+        self = .object(JSONObject(JSONObject.labeled(elements)))
     }
 }
 

@@ -127,6 +127,22 @@ public struct JSONWriter: ~Copyable {
             UnsafeMutableRawPointer(destination + index).storeBytes(of: word, as: UInt64.self)
             index += 8
         }
+        // The rest (under eight bytes): one word that ends at the string's end, overlapping what is already copied.
+        if index < length, length >= 8, length - index < 8 {
+            let word = UnsafeRawPointer(source + length - 8).loadUnaligned(as: UInt64.self)
+            if !Self.mayNeedEscape(word) {
+                UnsafeMutableRawPointer(destination + length - 8).storeBytes(of: word, as: UInt64.self)
+                index = length
+            }
+        } else if length < 8, length >= 4 {
+            let head = UnsafeRawPointer(source).loadUnaligned(as: UInt32.self)
+            let tail = UnsafeRawPointer(source + length - 4).loadUnaligned(as: UInt32.self)
+            if !Self.mayNeedEscape(UInt64(head) | UInt64(tail) << 32) {
+                UnsafeMutableRawPointer(destination).storeBytes(of: head, as: UInt32.self)
+                UnsafeMutableRawPointer(destination + length - 4).storeBytes(of: tail, as: UInt32.self)
+                index = length
+            }
+        }
         while index < length {
             let byte = source[index]
             if Self.needsEscape(byte) { break }

@@ -108,6 +108,28 @@ public enum ASCII {
         var start = bytes.startIndex, end = bytes.endIndex
         while start < end, isWhitespace(bytes[start]) { start += 1 }
         while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return commonHeaderText(text) ?? String(decoding: text, as: UTF8.self)
+    }
+
+    /// Header names and values nearly every MCP response carries, as literals (no String built from bytes; a
+    /// value longer than 15 bytes would also be a heap allocation).
+    private static func commonHeaderText(_ text: UnsafeRawBufferPointer) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == text.count else { return false }
+            let expected = literal.utf8Start
+            for index in 0..<text.count where text[index] != expected[index] { return false }
+            return true
+        }
+        switch text.count {
+        case 4: return matches("date") ? "date" : matches("Date") ? "Date" : nil
+        case 6: return matches("server") ? "server" : matches("Server") ? "Server" : nil
+        case 10: return matches("keep-alive") ? "keep-alive" : matches("connection") ? "connection" : nil
+        case 12: return matches("content-type") ? "content-type" : matches("Content-Type") ? "Content-Type" : nil
+        case 14: return matches("content-length") ? "content-length" : matches("Content-Length") ? "Content-Length" : matches("mcp-session-id") ? "mcp-session-id" : nil
+        case 16: return matches("application/json") ? "application/json" : nil
+        case 17: return matches("text/event-stream") ? "text/event-stream" : nil
+        default: return nil
+        }
     }
 }

@@ -371,7 +371,7 @@ public final class Manager: @unchecked Sendable {
         let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
         var progress: RPCSession.ProgressHandler?
-        if ClientSession.multiRoundMethods.contains(method), options.progressEvents || maxTotalMs > 0 {
+        if options.progressEvents || maxTotalMs > 0, ClientSession.multiRoundMethods.contains(method) {
             let emit = options.progressEvents
             progress = { [weak self] params in
                 onProgress?()
@@ -461,7 +461,7 @@ public final class Manager: @unchecked Sendable {
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
     public func requestBlocking(
-        server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil, resumeTask: String? = nil,
+        server: String, method: String, params: JSONObject, timeoutMs: Int, label: @autoclosure () -> String? = nil, resumeTask: String? = nil,
         as caller: CallContext = .host, payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
         let route: Route
@@ -508,7 +508,7 @@ public final class Manager: @unchecked Sendable {
             if clock.nowNanoseconds() >= deadline() { break }
         }
         let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
-        let expired = MCPError(.timeout, "\(label ?? method) timed out after \(elapsed) ms",
+        let expired = MCPError(.timeout, "\(label() ?? method) timed out after \(elapsed) ms",
             details: ["server": .string(server), "method": .string(method), "timeout_ms": .int(Int64(effective))])
         try? cancel(requestID: requestID, error: expired)
         // The cancellation resolves the waiter unless the reply won the race; either way it is settled now.

@@ -279,9 +279,15 @@ public final class ClientSession: @unchecked Sendable {
         guard era == .modern || progress else { return original }
         var params = original
         var meta = era == .modern ? (optInTasks ? modernMetaWithTasks : modernMeta) : [:]
-        if let existing = params["_meta"]?.objectValue { for (key, value) in existing { meta[key] = value } }
+        let existing = params.entries.firstIndex { $0.key == "_meta" }
+        if let existing, let fields = params.entries[existing].value.objectValue { for (key, value) in fields { meta[key] = value } }
         if progress { meta["progressToken"] = .int(id) }
-        params["_meta"] = .object(meta)
+        if let existing {
+            params.entries[existing].value = .object(meta)
+        } else {
+            params.entries.reserveCapacity(params.count + 1)  // one exact growth instead of doubling
+            params.entries.append((key: "_meta", value: .object(meta)))
+        }
         return params
     }
 

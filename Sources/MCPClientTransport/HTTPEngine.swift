@@ -200,11 +200,10 @@ public final class HTTPEngine: @unchecked Sendable {
             return
         }
         let (easy, multi) = (handle.easy, handle.multi)
-        let shape = TransferShape(request)
         // A transfer of the same shape sets the same options, so only a different shape needs the reset (which makes
         // libcurl rebuild its per-handle state: a dozen allocations per call); the options every transfer of that
         // shape sets alike, and the header list when the headers are the same, are left as they are.
-        let sameShape = handle.shape == shape
+        let sameShape = handle.shape?.matches(request) == true
         if !sameShape {
             api.pointee.easy_reset?(easy)
             api.pointee.slist_free_all?(handle.reused.headerList)
@@ -222,7 +221,7 @@ public final class HTTPEngine: @unchecked Sendable {
             outcome = failure
             handle.shape = nil
         } else {
-            handle.shape = shape
+            if !sameShape { handle.shape = TransferShape(request) }
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)

@@ -296,6 +296,13 @@ struct TransferShape: Equatable {
     let checksAddress: Bool
     let connectOnly: Bool
 
+    /// Whether `request` has this shape (what `TransferShape(request) == self` says, without building one).
+    func matches(_ request: HTTPRequest) -> Bool {
+        method == request.method && hasBody == (request.body != nil) && timeout == (request.timeoutMs != nil)
+            && idle == (request.idleTimeoutMs != nil) && tls == request.tls && proxy == request.proxy && resolve == request.resolve
+            && direct == request.direct && checksAddress == (request.checkAddress != nil) && connectOnly == request.connectOnly
+    }
+
     init(_ request: HTTPRequest) {
         method = request.method
         hasBody = request.body != nil

@@ -62,9 +62,16 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     private let state = Locked(State())
     private let delegate = Locked<(any TransportDelegate)?>(nil)
 
+    /// A POST to the configured URL before its headers and body: the same for every request, so built once.
+    private let configuredPost: HTTPRequest
+
     public init(options: Options, engine: HTTPEngine) {
         self.options = options
         self.engine = engine
+        var post = options.apply(to: HTTPRequest(method: "POST", url: options.url), url: options.url, policy: options.policy)
+        post.idleTimeoutMs = options.readTimeoutMs
+        post.maxResponseBytes = options.maxResponseBytes
+        configuredPost = post
     }
 
     public func start(delegate: any TransportDelegate) throws(MCPError) {
@@ -125,9 +132,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
         wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false
     ) {
-        let policy = hop == 0 ? options.policy : options.policy.redirectPolicy  // redirects never inherit allowedAddresses
+        func policy() -> NetworkPolicy { hop == 0 ? options.policy : options.policy.redirectPolicy }  // redirects never inherit allowedAddresses
         let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
-            : hop > 0 || url != options.url ? policy.check(url: url) : nil
+            : hop > 0 || url != options.url ? policy().check(url: url) : nil
         if let refusal {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
@@ -136,9 +143,16 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         // or retry reads it again for wherever it then goes.
         let authorization = options.authorization(for: url)
         let sent = authorization.map { headers + [("Authorization", $0)] } ?? headers
-        var request = options.apply(to: HTTPRequest(method: "POST", url: url, headers: sent, body: message), url: url, policy: policy)
-        request.idleTimeoutMs = options.readTimeoutMs
-        request.maxResponseBytes = options.maxResponseBytes
+        var request: HTTPRequest
+        if hop == 0, url == options.url {
+            request = configuredPost
+        } else {
+            request = options.apply(to: HTTPRequest(method: "POST", url: url), url: url, policy: policy())
+            request.idleTimeoutMs = options.readTimeoutMs
+            request.maxResponseBytes = options.maxResponseBytes
+        }
+        request.headers = sent
+        request.body = message
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
@@ -663,8 +677,8 @@ private final class ReplyReader: @unchecked Sendable {
         // A request whose stream broke (or was closed by the server, SEP-1699) before its answer, not by a
         // cancellation or timeout: a session server that numbered its events replays them on a GET with
         // Last-Event-ID; a 2026-07-28 request is re-issued once.
-        let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
         if streaming, !answered, let id = requestID, failure == nil, error.map({ $0.code == .transport }) ?? true {
+            let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
             if !stateless, !lastEventID.isEmpty {
                 transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser.reconnectionTime, attempt: 0)
                 return
