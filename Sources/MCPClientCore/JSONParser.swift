@@ -26,13 +26,25 @@ public struct JSONParser {
         try parse(bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
     }
 
+    /// Parses a JSON-RPC response and, when its `result` is an object already written exactly as `JSONWriter` would
+    /// write it (compact, no escapes, integers only), keeps that object's bytes for writing it out again unchanged.
+    public static func parseResponse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
+        let parsed: Result<(JSONValue, Range<Int>?), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in
+                var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+                reader.tracksResult = true
+                let value = try reader.readDocument()
+                return (value, reader.resultRange)
+            }
+        }
+        let (value, range) = try parsed.get()
+        guard let range, let result = value["result"], case .object(let object) = result, !object.isEmpty else { return (value, nil) }
+        return (value, JSONPassThrough(value: result, bytes: Array(bytes[range])))
+    }
+
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
         var reader = Reader(bytes: bytes, maxDepth: maxDepth)
-        reader.skipWhitespace()
-        let value = try reader.readValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.position != bytes.count { throw reader.error("unexpected data after the JSON value") }
-        return value
+        return try reader.readDocument()
     }
 }
 
@@ -40,10 +52,24 @@ private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
+    /// With `tracksResult`: counts what `JSONWriter` would write differently (whitespace, escapes, numbers other
+    /// than integers, -0), and where the top-level `result` member's value is when none of that is inside it.
+    var tracksResult = false
+    var irregular = 0
+    var resultRange: Range<Int>?
+    var sawResult = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+    }
+
+    mutating func readDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try readValue(depth: 0)
+        skipWhitespace()
+        if position != bytes.count { throw error("unexpected data after the JSON value") }
+        return value
     }
 
     func error(_ message: String) -> JSONParseError {
@@ -57,7 +83,9 @@ private struct Reader {
     @inline(__always) mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            case 0x20, 0x0A, 0x0D, 0x09:
+                position += 1
+                irregular &+= 1
             default: return
             }
         }
@@ -104,7 +132,12 @@ private struct Reader {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
+            let start = position, regular = irregular
             let value = try readValue(depth: depth)
+            if tracksResult, depth == 1, !sawResult, key == "result" {  // the first one: what a lookup finds
+                sawResult = true
+                if irregular == regular { resultRange = start..<position }
+            }
             entries.append((key, value))
             skipWhitespace()
             guard position < bytes.count else { throw error("unterminated object") }
@@ -170,6 +203,7 @@ private struct Reader {
             if byte >= 0x80 { ascii = false }
             position += 1
         }
+        irregular &+= 1  // escapes: the writer may spell the string differently
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
@@ -274,9 +308,11 @@ private struct Reader {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
         if isInteger, !overflow {
+            if negative, magnitude == 0 { irregular &+= 1 }  // -0 is written 0
             if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)) }
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
         }
+        irregular &+= 1  // a double: written in its own shortest form
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw error("number out of range") }
         return .double(double)

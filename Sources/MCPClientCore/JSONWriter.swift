@@ -6,6 +6,8 @@ public struct JSONWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
+    /// An object to copy rather than serialize wherever it is written (see `JSONPassThrough`).
+    private var passThrough: (identity: UnsafeRawPointer, bytes: [UInt8], value: JSONValue)?
 
     public init(capacity: Int = 512) {
         self.capacity = max(capacity, 16)
@@ -13,6 +15,12 @@ public struct JSONWriter: ~Copyable {
     }
 
     deinit { base.deallocate() }
+
+    /// Writes `passThrough`'s object, wherever it occurs unchanged, as its bytes.
+    public mutating func copying(_ passThrough: JSONPassThrough?) {
+        guard let passThrough, let identity = passThrough.identity else { return }
+        self.passThrough = (identity, passThrough.bytes, passThrough.value)
+    }
 
     /// What has been written so far (a copy).
     public var bytes: [UInt8] { [UInt8](UnsafeBufferPointer(start: base, count: count)) }
@@ -52,6 +60,10 @@ public struct JSONWriter: ~Copyable {
             }
             put(UInt8(ascii: "]"))
         case .object(let object):
+            if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThrough.identity {
+                passThrough.bytes.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }
+                return
+            }
             put(UInt8(ascii: "{"))
             object.entries.withUnsafeBufferPointer { entries in
                 for index in entries.indices {

@@ -486,14 +486,14 @@ public final class Manager: @unchecked Sendable {
         let clock = SystemClock()
         let started = clock.nowNanoseconds()
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
-        let lastProgress = Atomic<UInt64>(started)
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let deadline: @Sendable () -> UInt64 = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
+        func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
-        BlockingCall.run(BlockingCall(deadline: deadline)) {
+        BlockingCall.run(call) {
             request(route, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-                onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload,
+                onProgress: { call.progressed(at: clock.nowNanoseconds()) }, resumeTask: resumeTask, payload: payload,
                 retryingExpiredSession: false) { waiter.resolve($0) }
         }
         if !waiter.isResolved, let rpc = entry.existingSlot(route.key)?.connectedSession?.rpc, rpc.inFlightCount <= 1 {

@@ -163,7 +163,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
     private func take(_ id: Int64) -> Pending? {
         let pending = state.withLock { state -> Pending? in
-            state.streams.remove(id)
+            if !state.streams.isEmpty { state.streams.remove(id) }  // most sessions have none: no hashing
             return state.pending.removeValue(forKey: id)
         }
         if let timer = pending?.timer { scheduler?.cancelTimer(timer) }

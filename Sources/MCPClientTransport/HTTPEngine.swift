@@ -80,9 +80,14 @@ public final class HTTPExchange: @unchecked Sendable {
         let multi: UnsafeMutableRawPointer
         func wake() { _ = api.pointee.multi_wakeup?(multi) }  // curl_multi_wakeup may be called from any thread
     }
-    fileprivate let wakeup = Locked<Wakeup?>(nil)
-    /// Why it was cancelled (`session_expired`, closed, …), reported by a caller-thread wait. Guarded by `wakeup`'s lock.
-    fileprivate nonisolated(unsafe) var cancelError: MCPError?
+    fileprivate struct Waiting: @unchecked Sendable {
+        var wakeup: Wakeup?
+        /// Why it was cancelled (`session_expired`, closed, …), reported by a caller-thread wait.
+        var cancelError: MCPError?
+    }
+    /// A `Mutex` (stored inline) rather than `Locked`: one exchange per call, and the lock is all but never contended
+    /// (a cancel racing the exchange's own start or end), so its spinning slow path does not matter.
+    fileprivate let waiting = Mutex(Waiting())
 
     fileprivate init(engine: HTTPEngine, id: UInt64) {
         self.engine = engine
@@ -90,10 +95,10 @@ public final class HTTPExchange: @unchecked Sendable {
     }
 
     public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
-        wakeup.withLock { wakeup in
-            if cancelError == nil { cancelError = error }  // under the same lock, before the flag: `wait` reads it after
+        waiting.withLock { waiting in
+            if waiting.cancelError == nil { waiting.cancelError = error }  // under the same lock, before the flag: `wait` reads it after
             abortRequested.store(true, ordering: .relaxed)
-            wakeup?.wake()
+            waiting.wakeup?.wake()
         }
         guard let engine, id != 0 else { return }
         engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
@@ -193,7 +198,7 @@ public final class HTTPEngine: @unchecked Sendable {
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
     /// handler hears of it on this thread. The wait ends at `deadline()` (monotonic ns, read again after every
     /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
-    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: @escaping @Sendable () -> UInt64) {
+    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         guard var handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
@@ -237,9 +242,9 @@ public final class HTTPEngine: @unchecked Sendable {
     private func wait(for transfer: Transfer, in multi: UnsafeMutableRawPointer, exchange: HTTPExchange, deadline: () -> UInt64) -> MCPError? {
         let api = self.api
         let clock = SystemClock()
-        exchange.wakeup.withLock { $0 = HTTPExchange.Wakeup(api: api, multi: multi) }
+        exchange.waiting.withLock { $0.wakeup = HTTPExchange.Wakeup(api: api, multi: multi) }
         // After this no other thread touches the multi handle: it may go back to the pool or be freed.
-        defer { exchange.wakeup.withLock { $0 = nil } }
+        defer { exchange.waiting.withLock { $0.wakeup = nil } }
         guard api.pointee.multi_add_handle?(multi, transfer.easy) == CURLM_OK else { return MCPError(.generic, "curl_multi_add_handle failed") }
         defer { _ = api.pointee.multi_remove_handle?(multi, transfer.easy) }
         var running: Int32 = 1
@@ -247,7 +252,7 @@ public final class HTTPEngine: @unchecked Sendable {
             guard api.pointee.multi_perform?(multi, &running) == CURLM_OK else { return MCPError(.generic, "curl_multi_perform failed") }
             if running == 0 { break }
             if exchange.abortRequested.load(ordering: .relaxed) {
-                return exchange.wakeup.withLock { _ in exchange.cancelError } ?? MCPError(.cancelled, "the request was cancelled")
+                return exchange.waiting.withLock { $0.cancelError } ?? MCPError(.cancelled, "the request was cancelled")
             }
             let now = clock.nowNanoseconds(), end = deadline()
             guard now < end else {

@@ -164,12 +164,13 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if let call = BlockingCall.current, let id, !longLived {
             let exchange = engine.callerThreadExchange()
             reply.exchange = exchange
+            reply.callerThread = true
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
             }
             guard open else { reply.handler.end(MCPError(.closed, "the HTTP transport is closed")); return }
-            engine.perform(request, handler: reply.handler, exchange: exchange, deadline: call.deadline)
+            engine.perform(request, handler: reply.handler, exchange: exchange, deadline: { call.deadline() })
             // The wait ended at the deadline: a session server would go on working for nobody unless told.
             if exchange.timedOut, state.withLock({ $0.sessionID }) != nil {
                 let params: JSONObject = ["requestId": .int(id), "reason": "the request's time ran out"]
@@ -600,6 +601,8 @@ private final class ReplyReader: @unchecked Sendable {
     private weak var transport: StreamableHTTPTransport?
     /// The exchange reading this reply, so a broken stream can end it at once.
     var exchange: HTTPExchange?
+    /// Read on the host thread of a blocking call (not the I/O thread).
+    var callerThread = false
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -669,6 +672,17 @@ private final class ReplyReader: @unchecked Sendable {
         if let value { transport?.deliver(parsed: value) } else { message.withUnsafeBytes { transport?.deliver($0) } }
     }
 
+    /// The body as JSON. On the thread of a blocking call, a result that can go out as it came is left for the
+    /// C boundary to copy rather than serialize again (bounded: it stays with the thread until taken or replaced).
+    private func parsedBody() -> JSONValue? {
+        guard callerThread, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
+        guard let (value, passThrough) = try? JSONParser.parseResponse(body) else { return nil }
+        JSONPassThrough.stash(passThrough)
+        return value
+    }
+
+    static let maxPassThroughBytes = 1 << 20
+
     private func end(_ error: MCPError?) {
         if error == nil, let location {
             transport?.redirect(post, to: location)
@@ -713,7 +727,7 @@ private final class ReplyReader: @unchecked Sendable {
         {
             return
         }
-        if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {
+        if !streaming, !body.isEmpty, let value = parsedBody(), value.objectValue != nil || value.arrayValue != nil {
             deliver(body, parsed: value)
         }
         guard requestID != nil, !answered else { transport?.replyEnded(requestID, failure: nil); return }

@@ -110,6 +110,58 @@ import Testing
     }
 }
 
+@Suite struct JSONPassThroughTests {
+    private func written(_ value: JSONValue, copying passThrough: JSONPassThrough?) -> String {
+        var writer = JSONWriter()
+        writer.copying(passThrough)
+        writer.write(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    @Test func aCompactResultIsWrittenAsItCame() throws {
+        let result = #"{"content":[{"type":"text","text":"héllo 😀"}],"n":-5,"big":9223372036854775807,"o":{},"a":[],"z":null,"t":true}"#
+        let response = #"{"jsonrpc":"2.0","id":7,"result":"# + result + "}"
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8))
+        #expect(passThrough != nil)
+        let payload: JSONValue = ["version": 1, "result": value["result"] ?? nil]
+        let copied = written(payload, copying: passThrough)
+        #expect(copied == written(payload, copying: nil))
+        #expect(copied.hasSuffix(#""result":"# + result + "}"))
+    }
+
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","id":1,"result":{"a": 1}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":"\u0041"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":"\/"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":1.5}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":-0}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":1e2}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":[1 ]}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":99999999999999999999}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a": 1},"result":{"b":2}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":[1]}"#, #"{"jsonrpc":"2.0","id":1,"result":{}}"#, #"[{"result":{"a":1}}]"#,
+    ])
+    func onlyWhatTheWriterWouldWriteIsKept(_ response: String) throws {
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8))
+        #expect(passThrough == nil)
+        #expect(try JSONParser.parse(response).jsonString == value.jsonString)  // (== cannot compare duplicate keys)
+    }
+
+    @Test func aChangedOrRebuiltResultIsSerializedAgain() throws {
+        let (value, passThrough) = try JSONParser.parseResponse(Array(#"{"jsonrpc":"2.0","id":1,"result":{"a":1,"b":[2]}}"#.utf8))
+        guard case .object(var changed) = value["result"] else { Issue.record("no result"); return }
+        changed["a"] = 2
+        #expect(written(.object(changed), copying: passThrough) == #"{"a":2,"b":[2]}"#)
+        let rebuilt = JSONValue.object(JSONObject(value["result"]?.objectValue?.entries.reversed() ?? []))
+        #expect(written(rebuilt, copying: passThrough) == #"{"b":[2],"a":1}"#)
+        #expect(written(value["result"] ?? nil, copying: passThrough) == #"{"a":1,"b":[2]}"#)
+    }
+
+    @Test func aStashIsTakenOnceOnItsOwnThread() throws {
+        let (_, passThrough) = try JSONParser.parseResponse(Array(#"{"id":1,"result":{"a":1}}"#.utf8))
+        JSONPassThrough.stash(passThrough)
+        #expect(JSONPassThrough.take() != nil)
+        #expect(JSONPassThrough.take() == nil)
+    }
+}
+
 @Suite struct MCPErrorTests {
     @Test func errorJSONHasTheStableShape() throws {
         let error = MCPError.peer(code: -32602, message: "bad params", data: ["field": "x"])
