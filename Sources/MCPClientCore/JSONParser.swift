@@ -356,6 +356,7 @@ private struct Reader {
         case 8: return matches("complete") ? "complete" : nil
         case 10: return matches("resultType") ? "resultType" : nil
         case 17: return matches("structuredContent") ? "structuredContent" : nil
+        case 34: return matches("io.modelcontextprotocol/serverInfo") ? "io.modelcontextprotocol/serverInfo" : nil
         default: return nil
         }
     }

@@ -14,6 +14,13 @@ public struct JSONPassThrough: Sendable {
         self.bytes = bytes
     }
 
+    /// An object written once now, to be copied wherever it is written unchanged later (a constant part of every
+    /// request, say).
+    public init(_ object: JSONObject) {
+        value = .object(object)
+        bytes = JSONWriter.serialize(value)
+    }
+
     var identity: UnsafeRawPointer? { Self.identity(of: value) }
 
     static func identity(of value: JSONValue) -> UnsafeRawPointer? {

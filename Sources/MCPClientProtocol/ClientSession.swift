@@ -11,6 +11,9 @@ public final class ClientSession: @unchecked Sendable {
     /// `_meta` every modern request carries, built once.
     let modernMeta: JSONObject
     let modernMetaWithTasks: JSONObject
+    /// The two written once: a request whose `_meta` is one of them unchanged copies these bytes.
+    let modernMetaBytes: JSONPassThrough
+    let modernMetaWithTasksBytes: JSONPassThrough
     let subscriptionState = Locked(SubscriptionState())
     /// The host's callbacks, in a struct rather than as bare closures (see `Locked`).
     struct HostCallbacks {
@@ -43,6 +46,8 @@ public final class ClientSession: @unchecked Sendable {
         capabilities["extensions"] = .object(extensions)
         meta[ProtocolVersion.metaClientCapabilities] = .object(capabilities)
         modernMetaWithTasks = meta
+        modernMetaBytes = JSONPassThrough(modernMeta)
+        modernMetaWithTasksBytes = JSONPassThrough(modernMetaWithTasks)
         setHandlers(request: nil, notification: nil, close: nil)
     }
 
@@ -303,7 +308,7 @@ public final class ClientSession: @unchecked Sendable {
         if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
-            progress: call.progress, batched: call.batched
+            progress: call.progress, batched: call.batched, copying: call.optInTasks ? modernMetaWithTasksBytes : modernMetaBytes
         ) { [weak self] result in
             // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
             guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
