@@ -21,6 +21,31 @@ public struct JSONPassThrough: Sendable {
         bytes = JSONWriter.serialize(value)
     }
 
+    /// This object with `extra`'s members after its own, its bytes this object's up to the closing brace and then
+    /// `extra`'s members: a request's constant `_meta` plus its progress token, written mostly by copying. Nil when
+    /// this is not an object or `extra` names one of its keys (the object would not be these bytes then).
+    public func appending(_ extra: JSONObject) -> JSONPassThrough? {
+        guard case .object(var object) = value, bytes.last == UInt8(ascii: "}"), !extra.isEmpty,
+              !extra.entries.contains(where: { object[$0.key] != nil })
+        else { return nil }
+        let ownCount = object.count
+        object.entries.reserveCapacity(ownCount + extra.count)
+        object.entries.append(contentsOf: extra.entries)
+        var writer = JSONWriter(capacity: bytes.count + 64)
+        writer.writeRaw(bytes.dropLast())
+        for index in extra.entries.indices {
+            if index > 0 || ownCount > 0 { writer.appendASCII(",") }
+            writer.writeString(extra.entries[index].key)
+            writer.appendASCII(":")
+            writer.write(extra.entries[index].value)
+        }
+        writer.appendASCII("}")
+        return JSONPassThrough(value: .object(object), bytes: writer.bytes)
+    }
+
+    /// The object these bytes are; written unchanged (the same storage), it is written as these bytes.
+    public var object: JSONObject? { value.objectValue }
+
     var identity: UnsafeRawPointer? { Self.identity(of: value) }
 
     static func identity(of value: JSONValue) -> UnsafeRawPointer? {

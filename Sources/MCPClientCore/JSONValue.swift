@@ -22,8 +22,15 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public subscript(key: String) -> JSONValue? {
         get {
-            for entry in entries where entry.key == key { return entry.value }
-            return nil
+            // Through the buffer (iterating copies every entry), and keys of another length are passed over without a
+            // string comparison (most keys a lookup meets are).
+            let length = key.utf8.count
+            return entries.withUnsafeBufferPointer { entries in
+                for index in entries.indices where entries[index].key.utf8.count == length && entries[index].key == key {
+                    return entries[index].value
+                }
+                return nil
+            }
         }
         set {
             if let index = entries.firstIndex(where: { $0.key == key }) {

@@ -347,18 +347,35 @@ public final class Manager: @unchecked Sendable {
                 completion: original)
         }
         beginInFlight(requestID)
-        session(for: route) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                self.endInFlight(requestID)
-                completion(.failure(error))
-            case .success(let connected):
-                let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
-                self.send(connected, server: route.name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-                    onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
+        // A connected server's session comes back at once: no closure to make for it.
+        let ready = session(for: route) {
+            { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .failure(let error):
+                    self.endInFlight(requestID)
+                    completion(.failure(error))
+                case .success(let connected):
+                    self.send(connected, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout,
+                        timeoutMs: timeoutMs, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                        completion: completion)
+                }
             }
         }
+        if let ready {
+            send(ready, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout, timeoutMs: timeoutMs,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
+        }
+    }
+
+    private func send(
+        _ connected: Connected, server name: String, method: String, params: JSONObject, schedulerTimeout: Bool, timeoutMs: Int,
+        requestID: UInt64, onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        completion: @escaping Completion
+    ) {
+        let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
+        send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
+            onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
     }
 
     private func send(
@@ -371,7 +388,7 @@ public final class Manager: @unchecked Sendable {
         let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
         var progress: RPCSession.ProgressHandler?
-        if options.progressEvents || maxTotalMs > 0, ClientSession.multiRoundMethods.contains(method) {
+        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) {
             let emit = options.progressEvents
             progress = { [weak self] params in
                 onProgress?()

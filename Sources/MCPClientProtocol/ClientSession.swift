@@ -214,8 +214,14 @@ public final class ClientSession: @unchecked Sendable {
     /// Answers a set of input requests (`{key: {"method", "params"}}`) with `{key: result}`; the host's job.
     public typealias InputHandler = @Sendable (_ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) -> Void
 
-    /// Methods whose result may be `input_required` (MRTR).
-    public static let multiRoundMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
+    /// Methods whose result may be `input_required` (MRTR). A switch: asked on every call, and hashing cost more.
+    public static func isMultiRound(_ method: String) -> Bool {
+        switch method {
+        case "tools/call", "resources/read", "prompts/get": true
+        default: false
+        }
+    }
+
     /// Rounds before giving up on a server that keeps asking (PySDK's `input_required_max_rounds` idea).
     public static let maxInputRounds = 8
     /// How long a request waits for a URL elicitation to complete when it has no timeout of its own.
@@ -280,11 +286,25 @@ public final class ClientSession: @unchecked Sendable {
 
     /// The per-request envelope: modern `_meta` (with the tasks extension when the call opts in) and a progress token.
     func envelope(_ original: JSONObject, id: Int64, progress: Bool, optInTasks: Bool) -> JSONObject {
+        envelopeWritten(original, id: id, progress: progress, optInTasks: optInTasks).params
+    }
+
+    /// `envelope`, and the `_meta` it added with its bytes when it is the session's constant one (plus the progress
+    /// token), for the request's writer to copy rather than serialize.
+    func envelopeWritten(_ original: JSONObject, id: Int64, progress: Bool, optInTasks: Bool) -> (params: JSONObject, meta: JSONPassThrough?) {
         let era = described.withLock { $0?.era }
-        guard era == .modern || progress else { return original }
+        guard era == .modern || progress else { return (original, nil) }
         var params = original
-        var meta = era == .modern ? (optInTasks ? modernMetaWithTasks : modernMeta) : [:]
         let existing = params.entries.firstIndex { $0.key == "_meta" }
+        if era == .modern, existing == nil {
+            let constant = optInTasks ? modernMetaWithTasksBytes : modernMetaBytes
+            if let written = progress ? constant.appending(["progressToken": .int(id)]) : constant, let meta = written.object {
+                params.entries.reserveCapacity(params.count + 1)  // one exact growth instead of doubling
+                params.entries.append((key: "_meta", value: .object(meta)))
+                return (params, written)
+            }
+        }
+        var meta = era == .modern ? (optInTasks ? modernMetaWithTasks : modernMeta) : [:]
         if let existing, let fields = params.entries[existing].value.objectValue { for (key, value) in fields { meta[key] = value } }
         if progress { meta["progressToken"] = .int(id) }
         if let existing {
@@ -293,7 +313,7 @@ public final class ClientSession: @unchecked Sendable {
             params.entries.reserveCapacity(params.count + 1)  // one exact growth instead of doubling
             params.entries.append((key: "_meta", value: .object(meta)))
         }
-        return params
+        return (params, nil)
     }
 
     func sendRound(_ call: Call, round: Int, id: Int64, input: (responses: JSONObject, state: JSONValue?)? = nil) {
@@ -303,12 +323,13 @@ public final class ClientSession: @unchecked Sendable {
             if !input.responses.isEmpty { params["inputResponses"] = .object(input.responses) }
             if let state = input.state { params["requestState"] = state }
         }
-        params = envelope(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
+        let meta: JSONPassThrough?
+        (params, meta) = envelopeWritten(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
         // Handshake-era (2025-11-25) tasks are asked for on the request itself.
         if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
-            progress: call.progress, batched: call.batched, copying: call.optInTasks ? modernMetaWithTasksBytes : modernMetaBytes
+            progress: call.progress, batched: call.batched, copying: meta
         ) { [weak self] result in
             // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
             guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
@@ -351,7 +372,7 @@ public final class ClientSession: @unchecked Sendable {
             value = result
         }
         switch value["resultType"]?.stringValue {
-        case "input_required" where Self.multiRoundMethods.contains(call.method):
+        case "input_required" where Self.isMultiRound(call.method):
             break
         case "task" where call.optInTasks:
             followTask(call, created: value)
