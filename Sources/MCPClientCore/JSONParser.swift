@@ -39,7 +39,7 @@ public struct JSONParser {
         }
         let (value, range) = try parsed.get()
         guard let range, let result = value["result"], case .object(let object) = result, !object.isEmpty else { return (value, nil) }
-        return (value, JSONPassThrough(value: result, bytes: Array(bytes[range])))
+        return (value, JSONPassThrough(value: result, bytes: bytes[range]))
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {

@@ -7,9 +7,10 @@ import Glibc
 /// an object changed on the way (or rebuilt) has other storage and is serialized as usual.
 public struct JSONPassThrough: Sendable {
     let value: JSONValue
-    let bytes: [UInt8]
+    /// A slice: a parsed reply's result stays in the reply's bytes (no copy).
+    let bytes: ArraySlice<UInt8>
 
-    init(value: JSONValue, bytes: [UInt8]) {
+    init(value: JSONValue, bytes: ArraySlice<UInt8>) {
         self.value = value
         self.bytes = bytes
     }
@@ -18,7 +19,7 @@ public struct JSONPassThrough: Sendable {
     /// request, say).
     public init(_ object: JSONObject) {
         value = .object(object)
-        bytes = JSONWriter.serialize(value)
+        bytes = JSONWriter.serialize(value)[...]
     }
 
     /// This object with `extra`'s members after its own, its bytes this object's up to the closing brace and then
@@ -40,7 +41,7 @@ public struct JSONPassThrough: Sendable {
             writer.write(extra.entries[index].value)
         }
         writer.appendASCII("}")
-        return JSONPassThrough(value: .object(object), bytes: writer.bytes)
+        return JSONPassThrough(value: .object(object), bytes: writer.bytes[...])
     }
 
     /// The object these bytes are; written unchanged (the same storage), it is written as these bytes.

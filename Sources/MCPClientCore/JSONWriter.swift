@@ -7,7 +7,8 @@ public struct JSONWriter: ~Copyable {
     private var count = 0
     private var capacity: Int
     /// An object to copy rather than serialize wherever it is written (see `JSONPassThrough`).
-    private var passThrough: (identity: UnsafeRawPointer, bytes: [UInt8], value: JSONValue)?
+    private var passThrough: JSONPassThrough?
+    private var passThroughIdentity: UnsafeRawPointer?
 
     public init(capacity: Int = 512) {
         self.capacity = max(capacity, 16)
@@ -19,7 +20,8 @@ public struct JSONWriter: ~Copyable {
     /// Writes `passThrough`'s object, wherever it occurs unchanged, as its bytes.
     public mutating func copying(_ passThrough: JSONPassThrough?) {
         guard let passThrough, let identity = passThrough.identity else { return }
-        self.passThrough = (identity, passThrough.bytes, passThrough.value)
+        self.passThrough = passThrough
+        passThroughIdentity = identity
     }
 
     /// What has been written so far (a copy).
@@ -60,7 +62,7 @@ public struct JSONWriter: ~Copyable {
             }
             put(UInt8(ascii: "]"))
         case .object(let object):
-            if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThrough.identity {
+            if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThroughIdentity {
                 passThrough.bytes.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }
                 return
             }

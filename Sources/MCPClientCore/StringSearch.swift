@@ -99,6 +99,25 @@ public enum ASCII {
         return (trimmedText(line[..<colon]), trimmedText(line[(colon + 1)...]))
     }
 
+    /// Whether `headerField(line)` would have one of `lowercaseNames` as its name (ignoring ASCII case), without
+    /// making a String of it.
+    public static func headerName(of line: UnsafeRawBufferPointer, isOneOf lowercaseNames: [StaticString]) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        var start = 0, end = colon
+        while start < end, isWhitespace(line[start]) { start += 1 }
+        while end > start, isWhitespace(line[end - 1]) { end -= 1 }
+        let count = end - start
+        return lowercaseNames.withUnsafeBufferPointer { names in
+            for name in names where name.utf8CodeUnitCount == count {
+                let expected = name.utf8Start
+                var index = 0
+                while index < count, lower(line[start + index]) == expected[index] { index += 1 }
+                if index == count { return true }
+            }
+            return false
+        }
+    }
+
     public static func headerField(_ line: some StringProtocol) -> (name: String, value: String)? {
         var text = String(line)
         return text.withUTF8 { headerField(UnsafeRawBufferPointer($0)) }

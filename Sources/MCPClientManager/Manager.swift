@@ -335,17 +335,6 @@ public final class Manager: @unchecked Sendable {
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
         retryingExpiredSession: Bool, completion original: @escaping Completion
     ) {
-        // A handshake-era HTTP session the server forgot (404) is re-initialized by the next connect; the request
-        // that found out is sent once more on the new session, so the host never sees the expiry.
-        let completion: Completion = { [weak self] result in
-            guard let self, !retryingExpiredSession, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
-                original(result)
-                return
-            }
-            self.request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
-                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
-                completion: original)
-        }
         beginInFlight(requestID)
         // A connected server's session comes back at once: no closure to make for it.
         let ready = session(for: route) {
@@ -354,17 +343,44 @@ public final class Manager: @unchecked Sendable {
                 switch result {
                 case .failure(let error):
                     self.endInFlight(requestID)
-                    completion(.failure(error))
+                    self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                        requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: nil,
+                        retryingExpiredSession: retryingExpiredSession, completion: original)(.failure(error))
                 case .success(let connected):
                     self.send(connected, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout,
                         timeoutMs: timeoutMs, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
-                        completion: completion)
+                        completion: self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs,
+                            schedulerTimeout: schedulerTimeout, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask,
+                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, completion: original))
                 }
             }
         }
         if let ready {
             send(ready, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout, timeoutMs: timeoutMs,
-                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                completion: expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                    requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: ready,
+                    retryingExpiredSession: retryingExpiredSession, completion: original))
+        }
+    }
+
+    /// `original`, made to send the request once more when it fails because a handshake-era HTTP session the server
+    /// forgot (404) expired: the next connect re-initializes it, so the host never sees the expiry. A connection of
+    /// the modern era has no session to expire, so its calls get `original` itself (no closure to make).
+    private func expiryRetrying(
+        _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
+        onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        on connected: Connected?, retryingExpiredSession: Bool, completion original: @escaping Completion
+    ) -> Completion {
+        if retryingExpiredSession || connected?.session.server?.era == .modern { return original }
+        return { [weak self] result in
+            guard let self, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
+                original(result)
+                return
+            }
+            self.request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
+                completion: original)
         }
     }
 
@@ -409,17 +425,19 @@ public final class Manager: @unchecked Sendable {
         // Asynchronous calls (they carry a loop-enforced timeout), and any call made while others are in flight,
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
-        let taskUpdate: ClientSession.TaskUpdateHandler = { [weak self] task in
-            onProgress?()  // a task reporting its state is alive, like a call reporting progress
-            self?.emitTask(name, user: user, requestID: requestID, task)
+        func taskUpdate() -> ClientSession.TaskUpdateHandler {
+            { [weak self] task in
+                onProgress?()  // a task reporting its state is alive, like a call reporting progress
+                self?.emitTask(name, user: user, requestID: requestID, task)
+            }
         }
         let handle = if let resumeTask {
-            session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate,
+            session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate(),
                 completion: done)
         } else {
             session.request(
                 method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
-                batched: batched, taskUpdate: taskUpdate, completion: done)
+                batched: batched, makingTaskUpdate: taskUpdate, completion: done)
         }
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }

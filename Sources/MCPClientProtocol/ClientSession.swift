@@ -239,6 +239,17 @@ public final class ClientSession: @unchecked Sendable {
         progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, taskUpdate: TaskUpdateHandler? = nil,
         completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
+        request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotalNanoseconds,
+            progress: progress, batched: batched, makingTaskUpdate: { taskUpdate }, completion: completion)
+    }
+
+    /// `request`, with the task handler made only for a call that may become a task (most never do).
+    @discardableResult
+    public func request(
+        id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
+        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, makingTaskUpdate makeTaskUpdate: () -> TaskUpdateHandler?,
+        completion: @escaping RPCSession.Completion
+    ) -> RequestHandle {
         let cacheKey = ResponseCache.key(method: method, params: params)
         if let cacheKey, let cached = cache.fresh(cacheKey) {
             let handle = RequestHandle(rpc: rpc, completion: completion)
@@ -259,10 +270,11 @@ public final class ClientSession: @unchecked Sendable {
         } else {
             handle = RequestHandle(rpc: rpc, completion: completion)  // tools/call and friends: nothing to cache
         }
+        // Only a call that opts into tasks can become one (and hear of its task's states).
+        let optInTasks = method == "tools/call" && wantsTask(tool: params["name"]?.stringValue)
         let call = Call(
             handle: handle, method: method, params: params, timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: progress,
-            batched: batched, optInTasks: method == "tools/call" && wantsTask(tool: params["name"]?.stringValue), taskUpdate: taskUpdate,
-            started: clock.nowNanoseconds())
+            batched: batched, optInTasks: optInTasks, taskUpdate: optInTasks ? makeTaskUpdate() : nil, started: clock.nowNanoseconds())
         sendRound(call, round: 0, id: id ?? rpc.allocateID())
         return handle
     }
@@ -467,7 +479,7 @@ public final class ClientSession: @unchecked Sendable {
     /// Extra HTTP headers for an outgoing request: `Mcp-Param-*` mirrored from a tool call's arguments.
     public func parameterHeaders(method: String, params: JSONValue?) -> [(name: String, value: String)] {
         guard method == "tools/call", let name = params?["name"]?.stringValue,
-              let mirrors = toolCatalog.withLock({ $0.headerMirrors[name] })
+              let mirrors = toolCatalog.withLock({ $0.headerMirrors.isEmpty ? nil : $0.headerMirrors[name] })  // most have none: no hashing
         else { return [] }
         return ParameterHeaders.headers(mirrors, arguments: params?["arguments"])
     }

@@ -29,6 +29,9 @@ public struct HTTPRequest: Sendable {
     public var checkAddress: (@Sendable (IPAddress, Int) -> MCPError?)?
     /// Never through a proxy from the environment: a proxy resolves names itself, out of the address check's sight.
     public var direct = false
+    /// The response headers the handler reads (lowercase names); nil hands it every one. The others are passed over
+    /// before any text is made of them.
+    public var responseHeaderNames: [StaticString]?
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
@@ -198,7 +201,7 @@ public final class HTTPEngine: @unchecked Sendable {
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
     /// handler hears of it on this thread. The wait ends at `deadline()` (monotonic ns, read again after every
     /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
-    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
+    public func perform(_ request: consuming HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         guard var handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
@@ -214,19 +217,19 @@ public final class HTTPEngine: @unchecked Sendable {
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: [], headerList: nil)
         }
-        let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
+        let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)  // the request moves in
         transfer.onCallerThread = true
         var outcome: MCPError?
         let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil)
         if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
             api.pointee.slist_free_all?(handle.reused.headerList)
-            handle.reused = Transfer.ReusedOptions(headers: request.headers, headerList: built)
+            handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)
         }
         if let failure {
             outcome = failure
             handle.shape = nil
         } else {
-            if !sameShape { handle.shape = TransferShape(request) }
+            if !sameShape { handle.shape = TransferShape(transfer.request) }
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)

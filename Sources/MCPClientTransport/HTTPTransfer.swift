@@ -209,6 +209,7 @@ final class Transfer: @unchecked Sendable {
             }
             return
         }
+        if let names = request.responseHeaderNames, !ASCII.headerName(of: line, isOneOf: names) { return }
         if let field = ASCII.headerField(line) { headers.append(field) }
     }
 

@@ -71,6 +71,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var post = options.apply(to: HTTPRequest(method: "POST", url: options.url), url: options.url, policy: options.policy)
         post.idleTimeoutMs = options.readTimeoutMs
         post.maxResponseBytes = options.maxResponseBytes
+        post.responseHeaderNames = ReplyReader.headerNames
         configuredPost = post
     }
 
@@ -150,6 +151,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             request = options.apply(to: HTTPRequest(method: "POST", url: url), url: url, policy: policy())
             request.idleTimeoutMs = options.readTimeoutMs
             request.maxResponseBytes = options.maxResponseBytes
+            request.responseHeaderNames = ReplyReader.headerNames
         }
         request.headers = sent
         request.body = message
@@ -611,7 +613,9 @@ private final class ReplyReader: @unchecked Sendable {
     private var status = 0
     private var streaming = false
     private var body: [UInt8] = []
-    private var parser: SSEParser
+    /// Made when a stream starts (most answers are a JSON body).
+    private var parser: SSEParser?
+    private let maxEventBytes: Int
     private var answered = false
     private var failure: MCPError?
     private var lastEventID = ""
@@ -620,13 +624,16 @@ private final class ReplyReader: @unchecked Sendable {
     init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
         self.transport = transport
         self.post = post
-        parser = SSEParser(maxEventBytes: maxEventBytes)
+        self.maxEventBytes = maxEventBytes
     }
 
     var handler: HTTPResponseHandler {
         HTTPResponseHandler(
             head: { [self] status, headers in head(status, headers) }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
+
+    /// Every header `head` reads: the others are not made into text at all.
+    static let headerNames: [StaticString] = ["location", "www-authenticate", "retry-after", "content-type", "mcp-session-id"]
 
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
@@ -645,7 +652,8 @@ private final class ReplyReader: @unchecked Sendable {
         guard streaming else { body.append(contentsOf: bytes); return }
         guard failure == nil else { return }
         do {
-            for event in try parser.feed(bytes) {
+            if parser == nil { parser = SSEParser(maxEventBytes: maxEventBytes) }
+            for event in try parser?.feed(bytes) ?? [] {
                 if let id = event.id { lastEventID = id }
                 if event.type == "message", !event.data.isEmpty { deliver(Array(event.data.utf8)) }
             }
@@ -694,7 +702,7 @@ private final class ReplyReader: @unchecked Sendable {
         if streaming, !answered, let id = requestID, failure == nil, error.map({ $0.code == .transport }) ?? true {
             let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
             if !stateless, !lastEventID.isEmpty {
-                transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser.reconnectionTime, attempt: 0)
+                transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser?.reconnectionTime, attempt: 0)
                 return
             }
             if stateless, !post.reissued {
