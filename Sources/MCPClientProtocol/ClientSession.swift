@@ -1,4 +1,5 @@
 public import MCPClientCore
+import Synchronization
 
 /// The MCP client side of one server connection, for both eras. Hosts never need to know which era a server is.
 public final class ClientSession: @unchecked Sendable {
@@ -202,9 +203,20 @@ public final class ClientSession: @unchecked Sendable {
                 if let level = self.options.logLevel, value["capabilities"]?["logging"] != nil {
                     self.rpc.request(method: "logging/setLevel", params: ["level": .string(level)]) { _ in }
                 }
-                completion(.success(ServerDescription(
+                let described = ServerDescription(
                     era: .legacy, protocolVersion: version, serverInfo: value["serverInfo"].map(Icons.sanitize),
-                    capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)))
+                    capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)
+                // Connected means the server can reach us: a list change sent before an HTTP session's GET stream is
+                // open would be lost. The stream is the server's to refuse, so the deadline ends the wait, not the connect.
+                let once = FirstCall()
+                let timer = self.rpc.scheduler?.schedule(afterNanoseconds: self.remaining(until: deadline)) {
+                    if once.claim() { completion(.success(described)) }
+                }
+                self.rpc.transport.whenServerMessagesFlow { [weak self] in
+                    guard once.claim() else { return }
+                    if let timer { self?.rpc.schedulerCancel(timer) }
+                    completion(.success(described))
+                }
             }
         }
     }
@@ -542,4 +554,10 @@ public final class ClientSession: @unchecked Sendable {
     public func close(completion: @escaping @Sendable () -> Void) {
         rpc.close(completion: completion)
     }
+}
+
+/// True for the first caller of `claim` only.
+final class FirstCall: Sendable {
+    private let claimed = Atomic<Bool>(false)
+    func claim() -> Bool { !claimed.exchange(true, ordering: .acquiringAndReleasing) }
 }

@@ -47,6 +47,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var awaitingAuthorization: Set<Int64> = []
         /// The GET stream was refused and reopened after the authorizer's `.retry`; a second refusal ends it.
         var eventStreamAuthRetried = false
+        /// The first GET stream was answered (or ended): server messages can arrive. Until then, who waits for that.
+        var eventStreamSettled = false
+        var eventStreamWaiters: [@Sendable () -> Void] = []
     }
 
     private let options: Options
@@ -353,6 +356,26 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func endEventStream(_ error: MCPError) { state.withLock { $0.eventStream }?.cancel(error) }
 
+    /// A handshake-era server sends what belongs to no request (list changes, say) only on a GET stream that is
+    /// open: `ready` waits until the session's first one was answered, refused or ended.
+    public func whenServerMessagesFlow(_ ready: @escaping @Sendable () -> Void) {
+        let waits = state.withLock { state -> Bool in
+            guard !state.eventStreamSettled, !state.closed, state.fallback == nil, state.eventStream != nil else { return false }
+            state.eventStreamWaiters.append(ready)
+            return true
+        }
+        if !waits { ready() }
+    }
+
+    fileprivate func eventStreamSettled() {
+        let waiters = state.withLock { state -> [@Sendable () -> Void] in
+            state.eventStreamSettled = true
+            defer { state.eventStreamWaiters = [] }
+            return state.eventStreamWaiters
+        }
+        for ready in waiters { ready() }
+    }
+
     /// A GET (the session's stream, or one resuming a request's) was refused for authorization: the authorizer is
     /// asked once and the GET reopened on `.retry`. Otherwise the session's stream stays closed (POSTs still work
     /// or fail on their own), and a resumed request fails with the error.
@@ -428,6 +451,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return (Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }, state.sessionID)
         }
         for exchange in exchanges { exchange.cancel(MCPError(.closed, "the connection was closed")) }
+        eventStreamSettled()  // nothing more will arrive
         let finish: @Sendable () -> Void = { [weak self] in
             self?.delegate.take()?.transportDidClose(error: nil)
             completion()
@@ -532,6 +556,7 @@ private final class EventStreamReader: @unchecked Sendable {
             head: { [self] status, headers in
                 self.status = status
                 if status == 401 || status == 403 { wwwAuthenticate = RequestAuthorization.challenges(in: headers) }
+                if resuming == nil { transport?.eventStreamSettled() }  // the server has registered the stream
             },
             body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
@@ -557,6 +582,7 @@ private final class EventStreamReader: @unchecked Sendable {
     }
 
     private func end(_ error: MCPError?) {
+        if resuming == nil { transport?.eventStreamSettled() }  // ended before an answer: no one waits for it any more
         if error == nil, RequestAuthorization.isRefusal(status: status, wwwAuthenticate: wwwAuthenticate) {
             transport?.eventStreamRefused(status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization, lastEventID: lastEventID,
                 resuming: resuming, authRetried: authRetried)
