@@ -63,7 +63,19 @@ public struct JSONWriter: ~Copyable {
             put(UInt8(ascii: "]"))
         case .object(let object):
             if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThroughIdentity {
-                passThrough.bytes.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }
+                let appended = passThrough.appended.entries
+                let copied = appended.isEmpty ? passThrough.bytes : passThrough.bytes.dropLast()  // its brace comes after them
+                copied.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }
+                if appended.isEmpty { return }
+                appended.withUnsafeBufferPointer { entries in
+                    for index in entries.indices {
+                        put(UInt8(ascii: ","))  // after the object's own members (never empty)
+                        writeString(entries[index].key)
+                        put(UInt8(ascii: ":"))
+                        write(entries[index].value)
+                    }
+                }
+                put(UInt8(ascii: "}"))
                 return
             }
             put(UInt8(ascii: "{"))

@@ -372,7 +372,7 @@ public final class Manager: @unchecked Sendable {
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
         on connected: Connected?, retryingExpiredSession: Bool, completion original: @escaping Completion
     ) -> Completion {
-        if retryingExpiredSession || connected?.session.server?.era == .modern { return original }
+        if retryingExpiredSession || connected?.session.era == .modern { return original }
         return { [weak self] result in
             guard let self, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
                 original(result)
@@ -466,8 +466,9 @@ public final class Manager: @unchecked Sendable {
     /// Records the request's handle; returns a cancellation that arrived while it was being sent.
     private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
         inFlight.withLock { table in
-            table[id]?.handle = handle
-            return table[id]?.cancelled
+            guard let index = table.index(forKey: id) else { return nil }  // one lookup, the entry changed in place
+            table.values[index].handle = handle
+            return table.values[index].cancelled
         }
     }
 

@@ -112,7 +112,7 @@ extension Manager {
         case .ready(let session):
             let idleMs = now > lastUsed ? (now - lastUsed) / 1_000_000 : 0
             let check = options.connections.livenessCheckMs
-            guard check > 0, idleMs >= UInt64(check), session.server?.era == .legacy else {
+            guard check > 0, idleMs >= UInt64(check), session.era == .legacy else {
                 return Connected(session: session, slot: slot, entry: entry)
             }
             let done = makeCompletion()

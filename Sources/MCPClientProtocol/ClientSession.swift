@@ -53,6 +53,8 @@ public final class ClientSession: @unchecked Sendable {
     }
 
     public var server: ServerDescription? { described.withLock { $0 } }
+    /// `server?.era` without copying the whole description (asked on every call).
+    public var era: ProtocolEra? { described.withLock { $0?.era } }
 
     /// Installs the owner's handlers. Notifications pass through the session first: subscription plumbing is
     /// consumed here and list changes and resource updates invalidate the cache before the owner hears of them.

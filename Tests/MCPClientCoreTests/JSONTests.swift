@@ -154,6 +154,29 @@ import Testing
         #expect(written(value["result"] ?? nil, copying: passThrough) == #"{"a":1,"b":[2]}"#)
     }
 
+    @Test func anAppendedObjectIsWrittenAsTheSerializerWould() throws {
+        let constant = JSONPassThrough(["v": "2026-07-28", "info": ["name": "c\"q", "n": 1], "caps": [:]])
+        let extended = try #require(constant.appending(["progressToken": 7, "x": ["deep": [1, "two"]]]))
+        let meta = try #require(extended.object)
+        #expect(meta.keys == ["v", "info", "caps", "progressToken", "x"])
+        let params: JSONValue = ["name": "echo", "_meta": .object(meta)]
+        let copied = written(params, copying: extended)
+        #expect(copied == written(params, copying: nil))
+        #expect(copied == #"{"name":"echo","_meta":{"v":"2026-07-28","info":{"name":"c\"q","n":1},"caps":{},"progressToken":7,"x":{"deep":[1,"two"]}}}"#)
+        var changed = meta
+        changed["progressToken"] = 8  // a copy changed on the way is serialized, not copied
+        #expect(written(.object(changed), copying: extended) == written(.object(changed), copying: nil))
+        #expect(written(.object(changed), copying: extended).contains("\"progressToken\":8"))
+    }
+
+    @Test func appendingRefusesWhatCouldNotBeTheseBytes() throws {
+        let constant = JSONPassThrough(["a": 1])
+        #expect(constant.appending(["a": 2]) == nil)  // a key it has
+        #expect(constant.appending([:]) == nil)
+        #expect(JSONPassThrough([:]).appending(["a": 1]) == nil)
+        #expect(try #require(constant.appending(["b": 2])).appending(["c": 3]) == nil)
+    }
+
     @Test func aStashIsTakenOnceOnItsOwnThread() throws {
         let (_, passThrough) = try JSONParser.parseResponse(Array(#"{"id":1,"result":{"a":1}}"#.utf8))
         JSONPassThrough.stash(passThrough)
