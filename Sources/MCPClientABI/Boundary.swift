@@ -55,17 +55,23 @@ func boundary(_ outError: OutString?, _ body: () throws(MCPError) -> Void) -> mc
 
 /// A caller-owned, NUL-terminated copy (freed with mcp_string_free).
 func allocate(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
+    bytes.withUnsafeBufferPointer { allocate($0) }
+}
+
+/// A caller-owned, NUL-terminated copy of `bytes`.
+func allocate(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<CChar>? {
     guard let memory = malloc(bytes.count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
-    bytes.withUnsafeBytes { source in
-        if let base = source.baseAddress { memcpy(memory, base, bytes.count) }
-    }
+    if let base = bytes.baseAddress { memcpy(memory, base, bytes.count) }
     memory[bytes.count] = 0
     return memory
 }
 
-func write(_ value: JSONValue, to out: OutString?) throws(MCPError) {
+func write(_ value: JSONValue, to out: OutString?, copying passThrough: JSONPassThrough? = nil) throws(MCPError) {
     guard let out else { return }
-    guard let pointer = allocate(JSONWriter.serialize(value)) else { throw MCPError(.generic, "out of memory") }
+    var writer = JSONWriter()
+    writer.copying(passThrough)
+    writer.write(value)
+    guard let pointer = writer.withUnsafeBytes({ allocate($0) }) else { throw MCPError(.generic, "out of memory") }
     out.pointee = pointer
 }
 
@@ -106,9 +112,15 @@ func requireOut<T>(_ out: UnsafeMutablePointer<T>?, _ name: String) throws(MCPEr
     if out == nil { throw MCPError.invalid("\(name) is NULL", details: ["argument": .string(name)]) }
 }
 
-func result(_ result: Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
+func result(_ result: Result<JSONValue, MCPError>, to out: OutString?, copying passThrough: JSONPassThrough? = nil) throws(MCPError) {
     switch result {
-    case .success(let value): try write(value, to: out)
+    case .success(let value): try write(value, to: out, copying: passThrough)
     case .failure(let error): throw error
     }
+}
+
+/// A blocking call's result, with what its transport left on this thread for writing the result as it came.
+func blockingResult(_ call: () -> Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
+    let outcome = call()
+    try result(outcome, to: out, copying: JSONPassThrough.take())
 }

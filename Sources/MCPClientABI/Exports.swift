@@ -172,7 +172,7 @@ public func mcpManagerCallTool(
         let serverName = try string(server, "server")
         let toolName = try string(tool, "tool")
         let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
-        try result(handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller),
+        try blockingResult({ handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller) },
             to: out_result_json)
     }
 }
@@ -389,8 +389,10 @@ private func requestEntryPoint(
         let handle = try HandleRegistry.handle(manager)
         let serverName = try string(server, "server")
         let request = try build()
-        try result(handle.manager.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
-            resumeTask: request.resumeTask, as: handle.caller, payload: Manager.payload(serverName, request.label, request.value)), to: out)
+        try blockingResult({
+            handle.manager.requestBlocking(server: serverName, method: request.method, params: request.params, timeoutMs: Int(timeoutMs),
+                resumeTask: request.resumeTask, as: handle.caller, payload: Manager.payload(serverName, request.label, request.value))
+        }, to: out)
     }
 }
 

@@ -5,10 +5,35 @@ import Synchronization
 /// caller's own thread (HTTP) does so while one is set, instead of handing it to the I/O thread and waking the
 /// caller afterwards: one thread hop and two wake-ups less per call. The deadline still applies there.
 public final class BlockingCall: @unchecked Sendable {
-    /// Absolute monotonic time (ns) by which the call must end; it moves when progress arrives.
-    public let deadline: @Sendable () -> UInt64
+    private let custom: (@Sendable () -> UInt64)?
+    private let lastProgress: Atomic<UInt64>
+    private let timeout: UInt64
+    private let hardLimit: UInt64
 
-    public init(deadline: @escaping @Sendable () -> UInt64) { self.deadline = deadline }
+    public init(deadline: @escaping @Sendable () -> UInt64) {
+        custom = deadline
+        lastProgress = Atomic(0)
+        timeout = 0
+        hardLimit = 0
+    }
+
+    /// A call that must end `timeout` ns after it started or last made progress, and never after `hardLimit`. Its
+    /// own state (no closures and boxes to allocate per call).
+    public init(started: UInt64, timeout: UInt64, hardLimit: UInt64) {
+        custom = nil
+        lastProgress = Atomic(started)
+        self.timeout = timeout
+        self.hardLimit = hardLimit
+    }
+
+    /// Absolute monotonic time (ns) by which the call must end; it moves when progress arrives.
+    public func deadline() -> UInt64 {
+        if let custom { return custom() }
+        return min(lastProgress.load(ordering: .relaxed) &+ timeout, hardLimit)
+    }
+
+    /// Progress arrived at `now` (monotonic ns): the deadline moves to `now + timeout`, up to the hard limit.
+    public func progressed(at now: UInt64) { lastProgress.store(now, ordering: .relaxed) }
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

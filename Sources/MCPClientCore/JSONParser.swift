@@ -26,13 +26,25 @@ public struct JSONParser {
         try parse(bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
     }
 
+    /// Parses a JSON-RPC response and, when its `result` is an object already written exactly as `JSONWriter` would
+    /// write it (compact, no escapes, integers only), keeps that object's bytes for writing it out again unchanged.
+    public static func parseResponse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
+        let parsed: Result<(JSONValue, Range<Int>?), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in
+                var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+                reader.tracksResult = true
+                let value = try reader.readDocument()
+                return (value, reader.resultRange)
+            }
+        }
+        let (value, range) = try parsed.get()
+        guard let range, let result = value["result"], case .object(let object) = result, !object.isEmpty else { return (value, nil) }
+        return (value, JSONPassThrough(value: result, bytes: bytes[range]))
+    }
+
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
         var reader = Reader(bytes: bytes, maxDepth: maxDepth)
-        reader.skipWhitespace()
-        let value = try reader.readValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.position != bytes.count { throw reader.error("unexpected data after the JSON value") }
-        return value
+        return try reader.readDocument()
     }
 }
 
@@ -40,10 +52,24 @@ private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
+    /// With `tracksResult`: counts what `JSONWriter` would write differently (whitespace, escapes, numbers other
+    /// than integers, -0), and where the top-level `result` member's value is when none of that is inside it.
+    var tracksResult = false
+    var irregular = 0
+    var resultRange: Range<Int>?
+    var sawResult = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+    }
+
+    mutating func readDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try readValue(depth: 0)
+        skipWhitespace()
+        if position != bytes.count { throw error("unexpected data after the JSON value") }
+        return value
     }
 
     func error(_ message: String) -> JSONParseError {
@@ -57,7 +83,9 @@ private struct Reader {
     @inline(__always) mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            case 0x20, 0x0A, 0x0D, 0x09:
+                position += 1
+                irregular &+= 1
             default: return
             }
         }
@@ -104,7 +132,12 @@ private struct Reader {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
+            let start = position, regular = irregular
             let value = try readValue(depth: depth)
+            if tracksResult, depth == 1, !sawResult, key == "result" {  // the first one: what a lookup finds
+                sawResult = true
+                if irregular == regular { resultRange = start..<position }
+            }
             entries.append((key, value))
             skipWhitespace()
             guard position < bytes.count else { throw error("unterminated object") }
@@ -141,19 +174,36 @@ private struct Reader {
     mutating func readString() throws(JSONParseError) -> String {
         position += 1
         let start = position
-        // Fast path: no escapes, so the bytes are the string (after UTF-8 validation).
+        // Fast path: no escapes, so the bytes are the string (after UTF-8 validation, needed only for non-ASCII).
+        // Eight bytes at a time while none is a quote, backslash, control character or non-ASCII byte.
+        // The window may run past the closing quote (it stays inside the document): the first flagged byte is exact,
+        // so a short key is read in one step.
+        if let base = bytes.baseAddress {
+            while bytes.count - position >= 8 {
+                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+        }
+        var ascii = true
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
+                if ascii, let known = Self.knownString(slice) { return known }
+                guard ascii || UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
                 return String(decoding: slice, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in string") }
+            if byte >= 0x80 { ascii = false }
             position += 1
         }
+        irregular &+= 1  // escapes: the writer may spell the string differently
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
@@ -258,12 +308,67 @@ private struct Reader {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
         if isInteger, !overflow {
+            if negative, magnitude == 0 { irregular &+= 1 }  // -0 is written 0
             if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)) }
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
         }
+        irregular &+= 1  // a double: written in its own shortest form
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw error("number out of range") }
         return .double(double)
+    }
+
+    /// The keys and values every JSON-RPC and MCP message repeats, as literals: making a String from bytes costs more
+    /// than recognizing them, and a literal needs no allocation or reference counting.
+    static func knownString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == bytes.count else { return false }
+            let expected = literal.utf8Start
+            for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+            return true
+        }
+        switch bytes.count {
+        case 2: return matches("id") ? "id" : nil
+        case 3: return matches("2.0") ? "2.0" : nil
+        case 4:
+            if matches("text") { return "text" }
+            if matches("type") { return "type" }
+            if matches("name") { return "name" }
+            if matches("code") { return "code" }
+            if matches("data") { return "data" }
+            return nil
+        case 5:
+            if matches("error") { return "error" }
+            if matches("_meta") { return "_meta" }
+            return nil
+        case 6:
+            if matches("result") { return "result" }
+            if matches("method") { return "method" }
+            if matches("params") { return "params" }
+            return nil
+        case 7:
+            if matches("jsonrpc") { return "jsonrpc" }
+            if matches("content") { return "content" }
+            if matches("isError") { return "isError" }
+            if matches("message") { return "message" }
+            if matches("version") { return "version" }
+            return nil
+        case 8: return matches("complete") ? "complete" : nil
+        case 10: return matches("resultType") ? "resultType" : nil
+        case 17: return matches("structuredContent") ? "structuredContent" : nil
+        case 34: return matches("io.modelcontextprotocol/serverInfo") ? "io.modelcontextprotocol/serverInfo" : nil
+        default: return nil
+        }
+    }
+
+    /// The high bit of each of the eight bytes (little-endian) that may be a quote, backslash, control character or
+    /// non-ASCII byte. Bytes above a flagged one may be flagged wrongly (a borrow), never the lowest: that one is exact.
+    @inline(__always) static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return (word & highs) | control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -22,8 +22,15 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public subscript(key: String) -> JSONValue? {
         get {
-            for entry in entries where entry.key == key { return entry.value }
-            return nil
+            // Through the buffer (iterating copies every entry), and keys of another length are passed over without a
+            // string comparison (most keys a lookup meets are).
+            let length = key.utf8.count
+            return entries.withUnsafeBufferPointer { entries in
+                for index in entries.indices where entries[index].key.utf8.count == length && entries[index].key == key {
+                    return entries[index].value
+                }
+                return nil
+            }
         }
         set {
             if let index = entries.firstIndex(where: { $0.key == key }) {
@@ -54,7 +61,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        entries = elements.map { (key: $0.0, value: $0.1) }
+        entries = Self.labeled(elements)
+    }
+
+    /// The literal's array as entries without copying it: tuple labels do not change a tuple's layout, and `map`
+    /// cost an allocation and a copy for every JSON literal the library builds.
+    @inline(__always) static func labeled(_ elements: [(String, JSONValue)]) -> [(key: String, value: JSONValue)] {
+        unsafeBitCast(elements, to: [(key: String, value: JSONValue)].self)
     }
 }
 
@@ -68,7 +81,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
+        self = .object(JSONObject(JSONObject.labeled(elements)))
     }
 }
 

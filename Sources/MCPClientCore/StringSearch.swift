@@ -64,9 +64,29 @@ public enum ASCII {
 
     /// Whether `text` equals `lowercase` (already lowercased) ignoring ASCII case, without allocating.
     public static func equalsIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
-        text.utf8.count == lowercase.utf8.count
-            && zip(text.utf8, lowercase.utf8).allSatisfy { byte, expected in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected }
+        text.utf8.count == lowercase.utf8.count && hasPrefixIgnoringCase(text, lowercase)
     }
+
+    /// Whether `text` starts with `lowercase` (already lowercased) ignoring ASCII case, without allocating.
+    public static func hasPrefixIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
+        // Over contiguous bytes where possible: zipping the two UTF-8 views cost more than the comparison.
+        let compared: Bool?? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            lowercase.utf8.withContiguousStorageIfAvailable { expected in
+                guard bytes.count >= expected.count else { return false }
+                for index in 0..<expected.count where lower(bytes[index]) != expected[index] { return false }
+                return true
+            }
+        }
+        if let compared = compared ?? nil { return compared }
+        var bytes = text.utf8.makeIterator()
+        for expected in lowercase.utf8 {
+            guard let byte = bytes.next() else { return false }
+            if lower(byte) != expected { return false }
+        }
+        return true
+    }
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
     /// The last value of header `lowercaseName` (HTTP names are case-insensitive).
     public static func header(_ lowercaseName: String, in headers: [(name: String, value: String)]) -> String? {
@@ -79,6 +99,25 @@ public enum ASCII {
         return (trimmedText(line[..<colon]), trimmedText(line[(colon + 1)...]))
     }
 
+    /// Whether `headerField(line)` would have one of `lowercaseNames` as its name (ignoring ASCII case), without
+    /// making a String of it.
+    public static func headerName(of line: UnsafeRawBufferPointer, isOneOf lowercaseNames: [StaticString]) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        var start = 0, end = colon
+        while start < end, isWhitespace(line[start]) { start += 1 }
+        while end > start, isWhitespace(line[end - 1]) { end -= 1 }
+        let count = end - start
+        return lowercaseNames.withUnsafeBufferPointer { names in
+            for name in names where name.utf8CodeUnitCount == count {
+                let expected = name.utf8Start
+                var index = 0
+                while index < count, lower(line[start + index]) == expected[index] { index += 1 }
+                if index == count { return true }
+            }
+            return false
+        }
+    }
+
     public static func headerField(_ line: some StringProtocol) -> (name: String, value: String)? {
         var text = String(line)
         return text.withUTF8 { headerField(UnsafeRawBufferPointer($0)) }
@@ -88,6 +127,28 @@ public enum ASCII {
         var start = bytes.startIndex, end = bytes.endIndex
         while start < end, isWhitespace(bytes[start]) { start += 1 }
         while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return commonHeaderText(text) ?? String(decoding: text, as: UTF8.self)
+    }
+
+    /// Header names and values nearly every MCP response carries, as literals (no String built from bytes; a
+    /// value longer than 15 bytes would also be a heap allocation).
+    private static func commonHeaderText(_ text: UnsafeRawBufferPointer) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == text.count else { return false }
+            let expected = literal.utf8Start
+            for index in 0..<text.count where text[index] != expected[index] { return false }
+            return true
+        }
+        switch text.count {
+        case 4: return matches("date") ? "date" : matches("Date") ? "Date" : nil
+        case 6: return matches("server") ? "server" : matches("Server") ? "Server" : nil
+        case 10: return matches("keep-alive") ? "keep-alive" : matches("connection") ? "connection" : nil
+        case 12: return matches("content-type") ? "content-type" : matches("Content-Type") ? "Content-Type" : nil
+        case 14: return matches("content-length") ? "content-length" : matches("Content-Length") ? "Content-Length" : matches("mcp-session-id") ? "mcp-session-id" : nil
+        case 16: return matches("application/json") ? "application/json" : nil
+        case 17: return matches("text/event-stream") ? "text/event-stream" : nil
+        default: return nil
+        }
     }
 }

@@ -50,6 +50,9 @@ public protocol MessageTransport: AnyObject, Sendable {
     func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool
     /// Sends a serialized request together with its parts (`send`/`sendBatched` by default).
     func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError)
+    /// Runs `ready` once server messages that belong to no request can arrive: at once for most transports; a
+    /// handshake-era HTTP session first needs its GET stream answered (a message sent before is lost).
+    func whenServerMessagesFlow(_ ready: @escaping @Sendable () -> Void)
 }
 
 extension MessageTransport {
@@ -60,4 +63,6 @@ extension MessageTransport {
     }
 
     public func readWhileWaiting(untilNanoseconds deadline: UInt64, isDone: () -> Bool) -> Bool { false }
+
+    public func whenServerMessagesFlow(_ ready: @escaping @Sendable () -> Void) { ready() }
 }

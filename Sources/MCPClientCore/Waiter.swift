@@ -7,7 +7,8 @@ import Synchronization
 public final class Waiter<Value: Sendable>: @unchecked Sendable {
     private let word = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
     private let claimed = Atomic<Bool>(false)
-    private var value: Value?
+    /// Written once before the futex word is set, read only after it is: no dynamic exclusivity check needed.
+    @exclusivity(unchecked) private var value: Value?
 
     public init() { word.initialize(to: 0) }
 

@@ -346,10 +346,46 @@ public final class Manager: @unchecked Sendable {
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
         retryingExpiredSession: Bool, completion original: @escaping Completion
     ) {
-        // A handshake-era HTTP session the server forgot (404) is re-initialized by the next connect; the request
-        // that found out is sent once more on the new session, so the host never sees the expiry.
-        let completion: Completion = { [weak self] result in
-            guard let self, !retryingExpiredSession, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
+        beginInFlight(requestID)
+        // A connected server's session comes back at once: no closure to make for it.
+        let ready = session(for: route) {
+            { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .failure(let error):
+                    self.endInFlight(requestID)
+                    self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                        requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: nil,
+                        retryingExpiredSession: retryingExpiredSession, completion: original)(.failure(error))
+                case .success(let connected):
+                    self.send(connected, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout,
+                        timeoutMs: timeoutMs, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                        completion: self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs,
+                            schedulerTimeout: schedulerTimeout, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask,
+                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, completion: original))
+                }
+            }
+        }
+        if let ready {
+            send(ready, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout, timeoutMs: timeoutMs,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                completion: expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
+                    requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: ready,
+                    retryingExpiredSession: retryingExpiredSession, completion: original))
+        }
+    }
+
+    /// `original`, made to send the request once more when it fails because a handshake-era HTTP session the server
+    /// forgot (404) expired: the next connect re-initializes it, so the host never sees the expiry. A connection of
+    /// the modern era has no session to expire, so its calls get `original` itself (no closure to make).
+    private func expiryRetrying(
+        _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
+        onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        on connected: Connected?, retryingExpiredSession: Bool, completion original: @escaping Completion
+    ) -> Completion {
+        if retryingExpiredSession || connected?.session.era == .modern { return original }
+        return { [weak self] result in
+            guard let self, case .failure(let error) = result, error.details["reason"] == "session_expired" else {
                 original(result)
                 return
             }
@@ -357,19 +393,16 @@ public final class Manager: @unchecked Sendable {
                 requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
                 completion: original)
         }
-        beginInFlight(requestID)
-        session(for: route) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                self.endInFlight(requestID)
-                completion(.failure(error))
-            case .success(let connected):
-                let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
-                self.send(connected, server: route.name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-                    onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
-            }
-        }
+    }
+
+    private func send(
+        _ connected: Connected, server name: String, method: String, params: JSONObject, schedulerTimeout: Bool, timeoutMs: Int,
+        requestID: UInt64, onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+        completion: @escaping Completion
+    ) {
+        let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
+        send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
+            onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
     }
 
     private func send(
@@ -382,7 +415,7 @@ public final class Manager: @unchecked Sendable {
         let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
         var progress: RPCSession.ProgressHandler?
-        if ClientSession.multiRoundMethods.contains(method), options.progressEvents || maxTotalMs > 0 {
+        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) {
             let emit = options.progressEvents
             progress = { [weak self] params in
                 onProgress?()
@@ -403,17 +436,19 @@ public final class Manager: @unchecked Sendable {
         // Asynchronous calls (they carry a loop-enforced timeout), and any call made while others are in flight,
         // are written in batches by the I/O thread; a lone blocking call writes at once.
         let batched = timeoutNanoseconds != nil || session.rpc.inFlightCount > 0
-        let taskUpdate: ClientSession.TaskUpdateHandler = { [weak self] task in
-            onProgress?()  // a task reporting its state is alive, like a call reporting progress
-            self?.emitTask(name, user: user, requestID: requestID, task)
+        func taskUpdate() -> ClientSession.TaskUpdateHandler {
+            { [weak self] task in
+                onProgress?()  // a task reporting its state is alive, like a call reporting progress
+                self?.emitTask(name, user: user, requestID: requestID, task)
+            }
         }
         let handle = if let resumeTask {
-            session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate,
+            session.resumeTask(resumeTask, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, taskUpdate: taskUpdate(),
                 completion: done)
         } else {
             session.request(
                 method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
-                batched: batched, taskUpdate: taskUpdate, completion: done)
+                batched: batched, makingTaskUpdate: taskUpdate, completion: done)
         }
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
@@ -442,8 +477,9 @@ public final class Manager: @unchecked Sendable {
     /// Records the request's handle; returns a cancellation that arrived while it was being sent.
     private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
         inFlight.withLock { table in
-            table[id]?.handle = handle
-            return table[id]?.cancelled
+            guard let index = table.index(forKey: id) else { return nil }  // one lookup, the entry changed in place
+            table.values[index].handle = handle
+            return table.values[index].cancelled
         }
     }
 
@@ -472,7 +508,7 @@ public final class Manager: @unchecked Sendable {
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
     public func requestBlocking(
-        server: String, method: String, params: JSONObject, timeoutMs: Int, label: String? = nil, resumeTask: String? = nil,
+        server: String, method: String, params: JSONObject, timeoutMs: Int, label: @autoclosure () -> String? = nil, resumeTask: String? = nil,
         as caller: CallContext = .host, payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
         let route: Route
@@ -497,14 +533,14 @@ public final class Manager: @unchecked Sendable {
         let clock = SystemClock()
         let started = clock.nowNanoseconds()
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
-        let lastProgress = Atomic<UInt64>(started)
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let deadline: @Sendable () -> UInt64 = { min(lastProgress.load(ordering: .relaxed) + timeout, hardLimit) }
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
+        func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
-        BlockingCall.run(BlockingCall(deadline: deadline)) {
+        BlockingCall.run(call) {
             request(route, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
-                onProgress: { lastProgress.store(clock.nowNanoseconds(), ordering: .relaxed) }, resumeTask: resumeTask, payload: payload,
+                onProgress: { call.progressed(at: clock.nowNanoseconds()) }, resumeTask: resumeTask, payload: payload,
                 retryingExpiredSession: false) { waiter.resolve($0) }
         }
         if !waiter.isResolved, let rpc = entry.existingSlot(route.key)?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
@@ -519,7 +555,7 @@ public final class Manager: @unchecked Sendable {
             if clock.nowNanoseconds() >= deadline() { break }
         }
         let elapsed = (SystemClock().nowNanoseconds() - started) / 1_000_000
-        let expired = MCPError(.timeout, "\(label ?? method) timed out after \(elapsed) ms",
+        let expired = MCPError(.timeout, "\(label() ?? method) timed out after \(elapsed) ms",
             details: ["server": .string(server), "method": .string(method), "timeout_ms": .int(Int64(effective))])
         try? cancel(requestID: requestID, error: expired)
         // The cancellation resolves the waiter unless the reply won the race; either way it is settled now.

@@ -17,9 +17,10 @@ struct Route: Sendable {
 /// on the slot until it calls `Manager.release`.
 struct Connected: Sendable {
     let session: ClientSession
-    let config: ServerConfig
     let slot: ConnectionSlot
     let entry: ServerEntry
+    /// The entry's (it never changes): not a copy per operation, which cost more than the rest of `Connected`.
+    var config: ServerConfig { entry.config }
 }
 
 extension Manager {
@@ -51,21 +52,32 @@ extension Manager {
 
     /// Connects (or joins a connect already under way) and yields the session with a lease on its slot.
     func session(for route: Route, completion done: @escaping @Sendable (Result<Connected, MCPError>) -> Void) {
-        if isClosed { done(.failure(.closed)); return }
+        if let connected = session(for: route, otherwise: { done }) { done(.success(connected)) }
+    }
+
+    /// `session(for:completion:)` for a session that is ready now: returned at once (with its lease), and the
+    /// completion is never made. Otherwise nil, and the completion `otherwise` makes hears the outcome (a call
+    /// to a connected server, the common case, needs no closure).
+    func session(
+        for route: Route, otherwise makeCompletion: () -> @Sendable (Result<Connected, MCPError>) -> Void
+    ) -> Connected? {
+        if isClosed { makeCompletion()(.failure(.closed)); return nil }
         let entry = route.entry
         let name = route.name
-        guard let slot = entry.slot(route.key) else { done(.failure(unknownServer(name))); return }
+        guard let slot = entry.slot(route.key) else { makeCompletion()(.failure(unknownServer(name))); return nil }
         slot.leases.add(1, ordering: .relaxed)
         let now = SystemClock().nowNanoseconds()
         let lastUsed = slot.lastUsed.load(ordering: .relaxed)
         slot.touch(now)
-        let config = entry.config
-        let completion: @Sendable (Result<ClientSession, MCPError>) -> Void = { [weak self] result in
-            switch result {
-            case .success(let session): done(.success(Connected(session: session, config: config, slot: slot, entry: entry)))
-            case .failure(let error):
-                self?.release(slot, of: entry)
-                done(.failure(error))
+        func completion() -> @Sendable (Result<ClientSession, MCPError>) -> Void {
+            let done = makeCompletion()
+            return { [weak self] result in
+                switch result {
+                case .success(let session): done(.success(Connected(session: session, slot: slot, entry: entry)))
+                case .failure(let error):
+                    self?.release(slot, of: entry)
+                    done(.failure(error))
+                }
             }
         }
         enum Next { case ready(ClientSession), joined, start(ClientSession, Int), failed(MCPError) }
@@ -73,7 +85,7 @@ extension Manager {
             switch state.connection {
             case .connected(let session, _): return .ready(session)
             case .connecting(let session, let generation, let waiters):
-                state.connection = .connecting(session: session, generation: generation, waiters: waiters + [completion])
+                state.connection = .connecting(session: session, generation: generation, waiters: waiters + [completion()])
                 return .joined
             case .idle:
                 if let remaining = state.breaker.remaining(now: now) {
@@ -85,7 +97,7 @@ extension Manager {
                     state.authorizer?.close()
                     state.authorizer = authorizer
                     state.generation += 1
-                    state.connection = .connecting(session: session, generation: state.generation, waiters: [completion])
+                    state.connection = .connecting(session: session, generation: state.generation, waiters: [completion()])
                     state.status = .connecting
                     return .start(session, state.generation)
                 } catch {
@@ -100,9 +112,12 @@ extension Manager {
         case .ready(let session):
             let idleMs = now > lastUsed ? (now - lastUsed) / 1_000_000 : 0
             let check = options.connections.livenessCheckMs
-            guard check > 0, idleMs >= UInt64(check), session.server?.era == .legacy else { completion(.success(session)); return }
+            guard check > 0, idleMs >= UInt64(check), session.era == .legacy else {
+                return Connected(session: session, slot: slot, entry: entry)
+            }
+            let done = makeCompletion()
             checkLiveness(route, slot, session) { [weak self] alive in
-                guard let self, !alive else { completion(.success(session)); return }
+                guard let self, !alive else { done(.success(Connected(session: session, slot: slot, entry: entry))); return }
                 // Our lease goes with the dead connection; the new connect takes its own.
                 self.release(slot, of: entry)
                 self.disconnect(entry, slot, reason: "unresponsive") { [weak self] in self?.session(for: route, completion: done) }
@@ -110,12 +125,13 @@ extension Manager {
         case .joined: break
         case .failed(let error):
             emitStatus(name, slot.key, .error, error)
-            completion(.failure(error))
+            completion()(.failure(error))
         case .start(let session, let generation):
             emitStatus(name, slot.key, .connecting, nil)
             if slot.key.user != nil { scheduleIdleSweep() }
             startConnect(entry, slot, session: session, generation: generation)
         }
+        return nil
     }
 
     /// management.md §8: a `ping` before reusing a connection that sat idle. Any answer, even an error (a server

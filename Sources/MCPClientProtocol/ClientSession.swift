@@ -1,4 +1,5 @@
 public import MCPClientCore
+import Synchronization
 
 /// The MCP client side of one server connection, for both eras. Hosts never need to know which era a server is.
 public final class ClientSession: @unchecked Sendable {
@@ -11,6 +12,9 @@ public final class ClientSession: @unchecked Sendable {
     /// `_meta` every modern request carries, built once.
     let modernMeta: JSONObject
     let modernMetaWithTasks: JSONObject
+    /// The two written once: a request whose `_meta` is one of them unchanged copies these bytes.
+    let modernMetaBytes: JSONPassThrough
+    let modernMetaWithTasksBytes: JSONPassThrough
     let subscriptionState = Locked(SubscriptionState())
     /// The host's callbacks, in a struct rather than as bare closures (see `Locked`).
     struct HostCallbacks {
@@ -43,10 +47,14 @@ public final class ClientSession: @unchecked Sendable {
         capabilities["extensions"] = .object(extensions)
         meta[ProtocolVersion.metaClientCapabilities] = .object(capabilities)
         modernMetaWithTasks = meta
+        modernMetaBytes = JSONPassThrough(modernMeta)
+        modernMetaWithTasksBytes = JSONPassThrough(modernMetaWithTasks)
         setHandlers(request: nil, notification: nil, close: nil)
     }
 
     public var server: ServerDescription? { described.withLock { $0 } }
+    /// `server?.era` without copying the whole description (asked on every call).
+    public var era: ProtocolEra? { described.withLock { $0?.era } }
 
     /// Installs the owner's handlers. Notifications pass through the session first: subscription plumbing is
     /// consumed here and list changes and resource updates invalidate the cache before the owner hears of them.
@@ -222,9 +230,20 @@ public final class ClientSession: @unchecked Sendable {
                 if let level = self.options.logLevel, value["capabilities"]?["logging"] != nil {
                     self.rpc.request(method: "logging/setLevel", params: ["level": .string(level)]) { _ in }
                 }
-                completion(.success(ServerDescription(
+                let described = ServerDescription(
                     era: .legacy, protocolVersion: version, serverInfo: value["serverInfo"].map(Icons.sanitize),
-                    capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)))
+                    capabilities: value["capabilities"]?.objectValue ?? [:], instructions: value["instructions"]?.stringValue)
+                // Connected means the server can reach us: a list change sent before an HTTP session's GET stream is
+                // open would be lost. The stream is the server's to refuse, so the deadline ends the wait, not the connect.
+                let once = FirstCall()
+                let timer = self.rpc.scheduler?.schedule(afterNanoseconds: self.remaining(until: deadline)) {
+                    if once.claim() { completion(.success(described)) }
+                }
+                self.rpc.transport.whenServerMessagesFlow { [weak self] in
+                    guard once.claim() else { return }
+                    if let timer { self?.rpc.schedulerCancel(timer) }
+                    completion(.success(described))
+                }
             }
         }
     }
@@ -234,8 +253,14 @@ public final class ClientSession: @unchecked Sendable {
     /// Answers a set of input requests (`{key: {"method", "params"}}`) with `{key: result}`; the host's job.
     public typealias InputHandler = @Sendable (_ requests: JSONObject, _ completion: @escaping @Sendable (Result<JSONObject, MCPError>) -> Void) -> Void
 
-    /// Methods whose result may be `input_required` (MRTR).
-    public static let multiRoundMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
+    /// Methods whose result may be `input_required` (MRTR). A switch: asked on every call, and hashing cost more.
+    public static func isMultiRound(_ method: String) -> Bool {
+        switch method {
+        case "tools/call", "resources/read", "prompts/get": true
+        default: false
+        }
+    }
+
     /// Rounds before giving up on a server that keeps asking (PySDK's `input_required_max_rounds` idea).
     public static let maxInputRounds = 8
     /// How long a request waits for a URL elicitation to complete when it has no timeout of its own.
@@ -251,6 +276,17 @@ public final class ClientSession: @unchecked Sendable {
     public func request(
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
         progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, taskUpdate: TaskUpdateHandler? = nil,
+        completion: @escaping RPCSession.Completion
+    ) -> RequestHandle {
+        request(id: id, method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotalNanoseconds,
+            progress: progress, batched: batched, makingTaskUpdate: { taskUpdate }, completion: completion)
+    }
+
+    /// `request`, with the task handler made only for a call that may become a task (most never do).
+    @discardableResult
+    public func request(
+        id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
+        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, makingTaskUpdate makeTaskUpdate: () -> TaskUpdateHandler?,
         completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
         let cacheKey = ResponseCache.key(method: method, params: params)
@@ -273,10 +309,11 @@ public final class ClientSession: @unchecked Sendable {
         } else {
             handle = RequestHandle(rpc: rpc, completion: completion)  // tools/call and friends: nothing to cache
         }
+        // Only a call that opts into tasks can become one (and hear of its task's states).
+        let optInTasks = method == "tools/call" && wantsTask(tool: params["name"]?.stringValue)
         let call = Call(
             handle: handle, method: method, params: params, timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: progress,
-            batched: batched, optInTasks: method == "tools/call" && wantsTask(tool: params["name"]?.stringValue), taskUpdate: taskUpdate,
-            started: clock.nowNanoseconds())
+            batched: batched, optInTasks: optInTasks, taskUpdate: optInTasks ? makeTaskUpdate() : nil, started: clock.nowNanoseconds())
         sendRound(call, round: 0, id: id ?? rpc.allocateID())
         return handle
     }
@@ -300,14 +337,34 @@ public final class ClientSession: @unchecked Sendable {
 
     /// The per-request envelope: modern `_meta` (with the tasks extension when the call opts in) and a progress token.
     func envelope(_ original: JSONObject, id: Int64, progress: Bool, optInTasks: Bool) -> JSONObject {
+        envelopeWritten(original, id: id, progress: progress, optInTasks: optInTasks).params
+    }
+
+    /// `envelope`, and the `_meta` it added with its bytes when it is the session's constant one (plus the progress
+    /// token), for the request's writer to copy rather than serialize.
+    func envelopeWritten(_ original: JSONObject, id: Int64, progress: Bool, optInTasks: Bool) -> (params: JSONObject, meta: JSONPassThrough?) {
         let era = described.withLock { $0?.era }
-        guard era == .modern || progress else { return original }
+        guard era == .modern || progress else { return (original, nil) }
         var params = original
+        let existing = params.entries.firstIndex { $0.key == "_meta" }
+        if era == .modern, existing == nil {
+            let constant = optInTasks ? modernMetaWithTasksBytes : modernMetaBytes
+            if let written = progress ? constant.appending(["progressToken": .int(id)]) : constant, let meta = written.object {
+                params.entries.reserveCapacity(params.count + 1)  // one exact growth instead of doubling
+                params.entries.append((key: "_meta", value: .object(meta)))
+                return (params, written)
+            }
+        }
         var meta = era == .modern ? (optInTasks ? modernMetaWithTasks : modernMeta) : [:]
-        if let existing = params["_meta"]?.objectValue { for (key, value) in existing { meta[key] = value } }
+        if let existing, let fields = params.entries[existing].value.objectValue { for (key, value) in fields { meta[key] = value } }
         if progress { meta["progressToken"] = .int(id) }
-        params["_meta"] = .object(meta)
-        return params
+        if let existing {
+            params.entries[existing].value = .object(meta)
+        } else {
+            params.entries.reserveCapacity(params.count + 1)  // one exact growth instead of doubling
+            params.entries.append((key: "_meta", value: .object(meta)))
+        }
+        return (params, nil)
     }
 
     func sendRound(_ call: Call, round: Int, id: Int64, input: (responses: JSONObject, state: JSONValue?)? = nil) {
@@ -317,12 +374,13 @@ public final class ClientSession: @unchecked Sendable {
             if !input.responses.isEmpty { params["inputResponses"] = .object(input.responses) }
             if let state = input.state { params["requestState"] = state }
         }
-        params = envelope(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
+        let meta: JSONPassThrough?
+        (params, meta) = envelopeWritten(params, id: id, progress: call.progress != nil, optInTasks: call.optInTasks)
         // Handshake-era (2025-11-25) tasks are asked for on the request itself.
         if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
-            progress: call.progress, batched: call.batched
+            progress: call.progress, batched: call.batched, copying: meta
         ) { [weak self] result in
             // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
             guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
@@ -365,7 +423,7 @@ public final class ClientSession: @unchecked Sendable {
             value = result
         }
         switch value["resultType"]?.stringValue {
-        case "input_required" where Self.multiRoundMethods.contains(call.method):
+        case "input_required" where Self.isMultiRound(call.method):
             break
         case "task" where call.optInTasks:
             followTask(call, created: value)
@@ -460,7 +518,7 @@ public final class ClientSession: @unchecked Sendable {
     /// Extra HTTP headers for an outgoing request: `Mcp-Param-*` mirrored from a tool call's arguments.
     public func parameterHeaders(method: String, params: JSONValue?) -> [(name: String, value: String)] {
         guard method == "tools/call", let name = params?["name"]?.stringValue,
-              let mirrors = toolCatalog.withLock({ $0.headerMirrors[name] })
+              let mirrors = toolCatalog.withLock({ $0.headerMirrors.isEmpty ? nil : $0.headerMirrors[name] })  // most have none: no hashing
         else { return [] }
         return ParameterHeaders.headers(mirrors, arguments: params?["arguments"])
     }
@@ -529,4 +587,10 @@ public final class ClientSession: @unchecked Sendable {
     public func closeAfterFailure(completion: @escaping @Sendable () -> Void) {
         rpc.transport.close(completion: completion)
     }
+}
+
+/// True for the first caller of `claim` only.
+final class FirstCall: Sendable {
+    private let claimed = Atomic<Bool>(false)
+    func claim() -> Bool { !claimed.exchange(true, ordering: .acquiringAndReleasing) }
 }

@@ -78,10 +78,12 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     /// A `longLived` request (a subscription stream) is not counted in `inFlightCount`.
     public func request(
         id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
-        progress: ProgressHandler? = nil, batched: Bool = false, longLived: Bool = false, completion: @escaping Completion
+        progress: ProgressHandler? = nil, batched: Bool = false, longLived: Bool = false, copying passThrough: JSONPassThrough? = nil,
+        completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
         var message = JSONWriter(capacity: 512)
+        message.copying(passThrough)
         message.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
         message.writeInteger(id)
         message.appendASCII(",\"method\":")
@@ -163,7 +165,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
 
     private func take(_ id: Int64) -> Pending? {
         let pending = state.withLock { state -> Pending? in
-            state.streams.remove(id)
+            if !state.streams.isEmpty { state.streams.remove(id) }  // most sessions have none: no hashing
             return state.pending.removeValue(forKey: id)
         }
         if let timer = pending?.timer { scheduler?.cancelTimer(timer) }

@@ -1,4 +1,5 @@
 public import MCPClientCore
+import Synchronization
 
 /// One logical request that may span several JSON-RPC requests (MRTR rounds). Completes exactly once;
 /// `cancel` works in every phase, including while the host is still answering an input request.
@@ -11,7 +12,9 @@ public final class RequestHandle: @unchecked Sendable {
     }
 
     private let rpc: RPCSession
-    private let state = Locked(State())
+    /// A `Mutex` (inline, no allocation) rather than `Locked`: one handle per call, and its lock is contended only
+    /// by a cancel racing the call's own progress.
+    private let state = Mutex(State())
     private let completion: RPCSession.Completion
 
     init(rpc: RPCSession, completion: @escaping RPCSession.Completion) {

@@ -16,7 +16,8 @@ public final class ResponseCache: @unchecked Sendable {
 
     /// The cache key, or nil when the request must not be cached (not cacheable, or an MRTR retry).
     public static func key(method: String, params: JSONObject) -> String? {
-        guard cacheableMethods.contains(method), params["inputResponses"] == nil, params["requestState"] == nil else { return nil }
+        // tools/call (never cached, the most frequent request) is turned away before hashing the method name.
+        guard method != "tools/call", cacheableMethods.contains(method), params["inputResponses"] == nil, params["requestState"] == nil else { return nil }
         if let uri = params["uri"]?.stringValue { return method + "|uri|" + uri }
         if let cursor = params["cursor"]?.stringValue { return method + "|cursor|" + cursor }
         return method

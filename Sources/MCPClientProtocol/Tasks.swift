@@ -22,7 +22,7 @@ extension ClientSession {
     /// server says per tool (`execution.taskSupport` in tools/list) and must advertise `tasks.requests.tools.call`.
     func wantsTask(tool: String?) -> Bool {
         guard options.tasks != .off else { return false }
-        guard let server, server.era == .legacy else { return options.tasks == .always }
+        guard era == .legacy, let server else { return options.tasks == .always }  // the era alone: no description copied
         guard server.capabilities["tasks"]?["requests"]?["tools"]?["call"] != nil, let tool else { return false }
         switch toolCatalog.withLock({ $0.taskSupport[tool] }) {
         case "required": return true

@@ -29,6 +29,9 @@ public struct HTTPRequest: Sendable {
     public var checkAddress: (@Sendable (IPAddress, Int) -> MCPError?)?
     /// Never through a proxy from the environment: a proxy resolves names itself, out of the address check's sight.
     public var direct = false
+    /// The response headers the handler reads (lowercase names); nil hands it every one. The others are passed over
+    /// before any text is made of them.
+    public var responseHeaderNames: [StaticString]?
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
@@ -80,9 +83,14 @@ public final class HTTPExchange: @unchecked Sendable {
         let multi: UnsafeMutableRawPointer
         func wake() { _ = api.pointee.multi_wakeup?(multi) }  // curl_multi_wakeup may be called from any thread
     }
-    fileprivate let wakeup = Locked<Wakeup?>(nil)
-    /// Why it was cancelled (`session_expired`, closed, …), reported by a caller-thread wait. Guarded by `wakeup`'s lock.
-    fileprivate nonisolated(unsafe) var cancelError: MCPError?
+    fileprivate struct Waiting: @unchecked Sendable {
+        var wakeup: Wakeup?
+        /// Why it was cancelled (`session_expired`, closed, …), reported by a caller-thread wait.
+        var cancelError: MCPError?
+    }
+    /// A `Mutex` (stored inline) rather than `Locked`: one exchange per call, and the lock is all but never contended
+    /// (a cancel racing the exchange's own start or end), so its spinning slow path does not matter.
+    fileprivate let waiting = Mutex(Waiting())
 
     fileprivate init(engine: HTTPEngine, id: UInt64) {
         self.engine = engine
@@ -90,10 +98,10 @@ public final class HTTPExchange: @unchecked Sendable {
     }
 
     public func cancel(_ error: MCPError = MCPError(.cancelled, "the request was cancelled")) {
-        wakeup.withLock { wakeup in
-            if cancelError == nil { cancelError = error }  // under the same lock, before the flag: `wait` reads it after
+        waiting.withLock { waiting in
+            if waiting.cancelError == nil { waiting.cancelError = error }  // under the same lock, before the flag: `wait` reads it after
             abortRequested.store(true, ordering: .relaxed)
-            wakeup?.wake()
+            waiting.wakeup?.wake()
         }
         guard let engine, id != 0 else { return }
         engine.loop.execute { [weak engine, id] in engine?.finish(id, error: error) }
@@ -172,6 +180,8 @@ public final class HTTPEngine: @unchecked Sendable {
         let multi: UnsafeMutableRawPointer
         /// What its last transfer set; the same shape again needs no `curl_easy_reset`.
         var shape: TransferShape?
+        /// The header list its last transfer used (still set on the handle), and the headers it was built from.
+        var reused = Transfer.ReusedOptions(headers: [], headerList: nil)
     }
     private let idleHandles = Locked<[CallerHandle]>([])
     static let idleHandleLimit = 8
@@ -185,30 +195,41 @@ public final class HTTPEngine: @unchecked Sendable {
     private func cleanup(_ handle: CallerHandle) {
         _ = api.pointee.multi_cleanup?(handle.multi)
         api.pointee.easy_cleanup?(handle.easy)
+        api.pointee.slist_free_all?(handle.reused.headerList)
     }
 
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
     /// handler hears of it on this thread. The wait ends at `deadline()` (monotonic ns, read again after every
     /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
-    public func perform(_ request: HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: @escaping @Sendable () -> UInt64) {
+    public func perform(_ request: consuming HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         guard var handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
         let (easy, multi) = (handle.easy, handle.multi)
-        let shape = TransferShape(request)
-        // Every option a transfer of the same shape set is set again, so only a different shape needs the reset
-        // (which makes libcurl rebuild its per-handle state: a dozen allocations per call).
-        if handle.shape != shape { api.pointee.easy_reset?(easy) }
-        let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)
+        // A transfer of the same shape sets the same options, so only a different shape needs the reset (which makes
+        // libcurl rebuild its per-handle state: a dozen allocations per call); the options every transfer of that
+        // shape sets alike, and the header list when the headers are the same, are left as they are.
+        let sameShape = handle.shape?.matches(request) == true
+        if !sameShape {
+            api.pointee.easy_reset?(easy)
+            api.pointee.slist_free_all?(handle.reused.headerList)
+            handle.reused = Transfer.ReusedOptions(headers: [], headerList: nil)
+        }
+        let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)  // the request moves in
         transfer.onCallerThread = true
         var outcome: MCPError?
-        if let error = transfer.configure(api) {
-            outcome = error
+        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil)
+        if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
+            api.pointee.slist_free_all?(handle.reused.headerList)
+            handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)
+        }
+        if let failure {
+            outcome = failure
             handle.shape = nil
         } else {
-            handle.shape = shape
+            if !sameShape { handle.shape = TransferShape(transfer.request) }
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)
@@ -224,9 +245,9 @@ public final class HTTPEngine: @unchecked Sendable {
     private func wait(for transfer: Transfer, in multi: UnsafeMutableRawPointer, exchange: HTTPExchange, deadline: () -> UInt64) -> MCPError? {
         let api = self.api
         let clock = SystemClock()
-        exchange.wakeup.withLock { $0 = HTTPExchange.Wakeup(api: api, multi: multi) }
+        exchange.waiting.withLock { $0.wakeup = HTTPExchange.Wakeup(api: api, multi: multi) }
         // After this no other thread touches the multi handle: it may go back to the pool or be freed.
-        defer { exchange.wakeup.withLock { $0 = nil } }
+        defer { exchange.waiting.withLock { $0.wakeup = nil } }
         guard api.pointee.multi_add_handle?(multi, transfer.easy) == CURLM_OK else { return MCPError(.generic, "curl_multi_add_handle failed") }
         defer { _ = api.pointee.multi_remove_handle?(multi, transfer.easy) }
         var running: Int32 = 1
@@ -234,7 +255,7 @@ public final class HTTPEngine: @unchecked Sendable {
             guard api.pointee.multi_perform?(multi, &running) == CURLM_OK else { return MCPError(.generic, "curl_multi_perform failed") }
             if running == 0 { break }
             if exchange.abortRequested.load(ordering: .relaxed) {
-                return exchange.wakeup.withLock { _ in exchange.cancelError } ?? MCPError(.cancelled, "the request was cancelled")
+                return exchange.waiting.withLock { $0.cancelError } ?? MCPError(.cancelled, "the request was cancelled")
             }
             let now = clock.nowNanoseconds(), end = deadline()
             guard now < end else {

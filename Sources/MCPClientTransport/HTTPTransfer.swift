@@ -13,7 +13,8 @@ final class Transfer: @unchecked Sendable {
     private weak var engine: HTTPEngine?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var resolveList: UnsafeMutablePointer<curl_slist>?
-    private var headers: [(name: String, value: String)] = []
+    /// Touched by one thread at a time (the loop, or the caller running the exchange): no dynamic exclusivity check.
+    @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
     private var headDelivered = false
     private var received = 0
     private var idleTimer: EventLoop.TimerID?
@@ -35,29 +36,37 @@ final class Transfer: @unchecked Sendable {
         self.engine = engine
     }
 
-    func configure(_ api: UnsafePointer<ccurl_api>) -> MCPError? {
+    /// Sets the handle's options for `request`. With `reusing`, the handle last ran a transfer of the same
+    /// `TransferShape`, so the options every such transfer sets to the same value are still in place; the header
+    /// list is then `reusing`'s own if it was built from the same headers (the caller keeps it alive).
+    func configure(_ api: UnsafePointer<ccurl_api>, reusing: ReusedOptions? = nil) -> MCPError? {
         let me = Unmanaged.passUnretained(self).toOpaque()
         var failed: CURLoption?
         func set(_ option: CURLoption, _ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = option } }
+        let fresh = reusing == nil
         set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url))
-        set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
-        set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
-        set(CURLOPT_PROTOCOLS_STR, ccurl_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, "http,https"))
-        // A connection handed over for WebSocket must speak HTTP/1.1 (its upgrade); everything else may use HTTP/2.
-        let version = request.connectOnly ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS
-        set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(version)))
+        if fresh {
+            set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
+            set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
+            set(CURLOPT_PROTOCOLS_STR, ccurl_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+            // A connection handed over for WebSocket must speak HTTP/1.1 (its upgrade); everything else may use HTTP/2.
+            let version = request.connectOnly ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS
+            set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(version)))
+        }
         set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
-        if request.connectOnly { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
+        if request.connectOnly, fresh { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
         if onCallerThread, let idle = request.idleTimeoutMs {
             // libcurl's low-speed limit stands in for the idle timer.
-            set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1))
+            if fresh { set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1)) }
             set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
         }
-        switch request.method {
-        case "GET": break
-        case "POST": set(CURLOPT_POST, ccurl_setopt_long(api, easy, CURLOPT_POST, 1))
-        default: set(CURLOPT_CUSTOMREQUEST, ccurl_setopt_string(api, easy, CURLOPT_CUSTOMREQUEST, request.method))
+        if fresh {
+            switch request.method {
+            case "GET": break
+            case "POST": set(CURLOPT_POST, ccurl_setopt_long(api, easy, CURLOPT_POST, 1))
+            default: set(CURLOPT_CUSTOMREQUEST, ccurl_setopt_string(api, easy, CURLOPT_CUSTOMREQUEST, request.method))
+            }
         }
         if let body = request.body {
             set(CURLOPT_POSTFIELDSIZE, ccurl_setopt_long(api, easy, CURLOPT_POSTFIELDSIZE, body.count))
@@ -65,38 +74,83 @@ final class Transfer: @unchecked Sendable {
                 set(CURLOPT_COPYPOSTFIELDS, ccurl_setopt_pointer(api, easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
             }
         }
-        // libcurl adds "Expect: 100-continue" to larger POSTs; MCP servers answer directly.
-        for (name, value) in request.headers {
-            var line = name
-            line += ": "
-            line += value
-            headerList = line.withCString { api.pointee.slist_append?(headerList, $0) }
+        if let reused = reusing?.headerList, Self.sameHeaders(reusing?.headers ?? [], request.headers) {
+            set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, reused))
+        } else {
+            headerList = Self.headerList(request.headers, api)
+            set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, headerList))
         }
-        headerList = api.pointee.slist_append?(headerList, "Expect:")
-        set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, headerList))
-        set(CURLOPT_HEADERFUNCTION, ccurl_setopt_header_function(api, easy, transferHeaderCallback))
+        if fresh {
+            set(CURLOPT_HEADERFUNCTION, ccurl_setopt_header_function(api, easy, transferHeaderCallback))
+            set(CURLOPT_WRITEFUNCTION, ccurl_setopt_write_function(api, easy, transferWriteCallback))
+        }
         set(CURLOPT_HEADERDATA, ccurl_setopt_pointer(api, easy, CURLOPT_HEADERDATA, me))
-        set(CURLOPT_WRITEFUNCTION, ccurl_setopt_write_function(api, easy, transferWriteCallback))
         set(CURLOPT_WRITEDATA, ccurl_setopt_pointer(api, easy, CURLOPT_WRITEDATA, me))
-        if let ca = request.tls.caFile { set(CURLOPT_CAINFO, ccurl_setopt_string(api, easy, CURLOPT_CAINFO, ca)) }
-        if let certificate = request.tls.clientCertificate { set(CURLOPT_SSLCERT, ccurl_setopt_string(api, easy, CURLOPT_SSLCERT, certificate)) }
-        if let key = request.tls.clientKey { set(CURLOPT_SSLKEY, ccurl_setopt_string(api, easy, CURLOPT_SSLKEY, key)) }
-        if let proxy = request.proxy { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, proxy)) }
-        if !request.resolve.isEmpty {
+        if fresh {
+            if let ca = request.tls.caFile { set(CURLOPT_CAINFO, ccurl_setopt_string(api, easy, CURLOPT_CAINFO, ca)) }
+            if let certificate = request.tls.clientCertificate { set(CURLOPT_SSLCERT, ccurl_setopt_string(api, easy, CURLOPT_SSLCERT, certificate)) }
+            if let key = request.tls.clientKey { set(CURLOPT_SSLKEY, ccurl_setopt_string(api, easy, CURLOPT_SSLKEY, key)) }
+            if let proxy = request.proxy { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, proxy)) }
+        }
+        if !request.resolve.isEmpty {  // libcurl reads the list when the transfer starts: each transfer sets its own
             for pin in request.resolve { resolveList = api.pointee.slist_append?(resolveList, pin) }
             set(CURLOPT_RESOLVE, ccurl_setopt_slist(api, easy, CURLOPT_RESOLVE, resolveList))
         }
-        if request.direct { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, "")) }
+        if request.direct, fresh { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, "")) }
         if request.checkAddress != nil {
-            set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback))
+            if fresh { set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback)) }
             set(CURLOPT_OPENSOCKETDATA, ccurl_setopt_pointer(api, easy, CURLOPT_OPENSOCKETDATA, me))
             if !request.connectOnly {  // a handed-over connection sends nothing through libcurl
-                set(CURLOPT_PREREQFUNCTION, ccurl_setopt_prereq_function(api, easy, transferPrereqCallback))
+                if fresh { set(CURLOPT_PREREQFUNCTION, ccurl_setopt_prereq_function(api, easy, transferPrereqCallback)) }
                 set(CURLOPT_PREREQDATA, ccurl_setopt_pointer(api, easy, CURLOPT_PREREQDATA, me))
             }
         }
         guard let failed else { return nil }
         return MCPError(.unsupported, "this libcurl does not support option \(failed.rawValue)", details: ["option": .int(Int64(failed.rawValue))])
+    }
+
+    /// What a pooled handle keeps from its last transfer: the header list stays set (and alive) for the next
+    /// transfer with the same headers.
+    struct ReusedOptions {
+        var headers: [(name: String, value: String)]
+        var headerList: UnsafeMutablePointer<curl_slist>?
+    }
+
+    /// Hands the header list this transfer built to the caller (nil when it used a reused one).
+    func takeHeaderList() -> UnsafeMutablePointer<curl_slist>? {
+        defer { headerList = nil }
+        return headerList
+    }
+
+    static func sameHeaders(_ lhs: [(name: String, value: String)], _ rhs: [(name: String, value: String)]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in lhs.indices where lhs[index].name != rhs[index].name || lhs[index].value != rhs[index].value { return false }
+        return true
+    }
+
+    /// `Name: value` lines, plus an empty `Expect:` (libcurl adds "Expect: 100-continue" to larger POSTs; MCP
+    /// servers answer directly). Each line is built in one temporary buffer: no String concatenation.
+    static func headerList(_ headers: [(name: String, value: String)], _ api: UnsafePointer<ccurl_api>) -> UnsafeMutablePointer<curl_slist>? {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in headers {
+            let length = name.utf8.count + 2 + value.utf8.count
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 1) { line in
+                guard let base = line.baseAddress else { return }
+                var at = 0
+                func append(_ bytes: String.UTF8View) {
+                    for byte in bytes {
+                        base[at] = byte
+                        at += 1
+                    }
+                }
+                append(name.utf8)
+                append(": ".utf8)
+                append(value.utf8)
+                base[at] = 0
+                list = base.withMemoryRebound(to: CChar.self, capacity: length + 1) { api.pointee.slist_append?(list, $0) }
+            }
+        }
+        return api.pointee.slist_append?(list, "Expect:")
     }
 
     func release(_ api: UnsafePointer<ccurl_api>, loop: EventLoop, keepHandle: Bool = false) {
@@ -138,7 +192,9 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func headerLine(_ line: UnsafeRawBufferPointer) {
-        if line.starts(with: "HTTP/".utf8) {  // a new response (after 100 Continue, say)
+        if line.count >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"),
+           line[3] == UInt8(ascii: "P"), line[4] == UInt8(ascii: "/")
+        {  // a new response (after 100 Continue, say)
             headers.removeAll(keepingCapacity: true)
             headers.reserveCapacity(12)
             return
@@ -153,6 +209,7 @@ final class Transfer: @unchecked Sendable {
             }
             return
         }
+        if let names = request.responseHeaderNames, !ASCII.headerName(of: line, isOneOf: names) { return }
         if let field = ASCII.headerField(line) { headers.append(field) }
     }
 
@@ -239,6 +296,13 @@ struct TransferShape: Equatable {
     let direct: Bool
     let checksAddress: Bool
     let connectOnly: Bool
+
+    /// Whether `request` has this shape (what `TransferShape(request) == self` says, without building one).
+    func matches(_ request: HTTPRequest) -> Bool {
+        method == request.method && hasBody == (request.body != nil) && timeout == (request.timeoutMs != nil)
+            && idle == (request.idleTimeoutMs != nil) && tls == request.tls && proxy == request.proxy && resolve == request.resolve
+            && direct == request.direct && checksAddress == (request.checkAddress != nil) && connectOnly == request.connectOnly
+    }
 
     init(_ request: HTTPRequest) {
         method = request.method

@@ -47,6 +47,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var awaitingAuthorization: Set<Int64> = []
         /// The GET stream was refused and reopened after the authorizer's `.retry`; a second refusal ends it.
         var eventStreamAuthRetried = false
+        /// The first GET stream was answered (or ended): server messages can arrive. Until then, who waits for that.
+        var eventStreamSettled = false
+        var eventStreamWaiters: [@Sendable () -> Void] = []
     }
 
     private let options: Options
@@ -62,9 +65,17 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     private let state = Locked(State())
     private let delegate = Locked<(any TransportDelegate)?>(nil)
 
+    /// A POST to the configured URL before its headers and body: the same for every request, so built once.
+    private let configuredPost: HTTPRequest
+
     public init(options: Options, engine: HTTPEngine) {
         self.options = options
         self.engine = engine
+        var post = options.apply(to: HTTPRequest(method: "POST", url: options.url), url: options.url, policy: options.policy)
+        post.idleTimeoutMs = options.readTimeoutMs
+        post.maxResponseBytes = options.maxResponseBytes
+        post.responseHeaderNames = ReplyReader.headerNames
+        configuredPost = post
     }
 
     public func start(delegate: any TransportDelegate) throws(MCPError) {
@@ -106,7 +117,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if let modern = params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
             headers.append(("MCP-Protocol-Version", modern))
             if let method { headers.append(("Mcp-Method", method)) }
-            if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.namedMethods.contains(method ?? "") {
+            if let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue, Self.isNamed(method) {
                 headers.append(("Mcp-Name", HeaderValue.encode(name)))
             }
             if let method, let provider = headerProvider.withLock({ $0.provider }) { headers += provider(method, params) }
@@ -115,7 +126,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
         post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0,
-            longLived: Self.longLivedMethods.contains(method ?? ""))
+            longLived: Self.isLongLived(method))
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
@@ -125,9 +136,9 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
         wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false
     ) {
-        let policy = hop == 0 ? options.policy : options.policy.redirectPolicy  // redirects never inherit allowedAddresses
+        func policy() -> NetworkPolicy { hop == 0 ? options.policy : options.policy.redirectPolicy }  // redirects never inherit allowedAddresses
         let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
-            : hop > 0 || url != options.url ? policy.check(url: url) : nil
+            : hop > 0 || url != options.url ? policy().check(url: url) : nil
         if let refusal {
             if let id { delegate.withLock { $0 }?.transport(requestFailed: id, error: refusal) }
             return
@@ -136,9 +147,17 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         // or retry reads it again for wherever it then goes.
         let authorization = options.authorization(for: url)
         let sent = authorization.map { headers + [("Authorization", $0)] } ?? headers
-        var request = options.apply(to: HTTPRequest(method: "POST", url: url, headers: sent, body: message), url: url, policy: policy)
-        request.idleTimeoutMs = options.readTimeoutMs
-        request.maxResponseBytes = options.maxResponseBytes
+        var request: HTTPRequest
+        if hop == 0, url == options.url {
+            request = configuredPost
+        } else {
+            request = options.apply(to: HTTPRequest(method: "POST", url: url), url: url, policy: policy())
+            request.idleTimeoutMs = options.readTimeoutMs
+            request.maxResponseBytes = options.maxResponseBytes
+            request.responseHeaderNames = ReplyReader.headerNames
+        }
+        request.headers = sent
+        request.body = message
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
@@ -150,12 +169,13 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         if let call = BlockingCall.current, let id, !longLived {
             let exchange = engine.callerThreadExchange()
             reply.exchange = exchange
+            reply.callerThread = true
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
             }
             guard open else { reply.handler.end(MCPError(.closed, "the HTTP transport is closed")); return }
-            engine.perform(request, handler: reply.handler, exchange: exchange, deadline: call.deadline)
+            engine.perform(request, handler: reply.handler, exchange: exchange, deadline: { call.deadline() })
             // The wait ended at the deadline: a session server would go on working for nobody unless told.
             if exchange.timedOut, state.withLock({ $0.sessionID }) != nil {
                 let params: JSONObject = ["requestId": .int(id), "reason": "the request's time ran out"]
@@ -175,7 +195,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
-    static let longLivedMethods: Set<String> = ["subscriptions/listen", "tasks/result"]
+    static func isLongLived(_ method: String?) -> Bool { method == "subscriptions/listen" || method == "tasks/result" }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
@@ -336,6 +356,26 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func endEventStream(_ error: MCPError) { state.withLock { $0.eventStream }?.cancel(error) }
 
+    /// A handshake-era server sends what belongs to no request (list changes, say) only on a GET stream that is
+    /// open: `ready` waits until the session's first one was answered, refused or ended.
+    public func whenServerMessagesFlow(_ ready: @escaping @Sendable () -> Void) {
+        let waits = state.withLock { state -> Bool in
+            guard !state.eventStreamSettled, !state.closed, state.fallback == nil, state.eventStream != nil else { return false }
+            state.eventStreamWaiters.append(ready)
+            return true
+        }
+        if !waits { ready() }
+    }
+
+    fileprivate func eventStreamSettled() {
+        let waiters = state.withLock { state -> [@Sendable () -> Void] in
+            state.eventStreamSettled = true
+            defer { state.eventStreamWaiters = [] }
+            return state.eventStreamWaiters
+        }
+        for ready in waiters { ready() }
+    }
+
     /// A GET (the session's stream, or one resuming a request's) was refused for authorization: the authorizer is
     /// asked once and the GET reopened on `.retry`. Otherwise the session's stream stays closed (POSTs still work
     /// or fail on their own), and a resumed request fails with the error.
@@ -396,7 +436,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
     }
 
-    static let namedMethods: Set<String> = ["tools/call", "prompts/get", "resources/read"]
+    /// Methods whose `Mcp-Name` header mirrors `params.name` (or `params.uri`). Compared, not hashed: this runs per request.
+    static func isNamed(_ method: String?) -> Bool { method == "tools/call" || method == "prompts/get" || method == "resources/read" }
 
     public func close(completion: @escaping @Sendable () -> Void) {
         if let fallback = state.withLock({ $0.fallback }) {
@@ -410,6 +451,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             return (Array(state.exchanges.values) + [state.eventStream].compactMap { $0 }, state.sessionID)
         }
         for exchange in exchanges { exchange.cancel(MCPError(.closed, "the connection was closed")) }
+        eventStreamSettled()  // nothing more will arrive
         let finish: @Sendable () -> Void = { [weak self] in
             self?.delegate.take()?.transportDidClose(error: nil)
             completion()
@@ -514,6 +556,7 @@ private final class EventStreamReader: @unchecked Sendable {
             head: { [self] status, headers in
                 self.status = status
                 if status == 401 || status == 403 { wwwAuthenticate = RequestAuthorization.challenges(in: headers) }
+                if resuming == nil { transport?.eventStreamSettled() }  // the server has registered the stream
             },
             body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
@@ -539,6 +582,7 @@ private final class EventStreamReader: @unchecked Sendable {
     }
 
     private func end(_ error: MCPError?) {
+        if resuming == nil { transport?.eventStreamSettled() }  // ended before an answer: no one waits for it any more
         if error == nil, RequestAuthorization.isRefusal(status: status, wwwAuthenticate: wwwAuthenticate) {
             transport?.eventStreamRefused(status: status, wwwAuthenticate: wwwAuthenticate, sent: sentAuthorization, lastEventID: lastEventID,
                 resuming: resuming, authRetried: authRetried)
@@ -585,6 +629,8 @@ private final class ReplyReader: @unchecked Sendable {
     private weak var transport: StreamableHTTPTransport?
     /// The exchange reading this reply, so a broken stream can end it at once.
     var exchange: HTTPExchange?
+    /// Read on the host thread of a blocking call (not the I/O thread).
+    var callerThread = false
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -593,7 +639,9 @@ private final class ReplyReader: @unchecked Sendable {
     private var status = 0
     private var streaming = false
     private var body: [UInt8] = []
-    private var parser: SSEParser
+    /// Made when a stream starts (most answers are a JSON body).
+    private var parser: SSEParser?
+    private let maxEventBytes: Int
     private var answered = false
     private var failure: MCPError?
     private var lastEventID = ""
@@ -602,13 +650,16 @@ private final class ReplyReader: @unchecked Sendable {
     init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
         self.transport = transport
         self.post = post
-        parser = SSEParser(maxEventBytes: maxEventBytes)
+        self.maxEventBytes = maxEventBytes
     }
 
     var handler: HTTPResponseHandler {
         HTTPResponseHandler(
             head: { [self] status, headers in head(status, headers) }, body: { [self] bytes in chunk(bytes) }, end: { [self] error in end(error) })
     }
+
+    /// Every header `head` reads: the others are not made into text at all.
+    static let headerNames: [StaticString] = ["location", "www-authenticate", "retry-after", "content-type", "mcp-session-id"]
 
     private func head(_ status: Int, _ headers: [(name: String, value: String)]) {
         self.status = status
@@ -617,8 +668,7 @@ private final class ReplyReader: @unchecked Sendable {
         if status == 429 || status == 503 {
             retryAfterSeconds = ASCII.header("retry-after", in: headers).flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
         }
-        let type = ASCII.header("content-type", in: headers) ?? ""
-        streaming = ASCII.equalsIgnoringCase(String(type.prefix(17)), "text/event-stream")
+        streaming = ASCII.header("content-type", in: headers).map { ASCII.hasPrefixIgnoringCase($0, "text/event-stream") } ?? false
         if isInitialize, (200..<300).contains(status) {
             transport?.learnedSession(id: ASCII.header("mcp-session-id", in: headers), protocolVersion: nil)
         }
@@ -628,7 +678,8 @@ private final class ReplyReader: @unchecked Sendable {
         guard streaming else { body.append(contentsOf: bytes); return }
         guard failure == nil else { return }
         do {
-            for event in try parser.feed(bytes) {
+            if parser == nil { parser = SSEParser(maxEventBytes: maxEventBytes) }
+            for event in try parser?.feed(bytes) ?? [] {
                 if let id = event.id { lastEventID = id }
                 if event.type == "message", !event.data.isEmpty { deliver(Array(event.data.utf8)) }
             }
@@ -669,6 +720,17 @@ private final class ReplyReader: @unchecked Sendable {
         return MCPError(.protocolError, message, source: .peer, details: details)
     }
 
+    /// The body as JSON. On the thread of a blocking call, a result that can go out as it came is left for the
+    /// C boundary to copy rather than serialize again (bounded: it stays with the thread until taken or replaced).
+    private func parsedBody() -> JSONValue? {
+        guard callerThread, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
+        guard let (value, passThrough) = try? JSONParser.parseResponse(body) else { return nil }
+        JSONPassThrough.stash(passThrough)
+        return value
+    }
+
+    static let maxPassThroughBytes = 1 << 20
+
     private func end(_ error: MCPError?) {
         if error == nil, let location {
             transport?.redirect(post, to: location)
@@ -677,10 +739,10 @@ private final class ReplyReader: @unchecked Sendable {
         // A request whose stream broke (or was closed by the server, SEP-1699) before its answer, not by a
         // cancellation or timeout: a session server that numbered its events replays them on a GET with
         // Last-Event-ID; a 2026-07-28 request is re-issued once.
-        let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
         if streaming, !answered, let id = requestID, failure == nil, error.map({ $0.code == .transport }) ?? true {
+            let stateless = !post.headers.contains { $0.name == "Mcp-Session-Id" }
             if !stateless, !lastEventID.isEmpty {
-                transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser.reconnectionTime, attempt: 0)
+                transport?.resumeReply(id, lastEventID: lastEventID, retryMs: parser?.reconnectionTime, attempt: 0)
                 return
             }
             if stateless, !post.reissued {
@@ -718,7 +780,7 @@ private final class ReplyReader: @unchecked Sendable {
         {
             return
         }
-        if !streaming, !body.isEmpty, let value = try? JSONParser.parse(body), value.objectValue != nil || value.arrayValue != nil {
+        if !streaming, !body.isEmpty, let value = parsedBody(), value.objectValue != nil || value.arrayValue != nil {
             deliver(body, parsed: value)
         }
         guard requestID != nil, !answered else { transport?.replyEnded(requestID, failure: nil); return }

@@ -10,6 +10,22 @@ import Testing
         #expect(ASCII.headerField(("no colon here\r\n")) == nil)
     }
 
+    @Test func headerNamesAreMatchedAsHeaderFieldWouldReadThem() {
+        let names: [StaticString] = ["content-type", "location"]
+        func matches(_ line: String) -> Bool {
+            var line = line
+            return line.withUTF8 { ASCII.headerName(of: UnsafeRawBufferPointer($0), isOneOf: names) }
+        }
+        #expect(matches("Content-Type: application/json\r\n"))
+        #expect(matches("LOCATION : http://h/a\r\n"))
+        #expect(matches(" location:x"))
+        #expect(!matches("Content-Length: 5\r\n"))
+        #expect(!matches("content-typ: x"))
+        #expect(!matches("content-types: x"))
+        #expect(!matches("location\r\n"))  // no colon: not a field
+        #expect(!matches("HTTP/1.1 200 OK\r\n"))
+    }
+
     @Test func trimmingTouchesOnlyASCIIWhitespaceAtTheEnds() {
         #expect(" \t a b \r\n".trimmingASCIIWhitespace() == "a b")
         #expect("\u{A0}x\u{A0}".trimmingASCIIWhitespace() == "\u{A0}x\u{A0}")

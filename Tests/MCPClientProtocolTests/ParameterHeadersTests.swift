@@ -41,6 +41,11 @@ import Testing
         #expect(HeaderValue.encode("zürich") == "=?base64?esO8cmljaA==?=")
         #expect(HeaderValue.encode(" padded") == "=?base64?IHBhZGRlZA==?=")
         #expect(HeaderValue.encode("=?base64?abc?=") == "=?base64?PT9iYXNlNjQ/YWJjPz0=?=")
+        #expect(HeaderValue.encode("padded ") == "=?base64?cGFkZGVkIA==?=")
+        #expect(HeaderValue.encode("tab\there") == "=?base64?dGFiCWhlcmU=?=")
+        #expect(HeaderValue.encode("=?base64?=") == "=?base64?PT9iYXNlNjQ/PQ==?=")  // prefix and suffix overlap
+        #expect(HeaderValue.encode("=?base64?") == "=?base64?")  // no suffix: not the sentinel
+        #expect(HeaderValue.encode("") == "")
     }
 
     @Test func overHTTPToolsWithInvalidAnnotationsAreDroppedFromTheList() throws {
