@@ -79,3 +79,29 @@ import Testing
         #expect(try ServerConfig.parse(name: "git", json: server).normalized == server.objectValue)
     }
 }
+
+@Suite struct NestedUnknownKeyFuzzRegressionTests {
+    /// An unknown key inside a customUserVars entry (or obo) stayed in place with a warning, and ServerConfig.parse
+    /// (strict) then refused the loaded server; like the oauth block's, it now moves to `unknown`.
+    @Test func unknownKeysInCustomUserVarsAndOboMoveToTheUnknownBag() throws {
+        let text = """
+        mcpServers:
+          jira:
+            type: streamable-http
+            url: https://jira.example.com/mcp
+            headers: {Authorization: "Basic {{JIRA_EMAIL}}"}
+            customUserVars:
+              JIRA_EMAIL: {title: "Jira e-mail", description: "Your login", sewsnsitive: false}
+            obo: {scopes: "read", audience: x}
+        """
+        let result = ConfigLoader.load(text: text)
+        #expect(!result.hasErrors, "\(result.diagnostics.map(\.message))")
+        #expect(result.diagnostics.map(\.path) == ["mcpServers.jira.customUserVars.JIRA_EMAIL.sewsnsitive", "mcpServers.jira.obo.audience"])
+        #expect(result.diagnostics.first?.suggestion == "sensitive")
+        let server = try #require(result.servers["jira"])
+        #expect(server["customUserVars"]?["JIRA_EMAIL"] == ["title": "Jira e-mail", "description": "Your login"])
+        #expect(server["obo"] == ["scopes": "read"])
+        #expect(server["unknown"] == ["customUserVars.JIRA_EMAIL.sewsnsitive": false, "obo.audience": "x"])
+        #expect(try ServerConfig.parse(name: "jira", json: server).normalized == server.objectValue)
+    }
+}

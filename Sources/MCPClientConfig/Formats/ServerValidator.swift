@@ -443,7 +443,8 @@ struct ServerValidator {
                 error("invalid_type", "customUserVars", "'customUserVars' must be a map VAR: {title, description}, not \(describe(value))")
                 return
             }
-            for (name, spec) in vars {
+            var checked = vars
+            for (index, (name, spec)) in vars.entries.enumerated() {
                 let path = draft.origin("customUserVars").appending(name)
                 guard case .object(let fields) = spec else {
                     sink.error("invalid_type", path, "'customUserVars.\(name)' must be an object {title, description, sensitive?}", server: server)
@@ -461,16 +462,24 @@ struct ServerValidator {
                 if let sensitive = fields["sensitive"], sensitive.boolValue == nil {
                     sink.error("invalid_type", path.appending("sensitive"), "'customUserVars.\(name).sensitive' must be true or false", server: server)
                 }
-                for key in fields.keys where !["title", "description", "sensitive"].contains(key) {
-                    sink.unknownKey(key, at: path.appending(key), known: ["title", "description", "sensitive"], context: "'customUserVars.\(name)'", server: server)
+                // Unknown keys move to the `unknown` bag, as in the oauth and apiKey blocks: left in place they made a
+                // server that loaded with a warning one that ServerConfig.parse (strict) refuses.
+                let known = ["title", "description", "sensitive"]
+                for (key, item) in fields.entries where !known.contains(key) {
+                    sink.unknownKey(key, at: path.appending(key), known: known, context: "'customUserVars.\(name)'", server: server)
+                    draft.keepUnknown("customUserVars.\(name).\(key)", item)
                 }
+                checked.entries[index].value = .object(JSONObject(fields.entries.filter { known.contains($0.key) }))
             }
+            draft.object["customUserVars"] = .object(checked)
         }
         if let obo = draft.object["obo"] {
             if case .object(let fields) = obo, let scopes = fields["scopes"]?.stringValue, !scopes.isEmpty {
-                for key in fields.keys where key != "scopes" {
+                for (key, item) in fields.entries where key != "scopes" {
                     sink.unknownKey(key, at: draft.origin("obo").appending(key), known: ["scopes"], context: "'obo'", server: server)
+                    draft.keepUnknown("obo.\(key)", item)
                 }
+                draft.object["obo"] = .object(JSONObject(fields.entries.filter { $0.key == "scopes" }))
             } else {
                 error("invalid_value", "obo", "'obo' must be {scopes: \"<space-separated scopes>\"} with at least one scope")
             }
