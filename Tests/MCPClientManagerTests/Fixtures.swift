@@ -25,7 +25,8 @@ enum Fixtures {
     static func legacy() -> JSONValue { ["command": .string(legacyPython), "args": [.string(legacyServer)]] }
 
     /// Fixture servers this test process started and that are still alive (other test runs are ignored).
-    static func runningFixtureProcesses() -> [Int32] {
+    /// `tag`: only those whose environment holds `MCPCLIENT_TEST_TAG=<tag>` (suites running in parallel start fixtures too).
+    static func runningFixtureProcesses(tag: String? = nil) -> [Int32] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
         var pids: [Int32] = []
@@ -36,9 +37,25 @@ enum Fixtures {
             let count = fread(&buffer, 1, buffer.count, file)
             fclose(file)
             let cmdline = String(decoding: buffer[0..<max(count, 0)].map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            if cmdline.contains("Tests/Fixtures/servers/everything_"), parent(of: pid) == getpid() { pids.append(pid) }
+            guard cmdline.contains("Tests/Fixtures/servers/everything_"), parent(of: pid) == getpid() else { continue }
+            if let tag, !environment(of: pid).contains("MCPCLIENT_TEST_TAG=" + tag) { continue }
+            pids.append(pid)
         }
         return pids
+    }
+
+    /// A process's environment entries (empty when it cannot be read).
+    static func environment(of pid: Int32) -> [String] {
+        guard let file = fopen("/proc/\(pid)/environ", "r") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 20 {
+            let count = fread(&buffer, 1, buffer.count, file)
+            guard count > 0 else { break }
+            bytes += buffer[0..<count]
+        }
+        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Parent pid of a live (not zombie) process.

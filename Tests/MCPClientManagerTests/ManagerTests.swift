@@ -20,7 +20,11 @@ struct ManagerTests {
     @Test(arguments: [("modern", Fixtures.modern()), ("legacy", Fixtures.legacy())])
     func connectsListsCallsAndCleansUp(era: String, config: JSONValue) throws {
         let manager = try Manager(options: ManagerOptions())
-        try manager.addServer(name: "fx", config: config)
+        // Tagged, so the leftover check below sees only this server (other suites may run theirs meanwhile).
+        let tag = "cleanup-\(era)-\(getpid())"
+        var tagged = config.objectValue ?? [:]
+        tagged["env"] = ["MCPCLIENT_TEST_TAG": .string(tag)]
+        try manager.addServer(name: "fx", config: .object(tagged))
         let info = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()
         #expect(info["era"] == .string(era))
         let tools = try manager.blocking { manager.list(.tools, server: "fx", completion: $0) }.get()
@@ -34,8 +38,9 @@ struct ManagerTests {
         guard case .failure(let error) = unknown else { Issue.record("expected a protocol error"); return }
         #expect(error.code == .protocolError)
         #expect(error.rpcCode == -32602)
+        #expect(Fixtures.runningFixtureProcesses(tag: tag).count == 1)  // the check below can see the server
         manager.close()
-        #expect(Fixtures.runningFixtureProcesses().isEmpty)
+        #expect(Fixtures.runningFixtureProcesses(tag: tag).isEmpty)
     }
 
     @Test func timeoutCancelsTheCallAndTheConnectionStaysUsable() throws {
