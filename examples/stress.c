@@ -398,7 +398,7 @@ static void handle_event(char *event) {
             atomic_fetch_add(&answered_other_error, 1);
             fail("submitted request %" PRIu64 " failed: %.400s", id, event);
         }
-        snprintf(token, sizeof token, "!%s", name);
+        snprintf(token, sizeof token, "!%.38s", name);  /* 1 + 38 + NUL fits the 40-byte token */
     }
     note_answered(id, token);
 }
