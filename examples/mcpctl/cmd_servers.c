@@ -18,15 +18,9 @@
 
 /* The config as loaded by the library without a manager (nothing is started, no credential store is touched). */
 static int load_only(ctl *c, json **out) {
-    ctl_resolve_config_path(c);
-    int error_number = 0;
-    char *text = read_text_file(c->config_path, &error_number);
-    if (!text) {
-        if (error_number == ENOENT)
-            return cli_error(c, EXIT_CONFIG, "no config file at %s (from %s); add a server with 'mcpctl servers add' or pass --config FILE",
-                             c->config_path, c->config_origin);
-        return cli_error(c, EXIT_CONFIG, "cannot read %s: %s", c->config_path, strerror(error_number));
-    }
+    char *text = NULL;
+    int rc = ctl_read_config(c, &text);
+    if (rc != EXIT_OK) return rc;
     buf options = {0};
     buf_add(&options, "{\"file\":");
     buf_add_quoted(&options, c->config_path);

@@ -56,6 +56,8 @@ char *read_text_file(const char *path, int *out_errno);
 int make_dirs(const char *path);
 /* Creates the manager and loads the config (exit code on failure, after reporting). */
 void ctl_resolve_config_path(ctl *c);
+/* Reads the config file (*out_text: free() it); a missing or unreadable file is EXIT_CONFIG with a message. */
+int ctl_read_config(ctl *c, char **out_text);
 int ctl_open(ctl *c);
 void ctl_close(ctl *c);
 /* The names of the loaded servers, in config order (borrowed from c->loaded). */

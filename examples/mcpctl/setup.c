@@ -192,7 +192,7 @@ static int has_remote_server(const char *text, const char *path) {
     return remote;
 }
 
-int ctl_open(ctl *c) {
+int ctl_read_config(ctl *c, char **out_text) {
     ctl_resolve_config_path(c);
     int error_number = 0;
     char *text = read_text_file(c->config_path, &error_number);
@@ -202,6 +202,14 @@ int ctl_open(ctl *c) {
                              c->config_path, c->config_origin);
         return cli_error(c, EXIT_CONFIG, "cannot read %s: %s", c->config_path, strerror(error_number));
     }
+    *out_text = text;
+    return EXIT_OK;
+}
+
+int ctl_open(ctl *c) {
+    char *text = NULL;
+    int rc = ctl_read_config(c, &text);
+    if (rc != EXIT_OK) return rc;
 
     buf options = {0};
     buf_add(&options, "{\"clientInfo\":{\"name\":\"mcpctl\",\"version\":\"" MCP_VERSION_STRING "\"},\"oauth\":{");
