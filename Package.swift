@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
-        .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport"], swiftSettings: strict),
+        .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport", "MCPClientConfig", "MCPClientOAuth", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth"], swiftSettings: strict),
     ]

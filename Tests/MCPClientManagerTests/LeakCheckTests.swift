@@ -7,34 +7,11 @@ import Testing
 
 /// `serve_http.py` on 127.0.0.1 (an OS-assigned port), stopped when this is released.
 final class ServeHTTPFixture {
-    let url: String
-    private let pid: Int32
-    private let pipe: UnsafeMutablePointer<FILE>
+    var url: String { process.announced }
+    private let process: FixtureProcess
 
     init(python: String, era: String, mode: String) throws {
-        let script = Fixtures.root + "/Tests/Fixtures/servers/serve_http.py"
-        guard let pipe = popen("echo $$; exec '\(python)' '\(script)' --era \(era) --mode \(mode) </dev/null 2>/dev/null", "r") else {
-            throw MCPError(.generic, "popen failed")
-        }
-        self.pipe = pipe
-        func line() -> String? {
-            var buffer = [CChar](repeating: 0, count: 512)
-            guard fgets(&buffer, 512, pipe) != nil else { return nil }
-            return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        guard let pidLine = line(), let pid = Int32(pidLine) else { pclose(pipe); throw MCPError(.generic, "no pid from the fixture shell") }
-        self.pid = pid
-        guard let ready = line(), ready.hasPrefix("READY ") else {
-            kill(pid, SIGKILL)
-            pclose(pipe)
-            throw MCPError(.generic, "serve_http.py did not start")
-        }
-        url = String(ready.dropFirst("READY ".count))
-    }
-
-    deinit {
-        kill(pid, SIGKILL)
-        pclose(pipe)
+        process = try FixtureProcess([python, Fixtures.root + "/Tests/Fixtures/servers/serve_http.py", "--era", era, "--mode", mode], quietStderr: true)
     }
 }
 

@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientCore
 import MCPClientOAuth
+import MCPClientTesting
 import MCPClientTransport
 
 /// A fixture authorization server from `Tests/Fixtures/servers/` on 127.0.0.1, one process per test, killed when the
@@ -20,39 +21,17 @@ final class OAuthServerFixture {
     let origin: String
     let port: Int
     /// What the server printed after `READY`: the origin for oauth_server.py, the issuer (with its path) for authlib_server.py.
-    let announced: String
-    private let pid: Int32
-    private let pipe: UnsafeMutablePointer<FILE>
+    var announced: String { process.announced }
+    private let process: FixtureProcess
 
     init(script: String = "oauth_server.py", arguments: [String] = []) throws(MCPError) {
-        let quoted = ([Self.python, Self.script(script), "--max-seconds", "90"] + arguments).map { "'" + $0.replacingLiteral("'", with: "'\\''") + "'" }
-        // The shell prints its pid and becomes the server, so the test can kill exactly that process.
-        guard let pipe = popen("echo $$; exec " + quoted.joined(separator: " ") + " </dev/null", "r") else {
-            throw MCPError(.generic, "popen failed")
-        }
-        self.pipe = pipe
-        func line() -> String? {
-            var buffer = [CChar](repeating: 0, count: 512)
-            guard fgets(&buffer, 512, pipe) != nil else { return nil }
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingASCIIWhitespace()
-        }
-        guard let pidLine = line(), let pid = Int32(pidLine) else { pclose(pipe); throw MCPError(.generic, "no pid from the fixture shell") }
-        self.pid = pid
-        let prefix = "READY http://127.0.0.1:"
-        guard let ready = line(), ready.hasPrefix(prefix), let port = Int(ready.dropFirst(prefix.count).prefix { $0 != "/" }) else {
-            kill(pid, SIGKILL)
-            pclose(pipe)
-            throw MCPError(.generic, "the OAuth fixture \(script) did not start")
+        process = try FixtureProcess([Self.python, Self.script(script), "--max-seconds", "90"] + arguments)
+        let prefix = "http://127.0.0.1:"
+        guard process.announced.hasPrefix(prefix), let port = Int(process.announced.dropFirst(prefix.count).prefix { $0 != "/" }) else {
+            throw MCPError(.generic, "the OAuth fixture \(script) announced \(process.announced)")
         }
         self.port = port
         origin = "http://127.0.0.1:\(port)"
-        announced = String(ready.dropFirst("READY ".count))
-    }
-
-    deinit {
-        // SIGKILL: a child spawned from a test thread inherits its blocked-signal mask, so SIGTERM may never arrive.
-        kill(pid, SIGKILL)
-        pclose(pipe)
     }
 
     func url(_ path: String) -> String { origin + path }

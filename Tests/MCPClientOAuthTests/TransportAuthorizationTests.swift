@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientCore
 import MCPClientOAuth
+import MCPClientTesting
 import MCPClientTransport
 import Testing
 
@@ -168,33 +169,11 @@ final class BearerServeHTTP {
     static let script = PythonJWT.repositoryRoot + "/Tests/Fixtures/servers/serve_http.py"
     static func available(_ python: String) -> Bool { access(python, X_OK) == 0 && access(script, R_OK) == 0 }
 
-    let url: String
-    private let pid: Int32
-    private let pipe: UnsafeMutablePointer<FILE>
+    var url: String { process.announced }
+    private let process: FixtureProcess
 
     init(python: String, era: String, mode: String) throws(MCPError) {
-        let arguments = [python, Self.script, "--era", era, "--mode", mode, "--require-bearer", Self.token, "--limited-bearer", Self.limited]
-        let quoted = arguments.map { "'" + $0.replacingLiteral("'", with: "'\\''") + "'" }
-        guard let pipe = popen("echo $$; exec " + quoted.joined(separator: " ") + " </dev/null", "r") else { throw MCPError(.generic, "popen failed") }
-        self.pipe = pipe
-        func line() -> String? {
-            var buffer = [CChar](repeating: 0, count: 512)
-            guard fgets(&buffer, 512, pipe) != nil else { return nil }
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingASCIIWhitespace()
-        }
-        guard let pidLine = line(), let pid = Int32(pidLine) else { pclose(pipe); throw MCPError(.generic, "no pid from the fixture shell") }
-        self.pid = pid
-        guard let ready = line(), ready.hasPrefix("READY ") else {
-            kill(pid, SIGKILL)
-            pclose(pipe)
-            throw MCPError(.generic, "serve_http.py did not start")
-        }
-        url = String(ready.dropFirst("READY ".count))
-    }
-
-    deinit {
-        kill(pid, SIGKILL)
-        pclose(pipe)
+        process = try FixtureProcess([python, Self.script, "--era", era, "--mode", mode, "--require-bearer", Self.token, "--limited-bearer", Self.limited])
     }
 }
 

@@ -1,13 +1,13 @@
 import Glibc
 import MCPClientCore
+import MCPClientTesting
 import MCPClientTransport
 import Testing
 
 /// A throwaway HTTP server (Python's standard library) on 127.0.0.1: slow, large and echoing endpoints.
 final class LocalHTTPServer {
     let port: Int
-    private let pid: Int32
-    private let pipe: UnsafeMutablePointer<FILE>
+    private let process: FixtureProcess
 
     static let script = #"""
     import http.server, json, os, sys, time, threading
@@ -32,49 +32,18 @@ final class LocalHTTPServer {
             self.reply(201, body)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     server.daemon_threads = True
-    print("READY", os.getpid(), server.server_address[1], flush=True)
+    print("READY", server.server_address[1], flush=True)
     threading.Timer(60, lambda: os._exit(0)).start()
     server.serve_forever()
     """#
 
     init() throws {
-        let command = "python3 -c '\(Self.script.replacingOccurrences(of: "'", with: "'\\''"))'"
-        guard let pipe = popen(command, "r") else { throw MCPError(.generic, "popen failed") }
-        self.pipe = pipe
-        var line = [CChar](repeating: 0, count: 256)
-        guard fgets(&line, 256, pipe) != nil else { throw MCPError(.generic, "the test server did not start") }
-        let fields = String(cString: line).split(separator: " ")
-        guard fields.count == 3, let pid = Int32(fields[1]), let port = Int(String(fields[2]).trimmingCharacters(in: "\n")) else {
-            throw MCPError(.generic, "unexpected line from the test server")
-        }
-        self.pid = pid
+        process = try FixtureProcess(["python3", "-c", Self.script])
+        guard let port = Int(process.announced) else { throw MCPError(.generic, "unexpected line from the test server") }
         self.port = port
     }
 
-    deinit {
-        kill(pid, SIGKILL)
-        pclose(pipe)
-    }
-
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        while let index = rest.firstIndex(of: target.first ?? " "), rest[index...].hasPrefix(target) {
-            result += rest[..<index] + replacement
-            rest = rest[rest.index(index, offsetBy: target.count)...]
-        }
-        return result + rest
-    }
-
-    func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
-    }
 }
 
 /// Collects one exchange's head, body and end, and waits for the end.
