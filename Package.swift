@@ -43,11 +43,11 @@ let package = Package(
         .executableTarget(name: "mcp-json-bench", dependencies: ["MCPClientCore"], path: "benchmarks/json-bench", swiftSettings: strict),
 
         .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore"], swiftSettings: strict),
-        .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
+        .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig", "MCPClientTesting"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientOAuthTests", dependencies: ["MCPClientOAuth", "MCPClientTransport", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientManagerTests", dependencies: ["MCPClientManager", "MCPClientProtocol", "MCPClientTransport", "MCPClientConfig", "MCPClientOAuth", "MCPClientTesting"], swiftSettings: strict),
-        .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth"], swiftSettings: strict),
+        .testTarget(name: "MCPClientABITests", dependencies: ["MCPClientABI", "MCPClientCore", "MCPClientOAuth", "MCPClientTesting"], swiftSettings: strict),
     ]
 )

@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientABI
 import MCPClientCore
+import MCPClientTesting
 import Testing
 
 /// Calls the exported C functions as a C host would, including the careless calls a host can make.
@@ -128,19 +129,13 @@ func errorJSON(_ pointer: UnsafeMutablePointer<CChar>?) throws -> JSONValue {
         #expect(code(mcpManagerNew(&manager, nil, nil)) == OK)
         final class Outcome: @unchecked Sendable { var status: Int32? }
         let outcome = Outcome()
-        let handle = manager
+        nonisolated(unsafe) let handle = manager
         let done = Waiter<Bool>()
-        final class Job: @unchecked Sendable { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
-        let job = Job {
+        let thread = try #require(TestThread.start {
             var event: UnsafeMutablePointer<CChar>?
             outcome.status = code(mcpManagerNextEvent(handle, -1, &event))
             done.resolve(true)
-        }
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, Unmanaged.passRetained(job).toOpaque())
+        })
         usleep(50_000)
         mcpManagerFree(manager)
         #expect(done.wait(timeoutNanoseconds: 5_000_000_000) == true)

@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientConfig
 import MCPClientCore
+import MCPClientTesting
 import Testing
 
 /// Reads a file next to this source (the case corpus is not a SwiftPM resource, so no Foundation bundle is needed).
@@ -21,27 +22,10 @@ func fixtureText(_ relativePath: String, sourceFile: String = #filePath) -> Stri
 
 /// Runs `body` on a new thread with the given stack size and returns its result.
 func onThread(stackBytes: Int, _ body: @escaping @Sendable () -> String) -> String {
-    final class Box: @unchecked Sendable {
-        var body: @Sendable () -> String
-        var result = ""
-        init(_ body: @escaping @Sendable () -> String) { self.body = body }
-    }
-    let box = Box(body)
-    let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
-    defer { attributes.deallocate() }
-    pthread_attr_init(attributes)
-    pthread_attr_setstacksize(attributes, stackBytes)
-    var thread = pthread_t()
-    let created = pthread_create(&thread, attributes, { raw in
-        guard let raw else { return nil }
-        let box = Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue()
-        box.result = box.body()
-        return nil
-    }, Unmanaged.passUnretained(box).toOpaque())
-    pthread_attr_destroy(attributes)
-    guard created == 0 else { return "pthread_create failed" }
+    let result = Locked("")
+    guard let thread = TestThread.start(stackBytes: stackBytes, { result.withLock { $0 = body() } }) else { return "pthread_create failed" }
     pthread_join(thread, nil)
-    return box.result
+    return result.withLock { $0 }
 }
 
 func yamlCaseNames(sourceFile: String = #filePath) -> [String] {

@@ -2,6 +2,7 @@ import Glibc
 import MCPClientCore
 import MCPClientManager
 import MCPClientProtocol
+import MCPClientTesting
 import Testing
 
 func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = 10_000) -> [JSONValue] {
@@ -91,18 +92,12 @@ struct ManagerTests {
         try manager.addServer(name: "fx", config: Fixtures.modern())
         let results = Locked<[String]>([])
         var threads: [pthread_t] = []
-        final class Job: @unchecked Sendable { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
         for index in 0..<8 {
-            let job = Job {
+            let thread = try #require(TestThread.start {
                 let text = "t\(index)"
                 let out = manager.callToolBlocking(server: "fx", tool: "echo", arguments: ["text": .string(text)], timeoutMs: 30_000)
                 results.withLock { $0.append((try? out.get())?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "error") }
-            }
-            var thread = pthread_t()
-            pthread_create(&thread, nil, { raw in
-                Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, Unmanaged.passRetained(job).toOpaque())
+            })
             threads.append(thread)
         }
         for thread in threads { pthread_join(thread, nil) }

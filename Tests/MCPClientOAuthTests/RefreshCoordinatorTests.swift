@@ -1,33 +1,17 @@
 import Glibc
 import MCPClientCore
 import MCPClientOAuth
+import MCPClientTesting
 import Testing
 
 /// Starts `count` real threads that wait at a gate, releases them together and joins them all.
 func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Job {
-        let index: Int
-        let gate: Waiter<Bool>
-        let body: @Sendable (Int) -> Void
-        init(index: Int, gate: Waiter<Bool>, body: @escaping @Sendable (Int) -> Void) {
-            self.index = index
-            self.gate = gate
-            self.body = body
-        }
-    }
     let gate = Waiter<Bool>()
-    var threads: [pthread_t] = []
-    for index in 0..<count {
-        let job = Unmanaged.passRetained(Job(index: index, gate: gate, body: body)).toOpaque()
-        var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let job = Unmanaged<Job>.fromOpaque(raw).takeRetainedValue()
-            _ = job.gate.wait(timeoutNanoseconds: nil)
-            job.body(job.index)
-            return nil
-        }, job)
-        if created == 0 { threads.append(thread) } else { Unmanaged<Job>.fromOpaque(job).release() }
+    let threads = (0..<count).compactMap { index in
+        TestThread.start {
+            _ = gate.wait(timeoutNanoseconds: nil)
+            body(index)
+        }
     }
     gate.resolve(true)
     for thread in threads { pthread_join(thread, nil) }

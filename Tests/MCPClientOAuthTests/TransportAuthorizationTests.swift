@@ -55,22 +55,6 @@ final class ScriptedAuthorizer: RequestAuthorizer, @unchecked Sendable {
     var challenges: [AuthorizationChallenge] { state.withLock { $0.challenges } }
 }
 
-enum TestThread {
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, box)
-        pthread_detach(thread)
-    }
-
-    static func sleep(milliseconds: Int) { usleep(UInt32(milliseconds) * 1000) }
-}
-
 /// Speaks raw JSON-RPC over one transport: each request's answer (or failure) is waited for by id.
 final class WireClient: TransportDelegate, @unchecked Sendable {
     let transport: any MessageTransport
@@ -232,7 +216,7 @@ struct TransportAuthorizationTests {
         #expect(initialized.map { $0["protocolVersion"]?.stringValue } == .success("2025-11-25"))
         #expect((legacy.transport as? StreamableHTTPTransport)?.sessionID != nil)
         #expect(Self.toolNames(legacy.call(2, "tools/list", modern: false)).contains("echo"))
-        TestThread.sleep(milliseconds: 300)  // the GET stream opens on the I/O thread
+        usleep(300_000)  // the GET stream opens on the I/O thread
         #expect(legacyAuthorizer.reads == 4)  // initialize, initialized, GET, tools/list
         #expect(legacyAuthorizer.challenges.isEmpty)  // a GET without the token would have been refused
         legacy.close()
@@ -322,7 +306,7 @@ struct TransportAuthorizationTests {
         let authorizer = ScriptedAuthorizer([token, token, stale], answer: .retry(stale))
         let client = try Self.streamable(server.url("/mcp"), box, authorizer: authorizer)
         #expect(client.initialize().map { $0["protocolVersion"]?.stringValue } == .success("2025-11-25"))
-        TestThread.sleep(milliseconds: 1_500)
+        usleep(1_500_000)
         #expect(authorizer.challenges.count == 1)
         #expect(authorizer.challenges.first?.sentAuthorization == stale)
         #expect(authorizer.reads == 4)  // two POSTs, the GET, its one reopening: no loop

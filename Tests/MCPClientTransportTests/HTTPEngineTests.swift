@@ -114,7 +114,7 @@ final class Collected: @unchecked Sendable {
         let exchange = engine.callerThreadExchange()
         let cancelled = Collected()
         let far = clock.nowNanoseconds() + 10_000_000_000
-        Thread.detach { usleep(100_000); exchange.cancel() }
+        TestThread.detach { usleep(100_000); exchange.cancel() }
         var started = clock.nowNanoseconds()
         engine.perform(HTTPRequest(method: "GET", url: server.url("/slow")), handler: cancelled.handler, exchange: exchange, deadline: { far })
         #expect(cancelled.wait(seconds: 1)??.code == .cancelled)
@@ -123,7 +123,7 @@ final class Collected: @unchecked Sendable {
         // A cancel with a reason (a session the server ended, say) reaches the handler with that reason.
         let expired = engine.callerThreadExchange()
         let ended = Collected()
-        Thread.detach { usleep(100_000); expired.cancel(MCPError.transport("session gone", details: ["reason": "session_expired"])) }
+        TestThread.detach { usleep(100_000); expired.cancel(MCPError.transport("session gone", details: ["reason": "session_expired"])) }
         engine.perform(HTTPRequest(method: "GET", url: server.url("/slow")), handler: ended.handler, exchange: expired, deadline: { far })
         #expect(ended.wait(seconds: 1)??.details["reason"] == "session_expired")
 
@@ -185,20 +185,5 @@ final class Collected: @unchecked Sendable {
         let unreachable = Collected()
         _ = engine.start(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/"), handler: unreachable.handler)
         #expect(unreachable.wait()??.code == .transport)
-    }
-}
-
-private enum Thread {
-    /// Runs `body` on a new detached pthread.
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, box)
-        pthread_detach(thread)
     }
 }
