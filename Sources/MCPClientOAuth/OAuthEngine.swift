@@ -8,6 +8,11 @@ public enum OAuthEvent: Sendable {
     case required(FlowInfo)
     case completed(user: String, server: String, flowID: String)
     case failed(user: String, server: String, flowID: String?, error: MCPError)
+    /// The store refused a user's tokens: they are kept in memory for this process (the connection keeps working)
+    /// and offered to the store again on each use. `error` is the store's (operation and record kind, no value).
+    case tokensUnsaved(user: String, server: String, error: MCPError)
+    /// Tokens kept in memory after a refusal reached the store.
+    case tokensSaved(user: String, server: String)
 }
 
 public struct OAuthEngineOptions: Sendable {
@@ -142,7 +147,18 @@ public final class OAuthEngine: Sendable {
     public init(engine: HTTPEngine, options: OAuthEngineOptions = OAuthEngineOptions()) {
         http = engine
         self.options = options
+        unsavedTokens = UnsavedTokens(base: options.store, clock: options.clock)
+        unsavedTokens.setReporter { [weak self] key, saved, error in
+            if saved {
+                self?.emit(.tokensSaved(user: key.user, server: key.server))
+            } else if let error {
+                self?.emit(.tokensUnsaved(user: key.user, server: key.server, error: error))
+            }
+        }
     }
+
+    /// The store as the engine uses it: token records the store refuses are kept in memory (`UnsavedTokens`).
+    let unsavedTokens: UnsavedTokens
 
     /// Counts one scope upgrade for a user and server; false once `maxScopeUpgrades` were made within the flow
     /// timeout (then the server keeps asking for more than any sign-in gives).
@@ -192,7 +208,7 @@ public final class OAuthEngine: Sendable {
         return activity.withLock { $0.running } == 0
     }
 
-    var store: any CredentialStore { options.store }
+    var store: any CredentialStore { unsavedTokens }
     var now: Int64 { options.clock.nowSeconds() }
 
     func client(_ settings: OAuthServerSettings) -> OAuthHTTPClient { OAuthHTTPClient(engine: http, options: settings.http) }

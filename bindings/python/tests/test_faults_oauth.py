@@ -163,7 +163,12 @@ class FlakyStore:
 
     def __init__(self):
         self.records, self.failing = {}, set()
-        self.store = HostStore(self.get, self.put, self.delete, key=base64.b64encode(os.urandom(32)).decode())
+        self.key = base64.b64encode(os.urandom(32)).decode()
+        self.store = HostStore(self.get, self.put, self.delete, key=self.key)
+
+    def same_records(self):
+        """Another handle on the same records and key (a second manager, another process)."""
+        return HostStore(self.get, self.put, self.delete, key=self.key)
 
     def get(self, key):
         if "get" in self.failing:
@@ -196,17 +201,25 @@ def test_a_failing_host_store_is_a_user_error_and_the_sign_in_recovers_when_it_i
         with pytest.raises(mcpclient.McpAuthError) as required:
             mgr.connect("g")
         callback = browse(required.value.details["authUrl"])
-        # The tokens cannot be saved: the completion says so (the code is spent; the user signs in again).
+        # The store refuses the tokens: the code is spent, so they are kept in memory rather than lost. The sign-in
+        # completes, the connection works, and an event and the status say the tokens are not saved yet.
         flaky.failing = {"put"}
-        with pytest.raises(mcpclient.McpUserError) as unsaved:
-            mgr.oauth_complete(callback)
-        assert (unsaved.value.details["operation"], unsaved.value.details["kind"]) == ("put", "tokens")
+        mgr.oauth_complete(callback)
+        unsaved, seen = wait_for_event(mgr, lambda e: e["kind"] == "oauth_tokens_unsaved")
+        assert (unsaved["error"]["name"], unsaved["error"]["details"]["operation"], unsaved["error"]["details"]["kind"]) == (
+            "MCP_ERR_USER", "put", "tokens")
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20, seen=seen)
+        assert text_of(mgr.call_tool("g", "echo", {"text": "unsaved"})) == "unsaved"
+        status = mgr.oauth_status("g")
+        assert (status["state"], status["tokensSaved"], status["saveError"]["details"]["reason"]) == ("authorized", False, "host_store_failed")
+        assert "store down" not in json.dumps([seen, status])  # the host's exception text stays with the host
+        assert not any("tokens" in key for key in flaky.records)  # nothing reached the store
+        # The store is back: the next use saves them (one event), and the status no longer flags them.
         flaky.failing = set()
-        with pytest.raises(mcpclient.McpAuthError) as again:
-            mgr.connect("g")
-        mgr.oauth_complete(browse(again.value.details["authUrl"]))
-        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
         assert text_of(mgr.call_tool("g", "echo", {"text": "stored"})) == "stored"
+        wait_for_event(mgr, lambda e: e["kind"] == "oauth_tokens_saved")
+        assert "tokensSaved" not in mgr.oauth_status("g") and mgr.oauth_status("g")["state"] == "authorized"
+        assert any("tokens" in key for key in flaky.records)
         # Reading fails while the access token needs a refresh: an error now, the refresh once the store is back.
         post(server, "/_expire_access")
         flaky.failing = {"get"}
@@ -222,3 +235,8 @@ def test_a_failing_host_store_is_a_user_error_and_the_sign_in_recovers_when_it_i
             except mcpclient.McpAuthError as pending:
                 mgr.oauth_complete(browse(pending.details["authUrl"]))
         assert result is not None and text_of(result) == "back"
+    # The saved tokens serve another manager on the same records without a browser.
+    with manager() as other:
+        other.set_credential_store(flaky.same_records())
+        other.add_server("g", {"url": server.origin + "/mcp", "timeout": 30000})
+        assert text_of(other.call_tool("g", "echo", {"text": "shared"})) == "shared"
