@@ -153,9 +153,45 @@ public final class OAuthEngine: Sendable {
                 self?.emit(.tokensSaved(user: key.user, server: key.server))
             } else if let error {
                 self?.emit(.tokensUnsaved(user: key.user, server: key.server, error: error))
+                self?.saveUnsavedInBackground()
             }
         }
     }
+
+    /// Whether the background saver runs (one for all kept records).
+    private let backgroundSaver = Locked<Bool>(false)
+
+    /// Offers kept token records to the store again without waiting for a request to read them (a connected server
+    /// reads its tokens only to renew them): after 1 s, doubling to 30 s, for 10 minutes at most; later reads still
+    /// retry. Ends when nothing is kept or the engine shuts down (it is counted, so `shutdown` waits for it and the
+    /// host's store functions are never called after that).
+    private func saveUnsavedInBackground() {
+        guard backgroundSaver.withLock({ running in
+            defer { running = true }
+            return !running
+        }) else { return }
+        let started = runDetached { [self] in
+            var delayMs = 1_000, elapsedMs = 0
+            var emptied = false
+            while elapsedMs < 600_000, !emptied {
+                for _ in 0..<(delayMs / 100) {
+                    if isShutDown { return }
+                    usleep(100_000)
+                }
+                elapsedMs += delayMs
+                delayMs = min(delayMs * 2, 30_000)
+                if isShutDown { return }
+                unsavedTokens.retryAll()
+                emptied = unsavedTokens.isEmpty
+            }
+            backgroundSaver.withLock { $0 = false }
+            // A record kept between the last look and now found the saver running and did not start one.
+            if emptied, !isShutDown, !unsavedTokens.isEmpty { saveUnsavedInBackground() }
+        }
+        if !started { backgroundSaver.withLock { $0 = false } }
+    }
+
+    private var isShutDown: Bool { activity.withLock { $0.closed } }
 
     /// The store as the engine uses it: token records the store refuses are kept in memory (`UnsavedTokens`).
     let unsavedTokens: UnsavedTokens

@@ -108,23 +108,12 @@ public struct TokenRefresher: Sendable {
                 case .failure(let error):
                     let reason = error.details["reason"]?.stringValue
                     if reason == "invalid_grant" || reason == "invalid_client" { try? store.delete(key) }
-                    // A renewal ahead of expiry whose answer never came (timeout, broken connection): the access
-                    // token still works, so the request goes through with it; the next use tries again with the
-                    // same refresh token (an AS with a reuse grace window then answers; see docs/reliability.md).
-                    if Self.answerWasLost(error), rejectedAccessToken != stored.accessToken, !stored.accessTokenExpires(within: 0, now: now) {
-                        return .success(stored)
-                    }
                     return .failure(error)
                 }
             } catch {
                 return .failure(error)
             }
         }
-    }
-
-    /// No answer from the token endpoint (the AS may or may not have renewed): not a refusal of the grant.
-    static func answerWasLost(_ error: MCPError) -> Bool {
-        error.code == .timeout || (error.code == .transport && error.details["http_status"] == nil)
     }
 
     /// Expiring within the leeway, or the very token a server just refused.

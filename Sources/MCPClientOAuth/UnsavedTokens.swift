@@ -1,4 +1,4 @@
-public import MCPClientCore
+import MCPClientCore
 
 /// The engine's view of its store. Token records the store refuses to take (a host store that is down, a full
 /// disk) are kept in this process's memory instead of being dropped: an authorization code is spent and a rotated
@@ -7,6 +7,7 @@ public import MCPClientCore
 /// heals by itself. Other record kinds pass straight through.
 final class UnsavedTokens: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
     struct Entry {
+        var key: CredentialKey
         var value: [UInt8]
         var expiresAt: Int64
         /// The store's refusal, for status (it names the operation and record kind, never a value).
@@ -37,6 +38,13 @@ final class UnsavedTokens: CredentialStore, CredentialStoreLocking, @unchecked S
         report.withLock { $0 = Reporter(emit: emit) }
     }
 
+    var isEmpty: Bool { entries.withLock { $0.isEmpty } }
+
+    /// Offers every kept record to the store again.
+    func retryAll() {
+        for key in entries.withLock({ $0.values.map(\.key) }) { retry(key) }
+    }
+
     /// The store's refusal of the key's kept record, or nil when nothing is waiting to be saved.
     func unsavedError(_ key: CredentialKey) -> MCPError? { entries.withLock { $0[key.canonical]?.error } }
 
@@ -58,7 +66,7 @@ final class UnsavedTokens: CredentialStore, CredentialStoreLocking, @unchecked S
                 return entries.withLock { entries in
                     let first = entries[key.canonical] == nil
                     guard !first || entries.count < Self.maxEntries else { return (error, false, false) }
-                    entries[key.canonical] = Entry(value: value, expiresAt: expiresAt, error: error)
+                    entries[key.canonical] = Entry(key: key, value: value, expiresAt: expiresAt, error: error)
                     return (error, true, first)
                 }
             }

@@ -41,7 +41,7 @@ private final class PagedServer: @unchecked Sendable {
     func pump(_ transport: InMemoryTransport, until done: () -> Bool) {
         for _ in 0..<1_000_000 {
             if done() { return }
-            guard let next = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
+            guard let next = queue.withLock({ queue -> JSONValue? in queue.isEmpty ? nil : queue.removeFirst() }) else { return }
             transport.deliver(next)
         }
     }

@@ -36,6 +36,10 @@ MODE (the fault hits `tools/call` only, so a client gets through discover/list f
   sse-then-oversize tools/call answers 200 text/event-stream (Content-Length) whose one write holds the result
                     event and then an event of --size-kb (4) KiB: a client with a smaller event limit must still
                     deliver the result it read before the oversize event
+  session-streams   a handshake-era server with a session (server/discover -> -32601, initialize -> 2025-11-25 and
+                    Mcp-Session-Id): every GET /mcp answers 200 text/event-stream `retry: 100` and ends at once
+                    without an event; tools/call answers a stream holding one event (`id: e1`, a log notification)
+                    and ends without the result. /_stats names a GET "stream" or, with Last-Event-ID, "resume"
   ws-bad-frame      GET /mcp with `Upgrade: websocket` opens a WebSocket (subprotocol "mcp", one JSON-RPC message
                     per text frame; the same answers as over POST); tools/call's result frame is followed, in the
                     same write, by a text frame that is not UTF-8. The close code each connection ends with is
@@ -69,7 +73,7 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 HOST = "127.0.0.1"
 MODES = [
     "ok", "trickle", "drop-mid-stream", "reset", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
-    "sse-then-oversize", "ws-bad-frame",
+    "sse-then-oversize", "ws-bad-frame", "session-streams",
     "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
 ]  # fmt: skip
 SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
@@ -155,7 +159,13 @@ class Peer:
             message = None
         rpc_method = message.get("method") if isinstance(message, dict) else None
         credentials = sorted(name for name in ("authorization", "cookie", "mcp-session-id", "x-api-key") if name in headers)
+        if method == "GET" and self.args.mode == "session-streams":
+            rpc_method = "resume" if "last-event-id" in headers else "stream"
         self.stats.append([method, path if plain is False else f"[other]{path}", rpc_method, credentials])
+        if method == "GET" and self.args.mode == "session-streams" and path == "/mcp":
+            stream = b"retry: 100\r\n\r\n"
+            writer.write(self.head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(stream))}) + stream)
+            return True
         if method != "POST":
             return self.respond(writer, 405, Allow="POST")
         mode = "ok" if plain else self.args.mode
@@ -170,11 +180,29 @@ class Peer:
         if "id" not in message:
             return self.respond(writer, 202)
         rid = message["id"]
+        if mode == "session-streams":
+            return self.session_answer(writer, rid, rpc_method)
         reply = self.answer(rid, rpc_method, message.get("params") or {})
         if rpc_method == "tools/call" and mode != "ok" and not mode.startswith("redirect-"):
             return await self.fault(writer, mode, rid, reply)
         status = 404 if "error" in reply and reply["error"]["code"] == -32601 else 200
         return self.respond(writer, status, json.dumps(reply).encode())
+
+    def session_answer(self, writer, rid, method: str) -> bool:
+        session = {"Mcp-Session-Id": "s-1"}
+        if method == "initialize":
+            result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "bad-http", "version": "0"}}
+        elif method == "tools/list":
+            result = {"tools": [ECHO_TOOL]}
+        elif method == "tools/call":
+            note = {"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "working"}}
+            stream = b"id: e1\r\nretry: 100\r\ndata: " + json.dumps(note).encode() + b"\r\n\r\n"
+            writer.write(self.head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(stream)), **session}) + stream)
+            return True
+        else:
+            error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+            return self.respond(writer, 404 if method == "server/discover" else 200, json.dumps(error).encode(), **session)
+        return self.respond(writer, 200, json.dumps({"jsonrpc": "2.0", "id": rid, "result": result}).encode(), **session)
 
     # --- WebSocket (ws-bad-frame) -------------------------------------------------------------
 

@@ -39,7 +39,8 @@ SDK authorizes only the scopes a client registered with. --refresh-delay S holds
 seconds before answering (so concurrent refreshes would overlap). --lose-refresh-replies N: the first N refresh_token
 grants are carried out (the refresh token rotates) but their answer is held 30 s, past any client's timeout: the
 client never learns the new tokens. --refresh-grace S: a rotated-out refresh token is still honoured for S seconds
-(the reuse interval some authorization servers offer), each use issuing new tokens.
+(the reuse interval some authorization servers offer), each use issuing new tokens. --access-ttl S: access tokens
+live S seconds (default 3600; expires_in says so).
 
 `/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
 provider). Refresh tokens rotate: a used one is invalid afterwards (invalid_grant).
@@ -65,7 +66,7 @@ HOST = "127.0.0.1"
 
 def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth_methods: list[str] | None = None,
               register_all_scopes: bool = False, refresh_delay: float = 0.0, lose_refresh_replies: int = 0,
-              refresh_grace: float = 0.0):
+              refresh_grace: float = 0.0, access_ttl: int = 3600):
     from pydantic import AnyHttpUrl
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -132,9 +133,9 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             access = "at_" + secrets.token_urlsafe(24)
             refresh = "rt_" + secrets.token_urlsafe(24)
             self.access[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
-                                              expires_at=int(time.time()) + 3600, resource=resource)
+                                              expires_at=int(time.time()) + access_ttl, resource=resource)
             self.refresh[refresh] = RefreshToken(token=refresh, client_id=client_id, scopes=scopes, resource=resource)
-            return OAuthToken(access_token=access, expires_in=3600, scope=" ".join(scopes) or None, refresh_token=refresh)
+            return OAuthToken(access_token=access, expires_in=access_ttl, scope=" ".join(scopes) or None, refresh_token=refresh)
 
         async def exchange_authorization_code(self, client, authorization_code: AuthorizationCode) -> OAuthToken:
             if self.codes.pop(authorization_code.code, None) is None:
@@ -348,7 +349,7 @@ async def serve(args, ready_out) -> None:
         mcp_app = StreamableHTTPASGIApp(manager)
     app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app,
                     args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes, args.refresh_delay,
-                    args.lose_refresh_replies, args.refresh_grace)
+                    args.lose_refresh_replies, args.refresh_grace, args.access_ttl)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -395,6 +396,7 @@ def main() -> None:
                         help="carry out the first N refresh_token grants but hold their answers 30 s (lost replies)")
     parser.add_argument("--refresh-grace", type=float, default=0.0,
                         help="seconds a rotated-out refresh token is still honoured (an AS reuse interval)")
+    parser.add_argument("--access-ttl", type=int, default=3600, help="seconds access tokens live")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
     ready_out = sys.stdout

@@ -17,7 +17,7 @@ import pytest
 from fake_authorization import FakeAuthorization
 from fault_helpers import LeakCheck, SilentListener
 from helpers import drain_events, text_of, wait_for_event
-from test_oauth_flows import AuthServer, browse, manager
+from test_oauth_flows import REDIRECT_URI, AuthServer, browse, manager
 
 import mcpclient
 from mcpclient.oauth_store import HostStore
@@ -156,6 +156,43 @@ def test_rotating_refresh_tokens_are_kept_and_used_again(protected):
             mgr.call_tool("g", "echo", {"text": "r2"})
         assert caught.value.details["reason"] == "oauth_required"
         assert stats(server)["refresh_requests"] == 2
+
+
+def test_a_lost_renewal_answer_is_asked_again_soon_with_the_same_token(protected):
+    """The AS rotates the refresh token but its answer never arrives (held past the client's 5 s): the refresh token
+    the client holds is the rotated-out one. The renewal ahead of expiry is asked again 2 s later, once, with the same
+    token, while an AS's reuse interval still honours it: new tokens, no sign-in, and no request had to fail or wait.
+    (It used to wait for the access token to be refused, which may be long after the reuse interval.)"""
+    # Access tokens live 16 s, so the renewal ahead of expiry runs 8 s after they are issued.
+    graceful = protected("--lose-refresh-replies", "1", "--refresh-grace", "60", "--access-ttl", "16")
+    with manager() as mgr:
+        sign_in(mgr, graceful)
+        signed_in = time.monotonic()
+        deadline = signed_in + 25
+        while stats(graceful)["refresh_requests"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert stats(graceful) == {"refresh_requests": 2, "refreshes": 2}  # the rotated-out token, honoured
+        assert time.monotonic() - signed_in < 16  # before the access token expired: no request saw a refusal
+        assert text_of(mgr.call_tool("g", "echo", {"text": "renewed"})) == "renewed"
+        assert not [e for e in drain_events(mgr) if e["kind"] in ("oauth_required", "oauth_failed")]
+
+
+def test_a_lost_refresh_answer_at_a_strict_authorization_server_ends_in_one_sign_in(protected):
+    """Without a reuse interval the retried refresh token is refused (invalid_grant): one sign-in, not a loop. The
+    refused access token cannot be used meanwhile, so the call that lost the answer fails with the timeout."""
+    strict = protected("--lose-refresh-replies", "1")
+    with manager() as mgr:
+        sign_in(mgr, strict)
+        post(strict, "/_expire_access")
+        with pytest.raises(mcpclient.McpTimeoutError) as lost:
+            mgr.call_tool("g", "echo", {"text": "lost"})
+        assert lost.value.details["role"] == "token_endpoint"
+        with pytest.raises(mcpclient.McpAuthError) as again:
+            mgr.call_tool("g", "echo", {"text": "refused"})
+        assert again.value.details["reason"] == "oauth_required"
+        assert stats(strict) == {"refresh_requests": 2, "refreshes": 1}
+        mgr.oauth_complete(browse(again.value.details["authUrl"]))
+        assert text_of(mgr.call_tool("g", "echo", {"text": "signed in"})) == "signed in"
 
 
 class FlakyStore:
