@@ -695,8 +695,9 @@ MCP_EXTERN mcp_status mcp_manager_oauth_cancel(
 
 /**
  * A user's authorization state on a server, never a token: {"user","server","state":"authorized"|"pending"|"failed"|
- * "unauthorized","requiresOAuth","expiresAt"?,"hasRefreshToken"?,"scopes"?,"issuer"?,"flow"?:{"flowId","status",
- * "createdAt","expiresAt","authUrl"?,"reason"?}}.
+ * "unauthorized","requiresOAuth","expiresAt"?,"hasRefreshToken"?,"scopes"?,"issuer"?,"tokensSaved"?,"saveError"?,
+ * "flow"?:{"flowId","status","createdAt","expiresAt","authUrl"?,"reason"?}}. "tokensSaved": false (with the store's
+ * error) while the store refused the tokens and they live in this process's memory only.
  * Ownership: free *out_status_json and *out_error_json with mcp_string_free().
  * NULL: manager, server and out_status_json required; user may be NULL (the manager's OAuth user); out_error_json may be NULL.
  * Threads: any thread.

@@ -282,6 +282,15 @@ extension Manager {
             object["server"] = .string(server)
             if let flowID { object["flowId"] = .string(flowID) }
             object["error"] = error.json
+        case .tokensUnsaved(let user, let server, let error):
+            object["kind"] = "oauth_tokens_unsaved"
+            object["user"] = .string(user)
+            object["server"] = .string(server)
+            object["error"] = error.json
+        case .tokensSaved(let user, let server):
+            object["kind"] = "oauth_tokens_saved"
+            object["user"] = .string(user)
+            object["server"] = .string(server)
         }
         events.push(.object(object), droppable: false)
         // "Tokens stored, connection proceeds": the manager's own connection picks the new tokens up.

@@ -8,6 +8,11 @@ public enum OAuthEvent: Sendable {
     case required(FlowInfo)
     case completed(user: String, server: String, flowID: String)
     case failed(user: String, server: String, flowID: String?, error: MCPError)
+    /// The store refused a user's tokens: they are kept in memory for this process (the connection keeps working)
+    /// and offered to the store again on each use. `error` is the store's (operation and record kind, no value).
+    case tokensUnsaved(user: String, server: String, error: MCPError)
+    /// Tokens kept in memory after a refusal reached the store.
+    case tokensSaved(user: String, server: String)
 }
 
 public struct OAuthEngineOptions: Sendable {
@@ -142,7 +147,54 @@ public final class OAuthEngine: Sendable {
     public init(engine: HTTPEngine, options: OAuthEngineOptions = OAuthEngineOptions()) {
         http = engine
         self.options = options
+        unsavedTokens = UnsavedTokens(base: options.store, clock: options.clock)
+        unsavedTokens.setReporter { [weak self] key, saved, error in
+            if saved {
+                self?.emit(.tokensSaved(user: key.user, server: key.server))
+            } else if let error {
+                self?.emit(.tokensUnsaved(user: key.user, server: key.server, error: error))
+                self?.saveUnsavedInBackground()
+            }
+        }
     }
+
+    /// Whether the background saver runs (one for all kept records).
+    private let backgroundSaver = Locked<Bool>(false)
+
+    /// Offers kept token records to the store again without waiting for a request to read them (a connected server
+    /// reads its tokens only to renew them): after 1 s, doubling to 30 s, for 10 minutes at most; later reads still
+    /// retry. Ends when nothing is kept or the engine shuts down (it is counted, so `shutdown` waits for it and the
+    /// host's store functions are never called after that).
+    private func saveUnsavedInBackground() {
+        guard backgroundSaver.withLock({ running in
+            defer { running = true }
+            return !running
+        }) else { return }
+        let started = runDetached { [self] in
+            var delayMs = 1_000, elapsedMs = 0
+            var emptied = false
+            while elapsedMs < 600_000, !emptied {
+                for _ in 0..<(delayMs / 100) {
+                    if isShutDown { return }
+                    usleep(100_000)
+                }
+                elapsedMs += delayMs
+                delayMs = min(delayMs * 2, 30_000)
+                if isShutDown { return }
+                unsavedTokens.retryAll()
+                emptied = unsavedTokens.isEmpty
+            }
+            backgroundSaver.withLock { $0 = false }
+            // A record kept between the last look and now found the saver running and did not start one.
+            if emptied, !isShutDown, !unsavedTokens.isEmpty { saveUnsavedInBackground() }
+        }
+        if !started { backgroundSaver.withLock { $0 = false } }
+    }
+
+    private var isShutDown: Bool { activity.withLock { $0.closed } }
+
+    /// The store as the engine uses it: token records the store refuses are kept in memory (`UnsavedTokens`).
+    let unsavedTokens: UnsavedTokens
 
     /// Counts one scope upgrade for a user and server; false once `maxScopeUpgrades` were made within the flow
     /// timeout (then the server keeps asking for more than any sign-in gives).
@@ -192,7 +244,7 @@ public final class OAuthEngine: Sendable {
         return activity.withLock { $0.running } == 0
     }
 
-    var store: any CredentialStore { options.store }
+    var store: any CredentialStore { unsavedTokens }
     var now: Int64 { options.clock.nowSeconds() }
 
     func client(_ settings: OAuthServerSettings) -> OAuthHTTPClient { OAuthHTTPClient(engine: http, options: settings.http) }

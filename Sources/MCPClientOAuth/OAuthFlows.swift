@@ -217,6 +217,11 @@ extension OAuthEngine {
             object["hasRefreshToken"] = .bool(stored.tokens.hasUsableRefreshToken)
             if let scopes = stored.tokens.scopes ?? stored.binding.scopes { object["scopes"] = .array(scopes.map { .string($0) }) }
             object["issuer"] = .string(stored.binding.issuer)
+            // Usable, but only in this process until the store takes them (retried on each use).
+            if let refusal = unsavedTokens.unsavedError(Self.tokensKey(user, server)) {
+                object["tokensSaved"] = false
+                object["saveError"] = refusal.json
+            }
         }
         if let json = (try? store.getJSON(Self.flowKey(user, server))) ?? nil, let flow = try? FlowState(json: json) {
             let expired = now &- flow.createdAt >= options.handlingTimeoutSeconds

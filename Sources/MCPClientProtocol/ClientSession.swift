@@ -559,8 +559,10 @@ public final class ClientSession: @unchecked Sendable {
                     return
                 }
                 guard let next = value["nextCursor"]?.stringValue else { completion(.success(items)); return }
-                guard !seen.contains(next), seen.count < Self.maxPages else {
-                    completion(.failure(MCPError(.protocolError, "\(method) pagination does not end (cursor repeated or more than \(Self.maxPages) pages)", source: .peer)))
+                // `seen` holds a cursor per page after the first: this page is page `seen.count + 1`.
+                guard !seen.contains(next), seen.count + 1 < Self.maxPages else {
+                    completion(.failure(MCPError(.protocolError, "\(method) pagination does not end (cursor repeated or more than \(Self.maxPages) pages)", source: .peer,
+                        details: ["method": .string(method), "pages": .int(Int64(seen.count + 1)), "limit": .int(Int64(Self.maxPages))])))
                     return
                 }
                 self?.listPage(listing, cursor: next, collected: items, seen: seen.union([next]), completion: completion)

@@ -215,8 +215,12 @@ final class Transfer: @unchecked Sendable {
 
     /// False aborts the transfer (a cap was exceeded).
     fileprivate func bodyBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let before = received
         received += bytes.count
         if received > request.maxResponseBytes {
+            // What fits under the cap is still handed over: a stream's events completed before it are real.
+            let fitting = request.maxResponseBytes - before
+            if fitting > 0 { handler.body(UnsafeRawBufferPointer(rebasing: bytes.prefix(fitting))) }
             failure = MCPError.transport("the response exceeded \(request.maxResponseBytes) bytes",
                 details: ["reason": "response_too_large", "limit": .int(Int64(request.maxResponseBytes))])
             return false

@@ -22,7 +22,7 @@ public struct SSEEvent: Sendable, Equatable {
 ///
 /// Feed it bytes in chunks of any size; each `feed` returns the events completed by that chunk. Chunk boundaries
 /// never change the result, including a CR at the end of one chunk and its LF at the start of the next.
-/// After `feed` throws, the stream is broken: every later `feed` throws the same error.
+/// After an error the stream is broken: every later `read` reports (and `feed` throws) the same error.
 /// `finish()` ends the stream; as the standard requires, an event without its closing blank line is discarded.
 public struct SSEParser: Sendable {
     public let maxEventBytes: Int
@@ -46,7 +46,6 @@ public struct SSEParser: Sendable {
     private var afterCR = false
     private var bomBytes: [UInt8] = []
     private var bomChecked = false
-    private var failure: MCPError?
 
     private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
     private static let lf: UInt8 = 0x0A
@@ -57,16 +56,36 @@ public struct SSEParser: Sendable {
         self.maxLineBytes = maxLineBytes ?? maxEventBytes + 6
     }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [SSEEvent] {
-        if let failure { throw failure }
+    /// The events one chunk completed, and the error that broke the stream after them (nil while it is readable).
+    /// Events before the error are real: a transport delivers them, then reports the error.
+    public struct Chunk: Sendable {
+        public var events: [SSEEvent]
+        public var failure: MCPError?
+    }
+
+    /// The error that broke the stream, once one did.
+    public private(set) var failure: MCPError?
+
+    /// Parses one chunk. Never throws: what the chunk completed before an error comes back with that error.
+    public mutating func read(_ bytes: UnsafeRawBufferPointer) -> Chunk {
+        if let failure { return Chunk(events: [], failure: failure) }
         var events: [SSEEvent] = []
         do {
             for byte in bytes { try consume(byte, into: &events) }
         } catch {
             failure = error
-            throw error
         }
-        return events
+        return Chunk(events: events, failure: failure)
+    }
+
+    public mutating func read(_ bytes: [UInt8]) -> Chunk { bytes.withUnsafeBytes { read($0) } }
+
+    /// The events the chunk completed; throws when the stream is broken and there are none to return. An error
+    /// after some events is thrown by the next call, so nothing completed is lost either way.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [SSEEvent] {
+        let chunk = read(bytes)
+        if let failure = chunk.failure, chunk.events.isEmpty { throw failure }
+        return chunk.events
     }
 
     public mutating func feed(_ bytes: [UInt8]) throws(MCPError) -> [SSEEvent] {

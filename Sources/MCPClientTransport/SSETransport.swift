@@ -201,18 +201,17 @@ private final class StreamReader: @unchecked Sendable {
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
         guard (200..<300).contains(status), failure == nil else { return }
-        do {
-            for event in try parser.feed(bytes) {
-                switch event.type {
-                case "endpoint":
-                    if let refusal = transport?.endpointAnnounced(event.data) { fail(refusal); return }
-                case "message" where !event.data.isEmpty: Array(event.data.utf8).withUnsafeBytes { transport?.deliver($0) }
-                default: break
-                }
+        let chunk = parser.read(bytes)
+        // Events completed before a broken line are delivered first: only what follows the error is lost.
+        for event in chunk.events {
+            switch event.type {
+            case "endpoint":
+                if let refusal = transport?.endpointAnnounced(event.data) { fail(refusal); return }
+            case "message" where !event.data.isEmpty: Array(event.data.utf8).withUnsafeBytes { transport?.deliver($0) }
+            default: break
             }
-        } catch {
-            fail(error)
         }
+        if let failure = chunk.failure { fail(failure) }
     }
 
     /// The stream cannot be trusted or read any more: end it, which closes the transport.

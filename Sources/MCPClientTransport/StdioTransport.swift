@@ -58,12 +58,17 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     private let stderrBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 16)
     private nonisolated(unsafe) var handlers: [FDHandler] = []
 
-    private static let maxPendingWriteBytes = 256 << 20
+    /// What may wait for a server that does not read its stdin before a send fails (docs/security.md).
+    public static let defaultMaxPendingWriteBytes = 256 << 20
+    /// `defaultMaxPendingWriteBytes` unless a test asks for less (256 MiB is too much to fill cheaply).
+    public let maxPendingWriteBytes: Int
     private static let stderrTailLines = 20
     fileprivate static let stderrChunksPerWakeup = 4
 
-    public init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
+    public init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil,
+                maxPendingWriteBytes: Int = StdioTransport.defaultMaxPendingWriteBytes) {
         self.launch = launch
+        self.maxPendingWriteBytes = maxPendingWriteBytes
         self.loop = loop
         self.logSink = logSink
         self.serverName = serverName
@@ -187,8 +192,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
             if let failure = writer.failure { return failure }
             guard writer.fd >= 0 else { return MCPError(.closed, "the server's stdin is closed") }
             if !writer.pending.isEmpty {
-                guard writer.pending.count + message.count < StdioTransport.maxPendingWriteBytes else {
-                    return MCPError.transport("the server is not reading its stdin (\(writer.pending.count) bytes queued)")
+                guard writer.pending.count + message.count < maxPendingWriteBytes else {
+                    return backlogFull(queued: writer.pending.count)
                 }
                 writer.pending.append(contentsOf: message)
                 writer.pending.append(0x0A)
@@ -213,8 +218,8 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         let (failure, queueFlush): (MCPError?, Bool) = writer.withLock { writer in
             if let failure = writer.failure { return (failure, false) }
             guard writer.fd >= 0 else { return (MCPError(.closed, "the server's stdin is closed"), false) }
-            guard writer.pending.count + message.count < StdioTransport.maxPendingWriteBytes else {
-                return (MCPError.transport("the server is not reading its stdin (\(writer.pending.count) bytes queued)"), false)
+            guard writer.pending.count + message.count < maxPendingWriteBytes else {
+                return (backlogFull(queued: writer.pending.count), false)
             }
             writer.pending.append(contentsOf: message)
             writer.pending.append(0x0A)
@@ -225,6 +230,11 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
         }
         if let failure { throw failure }
         if queueFlush { loop.execute { [self] in flushPending() } }
+    }
+
+    private func backlogFull(queued: Int) -> MCPError {
+        MCPError.transport("the server is not reading its stdin (\(queued) bytes queued)",
+            details: ["reason": "write_backlog_full", "limit": .int(Int64(maxPendingWriteBytes)), "queued": .int(Int64(queued))])
     }
 
     /// One sendmsg of message + "\n"; returns bytes written, 0 on EAGAIN, -1 on error.

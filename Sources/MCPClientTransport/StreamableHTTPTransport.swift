@@ -563,14 +563,8 @@ private final class EventStreamReader: @unchecked Sendable {
 
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
         guard (200..<300).contains(status) else { return }
-        let events: [SSEEvent]
-        do {
-            events = try parser.feed(bytes)
-        } catch {
-            transport?.endEventStream(error)  // unreadable: end it (it is resumed like any other that ended)
-            return
-        }
-        for event in events {
+        let chunk = parser.read(bytes)
+        for event in chunk.events {
             receivedEvents = true
             if let id = event.id { lastEventID = id }
             guard event.type == "message", !event.data.isEmpty else { continue }
@@ -579,6 +573,8 @@ private final class EventStreamReader: @unchecked Sendable {
             if value["id"]?.int64Value == resuming.id, value["method"] == nil { answered = true }
             transport?.deliver(parsed: value)
         }
+        // Unreadable: end it (it is resumed like any other that ended), after what came before the error.
+        if let failure = chunk.failure { transport?.endEventStream(failure) }
     }
 
     private func end(_ error: MCPError?) {
@@ -677,13 +673,14 @@ private final class ReplyReader: @unchecked Sendable {
     private func chunk(_ bytes: UnsafeRawBufferPointer) {
         guard streaming else { body.append(contentsOf: bytes); return }
         guard failure == nil else { return }
-        do {
-            if parser == nil { parser = SSEParser(maxEventBytes: maxEventBytes) }
-            for event in try parser?.feed(bytes) ?? [] {
-                if let id = event.id { lastEventID = id }
-                if event.type == "message", !event.data.isEmpty { deliver(Array(event.data.utf8)) }
-            }
-        } catch {
+        if parser == nil { parser = SSEParser(maxEventBytes: maxEventBytes) }
+        guard let chunk = parser?.read(bytes) else { return }  // in place: a copy would duplicate a large event per chunk
+        // What the chunk completed before an error is delivered first (it may be the answer itself).
+        for event in chunk.events {
+            if let id = event.id { lastEventID = id }
+            if event.type == "message", !event.data.isEmpty { deliver(Array(event.data.utf8)) }
+        }
+        if let error = chunk.failure {
             failure = error
             exchange?.cancel(error)  // a stream we can no longer read is ended, not left running
         }

@@ -76,7 +76,7 @@ public enum WebSocketFrameEncoder {
 /// A streaming decoder for frames a server sends. Feed any chunking; messages come out whole.
 /// Every error carries `details.reason` and `details.closeCode`, the code the client should close with
 /// (1002 protocol error, 1007 invalid data, 1009 too big). After an error or a close frame the decoder stops:
-/// later errors rethrow, later bytes after a close are ignored.
+/// the error is reported again, later bytes after a close are ignored.
 public struct WebSocketDecoder: Sendable {
     public let maxFrameBytes: Int
     public let maxMessageBytes: Int
@@ -86,24 +86,28 @@ public struct WebSocketDecoder: Sendable {
     private var start = 0
     private var fragmentOpcode: WebSocketOpcode?
     private var fragments: [UInt8] = []
-    private var failure: MCPError?
 
     public init(maxFrameBytes: Int, maxMessageBytes: Int) {
         self.maxFrameBytes = maxFrameBytes
         self.maxMessageBytes = maxMessageBytes
     }
 
-    public mutating func feed(_ bytes: [UInt8]) throws(MCPError) -> [WebSocketMessage] {
-        var result: Result<[WebSocketMessage], MCPError> = .success([])
-        bytes.withUnsafeBytes { raw in
-            do throws(MCPError) { result = .success(try feed(raw)) } catch { result = .failure(error) }
-        }
-        return try result.get()
+    /// The messages one chunk completed, and the error that broke the stream after them (nil while it is readable).
+    /// Messages before the error are real: a transport delivers them, then closes with the error's code.
+    public struct Chunk: Sendable {
+        public var messages: [WebSocketMessage]
+        public var failure: MCPError?
     }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [WebSocketMessage] {
-        if let failure { throw failure }
-        guard !receivedClose else { return [] }
+    /// The error that broke the stream, once one did.
+    public private(set) var failure: MCPError?
+
+    public mutating func read(_ bytes: [UInt8]) -> Chunk { bytes.withUnsafeBytes { read($0) } }
+
+    /// Decodes one chunk. Never throws: what the chunk completed before an error comes back with that error.
+    public mutating func read(_ bytes: UnsafeRawBufferPointer) -> Chunk {
+        if let failure { return Chunk(messages: [], failure: failure) }
+        guard !receivedClose else { return Chunk(messages: [], failure: nil) }
         buffer.append(contentsOf: bytes)
         var messages: [WebSocketMessage] = []
         do {
@@ -112,7 +116,9 @@ public struct WebSocketDecoder: Sendable {
             }
         } catch {
             failure = error
-            throw error
+            buffer.removeAll()
+            start = 0
+            return Chunk(messages: messages, failure: error)
         }
         // Drop consumed bytes once they dominate, so the buffer does not grow with the stream.
         if start == buffer.count {
@@ -123,7 +129,21 @@ public struct WebSocketDecoder: Sendable {
             start = 0
         }
         if receivedClose { buffer.removeAll() }
-        return messages
+        return Chunk(messages: messages, failure: nil)
+    }
+
+    /// The messages the chunk completed; throws when the stream is broken and there are none to return. An error
+    /// after some messages is thrown by the next call, so nothing completed is lost either way.
+    public mutating func feed(_ bytes: [UInt8]) throws(MCPError) -> [WebSocketMessage] {
+        let chunk = read(bytes)
+        if let failure = chunk.failure, chunk.messages.isEmpty { throw failure }
+        return chunk.messages
+    }
+
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [WebSocketMessage] {
+        let chunk = read(bytes)
+        if let failure = chunk.failure, chunk.messages.isEmpty { throw failure }
+        return chunk.messages
     }
 
     /// Nil when more bytes are needed; `.some(nil)` for a frame that completed nothing (a middle fragment).

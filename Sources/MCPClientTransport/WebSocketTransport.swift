@@ -265,16 +265,16 @@ public final class WebSocketTransport: MessageTransport, @unchecked Sendable {
 
     private func handleFrames(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        let messages: [WebSocketMessage]
-        do {
-            messages = try decoder.feed(bytes)
-        } catch {
-            let code = error.details["closeCode"]?.int64Value.map { UInt16(clamping: $0) } ?? 1002
-            if let frame = try? WebSocketFrameEncoder.close(code: code) { write(frame) }
-            finish(error)
-            return
+        let chunk = decoder.read(bytes)
+        defer {
+            // A broken frame ends the connection, after the messages that came before it were delivered.
+            if let error = chunk.failure, !finished {
+                let code = error.details["closeCode"]?.int64Value.map { UInt16(clamping: $0) } ?? 1002
+                if let frame = try? WebSocketFrameEncoder.close(code: code) { write(frame) }
+                finish(error)
+            }
         }
-        for message in messages {
+        for message in chunk.messages {
             switch message {
             case .text(let text): Array(text.utf8).withUnsafeBytes { delegate.withLock { $0 }?.transport(didReceive: $0) }
             case .binary: continue  // MCP sends text frames only

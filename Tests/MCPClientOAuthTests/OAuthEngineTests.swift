@@ -20,6 +20,8 @@ struct OAuthEngineTests {
                 case .required: "required"
                 case .completed: "completed"
                 case .failed(_, _, _, let error): "failed:" + (error.details["reason"]?.stringValue ?? "?")
+                case .tokensUnsaved(_, _, let error): "unsaved:" + (error.details["reason"]?.stringValue ?? "?")
+                case .tokensSaved: "saved"
                 }
             }
         }
@@ -223,6 +225,68 @@ struct OAuthEngineTests {
         // Not a sign-in: the user's grant is fine, the AS is slow.
         #expect(error.details["authUrl"] == nil)
         #expect(engine.status(user: "alice", server: settings.server)["flow"]?["status"] == "completed")
+    }
+
+    /// A store whose puts of token records fail while `failing` is set (a host store that is down).
+    final class FlakyStore: CredentialStore, @unchecked Sendable {
+        let base = MemoryCredentialStore()
+        let failing = Atomic<Bool>(false)
+        func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? { try base.get(key) }
+        func put(_ key: CredentialKey, _ value: [UInt8], ttlSeconds: Int64?) throws(MCPError) {
+            guard !failing.load(ordering: .relaxed) || key.kind != .tokens else {
+                throw MCPError(.user, "the host credential store's put failed", source: .auth,
+                    details: ["reason": "host_store_failed", "operation": "put", "kind": .string(key.kind.rawValue)])
+            }
+            try base.put(key, value, ttlSeconds: ttlSeconds)
+        }
+        func delete(_ key: CredentialKey) throws(MCPError) { try base.delete(key) }
+    }
+
+    @Test func tokensTheStoreRefusesAreKeptInMemoryAndSavedWhenItIsBack() throws {
+        let server = try OAuthServerFixture()
+        let box = try EngineBox()
+        let store = FlakyStore()
+        let clock = ManualWallClock(SystemWallClock().nowSeconds())
+        let recorder = Recorder()
+        let engine = Self.engine(box, store: store, clock: clock, recorder: recorder)
+        let settings = Self.settings(server)
+        let key = CredentialKey(user: "alice", server: "demo", kind: .tokens)
+
+        // The code is spent at the AS: the sign-in completes with the tokens in memory, and says so.
+        let flow = try engine.begin(user: "alice", settings: settings)
+        store.failing.store(true, ordering: .relaxed)
+        _ = try engine.complete(callbackURL: try Self.browse(box, flow)) { _ in settings }
+        let kept = try #require(try engine.storedTokens(user: "alice", server: "demo"))
+        #expect(try Self.resourceStatus(box, server, token: kept.tokens.accessToken) == 200)
+        #expect(try store.base.get(key) == nil)
+        let status = engine.status(user: "alice", server: "demo")
+        #expect(status["state"] == "authorized" && status["tokensSaved"] == false)
+        #expect(status["saveError"]?["details"]?["operation"] == "put" && status["saveError"]?["details"]?["kind"] == "tokens")
+        #expect(!JSONWriter.string(status).containsLiteral(kept.tokens.accessToken))
+
+        // A refresh while the store is still down: the AS rotated the refresh token, so the new one is kept as well.
+        clock.advance(by: 3600)
+        let refreshed = try engine.freshTokens(user: "alice", settings: settings)
+        #expect(refreshed.tokens.refreshToken != kept.tokens.refreshToken)
+        #expect(try Self.resourceStatus(box, server, token: refreshed.tokens.accessToken) == 200)
+        #expect(try store.base.get(key) == nil)
+
+        // The store is back: the next read saves the newest tokens, once.
+        store.failing.store(false, ordering: .relaxed)
+        #expect(try engine.storedTokens(user: "alice", server: "demo")?.tokens.accessToken == refreshed.tokens.accessToken)
+        #expect(try store.base.getJSON(key)?["refresh_token"]?.stringValue == refreshed.tokens.refreshToken)
+        #expect(engine.status(user: "alice", server: "demo")["tokensSaved"] == nil)
+        _ = try engine.storedTokens(user: "alice", server: "demo")
+        #expect(recorder.names == ["required", "unsaved:host_store_failed", "completed", "saved"])
+
+        // Signing out forgets kept tokens too, even while the store refuses writes.
+        store.failing.store(true, ordering: .relaxed)
+        clock.advance(by: 3600)
+        _ = try engine.freshTokens(user: "alice", settings: settings)
+        #expect(engine.status(user: "alice", server: "demo")["tokensSaved"] == false)
+        engine.logout(user: "alice", settings: settings, revoke: false)
+        #expect(try engine.storedTokens(user: "alice", server: "demo") == nil)
+        #expect(engine.status(user: "alice", server: "demo")["state"] == "unauthorized")
     }
 
     @Test func stepUpAsksForTheUnionOfScopesAndStopsAfterTheLimit() throws {

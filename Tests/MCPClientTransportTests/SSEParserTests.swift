@@ -182,6 +182,22 @@ private let multiEventStream =
         var implicit = SSEParser(maxEventBytes: 16)
         #expect(throws: MCPError.self) { _ = try implicit.feed(Array(repeating: UInt8(ascii: ":"), count: 23)) }
     }
+
+    /// One read that completes events and then breaks the stream returns both: the events are not lost.
+    @Test func eventsCompletedBeforeAnErrorInTheSameChunkAreKept() throws {
+        let chunk = Array("data: first\nid: 1\n\ndata: second\n\ndata: 12345678\ndata: 12345678\n\ndata: after\n\n".utf8)
+        var parser = SSEParser(maxEventBytes: 16)
+        let read = parser.read(chunk)
+        #expect(read.events == [SSEEvent(data: "first", id: "1"), SSEEvent(data: "second", id: "1")])
+        #expect(read.failure?.details["reason"] == "sse_event_too_large")
+        #expect(parser.failure?.details["reason"] == "sse_event_too_large")
+        #expect(parser.read(Array("data: x\n\n".utf8)).events.isEmpty)  // broken for good
+        // `feed` returns the events and throws the error on the next call.
+        var feeding = SSEParser(maxEventBytes: 16, maxLineBytes: 24)
+        #expect(try feeding.feed(Array("data: kept\n\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30)) == [SSEEvent(data: "kept")])
+        let error = #expect(throws: MCPError.self) { _ = try feeding.feed(Array("\n\n".utf8)) }
+        #expect(error?.details["reason"] == "sse_line_too_large")
+    }
 }
 
 /// A tiny deterministic generator so random splits are reproducible.

@@ -161,6 +161,35 @@ func groupIsGone(_ pid: Int32) -> Bool { !ProcessGroup.hasLiveMembers(pid) }
         #expect(closeAndWait(transport))
     }
 
+    /// A server that never reads its stdin: sends queue up to the bound, then fail with its reason and limit
+    /// (256 MiB by default; 1 MiB here, as filling 256 MiB is too slow for a unit test).
+    @Test func unsentWritesToAServerThatDoesNotReadAreBounded() throws {
+        #expect(StdioTransport.defaultMaxPendingWriteBytes == 256 << 20)
+        #expect(StdioTransport(launch: StdioLaunch(command: "cat"), loop: loop).maxPendingWriteBytes == 256 << 20)
+        let recorder = Recorder()
+        let limit = 1 << 20
+        let transport = StdioTransport(launch: shell("echo started; sleep 300", grace: 200_000_000), loop: loop, logSink: recorder,
+            maxPendingWriteBytes: limit)
+        try transport.start(delegate: recorder)
+        #expect(recorder.firstLine.wait(timeoutNanoseconds: 10_000_000_000) == "started")
+        let message = Array(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        var accepted = 0
+        var failure: MCPError?
+        for _ in 0..<1_000 {  // 64 MB at most: far past any socket buffer plus the bound
+            do { try transport.send(message); accepted += message.count + 1 } catch { failure = error; break }
+        }
+        #expect(failure?.code == .transport)
+        #expect(failure?.details["reason"] == "write_backlog_full")
+        #expect(failure?.details["limit"] == .int(Int64(limit)))
+        let queued = failure?.details["queued"]?.int64Value ?? 0
+        #expect(queued > Int64(limit - message.count - 1) && queued < Int64(limit))
+        #expect(accepted >= limit - message.count)
+        // Still bounded on the next try, and the batched path has the same bound.
+        #expect(throws: MCPError.self) { try transport.send(message) }
+        #expect(throws: MCPError.self) { try transport.sendBatched(message) }
+        #expect(closeAndWait(transport))
+    }
+
     @Test func manyConnectionsShareOneThread() throws {
         let transports = (0..<50).map { _ in StdioTransport(launch: StdioLaunch(command: "cat"), loop: loop) }
         let recorders = transports.map { _ in Recorder() }

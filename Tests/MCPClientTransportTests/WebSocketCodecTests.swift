@@ -242,6 +242,22 @@ private let hello = Array("Hello".utf8)
         #expect(rejection(fragmented, maxFrame: 1024, maxMessage: 1200).reason == nil)
     }
 
+    /// One read that completes messages and then hits a bad frame returns both: the messages are not lost.
+    @Test func messagesCompletedBeforeAnErrorInTheSameChunkAreKept() throws {
+        var decoder = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
+        let chunk = serverFrame(0x1, hello) + serverFrame(0x9, [7]) + serverFrame(0x1, [0xC3, 0x28]) + serverFrame(0x1, hello)
+        let read = decoder.read(chunk)
+        #expect(read.messages == [.text("Hello"), .ping([7])])
+        #expect(read.failure?.details["reason"] == "invalid_utf8")
+        #expect(read.failure?.details["closeCode"] == 1007)
+        #expect(decoder.read(serverFrame(0x1, hello)).messages.isEmpty)
+        // `feed` returns the messages and throws the error on the next call.
+        var feeding = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
+        #expect(try feeding.feed(serverFrame(0x1, hello) + serverFrame(0x3, [])) == [.text("Hello")])
+        let error = #expect(throws: MCPError.self) { _ = try feeding.feed([]) }
+        #expect(error?.details["reason"] == "reserved_opcode")
+    }
+
     @Test func aBrokenStreamStaysBroken() {
         var decoder = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
         #expect(throws: MCPError.self) { _ = try decoder.feed(serverFrame(0x3, [])) }

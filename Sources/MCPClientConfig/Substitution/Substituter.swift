@@ -68,7 +68,9 @@ struct Substituter {
             let inserted: String?
             switch piece {
             case .literal(let literal):
+                // Counted too: template text after a large value must not carry the result past the bound.
                 output += literal
+                try Self.checkLength(output, path: path)
                 continue
             case .env(let name, _):
                 inserted = envValue(name, path: path)
@@ -87,11 +89,16 @@ struct Substituter {
                 }
                 output += piece.raw
             }
-            guard output.utf8.count <= Substituter.maxValueBytes else {
-                throw MCPError.config("\(path) is longer than \(Substituter.maxValueBytes) bytes after substitution", details: ["path": .string(path)])
-            }
+            try Self.checkLength(output, path: path)
         }
         return rule.header ? Substituter.headerValue(output) : output
+    }
+
+    private static func checkLength(_ output: String, path: String) throws(MCPError) {
+        guard output.utf8.count <= maxValueBytes else {
+            throw MCPError.config("\(path) is longer than \(maxValueBytes) bytes after substitution",
+                details: ["path": .string(path), "limit": .int(Int64(maxValueBytes))])
+        }
     }
 
     /// nil keeps the literal `${NAME}` (unset, empty, denylisted, or an untrusted tier).

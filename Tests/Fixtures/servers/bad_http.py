@@ -33,6 +33,17 @@ MODE (the fault hits `tools/call` only, so a client gets through discover/list f
   huge-retry        tools/call answers 200 text/event-stream: `retry: 99999999999999999999`, then the result
   id-collision      tools/call answers 200 text/event-stream: first a server request `ping` that carries the
                     same id as the client's own request, then (after the client's answer to it arrives) the result
+  sse-then-oversize tools/call answers 200 text/event-stream (Content-Length) whose one write holds the result
+                    event and then an event of --size-kb (4) KiB: a client with a smaller event limit must still
+                    deliver the result it read before the oversize event
+  session-streams   a handshake-era server with a session (server/discover -> -32601, initialize -> 2025-11-25 and
+                    Mcp-Session-Id): every GET /mcp answers 200 text/event-stream `retry: 100` and ends at once
+                    without an event; tools/call answers a stream holding one event (`id: e1`, a log notification)
+                    and ends without the result. /_stats names a GET "stream" or, with Last-Event-ID, "resume"
+  ws-bad-frame      GET /mcp with `Upgrade: websocket` opens a WebSocket (subprotocol "mcp", one JSON-RPC message
+                    per text frame; the same answers as over POST); tools/call's result frame is followed, in the
+                    same write, by a text frame that is not UTF-8. The close code each connection ends with is
+                    recorded in /_stats as ["WS", "/mcp", "close", code]
 --tls CERT KEY serves https:// on the same port (READY prints an https URL); every mode works over it.
 Redirects (every POST to /mcp is redirected; the targets serve normally, so /_stats shows whether the
 client followed):
@@ -48,6 +59,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -60,6 +73,7 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 HOST = "127.0.0.1"
 MODES = [
     "ok", "trickle", "drop-mid-stream", "reset", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
+    "sse-then-oversize", "ws-bad-frame", "session-streams",
     "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
 ]  # fmt: skip
 SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
@@ -68,7 +82,7 @@ ECHO_TOOL = {
     "description": "Return the given text unchanged.",
     "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
 }
-REASONS = {200: "OK", 202: "Accepted", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
+REASONS = {101: "Switching Protocols", 200: "OK", 202: "Accepted", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
            400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}  # fmt: skip
 
@@ -95,6 +109,9 @@ class Peer:
                     if ":" in line:
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
+                if self.args.mode == "ws-bad-frame" and headers.get("upgrade", "").lower() == "websocket":
+                    await self.websocket(reader, writer, headers)
+                    break
                 body = await self.read_body(reader, headers)
                 keep = await self.route(method, target, headers, body, writer, plain)
                 await writer.drain()
@@ -142,7 +159,13 @@ class Peer:
             message = None
         rpc_method = message.get("method") if isinstance(message, dict) else None
         credentials = sorted(name for name in ("authorization", "cookie", "mcp-session-id", "x-api-key") if name in headers)
+        if method == "GET" and self.args.mode == "session-streams":
+            rpc_method = "resume" if "last-event-id" in headers else "stream"
         self.stats.append([method, path if plain is False else f"[other]{path}", rpc_method, credentials])
+        if method == "GET" and self.args.mode == "session-streams" and path == "/mcp":
+            stream = b"retry: 100\r\n\r\n"
+            writer.write(self.head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(stream))}) + stream)
+            return True
         if method != "POST":
             return self.respond(writer, 405, Allow="POST")
         mode = "ok" if plain else self.args.mode
@@ -157,11 +180,82 @@ class Peer:
         if "id" not in message:
             return self.respond(writer, 202)
         rid = message["id"]
+        if mode == "session-streams":
+            return self.session_answer(writer, rid, rpc_method)
         reply = self.answer(rid, rpc_method, message.get("params") or {})
         if rpc_method == "tools/call" and mode != "ok" and not mode.startswith("redirect-"):
             return await self.fault(writer, mode, rid, reply)
         status = 404 if "error" in reply and reply["error"]["code"] == -32601 else 200
         return self.respond(writer, status, json.dumps(reply).encode())
+
+    def session_answer(self, writer, rid, method: str) -> bool:
+        session = {"Mcp-Session-Id": "s-1"}
+        if method == "initialize":
+            result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "bad-http", "version": "0"}}
+        elif method == "tools/list":
+            result = {"tools": [ECHO_TOOL]}
+        elif method == "tools/call":
+            note = {"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "working"}}
+            stream = b"id: e1\r\nretry: 100\r\ndata: " + json.dumps(note).encode() + b"\r\n\r\n"
+            writer.write(self.head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(stream)), **session}) + stream)
+            return True
+        else:
+            error = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+            return self.respond(writer, 404 if method == "server/discover" else 200, json.dumps(error).encode(), **session)
+        return self.respond(writer, 200, json.dumps({"jsonrpc": "2.0", "id": rid, "result": result}).encode(), **session)
+
+    # --- WebSocket (ws-bad-frame) -------------------------------------------------------------
+
+    async def websocket(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict) -> None:
+        accept = base64.b64encode(hashlib.sha1(headers["sec-websocket-key"].encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        head = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept.decode()}
+        if "mcp" in headers.get("sec-websocket-protocol", ""):
+            head["Sec-WebSocket-Protocol"] = "mcp"
+        writer.write(self.head(101, head))
+        code = None
+        try:
+            while True:
+                opcode, payload = await self.read_frame(reader)
+                if opcode == 0x8:
+                    code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+                    writer.write(self.frame(0x8, payload[:2]))
+                    break
+                if opcode == 0x9:
+                    writer.write(self.frame(0xA, payload))
+                    continue
+                if opcode != 0x1:
+                    continue
+                message = json.loads(payload)
+                if not isinstance(message, dict) or "id" not in message or "method" not in message:
+                    continue
+                self.stats.append(["WS", "/mcp", message["method"], []])
+                reply = self.frame(0x1, json.dumps(self.answer(message["id"], message["method"], message.get("params") or {})).encode())
+                if message["method"] == "tools/call":
+                    reply += self.frame(0x1, b"\xc3\x28")  # not UTF-8: the client must close with 1007
+                writer.write(reply)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        self.stats.append(["WS", "/mcp", "close", code])
+
+    @staticmethod
+    async def read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        first, second = await reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", await reader.readexactly(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", await reader.readexactly(8))[0]
+        mask = await reader.readexactly(4) if second & 0x80 else b"\0\0\0\0"
+        data = await reader.readexactly(length)
+        return first & 0x0F, bytes(byte ^ mask[i % 4] for i, byte in enumerate(data))
+
+    @staticmethod
+    def frame(opcode: int, payload: bytes) -> bytes:
+        size = len(payload)
+        header = struct.pack("!BB", 0x80 | opcode, size) if size < 126 else struct.pack("!BBH", 0x80 | opcode, 126, size) if size < 65536 \
+            else struct.pack("!BBQ", 0x80 | opcode, 127, size)
+        return header + payload
 
     @staticmethod
     def answer(rid, method: str, params: dict) -> dict:
@@ -241,6 +335,11 @@ class Peer:
                 await asyncio.wait_for(self.answered.wait(), 5)
             writer.write(chunk(b"event: message\r\ndata: " + body + b"\r\n\r\n") + b"0\r\n\r\n")
             return True
+        if mode == "sse-then-oversize":
+            events = b"event: message\r\ndata: " + body + b"\r\n\r\n" + b"data: " + b"x" * (self.args.size_kb * 1024) + b"\r\n\r\n"
+            sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Content-Length": str(len(events))}
+            writer.write(self.head(200, sse) + events)  # one write: the client reads both events at once
+            return True
         if mode == "malformed-sse":
             garbage = b'event: message\r\ndata: {"jsonrpc":"2.0","id":' + json.dumps(rid).encode() + b',"result":\x01not json}}\r\n\r\n'
             sse = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Content-Length": str(len(garbage))}
@@ -295,6 +394,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--interval-ms", type=float, default=50)
     parser.add_argument("--size-mb", type=int, default=32)
+    parser.add_argument("--size-kb", type=int, default=4)
     parser.add_argument("--status", type=int, default=503)
     parser.add_argument("--fail-count", type=int, default=1)
     parser.add_argument("--hops", type=int, default=1)

@@ -36,7 +36,11 @@ client_secret_post and client_secret_basic; the SDK registers and accepts none t
 pick the one left, as in the suite's auth/token-endpoint-auth-* scenarios (registering with another is refused). --register-all-scopes gives every registered
 client all --scopes whatever it asked for (RFC 7591 §3.2.1 lets an AS replace requested metadata); without it the
 SDK authorizes only the scopes a client registered with. --refresh-delay S holds every refresh_token grant S
-seconds before answering (so concurrent refreshes would overlap).
+seconds before answering (so concurrent refreshes would overlap). --lose-refresh-replies N: the first N refresh_token
+grants are carried out (the refresh token rotates) but their answer is held 30 s, past any client's timeout: the
+client never learns the new tokens. --refresh-grace S: a rotated-out refresh token is still honoured for S seconds
+(the reuse interval some authorization servers offer), each use issuing new tokens. --access-ttl S: access tokens
+live S seconds (default 3600; expires_in says so).
 
 `/authorize` redirects to the redirect_uri with code, state and iss (RFC 9207; the SDK leaves the redirect URL to the
 provider). Refresh tokens rotate: a used one is invalid afterwards (invalid_grant).
@@ -61,7 +65,8 @@ HOST = "127.0.0.1"
 
 
 def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth_methods: list[str] | None = None,
-              register_all_scopes: bool = False, refresh_delay: float = 0.0):
+              register_all_scopes: bool = False, refresh_delay: float = 0.0, lose_refresh_replies: int = 0,
+              refresh_grace: float = 0.0, access_ttl: int = 3600):
     from pydantic import AnyHttpUrl
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -95,6 +100,8 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             self.codes: dict[str, AuthorizationCode] = {}
             self.access: dict[str, AccessToken] = {}
             self.refresh: dict[str, RefreshToken] = {}
+            self.retired: dict[str, tuple[RefreshToken, float]] = {}  # rotated out, with when (--refresh-grace)
+            self.replies_to_lose = lose_refresh_replies
             self.stats = {"refresh_requests": 0, "refreshes": 0}
 
         async def get_client(self, client_id: str):
@@ -126,9 +133,9 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             access = "at_" + secrets.token_urlsafe(24)
             refresh = "rt_" + secrets.token_urlsafe(24)
             self.access[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
-                                              expires_at=int(time.time()) + 3600, resource=resource)
+                                              expires_at=int(time.time()) + access_ttl, resource=resource)
             self.refresh[refresh] = RefreshToken(token=refresh, client_id=client_id, scopes=scopes, resource=resource)
-            return OAuthToken(access_token=access, expires_in=3600, scope=" ".join(scopes) or None, refresh_token=refresh)
+            return OAuthToken(access_token=access, expires_in=access_ttl, scope=" ".join(scopes) or None, refresh_token=refresh)
 
         async def exchange_authorization_code(self, client, authorization_code: AuthorizationCode) -> OAuthToken:
             if self.codes.pop(authorization_code.code, None) is None:
@@ -141,12 +148,20 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
             if refresh_delay:
                 await asyncio.sleep(refresh_delay)  # widens the window in which a second refresh could race
             token = self.refresh.get(refresh_token)
+            if token is None and refresh_token in self.retired:
+                retired, since = self.retired[refresh_token]
+                token = retired if time.time() - since < refresh_grace else None
             return token if token and token.client_id == client.client_id else None
 
         async def exchange_refresh_token(self, client, refresh_token: RefreshToken, scopes: list[str]) -> OAuthToken:
-            self.refresh.pop(refresh_token.token, None)  # rotation: a refresh token works once
+            if self.refresh.pop(refresh_token.token, None) is not None:  # rotation: a refresh token works once
+                self.retired[refresh_token.token] = (refresh_token, time.time())
             self.stats["refreshes"] += 1
-            return self._issue(client.client_id, scopes, refresh_token.resource)
+            issued = self._issue(client.client_id, scopes, refresh_token.resource)
+            if self.replies_to_lose > 0:
+                self.replies_to_lose -= 1
+                await asyncio.sleep(30)  # rotated, but the answer never reaches a client that waits less
+            return issued
 
         async def load_access_token(self, token: str):
             return self.access.get(token)
@@ -228,6 +243,7 @@ def build_app(issuer: str, scopes: list[str], with_iss: bool, mcp_app=None, auth
     async def expire_refresh(request: Request) -> Response:
         # As if every refresh token had expired or been revoked at the AS: the next refresh is invalid_grant.
         provider.refresh.clear()
+        provider.retired.clear()
         return JSONResponse({"ok": True})
 
     async def moved(request: Request) -> Response:
@@ -332,7 +348,8 @@ async def serve(args, ready_out) -> None:
 
         mcp_app = StreamableHTTPASGIApp(manager)
     app = build_app(issuer, args.scopes.split(), not args.no_iss, mcp_app,
-                    args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes, args.refresh_delay)
+                    args.auth_methods.split(",") if args.auth_methods else None, args.register_all_scopes, args.refresh_delay,
+                    args.lose_refresh_replies, args.refresh_grace, args.access_ttl)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -375,6 +392,11 @@ def main() -> None:
                         help="register every client for all --scopes, whatever it asked for")
     parser.add_argument("--refresh-delay", type=float, default=0.0,
                         help="seconds each refresh_token grant waits before it is answered (race tests)")
+    parser.add_argument("--lose-refresh-replies", type=int, default=0,
+                        help="carry out the first N refresh_token grants but hold their answers 30 s (lost replies)")
+    parser.add_argument("--refresh-grace", type=float, default=0.0,
+                        help="seconds a rotated-out refresh token is still honoured (an AS reuse interval)")
+    parser.add_argument("--access-ttl", type=int, default=3600, help="seconds access tokens live")
     parser.add_argument("--max-seconds", type=float, default=0, help="exit after this long (a leak guard for tests)")
     args, _unknown = parser.parse_known_args()
     ready_out = sys.stdout

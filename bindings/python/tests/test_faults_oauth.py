@@ -17,7 +17,7 @@ import pytest
 from fake_authorization import FakeAuthorization
 from fault_helpers import LeakCheck, SilentListener
 from helpers import drain_events, text_of, wait_for_event
-from test_oauth_flows import AuthServer, browse, manager
+from test_oauth_flows import REDIRECT_URI, AuthServer, browse, manager
 
 import mcpclient
 from mcpclient.oauth_store import HostStore
@@ -158,12 +158,54 @@ def test_rotating_refresh_tokens_are_kept_and_used_again(protected):
         assert stats(server)["refresh_requests"] == 2
 
 
+def test_a_lost_renewal_answer_is_asked_again_soon_with_the_same_token(protected):
+    """The AS rotates the refresh token but its answer never arrives (held past the client's 5 s): the refresh token
+    the client holds is the rotated-out one. The renewal ahead of expiry is asked again 2 s later, once, with the same
+    token, while an AS's reuse interval still honours it: new tokens, no sign-in, and no request had to fail or wait.
+    (It used to wait for the access token to be refused, which may be long after the reuse interval.)"""
+    # Access tokens live 16 s, so the renewal ahead of expiry runs 8 s after they are issued.
+    graceful = protected("--lose-refresh-replies", "1", "--refresh-grace", "60", "--access-ttl", "16")
+    with manager() as mgr:
+        sign_in(mgr, graceful)
+        signed_in = time.monotonic()
+        deadline = signed_in + 25
+        while stats(graceful)["refresh_requests"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert stats(graceful) == {"refresh_requests": 2, "refreshes": 2}  # the rotated-out token, honoured
+        assert time.monotonic() - signed_in < 16  # before the access token expired: no request saw a refusal
+        assert text_of(mgr.call_tool("g", "echo", {"text": "renewed"})) == "renewed"
+        assert not [e for e in drain_events(mgr) if e["kind"] in ("oauth_required", "oauth_failed")]
+
+
+def test_a_lost_refresh_answer_at_a_strict_authorization_server_ends_in_one_sign_in(protected):
+    """Without a reuse interval the retried refresh token is refused (invalid_grant): one sign-in, not a loop. The
+    refused access token cannot be used meanwhile, so the call that lost the answer fails with the timeout."""
+    strict = protected("--lose-refresh-replies", "1")
+    with manager() as mgr:
+        sign_in(mgr, strict)
+        post(strict, "/_expire_access")
+        with pytest.raises(mcpclient.McpTimeoutError) as lost:
+            mgr.call_tool("g", "echo", {"text": "lost"})
+        assert lost.value.details["role"] == "token_endpoint"
+        with pytest.raises(mcpclient.McpAuthError) as again:
+            mgr.call_tool("g", "echo", {"text": "refused"})
+        assert again.value.details["reason"] == "oauth_required"
+        assert stats(strict) == {"refresh_requests": 2, "refreshes": 1}
+        mgr.oauth_complete(browse(again.value.details["authUrl"]))
+        assert text_of(mgr.call_tool("g", "echo", {"text": "signed in"})) == "signed in"
+
+
 class FlakyStore:
     """A host store (dict) whose callbacks raise while `failing` names their operation."""
 
     def __init__(self):
         self.records, self.failing = {}, set()
-        self.store = HostStore(self.get, self.put, self.delete, key=base64.b64encode(os.urandom(32)).decode())
+        self.key = base64.b64encode(os.urandom(32)).decode()
+        self.store = HostStore(self.get, self.put, self.delete, key=self.key)
+
+    def same_records(self):
+        """Another handle on the same records and key (a second manager, another process)."""
+        return HostStore(self.get, self.put, self.delete, key=self.key)
 
     def get(self, key):
         if "get" in self.failing:
@@ -196,17 +238,25 @@ def test_a_failing_host_store_is_a_user_error_and_the_sign_in_recovers_when_it_i
         with pytest.raises(mcpclient.McpAuthError) as required:
             mgr.connect("g")
         callback = browse(required.value.details["authUrl"])
-        # The tokens cannot be saved: the completion says so (the code is spent; the user signs in again).
+        # The store refuses the tokens: the code is spent, so they are kept in memory rather than lost. The sign-in
+        # completes, the connection works, and an event and the status say the tokens are not saved yet.
         flaky.failing = {"put"}
-        with pytest.raises(mcpclient.McpUserError) as unsaved:
-            mgr.oauth_complete(callback)
-        assert (unsaved.value.details["operation"], unsaved.value.details["kind"]) == ("put", "tokens")
+        mgr.oauth_complete(callback)
+        unsaved, seen = wait_for_event(mgr, lambda e: e["kind"] == "oauth_tokens_unsaved")
+        assert (unsaved["error"]["name"], unsaved["error"]["details"]["operation"], unsaved["error"]["details"]["kind"]) == (
+            "MCP_ERR_USER", "put", "tokens")
+        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20, seen=seen)
+        assert text_of(mgr.call_tool("g", "echo", {"text": "unsaved"})) == "unsaved"
+        status = mgr.oauth_status("g")
+        assert (status["state"], status["tokensSaved"], status["saveError"]["details"]["reason"]) == ("authorized", False, "host_store_failed")
+        assert "store down" not in json.dumps([seen, status])  # the host's exception text stays with the host
+        assert not any("tokens" in key for key in flaky.records)  # nothing reached the store
+        # The store is back: the next use saves them (one event), and the status no longer flags them.
         flaky.failing = set()
-        with pytest.raises(mcpclient.McpAuthError) as again:
-            mgr.connect("g")
-        mgr.oauth_complete(browse(again.value.details["authUrl"]))
-        wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
         assert text_of(mgr.call_tool("g", "echo", {"text": "stored"})) == "stored"
+        wait_for_event(mgr, lambda e: e["kind"] == "oauth_tokens_saved")
+        assert "tokensSaved" not in mgr.oauth_status("g") and mgr.oauth_status("g")["state"] == "authorized"
+        assert any("tokens" in key for key in flaky.records)
         # Reading fails while the access token needs a refresh: an error now, the refresh once the store is back.
         post(server, "/_expire_access")
         flaky.failing = {"get"}
@@ -222,3 +272,8 @@ def test_a_failing_host_store_is_a_user_error_and_the_sign_in_recovers_when_it_i
             except mcpclient.McpAuthError as pending:
                 mgr.oauth_complete(browse(pending.details["authUrl"]))
         assert result is not None and text_of(result) == "back"
+    # The saved tokens serve another manager on the same records without a browser.
+    with manager() as other:
+        other.set_credential_store(flaky.same_records())
+        other.add_server("g", {"url": server.origin + "/mcp", "timeout": 30000})
+        assert text_of(other.call_tool("g", "echo", {"text": "shared"})) == "shared"

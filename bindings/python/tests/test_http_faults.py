@@ -84,6 +84,53 @@ def test_an_oversize_reply_is_refused(bad):
         assert caught.value.details["reason"] == "response_too_large"
 
 
+def test_a_reply_read_together_with_an_oversize_event_is_still_delivered(bad):
+    """One read holds the result event and then an event over the limit: the result arrives (it used to be dropped
+    with the whole chunk, and the call failed with sse_event_too_large)."""
+    server = bad("sse-then-oversize", "--size-kb", "4")
+    with manager_for(server.url, maxResponseBytes=1024) as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "kept"})) == "kept"
+        assert text_of(mgr.call_tool("b", "echo", {"text": "again"})) == "again"
+    assert [r[2] for r in server.stats()].count("tools/call") == 2  # answered, so never re-issued
+
+
+def test_a_websocket_reply_read_together_with_a_bad_frame_is_still_delivered(bad):
+    """The result frame and a text frame that is not UTF-8 arrive in one read: the result is delivered, then the
+    connection is closed with 1007 (the reply used to be lost with the chunk); the next call reconnects."""
+    server = bad("ws-bad-frame")
+    with manager_for(server.url.replace("http://", "ws://"), type="websocket") as mgr:
+        assert text_of(mgr.call_tool("b", "echo", {"text": "kept"})) == "kept"
+        deadline = time.monotonic() + 10
+        while ["WS", "/mcp", "close", 1007] not in server.stats() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ["WS", "/mcp", "close", 1007] in server.stats()
+        assert text_of(mgr.call_tool("b", "echo", {"text": "again"})) == "again"
+
+
+def test_event_stream_reopens_and_reply_resumes_are_bounded(bad):
+    """A session server whose GET streams end at once without an event: the session's stream is opened 10 times in
+    a row and then left closed; a request whose stream ends without its answer is resumed 5 times (Last-Event-ID)
+    and then fails. Both bounds are StreamableHTTPTransport.maxEventStreamFailures / maxReplyResumes."""
+    server = bad("session-streams")
+    with manager_for(server.url) as mgr:
+        assert mgr.connect("b")["era"] == "legacy"
+
+        def opened(kind):
+            return sum(1 for r in server.stats() if r[0] == "GET" and r[2] == kind)
+
+        deadline = time.monotonic() + 20
+        while opened("stream") < 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # reopens are >= 100 ms apart: an eleventh would have come by now
+        assert opened("stream") == 10
+        with pytest.raises(mcpclient.McpTransportError) as caught:
+            mgr.call_tool("b", "echo", {"text": "x"})
+        assert (caught.value.details["reason"], caught.value.details["attempts"]) == ("stream_resume_failed", 5)
+        assert opened("resume") == 5
+        assert opened("stream") == 10
+        assert mgr.server_status("b")["status"] == "connected"
+
+
 def test_malformed_sse_fails_the_call_not_the_process(bad):
     server = bad("malformed-sse")
     with manager_for(server.url) as mgr:
