@@ -2,7 +2,8 @@
  * check that every call gets exactly one result, nothing deadlocks, and memory, descriptors and threads stay flat.
  *
  *   stress [--seconds S=30] [--threads T=32] [--users U=4] [--sample-every S=10] [--stall-seconds S=60]
- *          [--rss-slack-kb KB=32768] [--fd-slack N=32] --server NAME CONFIG_JSON ... [--user-server NAME CONFIG_JSON ...]
+ *          [--rss-slack-kb KB=32768] [--heap-slack-kb KB=2048] [--fd-slack N=16]
+ *          --server NAME CONFIG_JSON ... [--user-server NAME CONFIG_JSON ...]
  *
  * A --user-server is per user (its config names a user placeholder): it is only called through a user's view.
  * Every server must be one of the fixture servers (Tests/Fixtures/servers/everything_*.py): the tools echo, add and
@@ -51,10 +52,13 @@ static server_spec servers[MAX_SERVERS];
 static int server_count, thread_count = 32, user_count = 4;
 static double run_seconds = 30, sample_every = 10, stall_seconds = 60;
 static long rss_slack_kb = 32768;
-/* libcurl's connection caches (8 idle caller-thread handles with up to 4 connections each, and the I/O loop's)
- * hold a varying number of idle keep-alive connections at any quiet point, filling slowly over a long run; bounded,
- * unlike a leak. Other descriptors get a slack of 2. */
-static int fd_slack = 32;
+/* Heap in use (mallinfo2) may differ between the quiet points by what bounded caches hold at that moment (idle
+ * connections' buffers, queues' capacity); a leak of even 1 byte per operation outgrows it in a soak. */
+static long heap_slack_kb = 2048;
+/* libcurl's connection caches hold a varying number of idle keep-alive connections at a quiet point, bounded by
+ * the library (CURLMOPT_MAXCONNECTS): 8 caller-thread handles with one each, and 8 in the I/O loop beyond its
+ * streams. Other descriptors get a slack of 2. */
+static int fd_slack = 16;
 
 static mcp_manager *manager;
 static mcp_manager *views[MAX_USERS];
@@ -650,7 +654,8 @@ static sample quiet_point(const char *label, int resume) {
 /* ------------------------------------------------------------ main */
 static void usage(const char *prog) {
     fprintf(stderr,
-            "usage: %s [--seconds S] [--threads T] [--users U] [--sample-every S] [--stall-seconds S] [--rss-slack-kb KB] [--fd-slack N]\n"
+            "usage: %s [--seconds S] [--threads T] [--users U] [--sample-every S] [--stall-seconds S] [--rss-slack-kb KB]\n"
+            "          [--heap-slack-kb KB] [--fd-slack N]\n"
             "          --server NAME CONFIG_JSON ... [--user-server NAME CONFIG_JSON ...]\n",
             prog);
     exit(2);
@@ -679,6 +684,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "--sample-every")) sample_every = atof(v);
         else if (!strcmp(k, "--stall-seconds")) stall_seconds = atof(v);
         else if (!strcmp(k, "--rss-slack-kb")) rss_slack_kb = atol(v);
+        else if (!strcmp(k, "--heap-slack-kb")) heap_slack_kb = atol(v);
         else if (!strcmp(k, "--fd-slack")) fd_slack = atoi(v);
         else usage(argv[0]);
     }
@@ -729,13 +735,14 @@ int main(int argc, char **argv) {
     sample baseline = {0}, last = {0}, peak = {0};
     int have_baseline = 0;
     double next_sample = load_started + sample_every;
-    long last_ops = 0;
+    long last_ops = 0, ops_at_baseline = 0;
     while (now_s() - load_started < run_seconds) {
         sleep_ms(100);
         if (!have_baseline && now_s() - load_started >= warmup) {
             double quiet_started = now_s();
             baseline = quiet_point("quiet-1", 1);
             have_baseline = 1;
+            for (int i = 0; i < thread_count; i++) ops_at_baseline += atomic_load(&workers[i].ops);
             load_started += now_s() - quiet_started; /* the pause does not count as load */
             next_sample += now_s() - quiet_started;
         }
@@ -784,6 +791,11 @@ int main(int argc, char **argv) {
     int flat = 1;
     if (have_baseline) {
         /* Flat: the quiet point after the load within the slack of the quiet point after warm-up. */
+        if (quiet_end.heap_kb > baseline.heap_kb + heap_slack_kb) {
+            fail("heap in use grew from %ld kB to %ld kB between the quiet points (%.1f bytes per operation)", baseline.heap_kb,
+                 quiet_end.heap_kb, (double)(quiet_end.heap_kb - baseline.heap_kb) * 1024.0 / (double)(ops > ops_at_baseline ? ops - ops_at_baseline : 1));
+            flat = 0;
+        }
         if (quiet_end.rss_kb > baseline.rss_kb + rss_slack_kb) {
             fail("RSS grew from %ld kB to %ld kB between the quiet points", baseline.rss_kb, quiet_end.rss_kb);
             flat = 0;
@@ -817,11 +829,12 @@ int main(int argc, char **argv) {
            atomic_load(&blocking_timeouts), atomic_load(&submits), atomic_load(&cancels), atomic_load(&answered_ok),
            atomic_load(&answered_cancelled), atomic_load(&answered_other_error), atomic_load(&events_total),
            atomic_load(&events_dropped_reported));
-    printf("stress: resources at quiet points: after warm-up rss %ld kB fds %d threads %d children %d; after the load rss %ld kB "
-           "fds %d threads %d children %d; under load peak rss %ld kB fds %d threads %d; after free fds %d (before %d), "
-           "children %d\n",
-           baseline.rss_kb, baseline.fds, baseline.threads, baseline.children, quiet_end.rss_kb, quiet_end.fds,
-           quiet_end.threads, quiet_end.children, peak.rss_kb, peak.fds, peak.threads, after.fds, before.fds, after.children);
+    printf("stress: resources at quiet points: after warm-up rss %ld kB heap %ld kB fds %d (tcp %d) threads %d children %d; "
+           "after the load rss %ld kB heap %ld kB fds %d (tcp %d) threads %d children %d; under load peak rss %ld kB fds %d "
+           "threads %d; after free heap %ld kB fds %d (before %d), children %d\n",
+           baseline.rss_kb, baseline.heap_kb, baseline.fds, baseline.tcp, baseline.threads, baseline.children, quiet_end.rss_kb,
+           quiet_end.heap_kb, quiet_end.fds, quiet_end.tcp, quiet_end.threads, quiet_end.children, peak.rss_kb, peak.fds,
+           peak.threads, after.heap_kb, after.fds, before.fds, after.children);
     long failed = atomic_load(&failures);
     if (failed == 0 && flat && have_baseline) {
         printf("stress: PASS (every one of %zu submitted requests answered exactly once)\n", submitted_count);

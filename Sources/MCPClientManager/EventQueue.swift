@@ -59,15 +59,7 @@ public final class EventQueue: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while true {
-            if head < events.count {
-                let event = events[head]
-                head += 1
-                if head > 1024, head * 2 > events.count {
-                    events.removeFirst(head)
-                    head = 0
-                }
-                return .event(event)
-            }
+            if head < events.count { return .event(takeHead()) }
             // The newest events were dropped, so the report comes after everything that was kept.
             if dropped > 0 {
                 let count = dropped
@@ -87,14 +79,32 @@ public final class EventQueue: @unchecked Sendable {
 
     /// After a timed-out wait that raced with a push: take what arrived (lock already held).
     private func pop(unlockedRetry: Void) -> PopResult {
-        if head < events.count {
-            let event = events[head]
-            head += 1
-            return .event(event)
-        }
+        if head < events.count { return .event(takeHead()) }
         let count = dropped
         dropped = 0
         return .event(["version": 1, "kind": "dropped", "count": .int(Int64(count))])
+    }
+
+    /// The oldest event (lock held, one queued). Its slot lets go of it at once: the slots before `head` are only
+    /// compacted away now and then, and a delivered tool result kept there until then (up to 1024 of them) was
+    /// memory the host had already been given.
+    private func takeHead() -> JSONValue {
+        let event = events[head]
+        events[head] = .null
+        head += 1
+        if head > 1024, head * 2 > events.count {
+            events.removeFirst(head)
+            head = 0
+        }
+        return event
+    }
+
+    /// Events the queue still references, delivered ones included if it kept them (a testing hook: it must come back
+    /// to the number queued once they are popped).
+    public var referencedEvents: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return events.reduce(0) { count, event in event == .null ? count : count + 1 }
     }
 
     /// Wakes every waiter; later pops drain what is left, then report `closed`.

@@ -14,6 +14,13 @@ public final class ResponseCache: @unchecked Sendable {
 
     public init(clock: any MonotonicClock) { self.clock = clock }
 
+    /// Entries per connection. An expired entry used to go only when its key was asked for again, so reading many
+    /// distinct cacheable URIs grew the cache for the connection's lifetime.
+    public static let maxEntries = 256
+
+    /// Entries held, expired ones included until they are pruned.
+    public var count: Int { entries.withLock { $0.count } }
+
     /// The cache key, or nil when the request must not be cached (not cacheable, or an MRTR retry).
     public static func key(method: String, params: JSONObject) -> String? {
         // tools/call (never cached, the most frequent request) is turned away before hashing the method name.
@@ -36,8 +43,21 @@ public final class ResponseCache: @unchecked Sendable {
     /// Stores a result whose `ttlMs` is positive; 0, negative or absent means stale at once.
     public func store(_ key: String, _ value: JSONValue) {
         guard let ttl = value["ttlMs"]?.int64Value, ttl > 0 else { return }
-        let expires = clock.nowNanoseconds() &+ UInt64(ttl) * 1_000_000
-        entries.withLock { $0[key] = Entry(expires: expires, value: value) }
+        let now = clock.nowNanoseconds()
+        // A server's huge ttlMs saturates (the multiplication would trap): never expires.
+        let (span, overflow) = UInt64(ttl).multipliedReportingOverflow(by: 1_000_000)
+        let (sum, late) = now.addingReportingOverflow(span)
+        let expires = overflow || late ? UInt64.max : sum
+        entries.withLock { entries in
+            if entries[key] == nil, entries.count >= Self.maxEntries {
+                entries = entries.filter { $0.value.expires > now }
+                // All still fresh: the one that would expire first goes.
+                if entries.count >= Self.maxEntries, let soonest = entries.min(by: { $0.value.expires < $1.value.expires })?.key {
+                    entries[soonest] = nil
+                }
+            }
+            entries[key] = Entry(expires: expires, value: value)
+        }
     }
 
     /// Drops every entry of `method` (all pages or all URIs), e.g. on list_changed or an invalid cursor.

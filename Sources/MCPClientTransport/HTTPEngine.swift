@@ -23,6 +23,9 @@ public struct HTTPRequest: Sendable {
     public var resolve: [String] = []
     /// Only connect (TCP, TLS, proxy), then hand the connection over (WebSocket speaks its own protocol on it).
     var connectOnly = false
+    /// A stream that holds its connection for long (an event stream): the engine's bound on idle connections
+    /// counts it on top (else every stream would take the place of an idle connection kept for reuse).
+    public var longLived = false
     /// Checked on every address libcurl is about to connect to (after DNS, so rebinding cannot slip past) and again
     /// before the request goes out on a connection, new or reused from the pool (a trusted server's connection to
     /// the same host and port may lead somewhere an untrusted one must not go). An error refuses the request.
@@ -121,6 +124,8 @@ public final class HTTPEngine: @unchecked Sendable {
     private nonisolated(unsafe) var byHandle: [UInt: UInt64] = [:]
     private nonisolated(unsafe) var sockets: [Int32: (token: UInt64, events: UInt32)] = [:]
     private nonisolated(unsafe) var timer: EventLoop.TimerID?
+    /// Connections held for long by handles in `multi`: long-lived streams and connections handed over (WebSocket).
+    private nonisolated(unsafe) var heldConnections = 0
     /// Set once by `close`; read from any thread (callers' exchanges, late loop callbacks).
     private let closedFlag = Atomic<Bool>(false)
     private var closed: Bool { closedFlag.load(ordering: .acquiring) }
@@ -138,6 +143,27 @@ public final class HTTPEngine: @unchecked Sendable {
         _ = ccurlm_setopt_timer_function(api, multi, httpEngineTimerCallback)
         _ = ccurlm_setopt_pointer(api, multi, CURLMOPT_TIMERDATA, me)
         _ = ccurlm_setopt_long(api, multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = ccurlm_setopt_long(api, multi, CURLMOPT_MAXCONNECTS, Self.loopIdleConnections)
+    }
+
+    /// Idle keep-alive connections the I/O loop keeps (for submitted calls, notifications, stream POSTs) once its
+    /// exchanges have ended. HTTP/1.1 needs a connection per concurrent request to an origin: a burst of submitted
+    /// calls opens as many as it needs, and once it is over 8 stay for the next one. libcurl's default bound (4 per
+    /// easy handle in the multi handle) grew with the largest burst and kept dozens, many already closed by the
+    /// servers' keep-alive timeouts (their descriptors held until libcurl next looked).
+    public static let loopIdleConnections = 8
+    /// A caller-thread handle runs one exchange at a time, so it never uses two connections at once; the pool gives a
+    /// request the handle that last talked to its origin (a host thread going from server to server finds each one's
+    /// connection in its own handle), so one kept connection is the one it reuses. The caller threads' idle
+    /// connections are then at most `idleHandleLimit` (libcurl's default kept 4 per handle, 32 in all).
+    public static let callerHandleConnections = 1
+
+    /// libcurl closes the oldest idle connection whenever a connection comes back with more than CURLMOPT_MAXCONNECTS
+    /// in the cache, counting those in use (never closed for it). With the held connections on top of the idle
+    /// allowance, at most `loopIdleConnections` connections are idle once exchanges end, however many ran at once.
+    private func heldConnectionsChanged(by change: Int) {
+        heldConnections = max(0, heldConnections + change)
+        _ = ccurlm_setopt_long(api, multi, CURLMOPT_MAXCONNECTS, heldConnections + Self.loopIdleConnections)
     }
 
     /// Ends every exchange and releases libcurl. Blocks until the loop thread has done it.
@@ -182,13 +208,17 @@ public final class HTTPEngine: @unchecked Sendable {
         var shape: TransferShape?
         /// The header list its last transfer used (still set on the handle), and the headers it was built from.
         var reused = Transfer.ReusedOptions(headers: [], headerList: nil)
+        /// Its last exchange's URL: the origin of the one connection it keeps.
+        var lastURL: String?
     }
+    /// Least recently used first.
     private let idleHandles = Locked<[CallerHandle]>([])
-    static let idleHandleLimit = 8
+    public static let idleHandleLimit = 8
 
     private func makeCallerHandle() -> CallerHandle? {
         guard let easy = api.pointee.easy_init?() else { return nil }
         guard let multi = api.pointee.multi_init?() else { api.pointee.easy_cleanup?(easy); return nil }
+        _ = ccurlm_setopt_long(api, multi, CURLMOPT_MAXCONNECTS, Self.callerHandleConnections)
         return CallerHandle(easy: easy, multi: multi)
     }
 
@@ -203,7 +233,8 @@ public final class HTTPEngine: @unchecked Sendable {
     /// wake-up: progress may move it), and at once when the exchange is cancelled from another thread.
     public func perform(_ request: consuming HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
-        guard var handle = idleHandles.withLock({ $0.popLast() }) ?? makeCallerHandle() else {
+        let url = request.url
+        guard var handle = takeIdleHandle(for: url) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
@@ -233,13 +264,42 @@ public final class HTTPEngine: @unchecked Sendable {
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)
-        let kept = idleHandles.withLock { handles -> Bool in
-            guard handles.count < Self.idleHandleLimit, !closed else { return false }  // after close nothing is kept
+        handle.lastURL = url
+        // Over the limit the least recently used handle goes (with its connection), not this one's fresher connection.
+        let dropped = idleHandles.withLock { handles -> CallerHandle? in
+            guard !closed else { return handle }  // after close nothing is kept
             handles.append(handle)
-            return true
+            return handles.count > Self.idleHandleLimit ? handles.removeFirst() : nil
         }
-        if !kept { cleanup(handle) }
+        if let dropped { cleanup(dropped) }
         handler.end(transfer.failure ?? outcome)
+    }
+
+    /// The pooled handle whose kept connection goes to `url`'s origin. Else a new one while the pool has room for
+    /// another origin's connection, or the least recently used handle, whose connection would be the one to go.
+    private func takeIdleHandle(for url: String) -> CallerHandle? {
+        idleHandles.withLock { handles in
+            if let index = handles.lastIndex(where: { $0.lastURL.map { Self.sameOrigin($0, url) } ?? false }) {
+                return handles.remove(at: index)
+            }
+            return handles.count < Self.idleHandleLimit ? nil : handles.removeFirst()
+        }
+    }
+
+    /// Whether two URLs have the same scheme and authority (the bytes before the path, query or fragment).
+    static func sameOrigin(_ a: String, _ b: String) -> Bool {
+        func originEnd(_ bytes: String.UTF8View) -> String.UTF8View.Index {
+            var index = bytes.startIndex, slashes = 0
+            while index != bytes.endIndex {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "/") { slashes += 1; if slashes == 3 { return index } }
+                if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { return index }
+                bytes.formIndex(after: &index)
+            }
+            return index
+        }
+        let (x, y) = (a.utf8, b.utf8)
+        return x[..<originEnd(x)].elementsEqual(y[..<originEnd(y)])
     }
 
     private func wait(for transfer: Transfer, in multi: UnsafeMutableRawPointer, exchange: HTTPExchange, deadline: () -> UInt64) -> MCPError? {
@@ -313,6 +373,10 @@ public final class HTTPEngine: @unchecked Sendable {
             finish(id, error: MCPError.transport("cannot start the HTTP request: \(multiError(code))"))
             return
         }
+        if request.longLived || request.connectOnly {
+            transfer.holdsConnection = true
+            heldConnectionsChanged(by: 1)
+        }
         transfer.armIdleTimer(loop)
     }
 
@@ -326,6 +390,7 @@ public final class HTTPEngine: @unchecked Sendable {
             handover(transfer.easy)
         } else {
             _ = api.pointee.multi_remove_handle?(multi, transfer.easy)
+            if transfer.holdsConnection { heldConnectionsChanged(by: -1) }
             transfer.release(api, loop: loop)
         }
         transfer.handler.end(transfer.failure ?? error)
@@ -414,7 +479,10 @@ public final class HTTPEngine: @unchecked Sendable {
 
     /// Releases a handed-over connection (I/O thread).
     func release(connection easy: UnsafeMutableRawPointer) {
-        if !closed { _ = api.pointee.multi_remove_handle?(multi, easy) }
+        if !closed {
+            _ = api.pointee.multi_remove_handle?(multi, easy)
+            heldConnectionsChanged(by: -1)
+        }
         api.pointee.easy_cleanup?(easy)
     }
 }

@@ -27,6 +27,9 @@ final class Transfer: @unchecked Sendable {
     /// Set when the exchange runs on its caller's thread: polled by curl's progress callback; true aborts.
     /// Run by `HTTPEngine.perform` on a host thread: no loop timers (the caller's wait loop keeps the deadline).
     var onCallerThread = false
+    /// A long-lived stream or connect-only handle in the engine's multi handle: counted in its connection bound
+    /// until removed (a handed-over connection: until released).
+    var holdsConnection = false
 
     init(id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest, handler: HTTPResponseHandler, engine: HTTPEngine) {
         self.id = id

@@ -36,6 +36,7 @@ public final class SSETransport: MessageTransport, @unchecked Sendable {
         var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // the stream lives as long as the connection; events are capped
+        request.longLived = true
         let reader = StreamReader(transport: self, maxEventBytes: options.maxResponseBytes, sentAuthorization: authorization)
         let stream = engine.start(request, handler: reader.handler)
         let closed = state.withLock { state -> Bool in

@@ -158,6 +158,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         request.headers = sent
         request.body = message
+        request.longLived = longLived
         let reply = ReplyReader(
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
@@ -342,6 +343,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         var request = options.apply(to: HTTPRequest(method: "GET", url: options.url, headers: headers), url: options.url)
         request.idleTimeoutMs = options.readTimeoutMs
         request.maxResponseBytes = .max  // a stream may run for days; each event is capped instead
+        request.longLived = true
         let reader = EventStreamReader(transport: self, maxEventBytes: options.maxResponseBytes, lastEventID: lastEventID, resuming: resuming,
             sentAuthorization: authorization, authRetried: authRetried)
         let exchange = engine.start(request, handler: reader.handler)

@@ -31,3 +31,20 @@ import Testing
         #expect(SystemClock().nowNanoseconds() - started >= 30_000_000)
     }
 }
+
+/// A delivered event is let go of when it is popped: the queue used to keep the last (up to 1024) delivered events,
+/// tool results and all, until its next compaction (a slow heap rise under a steady load of submitted calls).
+@Suite struct EventQueueRetentionTests {
+    @Test func poppedEventsAreNotKept() {
+        let queue = EventQueue(capacity: 16)
+        let payload = JSONValue.string(String(repeating: "x", count: 4096))
+        for round in 0..<3 {
+            for index in 0..<300 { queue.push(["kind": "result", "n": .int(Int64(index)), "result": payload], droppable: false) }
+            #expect(queue.referencedEvents == 300)
+            for _ in 0..<200 { _ = queue.pop(timeoutMs: 0) }
+            #expect(queue.referencedEvents == 100, "round \(round)")
+            while case .event = queue.pop(timeoutMs: 0) {}
+            #expect(queue.referencedEvents == 0, "round \(round)")
+        }
+    }
+}

@@ -67,3 +67,29 @@ import Testing
         #expect(count(transport, "tools/list") == 2)
     }
 }
+
+/// The cache of one connection stays bounded however many distinct keys it sees (resources/read of ever new URIs
+/// used to keep every expired entry until its own URI was read again), and a huge ttlMs does not trap.
+@Suite struct ResponseCacheBoundTests {
+    @Test func distinctKeysStayWithinTheBoundExpiredOnesFirst() {
+        let clock = ManualScheduler()
+        let cache = ResponseCache(clock: clock)
+        for index in 0..<1000 {
+            cache.store("resources/read|uri|fixture://\(index)", ["contents": [], "ttlMs": 1_000])
+            clock.advance(byNanoseconds: 10_000_000)  // the oldest expire as new ones come
+        }
+        #expect(cache.count <= ResponseCache.maxEntries)
+        #expect(cache.fresh("resources/read|uri|fixture://999") != nil)
+
+        // Every entry fresh: the one that would expire first makes room.
+        let fresh = ResponseCache(clock: clock)
+        fresh.store("tools/list", ["tools": [], "ttlMs": 1_000_000])
+        for index in 0..<(ResponseCache.maxEntries + 10) { fresh.store("resources/read|uri|u\(index)", ["contents": [], "ttlMs": .int(Int64(2_000 + index))]) }
+        #expect(fresh.count == ResponseCache.maxEntries)
+        #expect(fresh.fresh("tools/list") != nil)
+        #expect(fresh.fresh("resources/read|uri|u0") == nil)
+
+        fresh.store("tools/list", ["tools": [], "ttlMs": .int(Int64.max)])
+        #expect(fresh.fresh("tools/list") != nil)
+    }
+}

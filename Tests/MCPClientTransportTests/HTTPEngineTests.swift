@@ -20,6 +20,8 @@ final class LocalHTTPServer {
         def do_GET(self):
             if self.path == "/slow":
                 time.sleep(5); self.reply(200, b"late")
+            elif self.path == "/hold":  # answers after 300 ms with the client's port: which connection carried it
+                time.sleep(0.3); self.reply(200, str(self.client_address[1]).encode(), "text/plain")
             elif self.path == "/big":
                 self.reply(200, b"x" * 200000, "text/plain")
             elif self.path == "/stall":
