@@ -74,6 +74,8 @@ def test_failing_and_hanging_servers_are_isolated(manager):
     manager.add_server("crashes", {"command": sys.executable, "args": ["-c", "import sys; sys.exit(3)"], "initTimeout": 5000})
     manager.add_server("hangs", {"command": sys.executable, "args": ["-c", "import time; time.sleep(60)"], "initTimeout": 60000})
     manager.add_server("off", dict(everything_config("modern"), enabled=False))
+    # Connected first: the 3 s budget below is for the failing servers, not a Python server's start on a busy machine.
+    manager.connect("good")
 
     started = time.monotonic()
     listing = manager.list_all_tools(timeout_ms=3000)
