@@ -41,6 +41,25 @@ void csys_set_thread_name(const char *name) { pthread_setname_np(pthread_self(),
 
 __attribute__((noinline)) uintptr_t csys_stack_address(void) { return (uintptr_t)__builtin_frame_address(0); }
 
+int csys_thread_stack(uintptr_t *low, size_t *size) {
+    static __thread uintptr_t cached_low;
+    static __thread size_t cached_size;
+    if (cached_size == 0) {
+        pthread_attr_t attributes;
+        if (pthread_getattr_np(pthread_self(), &attributes) != 0) return -1;
+        void *base = NULL;
+        size_t length = 0;
+        int status = pthread_attr_getstack(&attributes, &base, &length);
+        pthread_attr_destroy(&attributes);
+        if (status != 0 || base == NULL || length == 0) return -1;
+        cached_low = (uintptr_t)base;
+        cached_size = length;
+    }
+    *low = cached_low;
+    *size = cached_size;
+    return 0;
+}
+
 int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns) {
     _Atomic uint32_t *state = (_Atomic uint32_t *)word;
     struct timespec deadline = {0, 0};

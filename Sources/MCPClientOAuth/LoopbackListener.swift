@@ -210,6 +210,10 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
             if descriptors[0].revents != 0 || state.withLock({ $0.end != nil }) { return .failure(Self.cancelledError) }
             let polled = connections.count
             if accepting, descriptors[1].revents != 0 {
+                // A connection's time runs from its accept: `now` is from before the poll, which may have waited far
+                // longer than connectionTimeoutMs (a browser arriving after the user signed in), and a deadline already
+                // past closed the connection unread.
+                let acceptedAt = clock.nowNanoseconds()
                 while connections.count < options.maxConnections {
                     let fd = accept(listenFD, nil, nil)
                     if fd < 0 {
@@ -223,7 +227,7 @@ public final class LoopbackListener: @unchecked Sendable, CustomStringConvertibl
                     // accept4 needs _GNU_SOURCE; in the brief gap before FD_CLOEXEC only a host fork could inherit this socket.
                     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                     _ = csys_set_nonblocking(fd)
-                    connections.append(Connection(fd: fd, deadline: now &+ UInt64(max(options.connectionTimeoutMs, 1)) &* 1_000_000))
+                    connections.append(Connection(fd: fd, deadline: acceptedAt &+ UInt64(max(options.connectionTimeoutMs, 1)) &* 1_000_000))
                 }
             }
             var finished: [Int] = []

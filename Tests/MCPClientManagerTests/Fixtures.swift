@@ -1,5 +1,6 @@
 import Glibc
 import MCPClientCore
+import MCPClientTesting
 import MCPClientTransport
 
 /// Paths to the pinned Python environments and fixture servers (created by scripts/setup-test-env).
@@ -18,11 +19,22 @@ enum Fixtures {
 
     static func modern(_ extra: JSONObject = [:]) -> JSONValue {
         var config: JSONObject = ["command": .string(modernPython), "args": [.string(modernServer)]]
+        for (key, value) in scaledStartBudget { config[key] = value }
         for (key, value) in extra { config[key] = value }
         return .object(config)
     }
 
-    static func legacy() -> JSONValue { ["command": .string(legacyPython), "args": [.string(legacyServer)]] }
+    static func legacy() -> JSONValue {
+        var config: JSONObject = ["command": .string(legacyPython), "args": [.string(legacyServer)]]
+        for (key, value) in scaledStartBudget { config[key] = value }
+        return .object(config)
+    }
+
+    /// A Python server starting on a sanitizer run's loaded machine can take longer than the 30 s connect default
+    /// (`ServerConfig.defaultInitTimeoutMs`).
+    private static var scaledStartBudget: JSONObject {
+        TestTime.scale > 1 ? ["initTimeout": .int(Int64(TestTime.ms(30_000)))] : [:]
+    }
 
     /// Fixture servers this test process started and that are still alive (other test runs are ignored).
     /// `tag`: only those whose environment holds `MCPCLIENT_TEST_TAG=<tag>` (suites running in parallel start fixtures too).

@@ -5,7 +5,7 @@ import MCPClientProtocol
 import MCPClientTesting
 import Testing
 
-func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = 10_000) -> [JSONValue] {
+func drainEvents(_ manager: Manager, until predicate: (JSONValue) -> Bool, timeoutMs: Int32 = TestTime.ms(10_000)) -> [JSONValue] {
     var seen: [JSONValue] = []
     let deadline = SystemClock().nowNanoseconds() + UInt64(timeoutMs) * 1_000_000
     while SystemClock().nowNanoseconds() < deadline {
@@ -48,6 +48,7 @@ struct ManagerTests {
         let manager = try Manager(options: ManagerOptions())
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.modern())
+        _ = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()  // the server's start is not the call's time
         let started = SystemClock().nowNanoseconds()
         // No progress within 300 ms (the first comes after 1 s), so the timeout is not extended.
         let slow = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 5, "delay_ms": 1000], timeoutMs: 300)
@@ -277,25 +278,29 @@ extension ManagerTests {
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.modern())
         // 6 steps of 150 ms = 900 ms in all, against a 400 ms timeout: every step's progress restarts it.
-        let blocking = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 6, "delay_ms": 150], timeoutMs: 400)
+        let step = JSONValue.int(Int64(TestTime.ms(150))), timeout = TestTime.ms(400)
+        let blocking = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 6, "delay_ms": step], timeoutMs: timeout)
         #expect(try blocking.get()["result"]?["content"]?.arrayValue?.first?["text"] == "done after 6 steps")
-        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 6, "delay_ms": 150], "timeout_ms": 400])
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 6, "delay_ms": step],
+            "timeout_ms": .int(Int64(timeout))])
         let outcome = drainEvents(manager) { $0["request_id"] == .int(Int64(id)) && ($0["kind"] == "result" || $0["kind"] == "error") }.last
         #expect(outcome?["kind"] == "result")
     }
 
-    @Test(arguments: [["maxTotalTimeout": 600] as JSONObject, ["resetTimeoutOnProgress": false] as JSONObject])
+    @Test(arguments: [["maxTotalTimeout": .int(Int64(TestTime.ms(600)))] as JSONObject, ["resetTimeoutOnProgress": false] as JSONObject])
     func progressCannotExtendPastTheLimit(limit: JSONObject) throws {
         let manager = try Manager(options: ManagerOptions())
         defer { manager.close() }
         try manager.addServer(name: "fx", config: Fixtures.modern(limit))
         _ = try manager.blocking { manager.connect(server: "fx", completion: $0) }.get()  // the server's start is not the call's time
         let started = SystemClock().nowNanoseconds()
-        let result = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 20, "delay_ms": 150], timeoutMs: 400)
+        let step = JSONValue.int(Int64(TestTime.ms(150))), timeout = TestTime.ms(400)
+        let result = manager.callToolBlocking(server: "fx", tool: "slow", arguments: ["steps": 20, "delay_ms": step], timeoutMs: timeout)
         guard case .failure(let error) = result else { Issue.record("expected a timeout"); return }
         #expect(error.code == .timeout)
-        #expect(SystemClock().nowNanoseconds() - started < 2_500_000_000)  // 20 steps would take 3 s
-        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 20, "delay_ms": 150], "timeout_ms": 400])
+        #expect(SystemClock().nowNanoseconds() - started < TestTime.ns(2_500_000_000))  // 20 steps would take 3 s
+        let id = try manager.submit(["op": "call_tool", "server": "fx", "tool": "slow", "arguments": ["steps": 20, "delay_ms": step],
+            "timeout_ms": .int(Int64(timeout))])
         let outcome = drainEvents(manager) { $0["request_id"] == .int(Int64(id)) && ($0["kind"] == "result" || $0["kind"] == "error") }.last
         #expect(outcome?["error"]?["name"] == "MCP_ERR_TIMEOUT")
     }
@@ -310,7 +315,7 @@ extension ManagerTests {
         let manager = try Manager(options: options)
         defer { manager.close() }
         try manager.addServer(name: "fx", config: config)
-        let result = try manager.callToolBlocking(server: "fx", tool: "log", arguments: ["message": "marker-log-7"], timeoutMs: 30_000).get()
+        let result = try manager.callToolBlocking(server: "fx", tool: "log", arguments: ["message": "marker-log-7"], timeoutMs: TestTime.ms(30_000)).get()
         #expect(result["result"]?["isError"] == false)
         let events = drainEvents(manager) { $0["kind"] == "log" && $0["message"] == "marker-log-7" }
         let log = events.last

@@ -15,6 +15,9 @@ CSYS_HIDDEN void csys_set_thread_name(const char *name);
 /* Where the calling thread's stack is now (its caller's frame, roughly). A Swift local's address is no substitute:
  * AddressSanitizer keeps locals on a "fake stack" on the heap. */
 CSYS_HIDDEN uintptr_t csys_stack_address(void);
+/* The calling thread's stack: lowest address and size; 0 on success. Cached per thread (for the main thread glibc
+ * reads /proc/self/maps), so stack guards can ask on every nesting level. */
+CSYS_HIDDEN int csys_thread_stack(uintptr_t *low, size_t *size);
 CSYS_HIDDEN int csys_set_nonblocking(int fd);
 CSYS_HIDDEN int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 CSYS_HIDDEN int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);

@@ -211,7 +211,7 @@ struct YAMLCore {
                 details: ["limit": .int(Int64(limits.maxDepth))])
         }
         // A host thread may have a small stack: stop before it runs out, whatever the depth limit says.
-        if depth > 8, !stackGuard.hasRoom() {
+        if !stackGuard.hasRoom() {
             throw error("collections nest too deeply for the calling thread's stack (\(depth) levels)", at: mark,
                 details: ["limit": .int(Int64(depth - 1))])
         }
