@@ -101,7 +101,7 @@ public final class EventQueue: @unchecked Sendable {
 
     /// Events the queue still references, delivered ones included if it kept them (a testing hook: it must come back
     /// to the number queued once they are popped).
-    public var referencedEvents: Int {
+    var referencedEvents: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return events.reduce(0) { count, event in event == .null ? count : count + 1 }

@@ -93,9 +93,26 @@ enum RecordExpiry {
     }
 }
 
+/// A record with an absolute expiry (`RecordExpiry`).
+protocol ExpiringRecord {
+    var expiresAt: Int64 { get }
+}
+
+extension Dictionary where Key == String, Value: ExpiringRecord {
+    /// The record under `key` while it lives; an expired one is removed on the way (reads are what expire records).
+    mutating func unexpired(_ key: String, now: Int64) -> Value? {
+        guard let record = self[key] else { return nil }
+        guard record.expiresAt > now else {
+            self[key] = nil
+            return nil
+        }
+        return record
+    }
+}
+
 /// Records in process memory: for tests and hosts that want nothing on disk. Its leases are its own (process-local).
 public final class MemoryCredentialStore: CredentialStore, CredentialStoreLocking, @unchecked Sendable {
-    private struct Record {
+    private struct Record: ExpiringRecord {
         var value: [UInt8]
         var expiresAt: Int64
     }
@@ -108,14 +125,7 @@ public final class MemoryCredentialStore: CredentialStore, CredentialStoreLockin
 
     public func get(_ key: CredentialKey) throws(MCPError) -> [UInt8]? {
         let now = clock.nowSeconds()
-        return records.withLock { records in
-            guard let record = records[key.canonical] else { return nil }
-            guard record.expiresAt > now else {
-                records[key.canonical] = nil
-                return nil
-            }
-            return record.value
-        }
+        return records.withLock { $0.unexpired(key.canonical, now: now)?.value }
     }
 
     public func put(_ key: CredentialKey, _ value: [UInt8], ttlSeconds: Int64?) throws(MCPError) {

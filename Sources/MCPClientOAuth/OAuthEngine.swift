@@ -148,12 +148,14 @@ public final class OAuthEngine: Sendable {
         http = engine
         self.options = options
         unsavedTokens = UnsavedTokens(base: options.store, clock: options.clock)
-        unsavedTokens.setReporter { [weak self] key, saved, error in
-            if saved {
-                self?.emit(.tokensSaved(user: key.user, server: key.server))
-            } else if let error {
+        unsavedTokens.setReporter { [weak self] key, report in
+            switch report {
+            case .unsaved(let error):
                 self?.emit(.tokensUnsaved(user: key.user, server: key.server, error: error))
                 self?.saveUnsavedInBackground()
+            // Superseded: newer tokens another process or manager saved are in the store; the spell is over either way.
+            case .saved, .superseded:
+                self?.emit(.tokensSaved(user: key.user, server: key.server))
             }
         }
     }
@@ -162,34 +164,34 @@ public final class OAuthEngine: Sendable {
     private let backgroundSaver = Locked<Bool>(false)
 
     /// Offers kept token records to the store again without waiting for a request to read them (a connected server
-    /// reads its tokens only to renew them): after 1 s, doubling to 30 s, for 10 minutes at most; later reads still
-    /// retry. Ends when nothing is kept or the engine shuts down (it is counted, so `shutdown` waits for it and the
-    /// host's store functions are never called after that).
+    /// reads its tokens only to renew them), each when its retry is due by `UnsavedTokens`' backoff on the engine's
+    /// clock (1 s doubling to 30 s). Runs while records are kept and the engine is open; it is counted, so
+    /// `shutdown` waits for it and the host's store functions are never called after that.
     private func saveUnsavedInBackground() {
         guard backgroundSaver.withLock({ running in
             defer { running = true }
             return !running
         }) else { return }
         let started = runDetached { [self] in
-            var delayMs = 1_000, elapsedMs = 0
-            var emptied = false
-            while elapsedMs < 600_000, !emptied {
-                for _ in 0..<(delayMs / 100) {
-                    if isShutDown { return }
-                    usleep(100_000)
-                }
-                elapsedMs += delayMs
-                delayMs = min(delayMs * 2, 30_000)
-                if isShutDown { return }
-                unsavedTokens.retryAll()
-                emptied = unsavedTokens.isEmpty
+            while !isShutDown {
+                usleep(Self.saverPollMicroseconds)
+                if isShutDown { break }
+                unsavedTokens.retryDue()
+                // Decided under the flag's lock: a record kept after this look starts a new saver.
+                if backgroundSaver.withLock({ running -> Bool in
+                    guard unsavedTokens.isEmpty else { return false }
+                    running = false
+                    return true
+                }) { return }
             }
             backgroundSaver.withLock { $0 = false }
-            // A record kept between the last look and now found the saver running and did not start one.
-            if emptied, !isShutDown, !unsavedTokens.isEmpty { saveUnsavedInBackground() }
         }
         if !started { backgroundSaver.withLock { $0 = false } }
     }
+
+    /// How often the saver looks for due retries: the backoff itself runs on `options.clock`, so a test's manual
+    /// clock decides when a retry happens.
+    static let saverPollMicroseconds: UInt32 = 100_000
 
     private var isShutDown: Bool { activity.withLock { $0.closed } }
 
@@ -306,7 +308,16 @@ public final class OAuthEngine: Sendable {
         let outcome = refresher.freshTokens(for: key, rejectedAccessToken: rejectedAccessToken,
             requiresRefreshToken: settings.grant == .authorizationCode) { tokens, record in
             Result { () throws(MCPError) -> TokenSet in
-                try renew(StoredTokens(tokens: tokens, binding: TokenBinding(json: record["binding"] ?? .null)), settings: settings)
+                let stored = StoredTokens(tokens: tokens, binding: try TokenBinding(json: record["binding"] ?? .null))
+                do throws(MCPError) {
+                    return try renew(stored, settings: settings)
+                } catch where Self.mayHaveLostTheAnswer(error) {
+                    // The AS may have rotated the refresh token and its answer is lost. Asked again soon, once, with
+                    // the same token (still under the lease), while an AS's reuse interval may still honour it; a
+                    // strict AS refuses it (invalid_grant), which ends in one sign-in.
+                    pause(milliseconds: Self.lostAnswerRetryMilliseconds)
+                    return try renew(stored, settings: settings)
+                }
             }
         }
         _ = try outcome.get()
@@ -314,6 +325,22 @@ public final class OAuthEngine: Sendable {
             throw MCPError(.auth, "the renewed tokens were removed meanwhile", source: .auth, details: ["reason": "no_tokens"])
         }
         return stored
+    }
+
+    static let lostAnswerRetryMilliseconds = 2_000
+
+    /// A token request that may have reached the AS without its answer reaching us: a timeout or a broken connection.
+    /// Not a connection that was never made (unknown host, refused): that request was never sent.
+    static func mayHaveLostTheAnswer(_ error: MCPError) -> Bool {
+        if error.code == .timeout { return true }
+        guard error.code == .transport else { return false }
+        let curlCode = error.details["curl_code"]?.int64Value
+        return curlCode != 5 && curlCode != 6 && curlCode != 7
+    }
+
+    /// Sleeps, waking early when the engine shuts down (its HTTP engine is closed first, so what follows fails at once).
+    private func pause(milliseconds: Int) {
+        for _ in 0..<max(milliseconds / 100, 1) where !isShutDown { usleep(100_000) }
     }
 
     /// New tokens for stored ones: the `refresh_token` grant (retried without scope when the AS rejects it), or the

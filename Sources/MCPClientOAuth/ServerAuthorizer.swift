@@ -88,23 +88,12 @@ public final class ServerAuthorizer: RequestAuthorizer, @unchecked Sendable {
         if stale { scheduler.cancelTimer(timer) }
     }
 
-    private func renewNow(generation: Int, retry: Bool = false) {
+    /// A failure is left to the next request: its 401 goes the interactive way. (A lost answer was already asked
+    /// again by `freshTokens`.)
+    private func renewNow(generation: Int) {
         guard state.withLock({ !$0.closed && $0.generation == generation }) else { return }
-        do {
-            adopt(try engine.freshTokens(user: user, settings: settings).tokens, renewed: true)
-        } catch where !retry && Self.isTransient(error) {
-            // No answer (a timeout, a broken connection): the AS may have rotated the refresh token and the answer
-            // is lost. Asked again soon, once, with the same token, while an AS's reuse interval may still honour
-            // it; the access token keeps working meanwhile. Later failures are left to the next request's 401.
-            guard let scheduler else { return }
-            _ = scheduler.schedule(afterNanoseconds: Self.lostRenewalRetryNanoseconds) { [weak self] in
-                guard let self else { return }
-                _ = self.engine.runDetached { self.renewNow(generation: generation, retry: true) }
-            }
-        } catch {}  // refused (the tokens are gone) or no grant: the next request's 401 goes the interactive way
+        if let stored = try? engine.freshTokens(user: user, settings: settings) { adopt(stored.tokens, renewed: true) }
     }
-
-    static let lostRenewalRetryNanoseconds: UInt64 = 2_000_000_000
 
     /// Whether `prepare()` must run before connecting: no tokens yet, and either the config declares OAuth or the
     /// grant needs no browser. Call after `reload()`.

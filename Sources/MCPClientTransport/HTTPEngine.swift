@@ -213,7 +213,7 @@ public final class HTTPEngine: @unchecked Sendable {
     }
     /// Least recently used first.
     private let idleHandles = Locked<[CallerHandle]>([])
-    public static let idleHandleLimit = 8
+    static let idleHandleLimit = 8
 
     private func makeCallerHandle() -> CallerHandle? {
         guard let easy = api.pointee.easy_init?() else { return nil }

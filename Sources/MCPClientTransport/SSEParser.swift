@@ -20,9 +20,9 @@ public struct SSEEvent: Sendable, Equatable {
 
 /// The WHATWG "interpret an event stream" algorithm as an incremental, I/O-free parser.
 ///
-/// Feed it bytes in chunks of any size; each `feed` returns the events completed by that chunk. Chunk boundaries
+/// Give it bytes in chunks of any size; each `read` returns the events completed by that chunk. Chunk boundaries
 /// never change the result, including a CR at the end of one chunk and its LF at the start of the next.
-/// After an error the stream is broken: every later `read` reports (and `feed` throws) the same error.
+/// After an error the stream is broken: every later `read` reports the same error.
 /// `finish()` ends the stream; as the standard requires, an event without its closing blank line is discarded.
 public struct SSEParser: Sendable {
     public let maxEventBytes: Int
@@ -56,45 +56,25 @@ public struct SSEParser: Sendable {
         self.maxLineBytes = maxLineBytes ?? maxEventBytes + 6
     }
 
-    /// The events one chunk completed, and the error that broke the stream after them (nil while it is readable).
-    /// Events before the error are real: a transport delivers them, then reports the error.
-    public struct Chunk: Sendable {
-        public var events: [SSEEvent]
-        public var failure: MCPError?
-    }
+    /// The events one chunk completed, and the error that broke the stream after them.
+    public typealias Chunk = DecodedChunk<SSEEvent>
 
     /// The error that broke the stream, once one did.
     public private(set) var failure: MCPError?
 
     /// Parses one chunk. Never throws: what the chunk completed before an error comes back with that error.
     public mutating func read(_ bytes: UnsafeRawBufferPointer) -> Chunk {
-        if let failure { return Chunk(events: [], failure: failure) }
+        if let failure { return Chunk(items: [], failure: failure) }
         var events: [SSEEvent] = []
         do {
             for byte in bytes { try consume(byte, into: &events) }
         } catch {
             failure = error
         }
-        return Chunk(events: events, failure: failure)
+        return Chunk(items: events, failure: failure)
     }
 
     public mutating func read(_ bytes: [UInt8]) -> Chunk { bytes.withUnsafeBytes { read($0) } }
-
-    /// The events the chunk completed; throws when the stream is broken and there are none to return. An error
-    /// after some events is thrown by the next call, so nothing completed is lost either way.
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [SSEEvent] {
-        let chunk = read(bytes)
-        if let failure = chunk.failure, chunk.events.isEmpty { throw failure }
-        return chunk.events
-    }
-
-    public mutating func feed(_ bytes: [UInt8]) throws(MCPError) -> [SSEEvent] {
-        var result: Result<[SSEEvent], MCPError> = .success([])
-        bytes.withUnsafeBytes { buffer in
-            do throws(MCPError) { result = .success(try feed(buffer)) } catch { result = .failure(error) }
-        }
-        return try result.get()
-    }
 
     /// Ends the stream. Returns true when an unfinished event (fields without the closing blank line) was dropped,
     /// which a transport may report as a truncated response.

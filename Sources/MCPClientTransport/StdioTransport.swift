@@ -61,12 +61,15 @@ public final class StdioTransport: MessageTransport, @unchecked Sendable {
     /// What may wait for a server that does not read its stdin before a send fails (docs/security.md).
     public static let defaultMaxPendingWriteBytes = 256 << 20
     /// `defaultMaxPendingWriteBytes` unless a test asks for less (256 MiB is too much to fill cheaply).
-    public let maxPendingWriteBytes: Int
+    let maxPendingWriteBytes: Int
     private static let stderrTailLines = 20
     fileprivate static let stderrChunksPerWakeup = 4
 
-    public init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil,
-                maxPendingWriteBytes: Int = StdioTransport.defaultMaxPendingWriteBytes) {
+    public convenience init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil) {
+        self.init(launch: launch, loop: loop, logSink: logSink, serverName: serverName, maxPendingWriteBytes: Self.defaultMaxPendingWriteBytes)
+    }
+
+    init(launch: StdioLaunch, loop: EventLoop, logSink: any LogSink = DiscardingLogSink(), serverName: String? = nil, maxPendingWriteBytes: Int) {
         self.launch = launch
         self.maxPendingWriteBytes = maxPendingWriteBytes
         self.loop = loop

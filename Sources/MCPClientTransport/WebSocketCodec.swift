@@ -92,12 +92,9 @@ public struct WebSocketDecoder: Sendable {
         self.maxMessageBytes = maxMessageBytes
     }
 
-    /// The messages one chunk completed, and the error that broke the stream after them (nil while it is readable).
-    /// Messages before the error are real: a transport delivers them, then closes with the error's code.
-    public struct Chunk: Sendable {
-        public var messages: [WebSocketMessage]
-        public var failure: MCPError?
-    }
+    /// The messages one chunk completed, and the error that broke the stream after them (a transport closes with
+    /// its code).
+    public typealias Chunk = DecodedChunk<WebSocketMessage>
 
     /// The error that broke the stream, once one did.
     public private(set) var failure: MCPError?
@@ -106,8 +103,8 @@ public struct WebSocketDecoder: Sendable {
 
     /// Decodes one chunk. Never throws: what the chunk completed before an error comes back with that error.
     public mutating func read(_ bytes: UnsafeRawBufferPointer) -> Chunk {
-        if let failure { return Chunk(messages: [], failure: failure) }
-        guard !receivedClose else { return Chunk(messages: [], failure: nil) }
+        if let failure { return Chunk(items: [], failure: failure) }
+        guard !receivedClose else { return Chunk(items: [], failure: nil) }
         buffer.append(contentsOf: bytes)
         var messages: [WebSocketMessage] = []
         do {
@@ -118,7 +115,7 @@ public struct WebSocketDecoder: Sendable {
             failure = error
             buffer.removeAll()
             start = 0
-            return Chunk(messages: messages, failure: error)
+            return Chunk(items: messages, failure: error)
         }
         // Drop consumed bytes once they dominate, so the buffer does not grow with the stream.
         if start == buffer.count {
@@ -129,21 +126,7 @@ public struct WebSocketDecoder: Sendable {
             start = 0
         }
         if receivedClose { buffer.removeAll() }
-        return Chunk(messages: messages, failure: nil)
-    }
-
-    /// The messages the chunk completed; throws when the stream is broken and there are none to return. An error
-    /// after some messages is thrown by the next call, so nothing completed is lost either way.
-    public mutating func feed(_ bytes: [UInt8]) throws(MCPError) -> [WebSocketMessage] {
-        let chunk = read(bytes)
-        if let failure = chunk.failure, chunk.messages.isEmpty { throw failure }
-        return chunk.messages
-    }
-
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(MCPError) -> [WebSocketMessage] {
-        let chunk = read(bytes)
-        if let failure = chunk.failure, chunk.messages.isEmpty { throw failure }
-        return chunk.messages
+        return Chunk(items: messages, failure: nil)
     }
 
     /// Nil when more bytes are needed; `.some(nil)` for a frame that completed nothing (a middle fragment).

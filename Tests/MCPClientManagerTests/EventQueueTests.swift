@@ -1,5 +1,5 @@
 import MCPClientCore
-import MCPClientManager
+@testable import MCPClientManager
 import Testing
 
 @Suite struct EventQueueTests {

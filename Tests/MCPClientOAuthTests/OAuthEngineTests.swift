@@ -227,6 +227,15 @@ struct OAuthEngineTests {
         #expect(engine.status(user: "alice", server: settings.server)["flow"]?["status"] == "completed")
     }
 
+    /// Whether `condition` holds within 5 s (polled).
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
     /// A store whose puts of token records fail while `failing` is set (a host store that is down).
     final class FlakyStore: CredentialStore, @unchecked Sendable {
         let base = MemoryCredentialStore()
@@ -271,9 +280,16 @@ struct OAuthEngineTests {
         #expect(try Self.resourceStatus(box, server, token: refreshed.tokens.accessToken) == 200)
         #expect(try store.base.get(key) == nil)
 
-        // The store is back: the next read saves the newest tokens, once.
+        // Retries back off on the engine's clock: with the clock still, neither a read nor the background saver
+        // offers the tokens again, so nothing reaches the store even once it is back.
         store.failing.store(false, ordering: .relaxed)
         #expect(try engine.storedTokens(user: "alice", server: "demo")?.tokens.accessToken == refreshed.tokens.accessToken)
+        usleep(300_000)  // three of the saver's looks
+        #expect(try store.base.get(key) == nil)
+        // Once due (30 s at most), the read saves the newest tokens, once (or the saver, on the same clock, did first).
+        clock.advance(by: 30)
+        #expect(try engine.storedTokens(user: "alice", server: "demo")?.tokens.accessToken == refreshed.tokens.accessToken)
+        #expect(Self.eventually { recorder.names.last == "saved" })
         #expect(try store.base.getJSON(key)?["refresh_token"]?.stringValue == refreshed.tokens.refreshToken)
         #expect(engine.status(user: "alice", server: "demo")["tokensSaved"] == nil)
         _ = try engine.storedTokens(user: "alice", server: "demo")

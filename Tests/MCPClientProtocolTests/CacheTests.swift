@@ -1,5 +1,5 @@
 import MCPClientCore
-import MCPClientProtocol
+@testable import MCPClientProtocol
 import MCPClientTesting
 import Testing
 
@@ -91,5 +91,39 @@ import Testing
 
         fresh.store("tools/list", ["tools": [], "ttlMs": .int(Int64.max)])
         #expect(fresh.fresh("tools/list") != nil)
+    }
+
+    /// A server's results are untrusted: one over `maxEntryBytes` is not cached, and all of a connection's together
+    /// stay within `maxTotalBytes` (256 results at the 64 MiB message cap were 16 GiB).
+    @Test func resultsAreBoundedInBytes() {
+        let clock = ManualScheduler()
+        let cache = ResponseCache(clock: clock)
+        let big = String(repeating: "x", count: ResponseCache.maxEntryBytes)
+        cache.store("resources/read|uri|big", ["contents": [["text": .string(big)]], "ttlMs": 60_000])
+        #expect(cache.fresh("resources/read|uri|big") == nil && cache.totalBytes == 0)
+
+        let half = String(repeating: "y", count: ResponseCache.maxEntryBytes / 2)
+        for index in 0..<40 { cache.store("resources/read|uri|u\(index)", ["contents": [["text": .string(half)]], "ttlMs": .int(Int64(60_000 + index))]) }
+        #expect(cache.totalBytes <= ResponseCache.maxTotalBytes)
+        #expect(cache.count >= 30 && cache.count < 32)  // 16 MiB of half-MiB results, with their envelopes
+        #expect(cache.fresh("resources/read|uri|u39") != nil)
+        #expect(cache.fresh("resources/read|uri|u0") == nil)  // the soonest to expire made room
+
+        // A result too large to cache also drops the stale one under its key.
+        cache.store("resources/read|uri|u39", ["contents": [["text": .string(big)]], "ttlMs": 60_000])
+        #expect(cache.fresh("resources/read|uri|u39") == nil)
+        let before = cache.totalBytes
+        cache.invalidate(method: "resources/read")
+        #expect(before > 0 && cache.totalBytes == 0 && cache.count == 0)
+    }
+
+    @Test func approximateSizeFollowsTheJSONTextAndStopsAtTheLimit() {
+        let value: JSONValue = ["tools": [["name": "echo", "description": "Echoes ✓", "inputSchema": ["type": "object", "n": 12, "ok": true]]], "ttlMs": 1_000]
+        let text = JSONWriter.serialize(value).count
+        let estimate = ResponseCache.approximateBytes(of: value, limit: 1 << 20) ?? 0
+        #expect(estimate >= text / 2 && estimate <= text * 2, "estimate \(estimate) for \(text) bytes")
+        let wide = JSONValue.array(Array(repeating: .int(1), count: 200_000))
+        #expect(ResponseCache.approximateBytes(of: wide, limit: 100_000) == nil)
+        #expect(ResponseCache.approximateBytes(of: wide, limit: 10_000_000) != nil)
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import MCPClientCore
-import MCPClientTransport
+@testable import MCPClientTransport
+import MCPClientTesting
 import Testing
 
 /// How many keep-alive connections an engine keeps once its exchanges have ended: bounded by construction
@@ -85,7 +86,7 @@ import Testing
         let bodies = Locked<[String]>([])
         let done = (0..<count).map { _ in Waiter<Bool>() }
         for index in 0..<count {
-            spawn {
+            TestThread.detach {
                 let exchange = Collected()
                 engine.perform(HTTPRequest(method: "GET", url: url), handler: exchange.handler, exchange: engine.callerThreadExchange(),
                     deadline: { SystemClock().nowNanoseconds() + 10_000_000_000 })
@@ -128,16 +129,4 @@ func connectionsHeld(to port: Int) -> Int {
         if remote == port, fields[3] == "01" || fields[3] == "08", ours.contains(fields[9]) { count += 1 }
     }
     return count
-}
-
-private func spawn(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    pthread_create(&thread, nil, { raw in
-        guard let raw else { return nil }
-        Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
-        return nil
-    }, box)
-    pthread_detach(thread)
 }

@@ -2,6 +2,15 @@ import MCPClientCore
 import MCPClientTransport
 import Testing
 
+extension SSEParser {
+    /// `read`, for tests that expect no error: the chunk's events, or its error (then the events are not needed).
+    fileprivate mutating func events(_ bytes: [UInt8]) throws(MCPError) -> [SSEEvent] {
+        let chunk = read(bytes)
+        if let failure = chunk.failure { throw failure }
+        return chunk.events
+    }
+}
+
 /// Parses the whole stream in the given chunk sizes (cycled) and finishes it.
 private func parse(_ text: String, chunks: [Int] = [], maxEventBytes: Int = 1 << 20, maxLineBytes: Int? = nil)
     throws(MCPError) -> (events: [SSEEvent], parser: SSEParser)
@@ -20,7 +29,7 @@ private func parse(_ bytes: [UInt8], chunks: [Int] = [], maxEventBytes: Int = 1 
         let size = chunks.isEmpty ? bytes.count : max(1, chunks[chunkIndex % chunks.count])
         chunkIndex += 1
         let end = min(bytes.count, offset + size)
-        events += try parser.feed(Array(bytes[offset..<end]))
+        events += try parser.events(Array(bytes[offset..<end]))
         offset = end
     }
     parser.finish()
@@ -49,11 +58,11 @@ private let multiEventStream =
 
     @Test func crAtChunkEndFollowedByLFIsOneLineEnd() throws {
         var parser = SSEParser(maxEventBytes: 1024)
-        let first = try parser.feed(Array("data: a\r".utf8))
+        let first = try parser.events(Array("data: a\r".utf8))
         // Were the LF a second line end, this would already dispatch "a".
-        let second = try parser.feed(Array("\ndata: b\r".utf8))
-        let third = try parser.feed(Array("\n\r".utf8))
-        let fourth = try parser.feed(Array("\n".utf8))
+        let second = try parser.events(Array("\ndata: b\r".utf8))
+        let third = try parser.events(Array("\n\r".utf8))
+        let fourth = try parser.events(Array("\n".utf8))
         #expect(first.isEmpty && second.isEmpty && fourth.isEmpty)
         #expect(third == [SSEEvent(data: "a\nb")])
     }
@@ -126,12 +135,12 @@ private let multiEventStream =
 
     @Test func unterminatedEventIsDiscardedAtFinish() throws {
         var parser = SSEParser(maxEventBytes: 1024)
-        let events = try parser.feed(Array("data: a\n\ndata: partial\n".utf8))
+        let events = try parser.events(Array("data: a\n\ndata: partial\n".utf8))
         #expect(events == [SSEEvent(data: "a")])
         let dropped = parser.finish()
         #expect(dropped)
         var clean = SSEParser(maxEventBytes: 1024)
-        _ = try clean.feed(Array("data: a\n\n".utf8))
+        _ = try clean.events(Array("data: a\n\n".utf8))
         let cleanDropped = clean.finish()
         #expect(!cleanDropped)
     }
@@ -154,7 +163,7 @@ private let multiEventStream =
         // Two chunks split at every offset.
         for offset in 0...bytes.count {
             var parser = SSEParser(maxEventBytes: 1024)
-            let events = try parser.feed(Array(bytes[..<offset])) + parser.feed(Array(bytes[offset...]))
+            let events = try parser.events(Array(bytes[..<offset])) + parser.events(Array(bytes[offset...]))
             #expect(events == reference, "split at \(offset)")
         }
         #expect(try parse(bytes, chunks: [1]).events == reference)
@@ -175,12 +184,12 @@ private let multiEventStream =
 
     @Test func endlessLineIsRefusedWithoutWaitingForItsEnd() throws {
         var parser = SSEParser(maxEventBytes: 16, maxLineBytes: 32)
-        let error = #expect(throws: MCPError.self) { _ = try parser.feed(Array(repeating: UInt8(ascii: "x"), count: 40)) }
+        let error = #expect(throws: MCPError.self) { _ = try parser.events(Array(repeating: UInt8(ascii: "x"), count: 40)) }
         #expect(error?.details["reason"] == "sse_line_too_large")
         // The stream stays broken after an error.
-        #expect(throws: MCPError.self) { _ = try parser.feed(Array("\n\n".utf8)) }
+        #expect(throws: MCPError.self) { _ = try parser.events(Array("\n\n".utf8)) }
         var implicit = SSEParser(maxEventBytes: 16)
-        #expect(throws: MCPError.self) { _ = try implicit.feed(Array(repeating: UInt8(ascii: ":"), count: 23)) }
+        #expect(throws: MCPError.self) { _ = try implicit.events(Array(repeating: UInt8(ascii: ":"), count: 23)) }
     }
 
     /// One read that completes events and then breaks the stream returns both: the events are not lost.
@@ -192,11 +201,11 @@ private let multiEventStream =
         #expect(read.failure?.details["reason"] == "sse_event_too_large")
         #expect(parser.failure?.details["reason"] == "sse_event_too_large")
         #expect(parser.read(Array("data: x\n\n".utf8)).events.isEmpty)  // broken for good
-        // `feed` returns the events and throws the error on the next call.
-        var feeding = SSEParser(maxEventBytes: 16, maxLineBytes: 24)
-        #expect(try feeding.feed(Array("data: kept\n\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30)) == [SSEEvent(data: "kept")])
-        let error = #expect(throws: MCPError.self) { _ = try feeding.feed(Array("\n\n".utf8)) }
-        #expect(error?.details["reason"] == "sse_line_too_large")
+        // An endless line after an event: the event, then the error.
+        var endless = SSEParser(maxEventBytes: 16, maxLineBytes: 24)
+        let cut = endless.read(Array("data: kept\n\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30))
+        #expect(cut.events == [SSEEvent(data: "kept")] && cut.failure?.details["reason"] == "sse_line_too_large")
+        #expect(endless.read(Array("\n\n".utf8)).failure?.details["reason"] == "sse_line_too_large")
     }
 }
 

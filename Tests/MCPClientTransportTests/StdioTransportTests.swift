@@ -1,7 +1,7 @@
 import Glibc
 import MCPClientCore
 import MCPClientProtocol
-import MCPClientTransport
+@testable import MCPClientTransport
 import Testing
 
 /// Records what a transport delivers and waits for it without sleeping.

@@ -2,6 +2,15 @@ import MCPClientCore
 import MCPClientTransport
 import Testing
 
+extension WebSocketDecoder {
+    /// `read`, for tests that expect no error: the chunk's messages, or its error (then the messages are not needed).
+    fileprivate mutating func messages(_ bytes: [UInt8]) throws(MCPError) -> [WebSocketMessage] {
+        let chunk = read(bytes)
+        if let failure = chunk.failure { throw failure }
+        return chunk.messages
+    }
+}
+
 /// An unmasked server frame.
 private func serverFrame(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0) -> [UInt8] {
     var frame: [UInt8] = [(fin ? 0x80 : 0) | rsv | opcode]
@@ -17,9 +26,9 @@ private func decode(_ bytes: [UInt8], maxFrame: Int = 1 << 20, maxMessage: Int =
     throws(MCPError) -> [WebSocketMessage]
 {
     var decoder = WebSocketDecoder(maxFrameBytes: maxFrame, maxMessageBytes: maxMessage)
-    guard byteByByte else { return try decoder.feed(bytes) }
+    guard byteByByte else { return try decoder.messages(bytes) }
     var messages: [WebSocketMessage] = []
-    for byte in bytes { messages += try decoder.feed([byte]) }
+    for byte in bytes { messages += try decoder.messages([byte]) }
     return messages
 }
 
@@ -191,10 +200,10 @@ private let hello = Array("Hello".utf8)
 
     @Test func nothingIsDecodedAfterClose() throws {
         var decoder = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
-        let messages = try decoder.feed(serverFrame(0x8, [0x03, 0xE8]) + serverFrame(0x1, hello))
+        let messages = try decoder.messages(serverFrame(0x8, [0x03, 0xE8]) + serverFrame(0x1, hello))
         #expect(messages == [.close(code: 1000, reason: "")])
         #expect(decoder.receivedClose)
-        let later = try decoder.feed(serverFrame(0x1, hello))
+        let later = try decoder.messages(serverFrame(0x1, hello))
         #expect(later.isEmpty)
     }
 
@@ -251,16 +260,16 @@ private let hello = Array("Hello".utf8)
         #expect(read.failure?.details["reason"] == "invalid_utf8")
         #expect(read.failure?.details["closeCode"] == 1007)
         #expect(decoder.read(serverFrame(0x1, hello)).messages.isEmpty)
-        // `feed` returns the messages and throws the error on the next call.
-        var feeding = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
-        #expect(try feeding.feed(serverFrame(0x1, hello) + serverFrame(0x3, [])) == [.text("Hello")])
-        let error = #expect(throws: MCPError.self) { _ = try feeding.feed([]) }
-        #expect(error?.details["reason"] == "reserved_opcode")
+        // A reserved opcode after a message: the message, then the error, again on the next read.
+        var reserved = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
+        let cut = reserved.read(serverFrame(0x1, hello) + serverFrame(0x3, []))
+        #expect(cut.messages == [.text("Hello")] && cut.failure?.details["reason"] == "reserved_opcode")
+        #expect(reserved.read([]).failure?.details["reason"] == "reserved_opcode")
     }
 
     @Test func aBrokenStreamStaysBroken() {
         var decoder = WebSocketDecoder(maxFrameBytes: 1024, maxMessageBytes: 1024)
-        #expect(throws: MCPError.self) { _ = try decoder.feed(serverFrame(0x3, [])) }
-        #expect(throws: MCPError.self) { _ = try decoder.feed(serverFrame(0x1, hello)) }
+        #expect(throws: MCPError.self) { _ = try decoder.messages(serverFrame(0x3, [])) }
+        #expect(throws: MCPError.self) { _ = try decoder.messages(serverFrame(0x1, hello)) }
     }
 }
