@@ -19,7 +19,8 @@ import Testing
         var writer = JSONWriter()
         writer.copying(shallow)
         writer.write(payload)
-        #expect(writer.copiedPassThrough)
+        let copied = writer.copiedPassThrough
+        #expect(copied)
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"version":1,"result":"# + result + "}")
     }
 
