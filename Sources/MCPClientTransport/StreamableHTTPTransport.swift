@@ -197,7 +197,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
-    static func isLongLived(_ method: String?) -> Bool { method == "subscriptions/listen" || method == "tasks/result" }
+    static func isLongLived(_ method: String?) -> Bool {
+        guard let length = method?.utf8.count, length == 20 || length == 12 else { return false }  // most methods: no compare
+        return method == "subscriptions/listen" || method == "tasks/result"
+    }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
