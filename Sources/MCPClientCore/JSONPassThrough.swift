@@ -115,6 +115,14 @@ public final class JSONPassThrough: Sendable {
     /// Whether this thread is in a `passingOn` call.
     public static var isPassingOn: Bool { slot(making: false)?.passingOn ?? false }
 
+    /// `isPassingOn`, cleared: the blocking request that takes it is the one whose result is passed on, not another
+    /// blocking call a host callback makes on this thread meanwhile.
+    public static func takePassingOn() -> Bool {
+        guard let slot = slot(making: false), slot.passingOn else { return false }
+        slot.passingOn = false
+        return true
+    }
+
     /// What this thread's last `stash` left, once.
     public static func take() -> JSONPassThrough? {
         guard let slot = slot(making: false) else { return nil }

@@ -565,7 +565,7 @@ public final class Manager: @unchecked Sendable {
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit, passesOn: JSONPassThrough.takePassingOn())
         func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(call) {

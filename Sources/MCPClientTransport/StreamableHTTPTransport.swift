@@ -172,6 +172,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             let exchange = engine.callerThreadExchange()
             reply.exchange = exchange
             reply.callerThread = true
+            reply.passesOn = call.passesOn
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
@@ -638,6 +639,8 @@ private final class ReplyReader: @unchecked Sendable {
     var exchange: HTTPExchange?
     /// Read on the host thread of a blocking call (not the I/O thread).
     var callerThread = false
+    /// That blocking call only writes its result out (`BlockingCall.passesOn`).
+    var passesOn = false
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -733,7 +736,7 @@ private final class ReplyReader: @unchecked Sendable {
     private func parsedBody() -> JSONValue? {
         guard callerThread, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
         // A result that the blocking caller only writes out: its inner members are checked, not built.
-        let shallow = post.shallowResult && JSONPassThrough.isPassingOn
+        let shallow = post.shallowResult && passesOn
         guard let (value, passThrough) = try? JSONParser.parseResponse(body, shallowResult: shallow) else { return nil }
         JSONPassThrough.stash(passThrough)
         return value

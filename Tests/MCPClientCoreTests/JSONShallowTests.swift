@@ -45,10 +45,12 @@ import Testing
         #expect(!full.isShallow && full.isSame(as: whole) && !full.isSame(as: shallow))
     }
 
-    @Test func passingOnIsSetOnlyInsideTheCall() throws {
-        #expect(!JSONPassThrough.isPassingOn)
-        let inside = try JSONPassThrough.passingOn { () throws(MCPError) in JSONPassThrough.isPassingOn }
-        #expect(inside)
+    @Test func passingOnIsSetOnlyInsideTheCallAndTakenOnce() throws {
+        #expect(!JSONPassThrough.isPassingOn && !JSONPassThrough.takePassingOn())
+        let (inside, first, second) = try JSONPassThrough.passingOn { () throws(MCPError) in
+            (JSONPassThrough.isPassingOn, JSONPassThrough.takePassingOn(), JSONPassThrough.takePassingOn())
+        }
+        #expect(inside && first && !second)  // a second blocking request on this thread (a host callback's) does not pass on
         #expect(!JSONPassThrough.isPassingOn)
     }
 
