@@ -82,8 +82,12 @@ def main():
         r = rows[client]
         lines.append(f"| {client} | {r['calls_per_s']:,.0f} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['cpu_us_per_call']:.1f} | "
                      f"{r['cpu_us_per_call'] / floor['cpu_us_per_call']:.2f} | {r['peak_rss_kb'] / 1024:.1f} | {r['conc_calls_per_s']:,.0f} |")
-    ratio = rows["lib_c"]["cpu_us_per_call"] / floor["cpu_us_per_call"]
-    lines += ["", f"Target: lib_c client CPU per call <= 1.5x the raw libcurl floor: **{'PASS' if ratio <= 1.5 else 'GAP'}** ({ratio:.2f}x)", ""]
+    # The verdict compares medians of CPU per call over all runs: the rows above are picked by calls/s, and one
+    # disturbed run should not decide a CPU target.
+    cpu = {c: statistics.median(r["cpu_us_per_call"] for r in rs) for c, rs in runs.items()}
+    ratio = cpu["lib_c"] / cpu["raw_curl"]
+    lines += ["", f"Target: lib_c client CPU per call <= 1.5x the raw libcurl floor: **{'PASS' if ratio <= 1.5 else 'GAP'}** "
+              f"({ratio:.2f}x: median CPU µs/call over the runs, lib_c {cpu['lib_c']:.1f} / raw_curl {cpu['raw_curl']:.1f})", ""]
     lines.append("CPU µs/call of every run: " + "; ".join(f"{c} " + ", ".join(f"{r['cpu_us_per_call']:.1f}" for r in rs) for c, rs in runs.items()))
     # Each lib_c run against the raw_curl run just before it: the machine's load changes less within a pair.
     paired = sorted(l["cpu_us_per_call"] / r["cpu_us_per_call"] for r, l in zip(runs["raw_curl"], runs["lib_c"]))
