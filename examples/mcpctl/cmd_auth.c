@@ -197,8 +197,7 @@ static int status_of_servers(ctl *c) {
         json_append(list, state);
     }
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "servers", list);
         print_json(document);
         table_free(&t);

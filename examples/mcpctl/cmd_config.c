@@ -56,8 +56,7 @@ int cmd_config(ctl *c) {
         if (rc) return rc;
         ctl_resolve_config_path(c);
         if (c->json) {
-            json *document = json_new(JSON_OBJECT);
-            json_set(document, "version", json_new_number(1));
+            json *document = json_document();
             json_set(document, "config", json_new_string(c->config_path));
             json_set(document, "from", json_new_string(c->config_origin));
             print_json(document);

@@ -87,8 +87,7 @@ static int servers_list(ctl *c) {
         free(target);
     }
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "config", json_new_string(c->config_path));
         json_set(document, "format", json_new_string(json_str(json_get(loaded, "format"), "")));
         json_set(document, "servers", list);
@@ -246,8 +245,7 @@ static int add_pairs(ctl *c, json *entry, const char *field, const char *option)
 /* {"version":1,"action","name","config"} or a line for people. */
 static int report_edit(ctl *c, const char *action, const char *name) {
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "action", json_new_string(action));
         json_set(document, "name", json_new_string(name));
         json_set(document, "config", json_new_string(c->config_path));
@@ -412,8 +410,7 @@ static int servers_status(ctl *c) {
         json_append(list, entry);
     }
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "servers", list);
         print_json(document);
         table_free(&t);

@@ -54,8 +54,7 @@ int cmd_tools(ctl *c) {
         }
     }
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "tools", tools);
         json_set(document, "errors", errors);
         print_json(document);

@@ -82,6 +82,8 @@ int report_library_error(ctl *c, const char *context, mcp_status status, char *e
 /* A CLI-side error: {"version":1,"code":…,"name":"MCPCTL_…","message":…}. Prints it and returns exit_code. */
 int cli_error(ctl *c, int exit_code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prints a document on stdout (pretty) and frees it. */
+/* {"version":1}: every --json document starts so. */
+json *json_document(void);
 void print_json(json *document);
 void print_diagnostics(ctl *c, const char *file, const json *diagnostics);
 

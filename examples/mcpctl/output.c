@@ -32,6 +32,12 @@ int exit_for_status(int status) {
     }
 }
 
+json *json_document(void) {
+    json *document = json_new(JSON_OBJECT);
+    json_set(document, "version", json_new_number(1));
+    return document;
+}
+
 void print_json(json *document) {
     char *text = json_write(document, 2);
     puts(text);
@@ -74,8 +80,7 @@ int report_error(ctl *c, const char *context, const json *error) {
     const json *details = json_get(error, "details");
     const char *reason = json_str(json_get(details, "reason"), "");
     if (c->json) {
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "exit", json_new_number(rc));
         json_set(document, "error", error ? json_clone(error) : json_new(JSON_NULL));
         print_json(document);
@@ -124,12 +129,10 @@ int cli_error(ctl *c, int exit_code, const char *fmt, ...) {
                                         "MCPCTL_TOOL_ERROR", "MCPCTL_CONFLICT"};
     const char *name = exit_code >= 0 && exit_code <= EXIT_CONFLICT ? names[exit_code] : "MCPCTL_INTERRUPTED";
     if (c->json) {
-        json *error = json_new(JSON_OBJECT);
-        json_set(error, "version", json_new_number(1));
+        json *error = json_document();
         json_set(error, "name", json_new_string(name));
         json_set(error, "message", json_new_string(message));
-        json *document = json_new(JSON_OBJECT);
-        json_set(document, "version", json_new_number(1));
+        json *document = json_document();
         json_set(document, "exit", json_new_number(exit_code));
         json_set(document, "error", error);
         print_json(document);

@@ -177,3 +177,25 @@ def wait_until_gone(tag: str, timeout_s: float = 10.0) -> List[Tuple[int, str]]:
         if not left or time.monotonic() >= deadline:
             return left
         time.sleep(0.1)
+
+
+def dict_store_functions() -> Tuple[Dict[str, bytes], Callable, Callable, Callable]:
+    """A Redis-like dict behind a lock, as (records, get, put, delete) for ``mcpclient.oauth_store.HostStore``."""
+    import threading
+
+    records: Dict[str, bytes] = {}
+    lock = threading.Lock()
+
+    def get(key):
+        with lock:
+            return records.get(key)
+
+    def put(key, value, ttl):
+        with lock:
+            records[key] = bytes(value)
+
+    def delete(key):
+        with lock:
+            records.pop(key, None)
+
+    return records, get, put, delete

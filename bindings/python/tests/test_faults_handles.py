@@ -11,7 +11,7 @@ import time
 from ctypes import byref, c_int64, c_void_p
 
 from fault_helpers import LeakCheck
-from helpers import everything_config, text_of
+from helpers import dict_store_functions, everything_config, text_of
 
 import mcpclient
 from mcpclient import _bindings as B
@@ -99,19 +99,7 @@ def test_freeing_a_user_view_while_its_calls_run_leaves_the_manager_working():
 
 
 def test_freeing_a_credential_store_the_manager_and_other_threads_use():
-    records, lock = {}, threading.Lock()
-
-    def get(key):
-        with lock:
-            return records.get(key)
-
-    def put(key, value, ttl):
-        with lock:
-            records[key] = bytes(value)
-
-    def delete(key):
-        with lock:
-            records.pop(key, None)
+    records, get, put, delete = dict_store_functions()
 
     store = HostStore(get, put, delete, key=base64.b64encode(os.urandom(32)).decode())
     with LeakCheck():

@@ -11,7 +11,7 @@ import subprocess
 import urllib.parse
 
 import pytest
-from helpers import FIXTURES_DIR, MODERN_PYTHON, drain_events, require_venv, text_of, wait_for_event
+from helpers import FIXTURES_DIR, MODERN_PYTHON, dict_store_functions, drain_events, require_venv, text_of, wait_for_event
 
 import mcpclient
 
@@ -275,23 +275,9 @@ def test_a_declared_oauth_server_signs_in_before_any_request(protected_mcp):
 def test_a_host_store_shared_by_two_managers_carries_a_sign_in_across(protected_mcp):
     """Two managers standing in for two host processes, one Redis-like dict: begin on one, callback on the other,
     and the first one's connection works. The host only ever sees sealed records."""
-    import threading
-
     from mcpclient.oauth_store import HostStore
 
-    records, lock = {}, threading.Lock()
-
-    def get(key):
-        with lock:
-            return records.get(key)
-
-    def put(key, value, ttl):
-        with lock:
-            records[key] = bytes(value)
-
-    def delete(key):
-        with lock:
-            records.pop(key, None)
+    records, get, put, delete = dict_store_functions()
 
     key = base64.b64encode(os.urandom(32)).decode()
     stores = [HostStore(get, put, delete, key=key), HostStore(get, put, delete, key=key)]
