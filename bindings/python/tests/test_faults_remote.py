@@ -186,7 +186,9 @@ def test_a_tls_handshake_that_is_aborted_fails_the_connect(behaviour):
                 with pytest.raises(mcpclient.McpTransportError) as caught:
                     mgr.connect("h")
                 assert time.monotonic() - started < 5
-                assert caught.value.details.get("curl_code") in (35, 56), caught.value  # TLS connect error / receive failure
+                # A reset that lands before the connect is seen complete is a connect failure (7); after it, a TLS
+                # connect error (35) or a receive failure (56). Which one is a race on a loaded machine.
+                assert caught.value.details.get("curl_code") in (7, 35, 56), caught.value
         finally:
             listener.close()
 
