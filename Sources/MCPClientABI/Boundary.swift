@@ -71,6 +71,11 @@ func write(_ value: JSONValue, to out: OutString?, copying passThrough: JSONPass
     var writer = JSONWriter()
     writer.copying(passThrough)
     writer.write(value)
+    // A shallow result has `null` for its inner members: only its bytes may go out (they always do: nothing on the
+    // way changes a result that is only passed on; this keeps it that way).
+    if passThrough?.isShallow == true, !writer.copiedPassThrough {
+        throw MCPError(.generic, "internal error: a result read for passing on was changed on the way")
+    }
     guard let pointer = writer.withUnsafeBytes({ allocate($0) }) else { throw MCPError(.generic, "out of memory") }
     out.pointee = pointer
 }
@@ -120,7 +125,9 @@ func result(_ result: Result<JSONValue, MCPError>, to out: OutString?, copying p
 }
 
 /// A blocking call's result, with what its transport left on this thread for writing the result as it came.
-func blockingResult(_ call: () -> Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
-    let outcome = call()
+/// `passingOn`: the result is only written out here (nothing else reads it), so a reply may leave its inner members
+/// unbuilt (`JSONPassThrough.passingOn`).
+func blockingResult(passingOn: Bool = false, _ call: () -> Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
+    let outcome = passingOn ? try JSONPassThrough.passingOn { () throws(MCPError) in call() } : call()
     try result(outcome, to: out, copying: JSONPassThrough.take())
 }

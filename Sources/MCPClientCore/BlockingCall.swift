@@ -9,21 +9,26 @@ public final class BlockingCall: @unchecked Sendable {
     private let lastProgress: Atomic<UInt64>
     private let timeout: UInt64
     private let hardLimit: UInt64
+    /// Its result is only written out by the host's call (`JSONPassThrough.takePassingOn`): a reply read on this
+    /// thread for it may stay shallow.
+    public let passesOn: Bool
 
     public init(deadline: @escaping @Sendable () -> UInt64) {
         custom = deadline
         lastProgress = Atomic(0)
         timeout = 0
         hardLimit = 0
+        passesOn = false
     }
 
     /// A call that must end `timeout` ns after it started or last made progress, and never after `hardLimit`. Its
     /// own state (no closures and boxes to allocate per call).
-    public init(started: UInt64, timeout: UInt64, hardLimit: UInt64) {
+    public init(started: UInt64, timeout: UInt64, hardLimit: UInt64, passesOn: Bool = false) {
         custom = nil
         lastProgress = Atomic(started)
         self.timeout = timeout
         self.hardLimit = hardLimit
+        self.passesOn = passesOn
     }
 
     /// Absolute monotonic time (ns) by which the call must end; it moves when progress arrives.

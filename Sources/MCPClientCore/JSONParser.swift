@@ -28,18 +28,28 @@ public struct JSONParser {
 
     /// Parses a JSON-RPC response and, when its `result` is an object already written exactly as `JSONWriter` would
     /// write it (compact, no escapes, integers only), keeps that object's bytes for writing it out again unchanged.
-    public static func parseResponse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
-        let parsed: Result<(JSONValue, Range<Int>?), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+    ///
+    /// With `shallowResult`, the members of `result` that are objects or arrays are checked exactly as reading them
+    /// would check them, but not built: each is `null` in the tree, and the pass-through is marked shallow (see
+    /// `JSONPassThrough.isShallow`). For a caller that only passes the result on, that skips most of the tree. A
+    /// result that could not go out as it came is read in full instead.
+    public static func parseResponse(
+        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, shallowResult: Bool = false
+    ) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
+        let parsed: Result<(JSONValue, Range<Int>?, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONParseError) in
                 var reader = Reader(bytes: buffer, maxDepth: maxDepth)
                 reader.tracksResult = true
+                reader.shallowResult = shallowResult
                 let value = try reader.readDocument()
-                return (value, reader.resultRange)
+                return (value, reader.resultRange, reader.skippedInResult)
             }
         }
-        let (value, range) = try parsed.get()
+        let (value, range, skipped) = try parsed.get()
+        // Members were skipped but the bytes cannot stand in for them: the tree has to be whole.
+        if skipped, range == nil { return try parseResponse(bytes, maxDepth: maxDepth) }
         guard let range, let result = value["result"], case .object(let object) = result, !object.isEmpty else { return (value, nil) }
-        return (value, JSONPassThrough(value: result, bytes: bytes[range]))
+        return (value, JSONPassThrough(value: result, bytes: bytes[range], shallow: skipped))
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -58,6 +68,9 @@ private struct Reader {
     var irregular = 0
     var resultRange: Range<Int>?
     var sawResult = false
+    /// With `tracksResult`: the `result` object's object and array members are checked, not built (see `parseResponse`).
+    var shallowResult = false
+    var skippedInResult = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -113,7 +126,7 @@ private struct Reader {
         position += count
     }
 
-    mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func readObject(depth: Int, skippingContainers: Bool = false) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
         position += 1
         var entries: [(key: String, value: JSONValue)] = []
@@ -133,10 +146,21 @@ private struct Reader {
             position += 1
             skipWhitespace()
             let start = position, regular = irregular
-            let value = try readValue(depth: depth)
+            let value: JSONValue
             if tracksResult, depth == 1, !sawResult, key == "result" {  // the first one: what a lookup finds
                 sawResult = true
+                if shallowResult, position < bytes.count, bytes[position] == UInt8(ascii: "{") {
+                    value = try readObject(depth: depth + 1, skippingContainers: true)
+                } else {
+                    value = try readValue(depth: depth)
+                }
                 if irregular == regular { resultRange = start..<position }
+            } else if skippingContainers, position < bytes.count, bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[") {
+                try skipValue(depth: depth)
+                skippedInResult = true
+                value = .null
+            } else {
+                value = try readValue(depth: depth)
             }
             entries.append((key, value))
             skipWhitespace()
@@ -147,6 +171,101 @@ private struct Reader {
             default: throw error("expected ',' or '}'")
             }
         }
+    }
+
+    /// Checks one value as `readValue` would (the same errors, the same `irregular` count) without building it.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
+        case UInt8(ascii: "["): try skipArray(depth: depth + 1)
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try readValue(depth: depth)  // literals and numbers: nothing to allocate
+        }
+    }
+
+    mutating func skipObject(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            try skipString()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            position += 1
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated object") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return
+            default: throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    mutating func skipArray(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated array") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): position += 1; return
+            default: throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// `readString` without the String: an escape (rare, and irregular anyway) is left to `readString` itself.
+    mutating func skipString() throws(JSONParseError) {
+        let quote = position
+        position += 1
+        let start = position
+        if let base = bytes.baseAddress {
+            while bytes.count - position >= 8 {
+                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+        }
+        var ascii = true
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                position += 1
+                guard ascii || UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                position = quote
+                _ = try readString()
+                return
+            }
+            if byte < 0x20 { throw error("unescaped control character in string") }
+            if byte >= 0x80 { ascii = false }
+            position += 1
+        }
+        throw error("unterminated string")
     }
 
     mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {

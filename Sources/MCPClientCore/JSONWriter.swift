@@ -9,6 +9,8 @@ public struct JSONWriter: ~Copyable {
     /// An object to copy rather than serialize wherever it is written (see `JSONPassThrough`).
     private var passThrough: JSONPassThrough?
     private var passThroughIdentity: UnsafeRawPointer?
+    /// Whether the pass-through object was met and written as its bytes.
+    public private(set) var copiedPassThrough = false
 
     public init(capacity: Int = 512) {
         self.capacity = max(capacity, 16)
@@ -63,6 +65,7 @@ public struct JSONWriter: ~Copyable {
             put(UInt8(ascii: "]"))
         case .object(let object):
             if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThroughIdentity {
+                copiedPassThrough = true
                 let appended = passThrough.appended.entries
                 let copied = appended.isEmpty ? passThrough.bytes : passThrough.bytes.dropLast()  // its brace comes after them
                 copied.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }

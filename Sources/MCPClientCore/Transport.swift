@@ -24,11 +24,15 @@ public struct OutgoingRequest: Sendable {
     public var id: Int64
     public var method: String
     public var params: JSONObject?
+    /// Its result only goes where nothing reads below its top level unless it asks for the whole of it first
+    /// (`JSONPassThrough.deepened`): a transport reading the reply on a `passingOn` thread may leave it shallow.
+    public var resultMayStayShallow = false
 
-    public init(id: Int64, method: String, params: JSONObject?) {
+    public init(id: Int64, method: String, params: JSONObject?, resultMayStayShallow: Bool = false) {
         self.id = id
         self.method = method
         self.params = params
+        self.resultMayStayShallow = resultMayStayShallow
     }
 }
 

@@ -414,21 +414,13 @@ public final class Manager: @unchecked Sendable {
         let session = connected.session
         let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
+        let end = RequestEnd(manager: self, requestID: requestID, connected: connected, payload: payload, completion: completion,
+            onProgress: onProgress, emitsProgress: options.progressEvents, server: name)
         var progress: RPCSession.ProgressHandler?
-        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) {
-            let emit = options.progressEvents
-            progress = { [weak self] params in
-                onProgress?()
-                if emit { self?.emitProgress(name, user: user, requestID: requestID, params) }
-            }
-        }
+        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) { progress = { end.progressed($0) } }
         // The total limit is never shorter than the timeout itself.
         let maxTotal = timeoutNanoseconds.flatMap { maxTotalMs > 0 ? max(UInt64(maxTotalMs) * 1_000_000, $0) : nil }
-        let done: RPCSession.Completion = { [weak self] result in
-            self?.endInFlight(requestID)
-            self?.release(connected)
-            completion(result.map(payload))
-        }
+        let done: RPCSession.Completion = { end.finish($0) }
         if let cancelled = inFlight.withLock({ $0[requestID]?.cancelled }) {
             done(.failure(cancelled))
             return
@@ -454,6 +446,44 @@ public final class Manager: @unchecked Sendable {
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
     }
 
+    /// What a sent request does when it ends or reports progress: one object whose methods the closures handed down
+    /// call (a closure over one object needs no context of its own; two closures each made one).
+    private final class RequestEnd: Sendable {
+        weak let manager: Manager?
+        let requestID: UInt64
+        let connected: Connected
+        let payload: @Sendable (JSONValue) -> JSONValue
+        let completion: Completion
+        let onProgress: (@Sendable () -> Void)?
+        let emitsProgress: Bool
+        let server: String
+
+        init(
+            manager: Manager, requestID: UInt64, connected: Connected, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+            completion: @escaping Completion, onProgress: (@Sendable () -> Void)?, emitsProgress: Bool, server: String
+        ) {
+            self.manager = manager
+            self.requestID = requestID
+            self.connected = connected
+            self.payload = payload
+            self.completion = completion
+            self.onProgress = onProgress
+            self.emitsProgress = emitsProgress
+            self.server = server
+        }
+
+        func finish(_ result: Result<JSONValue, MCPError>) {
+            manager?.endInFlight(requestID)
+            manager?.release(connected)
+            completion(result.map(payload))
+        }
+
+        func progressed(_ params: JSONObject) {
+            onProgress?()
+            if emitsProgress { manager?.emitProgress(server, user: connected.slot.key.user, requestID: requestID, params) }
+        }
+    }
+
     /// Sends a notification (e.g. `notifications/roots/list_changed` after the host's roots changed), connecting first.
     public func notify(server name: String, method: String, params: JSONObject?, as caller: CallContext = .host, completion: @escaping Completion) {
         let route: Route
@@ -472,7 +502,7 @@ public final class Manager: @unchecked Sendable {
     // MARK: cancellation
 
     private func beginInFlight(_ id: UInt64) { inFlight.withLock { $0[id] = InFlight() } }
-    private func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
+    fileprivate func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
 
     /// Records the request's handle; returns a cancellation that arrived while it was being sent.
     private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
@@ -527,7 +557,7 @@ public final class Manager: @unchecked Sendable {
             }
             if case .failure(let error) = connected { return .failure(error) }
         }
-        let waiter = Waiter<Result<JSONValue, MCPError>>()
+        let waiter = OutcomeWaiter()
         let requestID = allocateRequestID()
         let effective = timeoutMs > 0 ? timeoutMs : entry.config.timeoutMs
         let clock = SystemClock()
@@ -535,7 +565,7 @@ public final class Manager: @unchecked Sendable {
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit, passesOn: JSONPassThrough.takePassingOn())
         func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(call) {
@@ -563,7 +593,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     public func blocking(_ operation: (@escaping Completion) -> Void) -> Result<JSONValue, MCPError> {
-        let waiter = Waiter<Result<JSONValue, MCPError>>()
+        let waiter = OutcomeWaiter()
         operation { waiter.resolve($0) }
         return waiter.wait(timeoutNanoseconds: nil) ?? .failure(MCPError(.generic, "operation did not complete"))
     }

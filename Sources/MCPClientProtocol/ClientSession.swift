@@ -380,7 +380,7 @@ public final class ClientSession: @unchecked Sendable {
         if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
-            progress: call.progress, batched: call.batched, copying: meta
+            progress: call.progress, batched: call.batched, copying: meta, resultMayStayShallow: resultMayStayShallow(call)
         ) { [weak self] result in
             // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
             guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
@@ -388,9 +388,17 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
+    /// A tool call whose result this session will not look into (no task to follow, no output schema to check) may
+    /// come back shallow when the host only passes it on; `roundFinished` reads it whole if it must after all.
+    private func resultMayStayShallow(_ call: Call) -> Bool {
+        guard call.method == "tools/call", !call.optInTasks else { return false }
+        guard options.validateOutput, let name = call.params["name"]?.stringValue else { return true }
+        return toolCatalog.withLock { $0.outputSchemas.isEmpty || $0.outputSchemas[name] == nil }
+    }
+
     private func roundFinished(_ call: Call, round: Int, _ result: Result<JSONValue, MCPError>) {
         let handle = call.handle
-        let value: JSONValue
+        var value: JSONValue
         switch result {
         case .failure(let error) where error.rpcCode == ProtocolVersion.urlElicitationRequiredCode && round + 1 < Self.maxInputRounds:
             handleURLElicitationRequired(error, handle: handle, waitNanoseconds: call.maxTotal ?? call.timeout ?? Self.longestInputWait) {
@@ -422,6 +430,8 @@ public final class ClientSession: @unchecked Sendable {
         case .success(let result):
             value = result
         }
+        // A result read shallow (only passed on by the host) is read whole before anything looks below its top level.
+        if call.optInTasks || value["resultType"].map({ $0.stringValue != "complete" }) == true { value = JSONPassThrough.deepened(value) }
         switch value["resultType"]?.stringValue {
         case "input_required" where Self.isMultiRound(call.method):
             break

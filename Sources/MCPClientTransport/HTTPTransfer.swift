@@ -47,7 +47,8 @@ final class Transfer: @unchecked Sendable {
         var failed: CURLoption?
         func set(_ option: CURLoption, _ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = option } }
         let fresh = reusing == nil
-        set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url))
+        // A pooled handle keeps what its last transfer set: a value it already has is not set again.
+        if reusing?.url != request.url { set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url)) }
         if fresh {
             set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
             set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
@@ -56,13 +57,17 @@ final class Transfer: @unchecked Sendable {
             let version = request.connectOnly ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS
             set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(version)))
         }
-        set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        if reusing?.connectTimeoutMs != request.connectTimeoutMs {
+            set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        }
         if request.connectOnly, fresh { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
         if onCallerThread, let idle = request.idleTimeoutMs {
             // libcurl's low-speed limit stands in for the idle timer.
             if fresh { set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1)) }
-            set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
+            if reusing?.idleTimeoutMs != idle {
+                set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
+            }
         }
         if fresh {
             switch request.method {
@@ -117,6 +122,22 @@ final class Transfer: @unchecked Sendable {
     struct ReusedOptions {
         var headers: [(name: String, value: String)]
         var headerList: UnsafeMutablePointer<curl_slist>?
+        /// The URL, connect timeout and idle limit the handle has (nil: not known to be set).
+        var url: String?
+        var connectTimeoutMs: Int?
+        var idleTimeoutMs: Int?
+
+        init(headers: [(name: String, value: String)], headerList: UnsafeMutablePointer<curl_slist>?) {
+            self.headers = headers
+            self.headerList = headerList
+        }
+
+        /// What a transfer of `request` left set on the handle (after `configure` succeeded).
+        mutating func record(_ request: HTTPRequest, onCallerThread: Bool) {
+            url = request.url
+            connectTimeoutMs = request.connectTimeoutMs
+            idleTimeoutMs = onCallerThread ? request.idleTimeoutMs : nil
+        }
     }
 
     /// Hands the header list this transfer built to the caller (nil when it used a reused one).
@@ -261,7 +282,8 @@ private let transferHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?
     buffer, size, count, transfer in
     let length = size * count
     guard let buffer, let transfer else { return length }
-    Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().headerLine(UnsafeRawBufferPointer(start: buffer, count: length))
+    // The transfer outlives its callbacks (its exchange holds it): no retain and release per header line.
+    Unmanaged<Transfer>.fromOpaque(transfer)._withUnsafeGuaranteedRef { $0.headerLine(UnsafeRawBufferPointer(start: buffer, count: length)) }
     return length
 }
 
@@ -269,7 +291,7 @@ private let transferWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?,
     buffer, size, count, transfer in
     let length = size * count
     guard let buffer, let transfer else { return length }
-    let keep = Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length))
+    let keep = Unmanaged<Transfer>.fromOpaque(transfer)._withUnsafeGuaranteedRef { $0.bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length)) }
     return keep ? length : 0
 }
 

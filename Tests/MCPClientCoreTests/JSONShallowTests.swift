@@ -1,0 +1,94 @@
+import Testing
+
+@testable import MCPClientCore
+
+/// `JSONParser.parseResponse(_:shallowResult:)`: a result only passed on keeps its inner members as bytes.
+@Suite struct JSONShallowResultTests {
+    @Test func aShallowResultHasItsScalarsAndIsWrittenAsItCame() throws {
+        let result = #"{"content":[{"type":"text","text":"héllo"}],"isError":false,"resultType":"complete","n":-5,"o":{"a":[1,{"b":null}]},"e":[],"s":"x"}"#
+        let response = #"{"jsonrpc":"2.0","id":7,"result":"# + result + "}"
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8), shallowResult: true)
+        let shallow = try #require(passThrough)
+        #expect(shallow.isShallow)
+        let object = try #require(value["result"]?.objectValue)
+        #expect(object.keys == ["content", "isError", "resultType", "n", "o", "e", "s"])
+        #expect(object["isError"] == false && object["resultType"] == "complete" && object["n"] == -5 && object["s"] == "x")
+        #expect(object["content"] == .null && object["o"] == .null && object["e"] == .null)  // checked, not built
+        #expect(value["id"] == 7 && value["jsonrpc"] == "2.0")
+        let payload: JSONValue = ["version": 1, "result": value["result"] ?? nil]
+        var writer = JSONWriter()
+        writer.copying(shallow)
+        writer.write(payload)
+        let copied = writer.copiedPassThrough
+        #expect(copied)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"version":1,"result":"# + result + "}")
+    }
+
+    @Test func withoutShallowResultNothingIsSkipped() throws {
+        let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}]}}"#
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8))
+        #expect(passThrough?.isShallow == false)
+        #expect(value == (try JSONParser.parse(response)))
+    }
+
+    @Test func deepenedReadsTheStashedShallowResultWhole() throws {
+        let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}],"structuredContent":{"a":[1]}}}"#
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8), shallowResult: true)
+        let shallow = try #require(value["result"])
+        #expect(shallow["content"] == .null)
+        _ = JSONPassThrough.take()
+        #expect(JSONPassThrough.deepened(shallow)["content"] == .null)  // nothing stashed: unchanged
+        JSONPassThrough.stash(passThrough)
+        let whole = JSONPassThrough.deepened(shallow)
+        #expect(whole == (try JSONParser.parse(response))["result"])
+        let full = try #require(JSONPassThrough.take())  // the whole one replaced the shallow one, still copied as it came
+        #expect(!full.isShallow && full.isSame(as: whole) && !full.isSame(as: shallow))
+    }
+
+    @Test func passingOnIsSetOnlyInsideTheCallAndTakenOnce() throws {
+        #expect(!JSONPassThrough.isPassingOn && !JSONPassThrough.takePassingOn())
+        let (inside, first, second) = try JSONPassThrough.passingOn { () throws(MCPError) in
+            (JSONPassThrough.isPassingOn, JSONPassThrough.takePassingOn(), JSONPassThrough.takePassingOn())
+        }
+        #expect(inside && first && !second)  // a second blocking request on this thread (a host callback's) does not pass on
+        #expect(!JSONPassThrough.isPassingOn)
+    }
+
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":[1 ]}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":{"b":"\u0041"}}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":[1.5],"b":2}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":{"b":"q\"x"}}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":[-0]}}"#,
+    ])
+    func aShallowResultThatCannotBeCopiedIsReadWhole(_ response: String) throws {
+        let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8), shallowResult: true)
+        #expect(passThrough == nil)
+        #expect(value == (try JSONParser.parse(response)))
+    }
+
+    @Test(arguments: [
+        #"{"id":1,"result":{"a":[1,}}"#, #"{"id":1,"result":{"a":{"b" 1}}}"#, #"{"id":1,"result":{"a":["\q"]}}"#,
+        #"{"id":1,"result":{"a":{"b":"\#u{01}"}}}"#, #"{"id":1,"result":{"a":[tru]}}"#, #"{"id":1,"result":{"a":[01]}}"#,
+        #"{"id":1,"result":{"a":{"b":"x"#, #"{"id":1,"result":{"a":[[[[1]]]]}}"#, #"{"id":1,"result":{"a":{"b":1}"#,
+        #"{"id":1,"result":{"a":["\ud800"]}}"#,
+    ])
+    func skippedMembersAreCheckedAsReadingThemWould(_ response: String) {
+        let bytes = Array(response.utf8)
+        let full = Result { () throws(JSONParseError) in try JSONParser.parseResponse(bytes, maxDepth: 4).0 }
+        let shallow = Result { () throws(JSONParseError) in try JSONParser.parseResponse(bytes, maxDepth: 4, shallowResult: true).0 }
+        guard case .failure(let expected) = full, case .failure(let got) = shallow else {
+            Issue.record("accepted: \(response)")
+            return
+        }
+        #expect(expected == got)
+    }
+
+    @Test func invalidUTF8InASkippedStringIsRefusedAlike() {
+        var bytes = Array(#"{"id":1,"result":{"a":["xx"]}}"#.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "x")) ?? 0
+        bytes[at] = 0xC3  // a lead byte followed by 'x'
+        let full = Result { () throws(JSONParseError) in try JSONParser.parseResponse(bytes).0 }
+        let shallow = Result { () throws(JSONParseError) in try JSONParser.parseResponse(bytes, shallowResult: true).0 }
+        guard case .failure(let expected) = full, case .failure(let got) = shallow else { Issue.record("accepted invalid UTF-8"); return }
+        #expect(expected == got)
+    }
+}
