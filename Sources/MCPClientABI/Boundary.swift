@@ -125,9 +125,7 @@ func result(_ result: Result<JSONValue, MCPError>, to out: OutString?, copying p
 }
 
 /// A blocking call's result, with what its transport left on this thread for writing the result as it came.
-/// `passingOn`: the result is only written out here (nothing else reads it), so a reply may leave its inner members
-/// unbuilt (`JSONPassThrough.passingOn`).
-func blockingResult(passingOn: Bool = false, _ call: () -> Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
-    let outcome = passingOn ? try JSONPassThrough.passingOn { () throws(MCPError) in call() } : call()
+func blockingResult(_ call: () -> Result<JSONValue, MCPError>, to out: OutString?) throws(MCPError) {
+    let outcome = call()
     try result(outcome, to: out, copying: JSONPassThrough.take())
 }

@@ -49,13 +49,14 @@ public final class JSONPassThrough: Sendable {
     /// Whether `value` is this object as it came (the same storage).
     public func isSame(as value: JSONValue) -> Bool { identity != nil && Self.identity(of: value) == identity }
 
-    /// `value` whole: when it is the shallow object this thread's last `stash` left, read in full from its bytes (and
-    /// the full one left in its place, so it is still written as it came); otherwise `value` itself.
+    /// `value` whole: when it is the shallow result the current blocking call's reply left (`BlockingCall.passThrough`),
+    /// read in full from its bytes (and the full one left in its place, so it is still written as it came);
+    /// otherwise `value` itself. Shallow results exist only on that call's thread, inside it.
     public static func deepened(_ value: JSONValue) -> JSONValue {
-        guard let slot = slot(making: false), let shallow = slot.passThrough, shallow.isShallow, shallow.isSame(as: value) else { return value }
+        guard let call = BlockingCall.current, let shallow = call.passThrough, shallow.isShallow, shallow.isSame(as: value) else { return value }
         let parsed = shallow.bytes.withUnsafeBufferPointer { buffer in try? JSONParser.parse(buffer) }
         guard let full = parsed else { return value }  // cannot happen: these bytes were read once already
-        slot.passThrough = JSONPassThrough(value: full, bytes: shallow.bytes)
+        call.passThrough = JSONPassThrough(value: full, bytes: shallow.bytes)
         return full
     }
 
@@ -76,8 +77,6 @@ public final class JSONPassThrough: Sendable {
     private final class Slot {
         /// Only its own thread touches it: no dynamic exclusivity check.
         @exclusivity(unchecked) var passThrough: JSONPassThrough?
-        /// Set while this thread's blocking call only passes its result on (see `passingOn`).
-        @exclusivity(unchecked) var passingOn = false
     }
 
     private static let key: pthread_key_t = {
@@ -100,27 +99,6 @@ public final class JSONPassThrough: Sendable {
     public static func stash(_ passThrough: JSONPassThrough?) {
         guard let slot = slot(making: passThrough != nil) else { return }
         slot.passThrough = passThrough
-    }
-
-    /// Runs `body` (a blocking call whose result this thread writes out and nothing else reads) with `passingOn`
-    /// set: a reply read on this thread may then leave the result's inner members unbuilt.
-    public static func passingOn<T>(_ body: () throws(MCPError) -> T) throws(MCPError) -> T {
-        guard let slot = slot(making: true) else { return try body() }
-        let previous = slot.passingOn
-        slot.passingOn = true
-        defer { slot.passingOn = previous }
-        return try body()
-    }
-
-    /// Whether this thread is in a `passingOn` call.
-    public static var isPassingOn: Bool { slot(making: false)?.passingOn ?? false }
-
-    /// `isPassingOn`, cleared: the blocking request that takes it is the one whose result is passed on, not another
-    /// blocking call a host callback makes on this thread meanwhile.
-    public static func takePassingOn() -> Bool {
-        guard let slot = slot(making: false), slot.passingOn else { return false }
-        slot.passingOn = false
-        return true
     }
 
     /// What this thread's last `stash` left, once.

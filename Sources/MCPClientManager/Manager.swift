@@ -530,16 +530,18 @@ public final class Manager: @unchecked Sendable {
     // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
 
     public func callToolBlocking(
-        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host
+        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host, passesOn: Bool = false
     ) -> Result<JSONValue, MCPError> {
         requestBlocking(server: server, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
-            label: "tools/call \(tool)", as: caller) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+            label: "tools/call \(tool)", as: caller, passesOn: passesOn) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
     }
 
-    /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
+    /// Any method, blocking, with the call's timeout enforced on this thread (see `request`). `passesOn`: the caller
+    /// only writes the result out (nothing reads inside it), so the reply may be read shallow (`BlockingCall.passesOn`).
+    /// The reply's pass-through (`BlockingCall.passThrough`) is left for this thread's `JSONPassThrough.take()`.
     public func requestBlocking(
         server: String, method: String, params: JSONObject, timeoutMs: Int, label: @autoclosure () -> String? = nil, resumeTask: String? = nil,
-        as caller: CallContext = .host, payload: @escaping @Sendable (JSONValue) -> JSONValue
+        as caller: CallContext = .host, passesOn: Bool = false, payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
         let route: Route
         do { route = try self.route(server, caller) } catch { return .failure(error) }
@@ -565,7 +567,8 @@ public final class Manager: @unchecked Sendable {
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit, passesOn: JSONPassThrough.takePassingOn())
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit, passesOn: passesOn)
+        defer { JSONPassThrough.stash(call.passThrough) }  // handed over as the call returns: nothing runs in between
         func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(call) {

@@ -393,7 +393,7 @@ public final class ClientSession: @unchecked Sendable {
     private func resultMayStayShallow(_ call: Call) -> Bool {
         guard call.method == "tools/call", !call.optInTasks else { return false }
         guard options.validateOutput, let name = call.params["name"]?.stringValue else { return true }
-        return toolCatalog.withLock { $0.outputSchemas.isEmpty || $0.outputSchemas[name] == nil }
+        return toolCatalog.withLock { $0.outputSchemas[name] == nil }
     }
 
     private func roundFinished(_ call: Call, round: Int, _ result: Result<JSONValue, MCPError>) {
@@ -431,7 +431,7 @@ public final class ClientSession: @unchecked Sendable {
             value = result
         }
         // A result read shallow (only passed on by the host) is read whole before anything looks below its top level.
-        if call.optInTasks || value["resultType"].map({ $0.stringValue != "complete" }) == true { value = JSONPassThrough.deepened(value) }
+        if value["resultType"].map({ $0.stringValue != "complete" }) == true { value = JSONPassThrough.deepened(value) }
         switch value["resultType"]?.stringValue {
         case "input_required" where Self.isMultiRound(call.method):
             break

@@ -261,7 +261,7 @@ public final class HTTPEngine: @unchecked Sendable {
             handle.shape = nil
         } else {
             if !sameShape { handle.shape = TransferShape(transfer.request) }
-            handle.reused.record(transfer.request, onCallerThread: true)
+            handle.reused.record(transfer.request)
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)

@@ -132,11 +132,11 @@ final class Transfer: @unchecked Sendable {
             self.headerList = headerList
         }
 
-        /// What a transfer of `request` left set on the handle (after `configure` succeeded).
-        mutating func record(_ request: HTTPRequest, onCallerThread: Bool) {
+        /// What a transfer of `request` on the caller's thread (the only kind that reuses a handle) left set on it.
+        mutating func record(_ request: HTTPRequest) {
             url = request.url
             connectTimeoutMs = request.connectTimeoutMs
-            idleTimeoutMs = onCallerThread ? request.idleTimeoutMs : nil
+            idleTimeoutMs = request.idleTimeoutMs
         }
     }
 

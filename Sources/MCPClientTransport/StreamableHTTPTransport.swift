@@ -173,7 +173,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             let exchange = engine.callerThreadExchange()
             reply.exchange = exchange
             reply.callerThread = true
-            reply.passesOn = call.passesOn
+            reply.blockingCall = call
+            // Shallow only for the call's own tool call (the first to claim it), never for another request a host
+            // callback makes on this thread meanwhile.
+            reply.readsShallow = shallowResult && call.claimsPassingOn()
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
@@ -637,8 +640,11 @@ private final class ReplyReader: @unchecked Sendable {
     var exchange: HTTPExchange?
     /// Read on the host thread of a blocking call (not the I/O thread).
     var callerThread = false
-    /// That blocking call only writes its result out (`BlockingCall.passesOn`).
-    var passesOn = false
+    /// That blocking call, which takes the reply's pass-through (`BlockingCall.passThrough`).
+    var blockingCall: BlockingCall?
+    /// The request's result may be read shallow: its own blocking call only writes it out (`BlockingCall.passesOn`)
+    /// and the session will not look inside (`OutgoingRequest.resultMayStayShallow`).
+    var readsShallow = false
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -730,14 +736,16 @@ private final class ReplyReader: @unchecked Sendable {
         return MCPError(.protocolError, message, source: .peer, details: details)
     }
 
-    /// The body as JSON. On the thread of a blocking call, a result that can go out as it came is left for the
-    /// C boundary to copy rather than serialize again (bounded: it stays with the thread until taken or replaced).
+    /// The body as JSON. On the thread of a blocking call, the answer to this POST's request, when its result can go
+    /// out as it came, is left with the call for the C boundary to copy rather than serialize again.
     private func parsedBody() -> JSONValue? {
-        guard callerThread, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
+        guard callerThread, let call = blockingCall, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
         // A result that the blocking caller only writes out: its inner members are checked, not built.
-        let shallow = post.shallowResult && passesOn
-        guard let (value, passThrough) = try? JSONParser.parseResponse(body, shallowResult: shallow) else { return nil }
-        JSONPassThrough.stash(passThrough)
+        guard let (value, passThrough) = try? JSONParser.parseResponse(body, shallowResult: readsShallow) else { return nil }
+        let answersThisPost = post.id != nil && post.wireID == post.id && value["id"]?.int64Value == post.id && value["method"] == nil
+        // Another request's answer (a misbehaving server) goes wherever its id leads: whole, and not as this call's.
+        guard answersThisPost else { return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value }
+        call.passThrough = passThrough
         return value
     }
 

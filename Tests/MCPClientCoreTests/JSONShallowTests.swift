@@ -31,27 +31,27 @@ import Testing
         #expect(value == (try JSONParser.parse(response)))
     }
 
-    @Test func deepenedReadsTheStashedShallowResultWhole() throws {
+    @Test func deepenedReadsTheCurrentCallsShallowResultWhole() throws {
         let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}],"structuredContent":{"a":[1]}}}"#
         let (value, passThrough) = try JSONParser.parseResponse(Array(response.utf8), shallowResult: true)
         let shallow = try #require(value["result"])
         #expect(shallow["content"] == .null)
-        _ = JSONPassThrough.take()
-        #expect(JSONPassThrough.deepened(shallow)["content"] == .null)  // nothing stashed: unchanged
-        JSONPassThrough.stash(passThrough)
-        let whole = JSONPassThrough.deepened(shallow)
+        #expect(JSONPassThrough.deepened(shallow)["content"] == .null)  // no blocking call: nothing to read it from
+        let call = BlockingCall(started: 0, timeout: 1, hardLimit: 1, passesOn: true)
+        call.passThrough = passThrough
+        let whole = BlockingCall.run(call) { JSONPassThrough.deepened(shallow) }
         #expect(whole == (try JSONParser.parse(response))["result"])
-        let full = try #require(JSONPassThrough.take())  // the whole one replaced the shallow one, still copied as it came
+        let full = try #require(call.passThrough)  // the whole one replaced the shallow one, still copied as it came
         #expect(!full.isShallow && full.isSame(as: whole) && !full.isSame(as: shallow))
+        let nested = BlockingCall(started: 0, timeout: 1, hardLimit: 1)
+        call.passThrough = passThrough
+        #expect(BlockingCall.run(call) { BlockingCall.run(nested) { JSONPassThrough.deepened(shallow) } }["content"] == .null)  // not its call's
     }
 
-    @Test func passingOnIsSetOnlyInsideTheCallAndTakenOnce() throws {
-        #expect(!JSONPassThrough.isPassingOn && !JSONPassThrough.takePassingOn())
-        let (inside, first, second) = try JSONPassThrough.passingOn { () throws(MCPError) in
-            (JSONPassThrough.isPassingOn, JSONPassThrough.takePassingOn(), JSONPassThrough.takePassingOn())
-        }
-        #expect(inside && first && !second)  // a second blocking request on this thread (a host callback's) does not pass on
-        #expect(!JSONPassThrough.isPassingOn)
+    @Test func passingOnIsClaimedOnceAndOnlyWhenGiven() {
+        let call = BlockingCall(started: 0, timeout: 1, hardLimit: 1, passesOn: true)
+        #expect(call.claimsPassingOn() && !call.claimsPassingOn())  // a later request of the call (a host callback's) reads whole
+        #expect(!BlockingCall(started: 0, timeout: 1, hardLimit: 1).claimsPassingOn())
     }
 
     @Test(arguments: [
