@@ -59,3 +59,28 @@ def test_input_requests_are_read_whole(modern):
     result = mgr.call_tool("h", "ask_name", {})  # blocking: its input request reaches the host as an event
     helper.join(timeout=30)
     assert answered and text_of(result) == "hello Ada"
+
+
+def test_a_misrouted_answer_reaches_the_other_call_whole():
+    """A server that answers a tool call's POST with a concurrent resources/read's id (and the other way round):
+    each call still gets a whole result. The tool call's POST may be read shallow (only passed on), but that
+    permission belongs to its own id: the read's answer arriving on it must not lose its `contents` array."""
+    from test_http_faults import BadServer
+
+    server = BadServer("misroute")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("b", {"url": server.url, "timeout": 20000})
+            mgr.list_tools("b")
+            read = {}
+            reader = threading.Thread(target=lambda: read.update(mgr.read_resource("b", "file:///doc.txt")), daemon=True)
+            reader.start()
+            try:  # its POST carried no answer to it: it fails, or gets its answer from the read's POST if that came first
+                tool = mgr.call_tool("b", "echo", {"text": "compact"})
+                assert tool["content"] == [{"type": "text", "text": "compact"}]
+            except mcpclient.McpTransportError:
+                pass
+            reader.join(timeout=30)
+            assert read["contents"] == [{"uri": "file:///doc.txt", "mimeType": "text/plain", "text": "doc"}]
+    finally:
+        server.stop()
