@@ -126,9 +126,15 @@ public struct JSONWriter: ~Copyable {
     public mutating func writeDouble(_ value: Double) {
         // JSON has no NaN or infinity.
         guard value.isFinite else { appendASCII("null"); return }
-        if value.rounded() == value, abs(value) < 1e15 { writeInteger(Int64(value)); return }
-        var text = value.description
+        guard var text = Self.decimalSpelling(value) else { writeInteger(Int64(value)); return }
         text.withUTF8 { if let source = $0.baseAddress { put(source, $0.count) } }
+    }
+
+    /// How `writeDouble` spells a finite double: its shortest round-trip form, or nil for a whole number below 1e15
+    /// (written as an integer). The parser compares it with a number's text to know whether it is written as it came.
+    static func decimalSpelling(_ value: Double) -> String? {
+        if value.rounded() == value, abs(value) < 1e15 { return nil }
+        return value.description
     }
 
     public mutating func writeString(_ string: String) {
