@@ -197,8 +197,9 @@ private struct Reader {
             let key = try readString()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":"), !strayed else { return nil }
             position += 1
+            skipWhitespace()
+            guard position < bytes.count, !strayed else { return nil }
             let value: JSONValue
-            guard position < bytes.count else { return nil }
             if bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[") {
                 try skipValue(depth: depth)
                 skippedInResult = true

@@ -62,6 +62,7 @@ import Testing
         #"{"jsonrpc":"2.0","id":1,"result":{"a":["\u00e9"]}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":["\ud83d\ude00"]}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":[1e2]}}"#, #"{"jsonrpc":"2.0","id":1,"result":{ "a":[1]}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":[1],"b":2.50}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a\/":[1]}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a": [1]}}"#, #"{"jsonrpc": "2.0", "id": 1, "result": {"a": 1, "b": {"c": 2}}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":[1] ,"b":2}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":[{"b" :1}]}}"#,
     ])
     func aShallowResultThatCannotBeCopiedIsReadWhole(_ response: String) throws {
@@ -118,6 +119,7 @@ import Testing
         #"{"id":1,"result":{"a":["\ud800"]}}"#, #"{"id":1,"result":{"a":["\n",tru]}}"#, #"{"id":1,"result":{"a":["\u00"]}}"#,
         #"{"id":1,"result":{"a":["\ud800\u0041"]}}"#, #"{"id":1,"result":{"a":["x\"#, #"{"id":1,"result":{"a":[1.50,tru]}}"#,
         #"{"id":1,"result":{"a":["\/",01]}}"#, #"{"id":1,"result":{"a":[1 ,{"b":[[[[1]]]]}]}}"#, #"{"id":1,"result":{"a":["\u001b\x"]}}"#,
+        #"{"id":1,"result":{"a": [1,}}"#, #"{"id":1,"result":{"a": tru}}"#, #"{"id":1,"result":{"a":1 "b":2}}"#,
     ])
     func skippedMembersAreCheckedAsReadingThemWould(_ response: String) {
         let bytes = Array(response.utf8)
