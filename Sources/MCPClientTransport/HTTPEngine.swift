@@ -116,6 +116,11 @@ public final class HTTPExchange: @unchecked Sendable {
 /// loop thread; public entry points hop there.
 public final class HTTPEngine: @unchecked Sendable {
     let loop: EventLoop
+    /// Whether a proxy variable was set when the engine started. Without one a request that names no proxy goes
+    /// direct, said on the handle, and libcurl skips the environment lookups it would make on every transfer.
+    private let environmentProxies = ([
+        "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
+    ] as [String]).contains { getenv($0) != nil }
     private let api: UnsafePointer<ccurl_api>
     private let multi: UnsafeMutableRawPointer
 
@@ -251,7 +256,7 @@ public final class HTTPEngine: @unchecked Sendable {
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)  // the request moves in
         transfer.onCallerThread = true
         var outcome: MCPError?
-        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil)
+        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil, environmentProxies: environmentProxies)
         if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)
@@ -280,7 +285,8 @@ public final class HTTPEngine: @unchecked Sendable {
     /// another origin's connection, or the least recently used handle, whose connection would be the one to go.
     private func takeIdleHandle(for url: String) -> CallerHandle? {
         idleHandles.withLock { handles in
-            if let index = handles.lastIndex(where: { $0.lastURL.map { Self.sameOrigin($0, url) } ?? false }) {
+            // Nearly always the same URL as last time: string equality (a memcmp) settles it before the origin scan.
+            if let index = handles.lastIndex(where: { $0.lastURL.map { $0 == url || Self.sameOrigin($0, url) } ?? false }) {
                 return handles.remove(at: index)
             }
             return handles.count < Self.idleHandleLimit ? nil : handles.removeFirst()
@@ -365,7 +371,7 @@ public final class HTTPEngine: @unchecked Sendable {
         let transfer = Transfer(id: id, easy: easy, request: request, handler: handler, engine: self)
         transfers[id] = transfer
         byHandle[UInt(bitPattern: easy)] = id
-        if let error = transfer.configure(api) {
+        if let error = transfer.configure(api, environmentProxies: environmentProxies) {
             finish(id, error: error)
             return
         }

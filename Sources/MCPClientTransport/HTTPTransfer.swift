@@ -42,7 +42,7 @@ final class Transfer: @unchecked Sendable {
     /// Sets the handle's options for `request`. With `reusing`, the handle last ran a transfer of the same
     /// `TransferShape`, so the options every such transfer sets to the same value are still in place; the header
     /// list is then `reusing`'s own if it was built from the same headers (the caller keeps it alive).
-    func configure(_ api: UnsafePointer<ccurl_api>, reusing: ReusedOptions? = nil) -> MCPError? {
+    func configure(_ api: UnsafePointer<ccurl_api>, reusing: ReusedOptions? = nil, environmentProxies: Bool) -> MCPError? {
         let me = Unmanaged.passUnretained(self).toOpaque()
         var failed: CURLoption?
         func set(_ option: CURLoption, _ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = option } }
@@ -104,7 +104,10 @@ final class Transfer: @unchecked Sendable {
             for pin in request.resolve { resolveList = api.pointee.slist_append?(resolveList, pin) }
             set(CURLOPT_RESOLVE, ccurl_setopt_slist(api, easy, CURLOPT_RESOLVE, resolveList))
         }
-        if request.direct, fresh { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, "")) }
+        if request.direct || (request.proxy == nil && !environmentProxies), fresh {
+            set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, ""))
+            set(CURLOPT_NOPROXY, ccurl_setopt_string(api, easy, CURLOPT_NOPROXY, ""))  // nor reads NO_PROXY
+        }
         if request.checkAddress != nil {
             if fresh { set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback)) }
             set(CURLOPT_OPENSOCKETDATA, ccurl_setopt_pointer(api, easy, CURLOPT_OPENSOCKETDATA, me))
