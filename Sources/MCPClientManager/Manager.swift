@@ -22,7 +22,7 @@ public final class Manager: @unchecked Sendable {
     private let servers = Locked<[String: ServerEntry]>([:])
     /// Era per stdio launch or HTTP origin (`eraKey`), so a config change re-probes.
     let eraCache = Locked<[String: ProtocolEra]>([:])
-    private let inFlight = Locked<[UInt64: InFlight]>([:])
+    private let inFlight = Locked<IDTable<UInt64, InFlight>>([:])
     /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
     let hostRequests = Locked<[UInt64: HostRequest]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
@@ -507,9 +507,10 @@ public final class Manager: @unchecked Sendable {
     /// Records the request's handle; returns a cancellation that arrived while it was being sent.
     private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
         inFlight.withLock { table in
-            guard let index = table.index(forKey: id) else { return nil }  // one lookup, the entry changed in place
-            table.values[index].handle = handle
-            return table.values[index].cancelled
+            table.modify(id) { entry in  // one lookup, the entry changed in place
+                entry.handle = handle
+                return entry.cancelled
+            } ?? nil
         }
     }
 

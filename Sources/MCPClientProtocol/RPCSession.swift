@@ -22,7 +22,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     }
 
     private struct State {
-        var pending: [Int64: Pending] = [:]
+        var pending: IDTable<Int64, Pending> = [:]
         /// Long-lived requests (subscription streams): pending, but not calls in flight.
         var streams: Set<Int64> = []
         var closedError: MCPError?

@@ -34,7 +34,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     private struct State {
         var sessionID: String?
         var protocolVersion: String?
-        var exchanges: [Int64: HTTPExchange] = [:]
+        var exchanges: IDTable<Int64, HTTPExchange> = [:]
         var closed = false
         /// Handshake era: the GET stream for server messages that belong to no request.
         var eventStream: HTTPExchange?
