@@ -559,7 +559,7 @@ public final class Manager: @unchecked Sendable {
             }
             if case .failure(let error) = connected { return .failure(error) }
         }
-        let waiter = OutcomeWaiter()
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
         let effective = timeoutMs > 0 ? timeoutMs : entry.config.timeoutMs
         let clock = SystemClock()
@@ -596,7 +596,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     public func blocking(_ operation: (@escaping Completion) -> Void) -> Result<JSONValue, MCPError> {
-        let waiter = OutcomeWaiter()
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
         operation { waiter.resolve($0) }
         return waiter.wait(timeoutNanoseconds: nil) ?? .failure(MCPError(.generic, "operation did not complete"))
     }

@@ -29,6 +29,8 @@ CSYS_HIDDEN int csys_spawnattr_default_signals(posix_spawnattr_t *attr);
 CSYS_HIDDEN int csys_oneshot_wait(uint32_t *word, int64_t timeout_ns); /* 1 = set, 0 = timed out; <0 = forever */
 CSYS_HIDDEN void csys_oneshot_set(uint32_t *word);
 CSYS_HIDDEN int csys_oneshot_is_set(uint32_t *word);
+/* 1 for the first caller on a zeroed word, 0 for every later one (who resolves a one-shot event). */
+CSYS_HIDDEN int csys_oneshot_claim(uint32_t *claim);
 /* SOCK_* flags as plain ints: the same glibc enum reaches Swift through several modules (Glibc, curl's headers),
  * and in whole-module builds the name can become unresolvable. */
 static inline int csys_sock_stream_cloexec(void) { return SOCK_STREAM | SOCK_CLOEXEC; }
