@@ -742,7 +742,9 @@ private final class ReplyReader: @unchecked Sendable {
         let answersThisPost = post.id != nil && post.wireID == post.id && value["id"]?.int64Value == post.id && value["method"] == nil
         // Another request's answer (a misbehaving server) goes wherever its id leads: whole, and not as this call's.
         guard answersThisPost else { return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value }
-        call.passThrough = passThrough
+        // Another request made on this thread meanwhile (a host callback's) never takes the place of the call's own
+        // shallow result: written out without it, that result would have nulls for its members.
+        if readsShallow || call.passThrough?.isShallow != true { call.passThrough = passThrough }
         return value
     }
 
