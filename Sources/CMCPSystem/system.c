@@ -110,3 +110,7 @@ void csys_unlock_wake(uint32_t *word) {
 int csys_oneshot_is_set(uint32_t *word) {
     return atomic_load_explicit((_Atomic uint32_t *)word, memory_order_acquire) == 1;
 }
+
+int csys_oneshot_claim(uint32_t *claim) {
+    return atomic_exchange_explicit((_Atomic uint32_t *)claim, 1, memory_order_acq_rel) == 0;
+}

@@ -9,13 +9,10 @@ public final class BlockingCall: @unchecked Sendable {
     private let lastProgress: Atomic<UInt64>
     private let timeout: UInt64
     private let hardLimit: UInt64
-    /// Its result is only written out by the host's call (the C export that made it): the reply to its own request
-    /// may stay shallow (`JSONParser.parseResponse(shallowResult:)`). Claimed once (`claimsPassingOn`).
-    public let passesOn: Bool
-    /// Only the call's own thread touches these (the exchange runs on it): no dynamic exclusivity check.
-    @exclusivity(unchecked) private var passOnClaimed = false
-    /// The reply to this call's request as it came (maybe shallow), for the C boundary to copy and for
-    /// `JSONPassThrough.deepened`. Travels with the call, not the thread: a nested call has its own.
+    /// The reply to this call's request as it came (shallow when the request was allowed to leave it so:
+    /// `OutgoingRequest.resultMayStayShallow`), for the C boundary to copy and for `JSONPassThrough.deepened`. Travels
+    /// with the call, not the thread: a nested call has its own. Only the call's own thread touches it (the exchange
+    /// runs on it): no dynamic exclusivity check.
     @exclusivity(unchecked) public var passThrough: JSONPassThrough?
 
     public init(deadline: @escaping @Sendable () -> UInt64) {
@@ -23,25 +20,15 @@ public final class BlockingCall: @unchecked Sendable {
         lastProgress = Atomic(0)
         timeout = 0
         hardLimit = 0
-        passesOn = false
     }
 
     /// A call that must end `timeout` ns after it started or last made progress, and never after `hardLimit`. Its
     /// own state (no closures and boxes to allocate per call).
-    public init(started: UInt64, timeout: UInt64, hardLimit: UInt64, passesOn: Bool = false) {
+    public init(started: UInt64, timeout: UInt64, hardLimit: UInt64) {
         custom = nil
         lastProgress = Atomic(started)
         self.timeout = timeout
         self.hardLimit = hardLimit
-        self.passesOn = passesOn
-    }
-
-    /// `passesOn`, for the first request that asks: the call's own tool call (made before anything else on its way
-    /// could ask); any later one reads its reply whole.
-    public func claimsPassingOn() -> Bool {
-        guard passesOn, !passOnClaimed else { return false }
-        passOnClaimed = true
-        return true
     }
 
     /// Absolute monotonic time (ns) by which the call must end; it moves when progress arrives.

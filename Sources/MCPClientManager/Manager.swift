@@ -341,10 +341,11 @@ public final class Manager: @unchecked Sendable {
             onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: retryingExpiredSession, completion: original)
     }
 
+    /// `passesOn`: see `requestBlocking`; the permission of this request alone, handed down to the session.
     func request(
         _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        retryingExpiredSession: Bool, completion original: @escaping Completion
+        retryingExpiredSession: Bool, passesOn: Bool = false, completion original: @escaping Completion
     ) {
         beginInFlight(requestID)
         // A connected server's session comes back at once: no closure to make for it.
@@ -356,22 +357,24 @@ public final class Manager: @unchecked Sendable {
                     self.endInFlight(requestID)
                     self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                         requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: nil,
-                        retryingExpiredSession: retryingExpiredSession, completion: original)(.failure(error))
+                        retryingExpiredSession: retryingExpiredSession, passesOn: passesOn, completion: original)(.failure(error))
                 case .success(let connected):
                     self.send(connected, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout,
                         timeoutMs: timeoutMs, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                        passesOn: passesOn,
                         completion: self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs,
                             schedulerTimeout: schedulerTimeout, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask,
-                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, completion: original))
+                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, passesOn: passesOn,
+                            completion: original))
                 }
             }
         }
         if let ready {
             send(ready, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout, timeoutMs: timeoutMs,
-                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, passesOn: passesOn,
                 completion: expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                     requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: ready,
-                    retryingExpiredSession: retryingExpiredSession, completion: original))
+                    retryingExpiredSession: retryingExpiredSession, passesOn: passesOn, completion: original))
         }
     }
 
@@ -381,7 +384,7 @@ public final class Manager: @unchecked Sendable {
     private func expiryRetrying(
         _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        on connected: Connected?, retryingExpiredSession: Bool, completion original: @escaping Completion
+        on connected: Connected?, retryingExpiredSession: Bool, passesOn: Bool, completion original: @escaping Completion
     ) -> Completion {
         if retryingExpiredSession || connected?.session.era == .modern { return original }
         return { [weak self] result in
@@ -391,24 +394,24 @@ public final class Manager: @unchecked Sendable {
             }
             self.request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                 requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
-                completion: original)
+                passesOn: passesOn, completion: original)
         }
     }
 
     private func send(
         _ connected: Connected, server name: String, method: String, params: JSONObject, schedulerTimeout: Bool, timeoutMs: Int,
         requestID: UInt64, onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        completion: @escaping Completion
+        passesOn: Bool = false, completion: @escaping Completion
     ) {
         let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
         send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-            onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
+            onProgress: onProgress, resumeTask: resumeTask, payload: payload, passesOn: passesOn, completion: completion)
     }
 
     private func send(
         _ connected: Connected, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        completion: @escaping Completion
+        passesOn: Bool = false, completion: @escaping Completion
     ) {
         // A progress token is sent when the host wants progress events or progress may extend the timeout.
         let session = connected.session
@@ -440,7 +443,7 @@ public final class Manager: @unchecked Sendable {
         } else {
             session.request(
                 method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
-                batched: batched, makingTaskUpdate: taskUpdate, completion: done)
+                batched: batched, passesOn: passesOn, makingTaskUpdate: taskUpdate, completion: done)
         }
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
@@ -538,8 +541,9 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`). `passesOn`: the caller
-    /// only writes the result out (nothing reads inside it), so the reply may be read shallow (`BlockingCall.passesOn`).
-    /// The reply's pass-through (`BlockingCall.passThrough`) is left for this thread's `JSONPassThrough.take()`.
+    /// only writes the result out (nothing reads inside it), so the reply to this request (and no other one made on
+    /// this thread meanwhile) may be read shallow (`OutgoingRequest.resultMayStayShallow`). The reply's pass-through
+    /// (`BlockingCall.passThrough`) is left for this thread's `JSONPassThrough.take()`.
     public func requestBlocking(
         server: String, method: String, params: JSONObject, timeoutMs: Int, label: @autoclosure () -> String? = nil, resumeTask: String? = nil,
         as caller: CallContext = .host, passesOn: Bool = false, payload: @escaping @Sendable (JSONValue) -> JSONValue
@@ -560,7 +564,7 @@ public final class Manager: @unchecked Sendable {
             }
             if case .failure(let error) = connected { return .failure(error) }
         }
-        let waiter = OutcomeWaiter()
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
         let requestID = allocateRequestID()
         let effective = timeoutMs > 0 ? timeoutMs : entry.config.timeoutMs
         let clock = SystemClock()
@@ -568,14 +572,14 @@ public final class Manager: @unchecked Sendable {
         // Progress moves the deadline to (last progress + timeout), never past started + maxTotalTimeout.
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
-        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit, passesOn: passesOn)
+        let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
         defer { JSONPassThrough.stash(call.passThrough) }  // handed over as the call returns: nothing runs in between
         func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(call) {
             request(route, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
                 onProgress: { call.progressed(at: clock.nowNanoseconds()) }, resumeTask: resumeTask, payload: payload,
-                retryingExpiredSession: false) { waiter.resolve($0) }
+                retryingExpiredSession: false, passesOn: passesOn) { waiter.resolve($0) }
         }
         if !waiter.isResolved, let rpc = entry.existingSlot(route.key)?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight
@@ -597,7 +601,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     public func blocking(_ operation: (@escaping Completion) -> Void) -> Result<JSONValue, MCPError> {
-        let waiter = OutcomeWaiter()
+        let waiter = Waiter<Result<JSONValue, MCPError>>()
         operation { waiter.resolve($0) }
         return waiter.wait(timeoutNanoseconds: nil) ?? .failure(MCPError(.generic, "operation did not complete"))
     }

@@ -127,7 +127,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
         post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0,
-            longLived: Self.isLongLived(method), shallowResult: resultMayStayShallow)
+            longLived: Self.isLongLived(method), resultMayStayShallow: resultMayStayShallow)
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
@@ -136,7 +136,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     fileprivate func post(
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
         wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false,
-        shallowResult: Bool = false
+        resultMayStayShallow: Bool = false
     ) {
         func policy() -> NetworkPolicy { hop == 0 ? options.policy : options.policy.redirectPolicy }  // redirects never inherit allowedAddresses
         let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
@@ -165,8 +165,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             transport: self,
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
                 reissued: reissued, retriedAfterBusy: retriedAfterBusy, longLived: longLived, sentAuthorization: authorization,
-                authRetried: authRetried, shallowResult: shallowResult),
-            maxEventBytes: options.maxResponseBytes)
+                authRetried: authRetried),
+            readsShallow: resultMayStayShallow, maxEventBytes: options.maxResponseBytes)
         // A lone blocking call does its exchange on its own thread (no hop to the I/O thread and back); long-lived
         // streams and everything else go through the engine's loop.
         if let call = BlockingCall.current, let id, !longLived {
@@ -174,9 +174,6 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             reply.exchange = exchange
             reply.callerThread = true
             reply.blockingCall = call
-            // Shallow only for the call's own tool call (the first to claim it), never for another request a host
-            // callback makes on this thread meanwhile.
-            reply.readsShallow = shallowResult && call.claimsPassingOn()
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
@@ -631,8 +628,6 @@ private final class ReplyReader: @unchecked Sendable {
         var sentAuthorization: String?
         /// Already sent again after an authorization refusal: a second refusal is final.
         var authRetried = false
-        /// `OutgoingRequest.resultMayStayShallow` (first attempt only; see `parsedBody`).
-        var shallowResult = false
     }
 
     private weak var transport: StreamableHTTPTransport?
@@ -642,9 +637,10 @@ private final class ReplyReader: @unchecked Sendable {
     var callerThread = false
     /// That blocking call, which takes the reply's pass-through (`BlockingCall.passThrough`).
     var blockingCall: BlockingCall?
-    /// The request's result may be read shallow: its own blocking call only writes it out (`BlockingCall.passesOn`)
-    /// and the session will not look inside (`OutgoingRequest.resultMayStayShallow`).
-    var readsShallow = false
+    /// The request's result may be read shallow (`OutgoingRequest.resultMayStayShallow`, the request's own
+    /// permission), when read on its blocking call's thread (`parsedBody`). The first attempt's only: a redirect,
+    /// retry or re-issue reads whole.
+    private let readsShallow: Bool
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -662,9 +658,10 @@ private final class ReplyReader: @unchecked Sendable {
     private var lastEventID = ""
     private var wwwAuthenticate: [String] = []
 
-    init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
+    init(transport: StreamableHTTPTransport, post: Post, readsShallow: Bool, maxEventBytes: Int) {
         self.transport = transport
         self.post = post
+        self.readsShallow = readsShallow
         self.maxEventBytes = maxEventBytes
     }
 
@@ -745,7 +742,9 @@ private final class ReplyReader: @unchecked Sendable {
         let answersThisPost = post.id != nil && post.wireID == post.id && value["id"]?.int64Value == post.id && value["method"] == nil
         // Another request's answer (a misbehaving server) goes wherever its id leads: whole, and not as this call's.
         guard answersThisPost else { return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value }
-        call.passThrough = passThrough
+        // Another request made on this thread meanwhile (a host callback's) never takes the place of the call's own
+        // shallow result: written out without it, that result would have nulls for its members.
+        if readsShallow || call.passThrough?.isShallow != true { call.passThrough = passThrough }
         return value
     }
 

@@ -37,7 +37,7 @@ import Testing
         let shallow = try #require(value["result"])
         #expect(shallow["content"] == .null)
         #expect(JSONPassThrough.deepened(shallow)["content"] == .null)  // no blocking call: nothing to read it from
-        let call = BlockingCall(started: 0, timeout: 1, hardLimit: 1, passesOn: true)
+        let call = BlockingCall(started: 0, timeout: 1, hardLimit: 1)
         call.passThrough = passThrough
         let whole = BlockingCall.run(call) { JSONPassThrough.deepened(shallow) }
         #expect(whole == (try JSONParser.parse(response))["result"])
@@ -46,12 +46,6 @@ import Testing
         let nested = BlockingCall(started: 0, timeout: 1, hardLimit: 1)
         call.passThrough = passThrough
         #expect(BlockingCall.run(call) { BlockingCall.run(nested) { JSONPassThrough.deepened(shallow) } }["content"] == .null)  // not its call's
-    }
-
-    @Test func passingOnIsClaimedOnceAndOnlyWhenGiven() {
-        let call = BlockingCall(started: 0, timeout: 1, hardLimit: 1, passesOn: true)
-        #expect(call.claimsPassingOn() && !call.claimsPassingOn())  // a later request of the call (a host callback's) reads whole
-        #expect(!BlockingCall(started: 0, timeout: 1, hardLimit: 1).claimsPassingOn())
     }
 
     @Test(arguments: [

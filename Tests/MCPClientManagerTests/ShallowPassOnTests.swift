@@ -1,6 +1,8 @@
 import MCPClientCore
 import MCPClientManager
+import MCPClientProtocol
 import MCPClientTesting
+import MCPClientTransport
 import Testing
 
 /// A tool result that `mcp_manager_call_tool` only writes out is read shallow over HTTP
@@ -37,5 +39,54 @@ struct ShallowPassOnTests {
             if tool == "echo" { #expect(whole["result"]?["content"]?.arrayValue?.first?["text"] == arguments["text"]) }
             #expect(String(decoding: written, as: UTF8.self) == whole.jsonString)
         }
+    }
+
+    /// The permission belongs to the request the blocking call made (`ClientSession.request(passesOn:)`), not to the
+    /// call or the thread: tool calls a host callback makes on the same thread during that call (their exchanges run
+    /// right here too), before or after the call's own, get whole results, and the own shallow one stays the call's.
+    @Test func otherRequestsOnTheCallsThreadAreReadWhole() throws {
+        let server = try ServeHTTPFixture(python: Fixtures.modernPython, era: "modern", mode: "json")
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let engine = try HTTPEngine(loop: loop)
+        defer { engine.close() }
+        let transport = StreamableHTTPTransport(options: .init(url: server.url), engine: engine)
+        let session = ClientSession(rpc: RPCSession(transport: transport, scheduler: loop), options: ClientOptions())
+        let connected = Waiter<Result<ServerDescription, MCPError>>()
+        session.connect(knownEra: nil, timeoutNanoseconds: 20_000_000_000) { connected.resolve($0) }
+        _ = try #require(connected.wait(timeoutNanoseconds: 30_000_000_000)).get()
+        defer {
+            let closed = Waiter<Bool>()
+            session.close { closed.resolve(true) }
+            _ = closed.wait(timeoutNanoseconds: 10_000_000_000)
+        }
+
+        let results = Locked<[String: Result<JSONValue, MCPError>]>([:])
+        func call(_ text: String, passesOn: Bool = false) {
+            session.request(method: "tools/call", params: ["name": "echo", "arguments": ["text": .string(text)]], passesOn: passesOn,
+                makingTaskUpdate: { nil }) { result in results.withLock { $0[text] = result } }
+        }
+        let now = SystemClock().nowNanoseconds()
+        let blocking = BlockingCall(started: now, timeout: 20_000_000_000, hardLimit: now + 20_000_000_000)
+        BlockingCall.run(blocking) {
+            call("before")
+            call("own", passesOn: true)
+            call("after")
+        }
+        let answered = results.withLock { $0 }
+        for text in ["before", "after"] {
+            let result = try #require(answered[text]).get()
+            #expect(result["content"] == [["type": "text", "text": .string(text)]], "\(text)")
+        }
+        let own = try #require(answered["own"]).get()
+        #expect(own["content"] == .null)  // read shallow: checked, not built
+        let passThrough = try #require(blocking.passThrough)
+        #expect(passThrough.isShallow && passThrough.isSame(as: own))  // not replaced by the later request's whole one
+        var writer = JSONWriter()
+        writer.copying(passThrough)
+        writer.write(own)
+        let copied = writer.copiedPassThrough, written = writer.bytes
+        #expect(copied)
+        #expect(try JSONParser.parse(written)["content"]?.arrayValue?.first?["text"] == "own")
     }
 }

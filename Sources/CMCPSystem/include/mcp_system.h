@@ -41,6 +41,8 @@ static inline void csys_lock(uint32_t *word) {
 static inline void csys_unlock(uint32_t *word) {
     if (__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) == 2) csys_unlock_wake(word);
 }
+/* 1 for the first caller on a zeroed word, 0 for every later one (who resolves a one-shot event). */
+CSYS_HIDDEN int csys_oneshot_claim(uint32_t *claim);
 /* SOCK_* flags as plain ints: the same glibc enum reaches Swift through several modules (Glibc, curl's headers),
  * and in whole-module builds the name can become unresolvable. */
 static inline int csys_sock_stream_cloexec(void) { return SOCK_STREAM | SOCK_CLOEXEC; }
