@@ -205,8 +205,9 @@ public final class HTTPEngine: @unchecked Sendable {
     public func callerThreadExchange() -> HTTPExchange { HTTPExchange(engine: self, id: 0) }
 
     /// Handles kept for exchanges run on callers' threads, each in its own multi handle (which keeps its keep-alive
-    /// connection and lets another thread wake the wait).
-    private struct CallerHandle: @unchecked Sendable {
+    /// connection and lets another thread wake the wait). A class: the pool and the call move one reference, not
+    /// copies of what it holds. Used by one thread at a time (taken from the pool under its lock).
+    private final class CallerHandle: @unchecked Sendable {
         let easy: UnsafeMutableRawPointer
         let multi: UnsafeMutableRawPointer
         /// What its last transfer set; the same shape again needs no `curl_easy_reset`.
@@ -217,6 +218,11 @@ public final class HTTPEngine: @unchecked Sendable {
         var lastURL: String?
         /// The parsed URL set on it (`CURLOPT_CURLU`), freed once the handle is reset or cleaned up.
         var parsedURL: OpaquePointer?
+
+        init(easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
+            self.easy = easy
+            self.multi = multi
+        }
     }
     /// Least recently used first.
     private let idleHandles = Locked<[CallerHandle]>([])
@@ -242,7 +248,7 @@ public final class HTTPEngine: @unchecked Sendable {
     public func perform(_ request: consuming HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         let url = request.url
-        guard var handle = takeIdleHandle(for: url) ?? makeCallerHandle() else {
+        guard let handle = takeIdleHandle(for: url) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
@@ -269,6 +275,7 @@ public final class HTTPEngine: @unchecked Sendable {
         if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)
+            handle.reused.largeBody = Transfer.isLarge(transfer.request.body)
         }
         if let failure {
             outcome = failure
