@@ -45,6 +45,9 @@ static int load(void) {
     LOAD(multi_perform, "curl_multi_perform")
     LOAD(multi_poll, "curl_multi_poll")      /* 7.66 */
     LOAD(multi_wakeup, "curl_multi_wakeup")  /* 7.68 */
+    LOAD(url_new, "curl_url")                /* 7.62 */
+    LOAD(url_set, "curl_url_set")
+    LOAD(url_cleanup, "curl_url_cleanup")
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed");
         dlclose(handle);

@@ -96,6 +96,21 @@ void csys_oneshot_set(uint32_t *word) {
     }
 }
 
+void csys_lock_contended(uint32_t *word) {
+    /* Marked 2 whenever it is taken from here: the unlock then wakes a sleeper that may be waiting. */
+    while (__atomic_exchange_n(word, 2, __ATOMIC_ACQUIRE) != 0) {
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+    }
+}
+
+void csys_unlock_wake(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 int csys_oneshot_is_set(uint32_t *word) {
     return atomic_load_explicit((_Atomic uint32_t *)word, memory_order_acquire) == 1;
+}
+
+int csys_oneshot_claim(uint32_t *claim) {
+    return atomic_exchange_explicit((_Atomic uint32_t *)claim, 1, memory_order_acq_rel) == 0;
 }

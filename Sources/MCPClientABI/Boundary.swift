@@ -71,6 +71,11 @@ func write(_ value: JSONValue, to out: OutString?, copying passThrough: JSONPass
     var writer = JSONWriter()
     writer.copying(passThrough)
     writer.write(value)
+    // A shallow result has `null` for its inner members: only its bytes may go out (they always do: nothing on the
+    // way changes a result that is only passed on; this keeps it that way).
+    if passThrough?.isShallow == true, !writer.copiedPassThrough {
+        throw MCPError(.generic, "internal error: a result read for passing on was changed on the way")
+    }
     guard let pointer = writer.withUnsafeBytes({ allocate($0) }) else { throw MCPError(.generic, "out of memory") }
     out.pointee = pointer
 }

@@ -172,7 +172,11 @@ public func mcpManagerCallTool(
         let serverName = try string(server, "server")
         let toolName = try string(tool, "tool")
         let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
-        try blockingResult({ handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller) },
+        // Only written out here: the reply may be read shallow (`Manager.requestBlocking(passesOn:)`).
+        try blockingResult({
+            handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller,
+                passesOn: true)
+        },
             to: out_result_json)
     }
 }

@@ -9,6 +9,11 @@ public final class BlockingCall: @unchecked Sendable {
     private let lastProgress: Atomic<UInt64>
     private let timeout: UInt64
     private let hardLimit: UInt64
+    /// The reply to this call's request as it came (shallow when the request was allowed to leave it so:
+    /// `OutgoingRequest.resultMayStayShallow`), for the C boundary to copy and for `JSONPassThrough.deepened`. Travels
+    /// with the call, not the thread: a nested call has its own. Only the call's own thread touches it (the exchange
+    /// runs on it): no dynamic exclusivity check.
+    @exclusivity(unchecked) public var passThrough: JSONPassThrough?
 
     public init(deadline: @escaping @Sendable () -> UInt64) {
         custom = deadline

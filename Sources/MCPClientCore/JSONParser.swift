@@ -27,19 +27,32 @@ public struct JSONParser {
     }
 
     /// Parses a JSON-RPC response and, when its `result` is an object already written exactly as `JSONWriter` would
-    /// write it (compact, no escapes, integers only), keeps that object's bytes for writing it out again unchanged.
-    public static func parseResponse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
-        let parsed: Result<(JSONValue, Range<Int>?), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+    /// write it (compact; only the escapes the writer uses, such as `\n` and `\"`; numbers in the writer's spelling,
+    /// such as `21.5` but not `21.50` or `-0`), keeps that object's bytes for writing it out again unchanged.
+    ///
+    /// With `shallowResult`, the members of `result` that are objects or arrays are checked exactly as reading them
+    /// would check them, but not built: each is `null` in the tree, and the pass-through is marked shallow (see
+    /// `JSONPassThrough.isShallow`). For a caller that only passes the result on, that skips most of the tree. At the
+    /// first thing in it the writer would write differently the scan stops and the result is read in full from its
+    /// start (it could not go out as it came).
+    public static func parseResponse(
+        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, shallowResult: Bool = false
+    ) throws(JSONParseError) -> (JSONValue, JSONPassThrough?) {
+        let parsed: Result<(JSONValue, Range<Int>?, Bool), JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONParseError) in
                 var reader = Reader(bytes: buffer, maxDepth: maxDepth)
                 reader.tracksResult = true
+                reader.shallowResult = shallowResult
                 let value = try reader.readDocument()
-                return (value, reader.resultRange)
+                return (value, reader.resultRange, reader.skippedInResult)
             }
         }
-        let (value, range) = try parsed.get()
+        let (value, range, skipped) = try parsed.get()
+        // Cannot happen (a shallow scan that completes met nothing the bytes would not stand for), but a tree with
+        // placeholders and no bytes for them must never get out.
+        if skipped, range == nil { return try parseResponse(bytes, maxDepth: maxDepth) }
         guard let range, let result = value["result"], case .object(let object) = result, !object.isEmpty else { return (value, nil) }
-        return (value, JSONPassThrough(value: result, bytes: bytes[range]))
+        return (value, JSONPassThrough(value: result, bytes: bytes[range], shallow: skipped))
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -52,12 +65,17 @@ private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
-    /// With `tracksResult`: counts what `JSONWriter` would write differently (whitespace, escapes, numbers other
-    /// than integers, -0), and where the top-level `result` member's value is when none of that is inside it.
+    /// With `tracksResult`: counts what `JSONWriter` would write differently (whitespace, escapes it spells otherwise,
+    /// numbers not in its spelling, -0), and where the top-level `result` member's value is when none of that is inside it.
     var tracksResult = false
     var irregular = 0
     var resultRange: Range<Int>?
     var sawResult = false
+    /// With `tracksResult`: the `result` object's object and array members are checked, not built (see `parseResponse`).
+    var shallowResult = false
+    var skippedInResult = false
+    /// `irregular` as the shallow scan of `result` began: any change stops the scan (`strayed`).
+    var shallowBaseline = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -133,10 +151,22 @@ private struct Reader {
             position += 1
             skipWhitespace()
             let start = position, regular = irregular
-            let value = try readValue(depth: depth)
+            let value: JSONValue
             if tracksResult, depth == 1, !sawResult, key == "result" {  // the first one: what a lookup finds
                 sawResult = true
+                if shallowResult, position < bytes.count, bytes[position] == UInt8(ascii: "{"),
+                   let shallow = try readShallowResult(depth: depth + 1) {
+                    value = shallow
+                } else {
+                    // Not shallow, or the scan stopped: read whole from the start (only the part scanned is read twice).
+                    position = start
+                    irregular = regular
+                    skippedInResult = false
+                    value = try readValue(depth: depth)
+                }
                 if irregular == regular { resultRange = start..<position }
+            } else {
+                value = try readValue(depth: depth)
             }
             entries.append((key, value))
             skipWhitespace()
@@ -147,6 +177,144 @@ private struct Reader {
             default: throw error("expected ',' or '}'")
             }
         }
+    }
+
+    /// The `result` object with its object and array members checked, not built (`null` in the tree), as long as
+    /// everything in it is as `JSONWriter` would write it. Nil at the first thing that is not: the caller reads the
+    /// result again from its start, so the scan stops there rather than finishing for nothing.
+    mutating func readShallowResult(depth: Int) throws(JSONParseError) -> JSONValue? {
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        shallowBaseline = irregular
+        position += 1
+        var entries: [(key: String, value: JSONValue)] = []
+        entries.reserveCapacity(8)
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(JSONObject(entries))
+        }
+        while true {
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }  // whitespace or an error
+            let key = try readString()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":"), !strayed else { return nil }
+            position += 1
+            skipWhitespace()
+            guard position < bytes.count, !strayed else { return nil }
+            let value: JSONValue
+            if bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[") {
+                try skipValue(depth: depth)
+                skippedInResult = true
+                value = .null
+            } else {
+                value = try readValue(depth: depth)
+            }
+            guard !strayed, position < bytes.count else { return nil }
+            entries.append((key, value))
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return .object(JSONObject(entries))
+            default: return nil  // whitespace or an error: the whole read says which
+            }
+        }
+    }
+
+    @inline(__always) var strayed: Bool { irregular != shallowBaseline }
+
+    /// Checks one value as `readValue` would (the same errors, the same `irregular` count) without building it.
+    /// Inside the shallow scan it returns early, mid-value, once the value `strayed` (the caller stops too).
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
+        case UInt8(ascii: "["): try skipArray(depth: depth + 1)
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try readValue(depth: depth)  // literals and numbers: nothing to allocate
+        }
+    }
+
+    mutating func skipObject(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            try skipString()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            position += 1
+            skipWhitespace()
+            if strayed { return }
+            try skipValue(depth: depth)
+            if strayed { return }
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated object") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return
+            default: throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    mutating func skipArray(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            if strayed { return }
+            try skipValue(depth: depth)
+            if strayed { return }
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated array") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): position += 1; return
+            default: throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// `readString` without the String: the same errors, the same `irregular` count.
+    mutating func skipString() throws(JSONParseError) {
+        position += 1
+        let start = position
+        if let base = bytes.baseAddress {
+            while bytes.count - position >= 8 {
+                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+        }
+        var ascii = true
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                position += 1
+                guard ascii || UTF8Validation.isValid(slice) else { throw error("invalid UTF-8 in string") }
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                try skipEscape()
+                continue
+            }
+            if byte < 0x20 { throw error("unescaped control character in string") }
+            if byte >= 0x80 { ascii = false }
+            position += 1
+        }
+        throw error("unterminated string")
     }
 
     mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -203,7 +371,6 @@ private struct Reader {
             if byte >= 0x80 { ascii = false }
             position += 1
         }
-        irregular &+= 1  // escapes: the writer may spell the string differently
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
@@ -221,13 +388,18 @@ private struct Reader {
                 switch escaped {
                 case UInt8(ascii: "\""): scratch.append(0x22)
                 case UInt8(ascii: "\\"): scratch.append(0x5C)
-                case UInt8(ascii: "/"): scratch.append(0x2F)
+                case UInt8(ascii: "/"): scratch.append(0x2F); irregular &+= 1  // the writer leaves '/' as it is
                 case UInt8(ascii: "b"): scratch.append(0x08)
                 case UInt8(ascii: "f"): scratch.append(0x0C)
                 case UInt8(ascii: "n"): scratch.append(0x0A)
                 case UInt8(ascii: "r"): scratch.append(0x0D)
                 case UInt8(ascii: "t"): scratch.append(0x09)
-                case UInt8(ascii: "u"): try appendUnicodeEscape(into: &scratch)
+                case UInt8(ascii: "u"):
+                    let escape = position - 2
+                    let scalar = try readUnicodeEscape()
+                    guard let encoded = UTF8.encode(scalar) else { throw error("invalid \\u escape") }
+                    scratch.append(contentsOf: encoded)
+                    if !writerSpellsUnicodeEscape(at: escape) { irregular &+= 1 }
                 default: throw error("invalid escape '\\\(Unicode.Scalar(escaped))'")
                 }
             default:
@@ -257,7 +429,42 @@ private struct Reader {
         return value
     }
 
-    mutating func appendUnicodeEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
+    /// One escape after its backslash (at `position`), checked as `readString` checks it, nothing built.
+    mutating func skipEscape() throws(JSONParseError) {
+        position += 1
+        guard position < bytes.count else { throw error("unterminated escape") }
+        let escaped = bytes[position]
+        position += 1
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+             UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return
+        case UInt8(ascii: "/"): irregular &+= 1
+        case UInt8(ascii: "u"):
+            let escape = position - 2
+            _ = try readUnicodeEscape()
+            if !writerSpellsUnicodeEscape(at: escape) { irregular &+= 1 }
+        default: throw error("invalid escape '\\\(Unicode.Scalar(escaped))'")
+        }
+    }
+
+    /// Whether `JSONWriter` writes the `\uXXXX` escape at `index` the same way: it uses one only for a control
+    /// character without a short form (`\n`, `\t`, ...), in lowercase hex (`\u001b`). Anything else (`\u0041`,
+    /// `\u00e9`, `\u001B`, `\u000a`, surrogate pairs) it writes otherwise.
+    func writerSpellsUnicodeEscape(at index: Int) -> Bool {
+        guard index + 6 <= bytes.count, bytes[index + 2] == UInt8(ascii: "0"), bytes[index + 3] == UInt8(ascii: "0") else { return false }
+        let high = bytes[index + 4], low = bytes[index + 5]
+        guard high == UInt8(ascii: "0") || high == UInt8(ascii: "1") else { return false }
+        guard isDigit(low) || (low >= UInt8(ascii: "a") && low <= UInt8(ascii: "f")) else { return false }
+        guard high == UInt8(ascii: "0") else { return true }
+        switch low {
+        case UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "c"), UInt8(ascii: "d"): return false  // \b \t \n \f \r
+        default: return true
+        }
+    }
+
+    /// The scalar of a `\u` escape (its hex digits at `position`), a surrogate pair joined.
+    mutating func readUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
         var code = try readHex4()
         if (0xD800...0xDBFF).contains(code) {
             // A high surrogate must be followed by an escaped low surrogate.
@@ -272,8 +479,7 @@ private struct Reader {
             throw error("unpaired surrogate in \\u escape")
         }
         guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-        guard let encoded = UTF8.encode(scalar) else { throw error("invalid \\u escape") }
-        scratch.append(contentsOf: encoded)
+        return scalar
     }
 
     mutating func readNumber() throws(JSONParseError) -> JSONValue {
@@ -312,9 +518,10 @@ private struct Reader {
             if negative, magnitude <= UInt64(Int64.max) + 1 { return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)) }
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
         }
-        irregular &+= 1  // a double: written in its own shortest form
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw error("number out of range") }
+        // A double is written in its shortest round-trip form: as it came only if it came so (21.5, not 21.50 or 1e2).
+        if !tracksResult || JSONWriter.decimalSpelling(double) != text { irregular &+= 1 }
         return .double(double)
     }
 

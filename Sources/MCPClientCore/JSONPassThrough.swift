@@ -13,11 +13,15 @@ public final class JSONPassThrough: Sendable {
     let bytes: ArraySlice<UInt8>
     /// Members written after `bytes`' own (before its closing brace): see `appending`.
     let appended: JSONObject
+    /// `value` has its object and array members as `null`: only `bytes` are the whole object (see
+    /// `JSONParser.parseResponse(_:maxDepth:shallowResult:)`). Whoever reads below the top level calls `deepened`.
+    public let isShallow: Bool
 
-    init(value: JSONValue, bytes: ArraySlice<UInt8>, appended: JSONObject = [:]) {
+    init(value: JSONValue, bytes: ArraySlice<UInt8>, appended: JSONObject = [:], shallow: Bool = false) {
         self.value = value
         self.bytes = bytes
         self.appended = appended
+        isShallow = shallow
     }
 
     /// An object written once now, to be copied wherever it is written unchanged later (a constant part of every
@@ -41,6 +45,20 @@ public final class JSONPassThrough: Sendable {
 
     /// The object these bytes are; written unchanged (the same storage), it is written as these bytes.
     public var object: JSONObject? { value.objectValue }
+
+    /// Whether `value` is this object as it came (the same storage).
+    public func isSame(as value: JSONValue) -> Bool { identity != nil && Self.identity(of: value) == identity }
+
+    /// `value` whole: when it is the shallow result the current blocking call's reply left (`BlockingCall.passThrough`),
+    /// read in full from its bytes (and the full one left in its place, so it is still written as it came);
+    /// otherwise `value` itself. Shallow results exist only on that call's thread, inside it.
+    public static func deepened(_ value: JSONValue) -> JSONValue {
+        guard let call = BlockingCall.current, let shallow = call.passThrough, shallow.isShallow, shallow.isSame(as: value) else { return value }
+        let parsed = shallow.bytes.withUnsafeBufferPointer { buffer in try? JSONParser.parse(buffer) }
+        guard let full = parsed else { return value }  // cannot happen: these bytes were read once already
+        call.passThrough = JSONPassThrough(value: full, bytes: shallow.bytes)
+        return full
+    }
 
     var identity: UnsafeRawPointer? { Self.identity(of: value) }
 

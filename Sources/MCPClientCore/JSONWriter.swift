@@ -9,6 +9,8 @@ public struct JSONWriter: ~Copyable {
     /// An object to copy rather than serialize wherever it is written (see `JSONPassThrough`).
     private var passThrough: JSONPassThrough?
     private var passThroughIdentity: UnsafeRawPointer?
+    /// Whether the pass-through object was met and written as its bytes.
+    public private(set) var copiedPassThrough = false
 
     public init(capacity: Int = 512) {
         self.capacity = max(capacity, 16)
@@ -63,6 +65,7 @@ public struct JSONWriter: ~Copyable {
             put(UInt8(ascii: "]"))
         case .object(let object):
             if let passThrough, !object.isEmpty, JSONPassThrough.identity(of: object) == passThroughIdentity {
+                copiedPassThrough = true
                 let appended = passThrough.appended.entries
                 let copied = appended.isEmpty ? passThrough.bytes : passThrough.bytes.dropLast()  // its brace comes after them
                 copied.withUnsafeBufferPointer { if let source = $0.baseAddress { put(source, $0.count) } }
@@ -123,9 +126,15 @@ public struct JSONWriter: ~Copyable {
     public mutating func writeDouble(_ value: Double) {
         // JSON has no NaN or infinity.
         guard value.isFinite else { appendASCII("null"); return }
-        if value.rounded() == value, abs(value) < 1e15 { writeInteger(Int64(value)); return }
-        var text = value.description
+        guard var text = Self.decimalSpelling(value) else { writeInteger(Int64(value)); return }
         text.withUTF8 { if let source = $0.baseAddress { put(source, $0.count) } }
+    }
+
+    /// How `writeDouble` spells a finite double: its shortest round-trip form, or nil for a whole number below 1e15
+    /// (written as an integer). The parser compares it with a number's text to know whether it is written as it came.
+    static func decimalSpelling(_ value: Double) -> String? {
+        if value.rounded() == value, abs(value) < 1e15 { return nil }
+        return value.description
     }
 
     public mutating func writeString(_ string: String) {

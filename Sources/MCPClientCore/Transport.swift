@@ -24,11 +24,17 @@ public struct OutgoingRequest: Sendable {
     public var id: Int64
     public var method: String
     public var params: JSONObject?
+    /// Its result only goes where nothing reads below its top level unless it asks for the whole of it first
+    /// (`JSONPassThrough.deepened`): the blocking call that made this very request only writes it out, and the
+    /// session will not look inside. A transport reading the reply on that call's thread may leave it shallow. Set
+    /// per request, so no other request (one a host callback makes on the same thread meanwhile) can have it.
+    public var resultMayStayShallow = false
 
-    public init(id: Int64, method: String, params: JSONObject?) {
+    public init(id: Int64, method: String, params: JSONObject?, resultMayStayShallow: Bool = false) {
         self.id = id
         self.method = method
         self.params = params
+        self.resultMayStayShallow = resultMayStayShallow
     }
 }
 

@@ -22,7 +22,7 @@ public final class Manager: @unchecked Sendable {
     private let servers = Locked<[String: ServerEntry]>([:])
     /// Era per stdio launch or HTTP origin (`eraKey`), so a config change re-probes.
     let eraCache = Locked<[String: ProtocolEra]>([:])
-    private let inFlight = Locked<[UInt64: InFlight]>([:])
+    private let inFlight = Locked<IDTable<UInt64, InFlight>>([:])
     /// Server→client requests waiting for the host's answer (mcp_manager_respond), by request id.
     let hostRequests = Locked<[UInt64: HostRequest]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
@@ -341,10 +341,11 @@ public final class Manager: @unchecked Sendable {
             onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: retryingExpiredSession, completion: original)
     }
 
+    /// `passesOn`: see `requestBlocking`; the permission of this request alone, handed down to the session.
     func request(
         _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        retryingExpiredSession: Bool, completion original: @escaping Completion
+        retryingExpiredSession: Bool, passesOn: Bool = false, completion original: @escaping Completion
     ) {
         beginInFlight(requestID)
         // A connected server's session comes back at once: no closure to make for it.
@@ -356,22 +357,24 @@ public final class Manager: @unchecked Sendable {
                     self.endInFlight(requestID)
                     self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                         requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: nil,
-                        retryingExpiredSession: retryingExpiredSession, completion: original)(.failure(error))
+                        retryingExpiredSession: retryingExpiredSession, passesOn: passesOn, completion: original)(.failure(error))
                 case .success(let connected):
                     self.send(connected, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout,
                         timeoutMs: timeoutMs, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                        passesOn: passesOn,
                         completion: self.expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs,
                             schedulerTimeout: schedulerTimeout, requestID: requestID, onProgress: onProgress, resumeTask: resumeTask,
-                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, completion: original))
+                            payload: payload, on: connected, retryingExpiredSession: retryingExpiredSession, passesOn: passesOn,
+                            completion: original))
                 }
             }
         }
         if let ready {
             send(ready, server: route.name, method: method, params: params, schedulerTimeout: schedulerTimeout, timeoutMs: timeoutMs,
-                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload,
+                requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, passesOn: passesOn,
                 completion: expiryRetrying(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                     requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, on: ready,
-                    retryingExpiredSession: retryingExpiredSession, completion: original))
+                    retryingExpiredSession: retryingExpiredSession, passesOn: passesOn, completion: original))
         }
     }
 
@@ -381,7 +384,7 @@ public final class Manager: @unchecked Sendable {
     private func expiryRetrying(
         _ route: Route, method: String, params: JSONObject, timeoutMs: Int, schedulerTimeout: Bool, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        on connected: Connected?, retryingExpiredSession: Bool, completion original: @escaping Completion
+        on connected: Connected?, retryingExpiredSession: Bool, passesOn: Bool, completion original: @escaping Completion
     ) -> Completion {
         if retryingExpiredSession || connected?.session.era == .modern { return original }
         return { [weak self] result in
@@ -391,44 +394,36 @@ public final class Manager: @unchecked Sendable {
             }
             self.request(route, method: method, params: params, timeoutMs: timeoutMs, schedulerTimeout: schedulerTimeout,
                 requestID: requestID, onProgress: onProgress, resumeTask: resumeTask, payload: payload, retryingExpiredSession: true,
-                completion: original)
+                passesOn: passesOn, completion: original)
         }
     }
 
     private func send(
         _ connected: Connected, server name: String, method: String, params: JSONObject, schedulerTimeout: Bool, timeoutMs: Int,
         requestID: UInt64, onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        completion: @escaping Completion
+        passesOn: Bool = false, completion: @escaping Completion
     ) {
         let timeout = schedulerTimeout ? UInt64(timeoutMs > 0 ? timeoutMs : connected.config.timeoutMs) * 1_000_000 : nil
         send(connected, server: name, method: method, params: params, timeoutNanoseconds: timeout, requestID: requestID,
-            onProgress: onProgress, resumeTask: resumeTask, payload: payload, completion: completion)
+            onProgress: onProgress, resumeTask: resumeTask, payload: payload, passesOn: passesOn, completion: completion)
     }
 
     private func send(
         _ connected: Connected, server name: String, method: String, params: JSONObject, timeoutNanoseconds: UInt64?, requestID: UInt64,
         onProgress: (@Sendable () -> Void)?, resumeTask: String?, payload: @escaping @Sendable (JSONValue) -> JSONValue,
-        completion: @escaping Completion
+        passesOn: Bool = false, completion: @escaping Completion
     ) {
         // A progress token is sent when the host wants progress events or progress may extend the timeout.
         let session = connected.session
         let user = connected.slot.key.user
         let maxTotalMs = connected.config.maxTotalTimeoutMs
+        let end = RequestEnd(manager: self, requestID: requestID, connected: connected, payload: payload, completion: completion,
+            onProgress: onProgress, emitsProgress: options.progressEvents, server: name)
         var progress: RPCSession.ProgressHandler?
-        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) {
-            let emit = options.progressEvents
-            progress = { [weak self] params in
-                onProgress?()
-                if emit { self?.emitProgress(name, user: user, requestID: requestID, params) }
-            }
-        }
+        if options.progressEvents || maxTotalMs > 0, ClientSession.isMultiRound(method) { progress = { end.progressed($0) } }
         // The total limit is never shorter than the timeout itself.
         let maxTotal = timeoutNanoseconds.flatMap { maxTotalMs > 0 ? max(UInt64(maxTotalMs) * 1_000_000, $0) : nil }
-        let done: RPCSession.Completion = { [weak self] result in
-            self?.endInFlight(requestID)
-            self?.release(connected)
-            completion(result.map(payload))
-        }
+        let done: RPCSession.Completion = { end.finish($0) }
         if let cancelled = inFlight.withLock({ $0[requestID]?.cancelled }) {
             done(.failure(cancelled))
             return
@@ -448,10 +443,48 @@ public final class Manager: @unchecked Sendable {
         } else {
             session.request(
                 method: method, params: params, timeoutNanoseconds: timeoutNanoseconds, maxTotalNanoseconds: maxTotal, progress: progress,
-                batched: batched, makingTaskUpdate: taskUpdate, completion: done)
+                batched: batched, passesOn: passesOn, makingTaskUpdate: taskUpdate, completion: done)
         }
         // A cancellation that raced with sending is applied now.
         if let cancelled = attachInFlight(requestID, handle: handle) { handle.cancel(cancelled) }
+    }
+
+    /// What a sent request does when it ends or reports progress: one object whose methods the closures handed down
+    /// call (a closure over one object needs no context of its own; two closures each made one).
+    private final class RequestEnd: Sendable {
+        weak let manager: Manager?
+        let requestID: UInt64
+        let connected: Connected
+        let payload: @Sendable (JSONValue) -> JSONValue
+        let completion: Completion
+        let onProgress: (@Sendable () -> Void)?
+        let emitsProgress: Bool
+        let server: String
+
+        init(
+            manager: Manager, requestID: UInt64, connected: Connected, payload: @escaping @Sendable (JSONValue) -> JSONValue,
+            completion: @escaping Completion, onProgress: (@Sendable () -> Void)?, emitsProgress: Bool, server: String
+        ) {
+            self.manager = manager
+            self.requestID = requestID
+            self.connected = connected
+            self.payload = payload
+            self.completion = completion
+            self.onProgress = onProgress
+            self.emitsProgress = emitsProgress
+            self.server = server
+        }
+
+        func finish(_ result: Result<JSONValue, MCPError>) {
+            manager?.endInFlight(requestID)
+            manager?.release(connected)
+            completion(result.map(payload))
+        }
+
+        func progressed(_ params: JSONObject) {
+            onProgress?()
+            if emitsProgress { manager?.emitProgress(server, user: connected.slot.key.user, requestID: requestID, params) }
+        }
     }
 
     /// Sends a notification (e.g. `notifications/roots/list_changed` after the host's roots changed), connecting first.
@@ -472,14 +505,15 @@ public final class Manager: @unchecked Sendable {
     // MARK: cancellation
 
     private func beginInFlight(_ id: UInt64) { inFlight.withLock { $0[id] = InFlight() } }
-    private func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
+    fileprivate func endInFlight(_ id: UInt64) { _ = inFlight.withLock { $0.removeValue(forKey: id) } }
 
     /// Records the request's handle; returns a cancellation that arrived while it was being sent.
     private func attachInFlight(_ id: UInt64, handle: RequestHandle) -> MCPError? {
         inFlight.withLock { table in
-            guard let index = table.index(forKey: id) else { return nil }  // one lookup, the entry changed in place
-            table.values[index].handle = handle
-            return table.values[index].cancelled
+            table.modify(id) { entry in  // one lookup, the entry changed in place
+                entry.handle = handle
+                return entry.cancelled
+            } ?? nil
         }
     }
 
@@ -500,16 +534,19 @@ public final class Manager: @unchecked Sendable {
     // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
 
     public func callToolBlocking(
-        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host
+        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host, passesOn: Bool = false
     ) -> Result<JSONValue, MCPError> {
         requestBlocking(server: server, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
-            label: "tools/call \(tool)", as: caller) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+            label: "tools/call \(tool)", as: caller, passesOn: passesOn) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
     }
 
-    /// Any method, blocking, with the call's timeout enforced on this thread (see `request`).
+    /// Any method, blocking, with the call's timeout enforced on this thread (see `request`). `passesOn`: the caller
+    /// only writes the result out (nothing reads inside it), so the reply to this request (and no other one made on
+    /// this thread meanwhile) may be read shallow (`OutgoingRequest.resultMayStayShallow`). The reply's pass-through
+    /// (`BlockingCall.passThrough`) is left for this thread's `JSONPassThrough.take()`.
     public func requestBlocking(
         server: String, method: String, params: JSONObject, timeoutMs: Int, label: @autoclosure () -> String? = nil, resumeTask: String? = nil,
-        as caller: CallContext = .host, payload: @escaping @Sendable (JSONValue) -> JSONValue
+        as caller: CallContext = .host, passesOn: Bool = false, payload: @escaping @Sendable (JSONValue) -> JSONValue
     ) -> Result<JSONValue, MCPError> {
         let route: Route
         do { route = try self.route(server, caller) } catch { return .failure(error) }
@@ -536,12 +573,13 @@ public final class Manager: @unchecked Sendable {
         let timeout = UInt64(effective) * 1_000_000
         let hardLimit = started + max(UInt64(entry.config.maxTotalTimeoutMs) * 1_000_000, timeout)
         let call = BlockingCall(started: started, timeout: timeout, hardLimit: hardLimit)
+        defer { JSONPassThrough.stash(call.passThrough) }  // handed over as the call returns: nothing runs in between
         func deadline() -> UInt64 { call.deadline() }
         // While this thread is blocked anyway, a transport may do the exchange right here (HTTP does).
         BlockingCall.run(call) {
             request(route, method: method, params: params, timeoutMs: effective, schedulerTimeout: false, requestID: requestID,
                 onProgress: { call.progressed(at: clock.nowNanoseconds()) }, resumeTask: resumeTask, payload: payload,
-                retryingExpiredSession: false) { waiter.resolve($0) }
+                retryingExpiredSession: false, passesOn: passesOn) { waiter.resolve($0) }
         }
         if !waiter.isResolved, let rpc = entry.existingSlot(route.key)?.connectedSession?.rpc, rpc.inFlightCount <= 1 {
             // The only call in flight reads its own reply on this thread (one wake-up less). With more in flight

@@ -282,12 +282,14 @@ public final class ClientSession: @unchecked Sendable {
             progress: progress, batched: batched, makingTaskUpdate: { taskUpdate }, completion: completion)
     }
 
-    /// `request`, with the task handler made only for a call that may become a task (most never do).
+    /// `request`, with the task handler made only for a call that may become a task (most never do). `passesOn`: the
+    /// caller only writes the result out (a blocking C call), so a tool call's reply may be read shallow
+    /// (`OutgoingRequest.resultMayStayShallow`); this request's own permission, carried by each of its rounds.
     @discardableResult
     public func request(
         id: Int64? = nil, method: String, params: JSONObject = [:], timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
-        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, makingTaskUpdate makeTaskUpdate: () -> TaskUpdateHandler?,
-        completion: @escaping RPCSession.Completion
+        progress: RPCSession.ProgressHandler? = nil, batched: Bool = false, passesOn: Bool = false,
+        makingTaskUpdate makeTaskUpdate: () -> TaskUpdateHandler?, completion: @escaping RPCSession.Completion
     ) -> RequestHandle {
         let cacheKey = ResponseCache.key(method: method, params: params)
         if let cacheKey, let cached = cache.fresh(cacheKey) {
@@ -313,7 +315,8 @@ public final class ClientSession: @unchecked Sendable {
         let optInTasks = method == "tools/call" && wantsTask(tool: params["name"]?.stringValue)
         let call = Call(
             handle: handle, method: method, params: params, timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: progress,
-            batched: batched, optInTasks: optInTasks, taskUpdate: optInTasks ? makeTaskUpdate() : nil, started: clock.nowNanoseconds())
+            batched: batched, passesOn: passesOn, optInTasks: optInTasks, taskUpdate: optInTasks ? makeTaskUpdate() : nil,
+            started: clock.nowNanoseconds())
         sendRound(call, round: 0, id: id ?? rpc.allocateID())
         return handle
     }
@@ -327,6 +330,8 @@ public final class ClientSession: @unchecked Sendable {
         let maxTotal: UInt64?
         let progress: RPCSession.ProgressHandler?
         let batched: Bool
+        /// The caller only writes the result out (see `request(passesOn:)`).
+        let passesOn: Bool
         /// Declares the tasks extension on this call, so the server may answer with a task.
         var optInTasks: Bool
         /// Set once -32020 (header mismatch) made us refresh tools/list and retry; a second one is final.
@@ -380,7 +385,7 @@ public final class ClientSession: @unchecked Sendable {
         if call.optInTasks, server?.era == .legacy, params["task"] == nil { params["task"] = .object([:]) }
         rpc.request(
             id: id, method: call.method, params: params, timeoutNanoseconds: call.timeout, maxTotalNanoseconds: call.maxTotal,
-            progress: call.progress, batched: call.batched, copying: meta
+            progress: call.progress, batched: call.batched, copying: meta, resultMayStayShallow: resultMayStayShallow(call)
         ) { [weak self] result in
             // The owner may already have let go of a session whose connection died: its failure still reaches the caller.
             guard let self else { call.handle.finish(result.flatMap(Self.checkResultType)); return }
@@ -388,9 +393,17 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
+    /// A tool call whose result this session will not look into (no task to follow, no output schema to check) may
+    /// come back shallow when its caller only passes it on; `roundFinished` reads it whole if it must after all.
+    private func resultMayStayShallow(_ call: Call) -> Bool {
+        guard call.passesOn, call.method == "tools/call", !call.optInTasks else { return false }
+        guard options.validateOutput, let name = call.params["name"]?.stringValue else { return true }
+        return toolCatalog.withLock { $0.outputSchemas[name] == nil }
+    }
+
     private func roundFinished(_ call: Call, round: Int, _ result: Result<JSONValue, MCPError>) {
         let handle = call.handle
-        let value: JSONValue
+        var value: JSONValue
         switch result {
         case .failure(let error) where error.rpcCode == ProtocolVersion.urlElicitationRequiredCode && round + 1 < Self.maxInputRounds:
             handleURLElicitationRequired(error, handle: handle, waitNanoseconds: call.maxTotal ?? call.timeout ?? Self.longestInputWait) {
@@ -422,6 +435,8 @@ public final class ClientSession: @unchecked Sendable {
         case .success(let result):
             value = result
         }
+        // A result read shallow (only passed on by the host) is read whole before anything looks below its top level.
+        if value["resultType"].map({ $0.stringValue != "complete" }) == true { value = JSONPassThrough.deepened(value) }
         switch value["resultType"]?.stringValue {
         case "input_required" where Self.isMultiRound(call.method):
             break

@@ -22,7 +22,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     }
 
     private struct State {
-        var pending: [Int64: Pending] = [:]
+        var pending: IDTable<Int64, Pending> = [:]
         /// Long-lived requests (subscription streams): pending, but not calls in flight.
         var streams: Set<Int64> = []
         var closedError: MCPError?
@@ -79,7 +79,7 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
     public func request(
         id: Int64? = nil, method: String, params: JSONObject?, timeoutNanoseconds: UInt64? = nil, maxTotalNanoseconds: UInt64? = nil,
         progress: ProgressHandler? = nil, batched: Bool = false, longLived: Bool = false, copying passThrough: JSONPassThrough? = nil,
-        completion: @escaping Completion
+        resultMayStayShallow: Bool = false, completion: @escaping Completion
     ) {
         let id = id ?? allocateID()
         var message = JSONWriter(capacity: 512)
@@ -105,7 +105,8 @@ public final class RPCSession: TransportDelegate, @unchecked Sendable {
         if let closed { completion(.failure(closed)); return }
         if let timeoutNanoseconds { armTimer(id: id, method: method, after: timeoutNanoseconds) }
         do {
-            try transport.send(message.bytes, request: OutgoingRequest(id: id, method: method, params: params), batched: batched)
+            let request = OutgoingRequest(id: id, method: method, params: params, resultMayStayShallow: resultMayStayShallow)
+            try transport.send(message.bytes, request: request, batched: batched)
         } catch {
             fail(id: id, error: error)
         }

@@ -45,7 +45,7 @@ extension ClientSession {
         let handle = RequestHandle(rpc: rpc, completion: completion)
         let call = Call(
             handle: handle, method: "tools/call", params: [:], timeout: timeoutNanoseconds, maxTotal: maxTotalNanoseconds, progress: nil,
-            batched: false, optInTasks: true, taskUpdate: taskUpdate, started: clock.nowNanoseconds())
+            batched: false, passesOn: false, optInTasks: true, taskUpdate: taskUpdate, started: clock.nowNanoseconds())
         watchTask(call, taskID: taskID)
         pollTask(call, taskID: taskID, afterMs: 0, intervalMs: Self.defaultPollIntervalMs, answered: [], lastStatus: nil)
         return handle

@@ -36,14 +36,15 @@ extension ClientSession {
     /// A tool result checked against the tool's declared `outputSchema`. Results that are tool errors, tools
     /// without a schema (or not listed yet) and schemas the validator cannot decide on pass unchanged.
     func checkedToolResult(_ call: Call, _ result: Result<JSONValue, MCPError>) -> Result<JSONValue, MCPError> {
-        guard options.validateOutput, call.method == "tools/call", case .success(let value) = result, value["isError"]?.boolValue != true,
+        guard options.validateOutput, call.method == "tools/call", case .success(let received) = result, received["isError"]?.boolValue != true,
               let name = call.params["name"]?.stringValue, let schema = toolCatalog.withLock({ $0.outputSchemas[name] })
         else { return result }
+        let value = JSONPassThrough.deepened(received)  // validated (and maybe quoted in the error) whole
         guard let structured = value["structuredContent"] else {
             return .failure(MCPError(.protocolError, "tool '\(name)' declares an outputSchema but returned no structuredContent",
                 source: .peer, details: ["tool": .string(name), "result": value]))
         }
-        guard case .invalid(let violations) = schema.validate(structured) else { return result }
+        guard case .invalid(let violations) = schema.validate(structured) else { return .success(value) }
         let first = violations.first.map { " (\($0.instancePath.isEmpty ? "/" : $0.instancePath): \($0.message))" } ?? ""
         return .failure(MCPError(.protocolError, "the structuredContent of tool '\(name)' does not match its outputSchema\(first)",
             source: .peer, details: [

@@ -6,6 +6,7 @@ import Synchronization
 public final class InMemoryTransport: MessageTransport, @unchecked Sendable {
     private let delegate = Locked<(any TransportDelegate)?>(nil)
     private let sentMessages = Locked<[JSONValue]>([])
+    private let outgoingRequests = Locked<[OutgoingRequest]>([])
     private let closedFlag = Atomic<Bool>(false)
     public var peer: (@Sendable (JSONValue, InMemoryTransport) -> Void)?
 
@@ -25,6 +26,14 @@ public final class InMemoryTransport: MessageTransport, @unchecked Sendable {
 
     /// Everything the client has sent so far, parsed.
     public var sent: [JSONValue] { sentMessages.withLock { $0 } }
+
+    public func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError) {
+        outgoingRequests.withLock { $0.append(request) }  // before `send`: the peer may answer (and the client send more) inside it
+        try send(message)
+    }
+
+    /// What the sender told the transport about each request it sent (`send(_:request:batched:)`), in order.
+    public var sentRequests: [OutgoingRequest] { outgoingRequests.withLock { $0 } }
 
     /// Delivers a message from the "server" to the client.
     public func deliver(_ message: JSONValue) {

@@ -116,6 +116,11 @@ public final class HTTPExchange: @unchecked Sendable {
 /// loop thread; public entry points hop there.
 public final class HTTPEngine: @unchecked Sendable {
     let loop: EventLoop
+    /// Whether a proxy variable was set when the engine started. Without one a request that names no proxy goes
+    /// direct, said on the handle, and libcurl skips the environment lookups it would make on every transfer.
+    private let environmentProxies = ([
+        "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
+    ] as [String]).contains { getenv($0) != nil }
     private let api: UnsafePointer<ccurl_api>
     private let multi: UnsafeMutableRawPointer
 
@@ -200,8 +205,9 @@ public final class HTTPEngine: @unchecked Sendable {
     public func callerThreadExchange() -> HTTPExchange { HTTPExchange(engine: self, id: 0) }
 
     /// Handles kept for exchanges run on callers' threads, each in its own multi handle (which keeps its keep-alive
-    /// connection and lets another thread wake the wait).
-    private struct CallerHandle: @unchecked Sendable {
+    /// connection and lets another thread wake the wait). A class: the pool and the call move one reference, not
+    /// copies of what it holds. Used by one thread at a time (taken from the pool under its lock).
+    private final class CallerHandle: @unchecked Sendable {
         let easy: UnsafeMutableRawPointer
         let multi: UnsafeMutableRawPointer
         /// What its last transfer set; the same shape again needs no `curl_easy_reset`.
@@ -210,6 +216,13 @@ public final class HTTPEngine: @unchecked Sendable {
         var reused = Transfer.ReusedOptions(headers: [], headerList: nil)
         /// Its last exchange's URL: the origin of the one connection it keeps.
         var lastURL: String?
+        /// The parsed URL set on it (`CURLOPT_CURLU`), freed once the handle is reset or cleaned up.
+        var parsedURL: OpaquePointer?
+
+        init(easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
+            self.easy = easy
+            self.multi = multi
+        }
     }
     /// Least recently used first.
     private let idleHandles = Locked<[CallerHandle]>([])
@@ -226,6 +239,7 @@ public final class HTTPEngine: @unchecked Sendable {
         _ = api.pointee.multi_cleanup?(handle.multi)
         api.pointee.easy_cleanup?(handle.easy)
         api.pointee.slist_free_all?(handle.reused.headerList)
+        if let parsed = handle.parsedURL { api.pointee.url_cleanup?(parsed) }
     }
 
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
@@ -234,7 +248,7 @@ public final class HTTPEngine: @unchecked Sendable {
     public func perform(_ request: consuming HTTPRequest, handler: HTTPResponseHandler, exchange: HTTPExchange, deadline: () -> UInt64) {
         guard !closed else { handler.end(MCPError(.closed, "the HTTP engine was closed")); return }
         let url = request.url
-        guard var handle = takeIdleHandle(for: url) ?? makeCallerHandle() else {
+        guard let handle = takeIdleHandle(for: url) ?? makeCallerHandle() else {
             handler.end(MCPError(.generic, "curl_easy_init failed"))
             return
         }
@@ -247,20 +261,28 @@ public final class HTTPEngine: @unchecked Sendable {
             api.pointee.easy_reset?(easy)
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: [], headerList: nil)
+            if let parsed = handle.parsedURL { api.pointee.url_cleanup?(parsed) }  // the reset unset it
+            handle.parsedURL = nil
         }
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)  // the request moves in
         transfer.onCallerThread = true
         var outcome: MCPError?
-        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil)
+        let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil, environmentProxies: environmentProxies)
+        if let parsed = transfer.takeParsedURL() {  // a new URL: the old parsed one is no longer set on the handle
+            if let old = handle.parsedURL { api.pointee.url_cleanup?(old) }
+            handle.parsedURL = parsed
+        }
         if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)
+            handle.reused.largeBody = Transfer.isLarge(transfer.request.body)
         }
         if let failure {
             outcome = failure
             handle.shape = nil
         } else {
             if !sameShape { handle.shape = TransferShape(transfer.request) }
+            handle.reused.record(transfer.request)
             outcome = wait(for: transfer, in: multi, exchange: exchange, deadline: deadline)
         }
         transfer.releaseCallerThread(api)
@@ -279,7 +301,8 @@ public final class HTTPEngine: @unchecked Sendable {
     /// another origin's connection, or the least recently used handle, whose connection would be the one to go.
     private func takeIdleHandle(for url: String) -> CallerHandle? {
         idleHandles.withLock { handles in
-            if let index = handles.lastIndex(where: { $0.lastURL.map { Self.sameOrigin($0, url) } ?? false }) {
+            // Nearly always the same URL as last time: string equality (a memcmp) settles it before the origin scan.
+            if let index = handles.lastIndex(where: { $0.lastURL.map { $0 == url || Self.sameOrigin($0, url) } ?? false }) {
                 return handles.remove(at: index)
             }
             return handles.count < Self.idleHandleLimit ? nil : handles.removeFirst()
@@ -364,7 +387,7 @@ public final class HTTPEngine: @unchecked Sendable {
         let transfer = Transfer(id: id, easy: easy, request: request, handler: handler, engine: self)
         transfers[id] = transfer
         byHandle[UInt(bitPattern: easy)] = id
-        if let error = transfer.configure(api) {
+        if let error = transfer.configure(api, environmentProxies: environmentProxies) {
             finish(id, error: error)
             return
         }

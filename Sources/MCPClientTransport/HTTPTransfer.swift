@@ -13,6 +13,8 @@ final class Transfer: @unchecked Sendable {
     private weak var engine: HTTPEngine?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var resolveList: UnsafeMutablePointer<curl_slist>?
+    /// The URL parsed once for a pooled handle (`CURLOPT_CURLU`), until the handle takes it (`takeParsedURL`).
+    private var parsedURL: OpaquePointer?
     /// Touched by one thread at a time (the loop, or the caller running the exchange): no dynamic exclusivity check.
     @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
     private var headDelivered = false
@@ -42,12 +44,23 @@ final class Transfer: @unchecked Sendable {
     /// Sets the handle's options for `request`. With `reusing`, the handle last ran a transfer of the same
     /// `TransferShape`, so the options every such transfer sets to the same value are still in place; the header
     /// list is then `reusing`'s own if it was built from the same headers (the caller keeps it alive).
-    func configure(_ api: UnsafePointer<ccurl_api>, reusing: ReusedOptions? = nil) -> MCPError? {
+    func configure(_ api: UnsafePointer<ccurl_api>, reusing: ReusedOptions? = nil, environmentProxies: Bool) -> MCPError? {
         let me = Unmanaged.passUnretained(self).toOpaque()
         var failed: CURLoption?
         func set(_ option: CURLoption, _ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = option } }
         let fresh = reusing == nil
-        set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url))
+        // A pooled handle keeps what its last transfer set: a value it already has is not set again.
+        if reusing?.url != request.url {
+            // A pooled handle's URL is parsed here once and given to libcurl parsed: with CURLOPT_URL libcurl parses
+            // it again on every transfer (about a tenth of a call's instructions). What does not parse goes as text.
+            if onCallerThread, let parsed = Self.parsed(request.url, api) {
+                parsedURL = parsed
+                set(CURLOPT_CURLU, ccurl_setopt_curlu(api, easy, parsed))
+            } else {
+                if onCallerThread { set(CURLOPT_CURLU, ccurl_setopt_curlu(api, easy, nil)) }  // no earlier one in the way
+                set(CURLOPT_URL, ccurl_setopt_string(api, easy, CURLOPT_URL, request.url))
+            }
+        }
         if fresh {
             set(CURLOPT_NOSIGNAL, ccurl_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
             set(CURLOPT_FOLLOWLOCATION, ccurl_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))  // redirects are ours to check
@@ -56,13 +69,17 @@ final class Transfer: @unchecked Sendable {
             let version = request.connectOnly ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS
             set(CURLOPT_HTTP_VERSION, ccurl_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(version)))
         }
-        set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        if reusing?.connectTimeoutMs != request.connectTimeoutMs {
+            set(CURLOPT_CONNECTTIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs))
+        }
         if request.connectOnly, fresh { set(CURLOPT_CONNECT_ONLY, ccurl_setopt_long(api, easy, CURLOPT_CONNECT_ONLY, 1)) }
         if let timeout = request.timeoutMs { set(CURLOPT_TIMEOUT_MS, ccurl_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, timeout)) }
         if onCallerThread, let idle = request.idleTimeoutMs {
             // libcurl's low-speed limit stands in for the idle timer.
             if fresh { set(CURLOPT_LOW_SPEED_LIMIT, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_LIMIT, 1)) }
-            set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
+            if reusing?.idleTimeoutMs != idle {
+                set(CURLOPT_LOW_SPEED_TIME, ccurl_setopt_long(api, easy, CURLOPT_LOW_SPEED_TIME, max(1, (idle + 999) / 1000)))
+            }
         }
         if fresh {
             switch request.method {
@@ -77,10 +94,12 @@ final class Transfer: @unchecked Sendable {
                 set(CURLOPT_COPYPOSTFIELDS, ccurl_setopt_pointer(api, easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
             }
         }
-        if let reused = reusing?.headerList, Self.sameHeaders(reusing?.headers ?? [], request.headers) {
+        if let reused = reusing?.headerList, reusing?.largeBody == Self.isLarge(request.body),
+           Self.sameHeaders(reusing?.headers ?? [], request.headers)
+        {
             set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, reused))
         } else {
-            headerList = Self.headerList(request.headers, api)
+            headerList = Self.headerList(request.headers, largeBody: Self.isLarge(request.body), api)
             set(CURLOPT_HTTPHEADER, ccurl_setopt_slist(api, easy, CURLOPT_HTTPHEADER, headerList))
         }
         if fresh {
@@ -99,7 +118,10 @@ final class Transfer: @unchecked Sendable {
             for pin in request.resolve { resolveList = api.pointee.slist_append?(resolveList, pin) }
             set(CURLOPT_RESOLVE, ccurl_setopt_slist(api, easy, CURLOPT_RESOLVE, resolveList))
         }
-        if request.direct, fresh { set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, "")) }
+        if request.direct || (request.proxy == nil && !environmentProxies), fresh {
+            set(CURLOPT_PROXY, ccurl_setopt_string(api, easy, CURLOPT_PROXY, ""))
+            set(CURLOPT_NOPROXY, ccurl_setopt_string(api, easy, CURLOPT_NOPROXY, ""))  // nor reads NO_PROXY
+        }
         if request.checkAddress != nil {
             if fresh { set(CURLOPT_OPENSOCKETFUNCTION, ccurl_setopt_opensocket_function(api, easy, transferOpenSocketCallback)) }
             set(CURLOPT_OPENSOCKETDATA, ccurl_setopt_pointer(api, easy, CURLOPT_OPENSOCKETDATA, me))
@@ -117,6 +139,38 @@ final class Transfer: @unchecked Sendable {
     struct ReusedOptions {
         var headers: [(name: String, value: String)]
         var headerList: UnsafeMutablePointer<curl_slist>?
+        /// Whether `headerList` was built for a large body (with its `Expect:` line).
+        var largeBody = false
+        /// The URL, connect timeout and idle limit the handle has (nil: not known to be set).
+        var url: String?
+        var connectTimeoutMs: Int?
+        var idleTimeoutMs: Int?
+
+        init(headers: [(name: String, value: String)], headerList: UnsafeMutablePointer<curl_slist>?) {
+            self.headers = headers
+            self.headerList = headerList
+        }
+
+        /// What a transfer of `request` on the caller's thread (the only kind that reuses a handle) left set on it.
+        mutating func record(_ request: HTTPRequest) {
+            url = request.url
+            connectTimeoutMs = request.connectTimeoutMs
+            idleTimeoutMs = request.idleTimeoutMs
+        }
+    }
+
+    private static func parsed(_ url: String, _ api: UnsafePointer<ccurl_api>) -> OpaquePointer? {
+        guard let handle = api.pointee.url_new?() else { return nil }
+        if api.pointee.url_set?(handle, CURLUPART_URL, url, 0) == CURLUE_OK { return handle }
+        api.pointee.url_cleanup?(handle)
+        return nil
+    }
+
+    /// Hands the parsed URL this transfer set on its pooled handle to the handle's keeper, who frees it once the
+    /// handle no longer uses it (nil when the handle kept an earlier one).
+    func takeParsedURL() -> OpaquePointer? {
+        defer { parsedURL = nil }
+        return parsedURL
     }
 
     /// Hands the header list this transfer built to the caller (nil when it used a reused one).
@@ -131,9 +185,13 @@ final class Transfer: @unchecked Sendable {
         return true
     }
 
-    /// `Name: value` lines, plus an empty `Expect:` (libcurl adds "Expect: 100-continue" to larger POSTs; MCP
-    /// servers answer directly). Each line is built in one temporary buffer: no String concatenation.
-    static func headerList(_ headers: [(name: String, value: String)], _ api: UnsafePointer<ccurl_api>) -> UnsafeMutablePointer<curl_slist>? {
+    /// `Name: value` lines, plus an empty `Expect:` for a large body (libcurl adds "Expect: 100-continue" to POSTs
+    /// over 1 MiB, 1 KiB before 7.81; MCP servers answer directly). A small body goes without it: libcurl compares
+    /// every line of the list with each header it may add itself, so a line less is ~1k instructions less per
+    /// request. Each line is built in one temporary buffer: no String concatenation.
+    static func headerList(
+        _ headers: [(name: String, value: String)], largeBody: Bool, _ api: UnsafePointer<ccurl_api>
+    ) -> UnsafeMutablePointer<curl_slist>? {
         var list: UnsafeMutablePointer<curl_slist>?
         for (name, value) in headers {
             let length = name.utf8.count + 2 + value.utf8.count
@@ -153,8 +211,11 @@ final class Transfer: @unchecked Sendable {
                 list = base.withMemoryRebound(to: CChar.self, capacity: length + 1) { api.pointee.slist_append?(list, $0) }
             }
         }
-        return api.pointee.slist_append?(list, "Expect:")
+        return largeBody ? api.pointee.slist_append?(list, "Expect:") : list
     }
+
+    /// Whether a body may draw libcurl's "Expect: 100-continue" (its threshold was 1 KiB before 7.81).
+    static func isLarge(_ body: [UInt8]?) -> Bool { (body?.count ?? 0) > 1024 }
 
     func release(_ api: UnsafePointer<ccurl_api>, loop: EventLoop, keepHandle: Bool = false) {
         if let idleTimer { _ = loop.cancelTimer(idleTimer) }
@@ -166,8 +227,10 @@ final class Transfer: @unchecked Sendable {
     private func freeLists(_ api: UnsafePointer<ccurl_api>) {
         api.pointee.slist_free_all?(headerList)
         api.pointee.slist_free_all?(resolveList)
+        if let parsedURL { api.pointee.url_cleanup?(parsedURL) }
         headerList = nil
         resolveList = nil
+        parsedURL = nil
     }
 
     /// Releases what a caller-thread exchange holds, keeping the handle (and its connection) for reuse.
@@ -261,7 +324,8 @@ private let transferHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?
     buffer, size, count, transfer in
     let length = size * count
     guard let buffer, let transfer else { return length }
-    Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().headerLine(UnsafeRawBufferPointer(start: buffer, count: length))
+    // The transfer outlives its callbacks (its exchange holds it): no retain and release per header line.
+    Unmanaged<Transfer>.fromOpaque(transfer)._withUnsafeGuaranteedRef { $0.headerLine(UnsafeRawBufferPointer(start: buffer, count: length)) }
     return length
 }
 
@@ -269,7 +333,7 @@ private let transferWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?,
     buffer, size, count, transfer in
     let length = size * count
     guard let buffer, let transfer else { return length }
-    let keep = Unmanaged<Transfer>.fromOpaque(transfer).takeUnretainedValue().bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length))
+    let keep = Unmanaged<Transfer>.fromOpaque(transfer)._withUnsafeGuaranteedRef { $0.bodyBytes(UnsafeRawBufferPointer(start: buffer, count: length)) }
     return keep ? length : 0
 }
 

@@ -34,7 +34,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     private struct State {
         var sessionID: String?
         var protocolVersion: String?
-        var exchanges: [Int64: HTTPExchange] = [:]
+        var exchanges: IDTable<Int64, HTTPExchange> = [:]
         var closed = false
         /// Handshake era: the GET stream for server messages that belong to no request.
         var eventStream: HTTPExchange?
@@ -94,10 +94,11 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     public func send(_ message: [UInt8], request: OutgoingRequest, batched: Bool) throws(MCPError) {
-        try send(message, method: request.method, id: request.id, params: request.params.map { .object($0) })
+        try send(message, method: request.method, id: request.id, params: request.params.map { .object($0) },
+            resultMayStayShallow: request.resultMayStayShallow)
     }
 
-    private func send(_ message: [UInt8], method: String?, id: Int64?, params: JSONValue?) throws(MCPError) {
+    private func send(_ message: [UInt8], method: String?, id: Int64?, params: JSONValue?, resultMayStayShallow: Bool = false) throws(MCPError) {
         let (closed, session, version, fallback) = state.withLock { ($0.closed, $0.sessionID, $0.protocolVersion, $0.fallback) }
         if let fallback { try fallback.send(message); return }
         guard !closed else { throw MCPError(.closed, "the HTTP transport is closed") }
@@ -126,7 +127,7 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
         }
         if let session { headers.append(("Mcp-Session-Id", session)) }
         post(message, id: id, isInitialize: method == "initialize", url: options.url, headers: headers, hop: 0,
-            longLived: Self.isLongLived(method))
+            longLived: Self.isLongLived(method), resultMayStayShallow: resultMayStayShallow)
         // Once a handshake-era session is initialized, its server→client messages (progress, list changes,
         // requests not tied to a POST) arrive on a GET stream.
         if method == "notifications/initialized", session != nil { openEventStream(lastEventID: nil) }
@@ -134,7 +135,8 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
 
     fileprivate func post(
         _ message: [UInt8], id: Int64?, isInitialize: Bool, url: String, headers: [(name: String, value: String)], hop: Int,
-        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false
+        wireID: Int64? = nil, reissued: Bool = false, retriedAfterBusy: Bool = false, longLived: Bool = false, authRetried: Bool = false,
+        resultMayStayShallow: Bool = false
     ) {
         func policy() -> NetworkPolicy { hop == 0 ? options.policy : options.policy.redirectPolicy }  // redirects never inherit allowedAddresses
         let refusal = state.withLock { $0.closed } ? MCPError(.closed, "the HTTP transport is closed")
@@ -164,13 +166,14 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
             post: .init(message: message, id: id, isInitialize: isInitialize, url: url, headers: headers, hop: hop, wireID: wireID ?? id,
                 reissued: reissued, retriedAfterBusy: retriedAfterBusy, longLived: longLived, sentAuthorization: authorization,
                 authRetried: authRetried),
-            maxEventBytes: options.maxResponseBytes)
+            readsShallow: resultMayStayShallow, maxEventBytes: options.maxResponseBytes)
         // A lone blocking call does its exchange on its own thread (no hop to the I/O thread and back); long-lived
         // streams and everything else go through the engine's loop.
         if let call = BlockingCall.current, let id, !longLived {
             let exchange = engine.callerThreadExchange()
             reply.exchange = exchange
             reply.callerThread = true
+            reply.blockingCall = call
             let open = state.withLock { state -> Bool in
                 if !state.closed { state.exchanges[id] = exchange }
                 return !state.closed
@@ -196,7 +199,10 @@ public final class StreamableHTTPTransport: MessageTransport, @unchecked Sendabl
     }
 
     /// Requests whose answer is a stream that stays open: never run on a caller's thread.
-    static func isLongLived(_ method: String?) -> Bool { method == "subscriptions/listen" || method == "tasks/result" }
+    static func isLongLived(_ method: String?) -> Bool {
+        guard let length = method?.utf8.count, length == 20 || length == 12 else { return false }  // most methods: no compare
+        return method == "subscriptions/listen" || method == "tasks/result"
+    }
 
     /// The connect-time check of an untrusted server's resolved address (nil for trusted servers).
     static func addressCheck(_ policy: NetworkPolicy, url: String) -> (@Sendable (IPAddress, Int) -> MCPError?)? {
@@ -629,6 +635,12 @@ private final class ReplyReader: @unchecked Sendable {
     var exchange: HTTPExchange?
     /// Read on the host thread of a blocking call (not the I/O thread).
     var callerThread = false
+    /// That blocking call, which takes the reply's pass-through (`BlockingCall.passThrough`).
+    var blockingCall: BlockingCall?
+    /// The request's result may be read shallow (`OutgoingRequest.resultMayStayShallow`, the request's own
+    /// permission), when read on its blocking call's thread (`parsedBody`). The first attempt's only: a redirect,
+    /// retry or re-issue reads whole.
+    private let readsShallow: Bool
     private let post: Post
     private var requestID: Int64? { post.id }
     private var isInitialize: Bool { post.isInitialize }
@@ -636,7 +648,8 @@ private final class ReplyReader: @unchecked Sendable {
     private var retryAfterSeconds: Int?
     private var status = 0
     private var streaming = false
-    private var body: [UInt8] = []
+    /// Touched by one thread at a time (the I/O loop, or the caller running the exchange): no dynamic exclusivity check.
+    @exclusivity(unchecked) private var body: [UInt8] = []
     /// Made when a stream starts (most answers are a JSON body).
     private var parser: SSEParser?
     private let maxEventBytes: Int
@@ -645,9 +658,10 @@ private final class ReplyReader: @unchecked Sendable {
     private var lastEventID = ""
     private var wwwAuthenticate: [String] = []
 
-    init(transport: StreamableHTTPTransport, post: Post, maxEventBytes: Int) {
+    init(transport: StreamableHTTPTransport, post: Post, readsShallow: Bool, maxEventBytes: Int) {
         self.transport = transport
         self.post = post
+        self.readsShallow = readsShallow
         self.maxEventBytes = maxEventBytes
     }
 
@@ -719,12 +733,18 @@ private final class ReplyReader: @unchecked Sendable {
         return MCPError(.protocolError, message, source: .peer, details: details)
     }
 
-    /// The body as JSON. On the thread of a blocking call, a result that can go out as it came is left for the
-    /// C boundary to copy rather than serialize again (bounded: it stays with the thread until taken or replaced).
+    /// The body as JSON. On the thread of a blocking call, the answer to this POST's request, when its result can go
+    /// out as it came, is left with the call for the C boundary to copy rather than serialize again.
     private func parsedBody() -> JSONValue? {
-        guard callerThread, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
-        guard let (value, passThrough) = try? JSONParser.parseResponse(body) else { return nil }
-        JSONPassThrough.stash(passThrough)
+        guard callerThread, let call = blockingCall, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
+        // A result that the blocking caller only writes out: its inner members are checked, not built.
+        guard let (value, passThrough) = try? JSONParser.parseResponse(body, shallowResult: readsShallow) else { return nil }
+        let answersThisPost = post.id != nil && post.wireID == post.id && value["id"]?.int64Value == post.id && value["method"] == nil
+        // Another request's answer (a misbehaving server) goes wherever its id leads: whole, and not as this call's.
+        guard answersThisPost else { return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value }
+        // Another request made on this thread meanwhile (a host callback's) never takes the place of the call's own
+        // shallow result: written out without it, that result would have nulls for its members.
+        if readsShallow || call.passThrough?.isShallow != true { call.passThrough = passThrough }
         return value
     }
 

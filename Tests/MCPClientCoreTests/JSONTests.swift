@@ -132,7 +132,9 @@ import Testing
     @Test(arguments: [
         #"{"jsonrpc":"2.0","id":1,"result":{"a": 1}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":"\u0041"}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":"\/"}}"#,
-        #"{"jsonrpc":"2.0","id":1,"result":{"a":1.5}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":-0}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":1.50}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":-0}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":1.0}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":"\u000a"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":{"a":"\u001B"}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":"\ud83d\ude00"}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":1e2}}"#, #"{"jsonrpc":"2.0","id":1,"result":{"a":[1 ]}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a":99999999999999999999}}"#,
         #"{"jsonrpc":"2.0","id":1,"result":{"a": 1},"result":{"b":2}}"#,

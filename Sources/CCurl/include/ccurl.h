@@ -31,6 +31,9 @@ typedef struct ccurl_api {
     CURLMcode (*multi_perform)(CURLM *multi, int *running_handles);
     CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd extra_fds[], unsigned int extra_nfds, int timeout_ms, int *ret);
     CURLMcode (*multi_wakeup)(CURLM *multi);
+    CURLU *(*url_new)(void);
+    CURLUcode (*url_set)(CURLU *url, CURLUPart part, const char *content, unsigned int flags);
+    void (*url_cleanup)(CURLU *url);
 } ccurl_api;
 
 /* Loads libcurl once (thread-safe). NULL when it cannot be loaded; *error then names what is missing. */
@@ -44,6 +47,8 @@ static inline CURLcode ccurl_setopt_slist(const ccurl_api *api, CURL *h, CURLopt
 static inline CURLcode ccurl_setopt_write_function(const ccurl_api *api, CURL *h, size_t (*f)(char *, size_t, size_t, void *)) {
     return api->easy_setopt(h, CURLOPT_WRITEFUNCTION, f);
 }
+/* CURLOPT_CURLU: a URL parsed once (curl_url_set) and read by every transfer; CURLOPT_URL is parsed again by each. */
+static inline CURLcode ccurl_setopt_curlu(const ccurl_api *api, CURL *h, CURLU *u) { return api->easy_setopt(h, CURLOPT_CURLU, u); }
 static inline CURLcode ccurl_getinfo_long(const ccurl_api *api, CURL *h, CURLINFO i, long *v) { return api->easy_getinfo(h, i, v); }
 static inline CURLMcode ccurlm_setopt_long(const ccurl_api *api, CURLM *m, CURLMoption o, long v) { return api->multi_setopt(m, o, v); }
 static inline CURLMcode ccurlm_setopt_pointer(const ccurl_api *api, CURLM *m, CURLMoption o, void *v) { return api->multi_setopt(m, o, v); }

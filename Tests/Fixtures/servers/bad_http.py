@@ -40,6 +40,9 @@ MODE (the fault hits `tools/call` only, so a client gets through discover/list f
                     Mcp-Session-Id): every GET /mcp answers 200 text/event-stream `retry: 100` and ends at once
                     without an event; tools/call answers a stream holding one event (`id: e1`, a log notification)
                     and ends without the result. /_stats names a GET "stream" or, with Last-Event-ID, "resume"
+  misroute          a tools/call and a resources/read in flight together get each other's answers (compact JSON):
+                    the tools/call POST is answered with the resources/read's id and result, and the other way round
+                    (each waits up to 10 s for the other; alone, it gets its own answer); the read's POST ends 1 s later
   ws-bad-frame      GET /mcp with `Upgrade: websocket` opens a WebSocket (subprotocol "mcp", one JSON-RPC message
                     per text frame; the same answers as over POST); tools/call's result frame is followed, in the
                     same write, by a text frame that is not UTF-8. The close code each connection ends with is
@@ -73,7 +76,7 @@ from fixture_common import on_stdin_eof  # the script's folder is on sys.path
 HOST = "127.0.0.1"
 MODES = [
     "ok", "trickle", "drop-mid-stream", "reset", "oversize", "malformed-sse", "status-5xx", "status-429", "huge-retry", "id-collision",
-    "sse-then-oversize", "ws-bad-frame", "session-streams",
+    "sse-then-oversize", "ws-bad-frame", "session-streams", "misroute",
     "redirect-307", "redirect-308-cross", "redirect-302", "redirect-private", "redirect-loop",
 ]  # fmt: skip
 SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "bad-http", "version": "0"}}
@@ -95,6 +98,7 @@ class Peer:
         self.stats: list[list] = []
         self.failures_left = args.fail_count
         self.answered = asyncio.Event()
+        self.held: dict[str, tuple[object, asyncio.Future]] = {}  # misroute: rpc method -> (its reply, the other's)
 
     # --- HTTP plumbing -------------------------------------------------------------------------
 
@@ -183,10 +187,30 @@ class Peer:
         if mode == "session-streams":
             return self.session_answer(writer, rid, rpc_method)
         reply = self.answer(rid, rpc_method, message.get("params") or {})
+        if mode == "misroute" and rpc_method in ("tools/call", "resources/read"):
+            return await self.misroute(writer, rpc_method, reply)
         if rpc_method == "tools/call" and mode != "ok" and not mode.startswith("redirect-"):
             return await self.fault(writer, mode, rid, reply)
         status = 404 if "error" in reply and reply["error"]["code"] == -32601 else 200
         return self.respond(writer, status, json.dumps(reply).encode())
+
+    async def misroute(self, writer, method: str, reply: dict) -> bool:
+        other = "resources/read" if method == "tools/call" else "tools/call"
+        if other in self.held:
+            other_reply, waiting = self.held.pop(other)
+            waiting.set_result(reply)
+            sent = other_reply
+        else:
+            waiting = asyncio.get_running_loop().create_future()
+            self.held[method] = (reply, waiting)
+            try:
+                sent = await asyncio.wait_for(waiting, 10)
+            except TimeoutError:
+                self.held.pop(method, None)
+                sent = reply
+        if method == "resources/read":
+            await asyncio.sleep(1)  # the tool call's POST (carrying the read's answer) ends first
+        return self.respond(writer, 200, json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode())
 
     def session_answer(self, writer, rid, method: str) -> bool:
         session = {"Mcp-Session-Id": "s-1"}
@@ -260,13 +284,15 @@ class Peer:
     @staticmethod
     def answer(rid, method: str, params: dict) -> dict:
         if method == "server/discover":
-            result = {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, "resultType": "complete",
+            result = {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}, "resources": {}}, "resultType": "complete",
                       "ttlMs": 0, "cacheScope": "private", "_meta": SERVER_INFO}  # fmt: skip
         elif method == "tools/list":
             result = {"tools": [ECHO_TOOL], "resultType": "complete", "ttlMs": 0, "cacheScope": "private", "_meta": SERVER_INFO}
         elif method == "tools/call" and params.get("name") == "echo":
             text = str((params.get("arguments") or {}).get("text", ""))
             result = {"content": [{"type": "text", "text": text}], "isError": False, "resultType": "complete", "_meta": SERVER_INFO}
+        elif method == "resources/read":
+            result = {"contents": [{"uri": params.get("uri"), "mimeType": "text/plain", "text": "doc"}], "resultType": "complete"}
         elif method == "tools/call":
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32602, "message": f"Unknown tool: {params.get('name')}"}}
         else:

@@ -407,7 +407,7 @@ def test_client_certificates_for_mutual_tls(tmp_path):
 
 def test_the_http_proxy_environment_variable_is_honoured(serve, proxy, monkeypatch):
     server = serve("modern", "json")
-    monkeypatch.setenv("http_proxy", proxy.url)  # libcurl reads it when a request starts
+    monkeypatch.setenv("http_proxy", proxy.url)  # set before the manager's HTTP engine starts
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     with mcpclient.Manager() as mgr:
