@@ -42,7 +42,7 @@ let package = Package(
         // Decides the JSON strategy: hand-written parser vs FoundationEssentials JSONDecoder.
         .executableTarget(name: "mcp-json-bench", dependencies: ["MCPClientCore"], path: "benchmarks/json-bench", swiftSettings: strict),
 
-        .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore"], swiftSettings: strict),
+        .testTarget(name: "MCPClientCoreTests", dependencies: ["MCPClientCore", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientConfigTests", dependencies: ["MCPClientConfig", "MCPClientTesting"], exclude: ["yaml-cases", "configs"], swiftSettings: strict),
         .testTarget(name: "MCPClientProtocolTests", dependencies: ["MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),
         .testTarget(name: "MCPClientTransportTests", dependencies: ["MCPClientTransport", "MCPClientProtocol", "MCPClientTesting"], swiftSettings: strict),

@@ -283,20 +283,26 @@ private struct Reader {
         }
     }
 
+    /// Moves past string bytes that need no attention, eight at a time while none is a quote, backslash, control
+    /// character or non-ASCII byte. The window may run past the closing quote (it stays inside the document): the
+    /// first flagged byte is exact, so a short key is passed in one step.
+    @inline(__always) mutating func skipPlainBytes() {
+        guard let base = bytes.baseAddress else { return }
+        while bytes.count - position >= 8 {
+            let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+            if flagged != 0 {
+                position += flagged.trailingZeroBitCount >> 3
+                return
+            }
+            position += 8
+        }
+    }
+
     /// `readString` without the String: the same errors, the same `irregular` count.
     mutating func skipString() throws(JSONParseError) {
         position += 1
         let start = position
-        if let base = bytes.baseAddress {
-            while bytes.count - position >= 8 {
-                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
-                if flagged != 0 {
-                    position += flagged.trailingZeroBitCount >> 3
-                    break
-                }
-                position += 8
-            }
-        }
+        skipPlainBytes()
         var ascii = true
         while position < bytes.count {
             let byte = bytes[position]
@@ -343,19 +349,7 @@ private struct Reader {
         position += 1
         let start = position
         // Fast path: no escapes, so the bytes are the string (after UTF-8 validation, needed only for non-ASCII).
-        // Eight bytes at a time while none is a quote, backslash, control character or non-ASCII byte.
-        // The window may run past the closing quote (it stays inside the document): the first flagged byte is exact,
-        // so a short key is read in one step.
-        if let base = bytes.baseAddress {
-            while bytes.count - position >= 8 {
-                let flagged = Self.specialBytes(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
-                if flagged != 0 {
-                    position += flagged.trailingZeroBitCount >> 3
-                    break
-                }
-                position += 8
-            }
-        }
+        skipPlainBytes()
         var ascii = true
         while position < bytes.count {
             let byte = bytes[position]

@@ -1,18 +1,7 @@
 import MCPClientConfig
 import MCPClientCore
+import MCPClientTesting
 import Testing
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Strings that stress quoting: YAML indicators, schema look-alikes, blanks, breaks, escapes, non-ASCII.
 let trickyStrings: [String] = [
@@ -26,7 +15,7 @@ let trickyStrings: [String] = [
     "back\\slash", "quote ' and \"", "key: value # not a comment", "ends with colon:", "x\n  y\n", "\t\ttabs\nx",
 ]
 
-func randomString(_ rng: inout SplitMix64) -> String {
+func randomString(_ rng: inout SeededGenerator) -> String {
     if Int.random(in: 0..<3, using: &rng) == 0 { return trickyStrings[Int.random(in: 0..<trickyStrings.count, using: &rng)] }
     let alphabet: [Unicode.Scalar] = ["a", "b", "Z", "0", "9", " ", " ", "-", ":", "#", "'", "\"", "\\", "\n", "\t", ".", ",",
         "[", "}", "&", "*", "!", "|", ">", "%", "@", "é", "😀", "\u{1}", "\u{7F}", "\u{85}", "~", "?", "<"]
@@ -35,7 +24,7 @@ func randomString(_ rng: inout SplitMix64) -> String {
     return text
 }
 
-func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
+func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
     let kind = Int.random(in: 0..<(depth >= 5 ? 6 : 9), using: &rng)
     switch kind {
     case 0: return .null
@@ -126,7 +115,7 @@ func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
     }
 
     @Test func randomValuesRoundTrip() throws {
-        var rng = SplitMix64(state: 0x5EED)
+        var rng = SeededGenerator(seed: 0x5EED)
         for round in 0..<3_000 {
             let value = randomValue(&rng, depth: 0)
             let yaml = YAMLEmitter.emit(value)

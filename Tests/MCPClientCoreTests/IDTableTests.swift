@@ -1,11 +1,12 @@
 import Testing
 @testable import MCPClientCore
+import MCPClientTesting
 
 @Suite struct IDTableTests {
     /// Random inserts, replacements and removals against a Dictionary, with keys chosen to collide often (a small key
     /// range in a small table), so runs wrap around the end and removals shift entries back.
     @Test func behavesLikeADictionaryUnderChurn() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for range in [4, 16, 64, 1_000] {
             var table = IDTable<Int64, Int>()
             var model: [Int64: Int] = [:]
@@ -64,18 +65,5 @@ import Testing
         #expect(probe != nil)
         table.removeValue(forKey: 5)
         #expect(probe == nil)
-    }
-}
-
-/// A small deterministic generator (the test must fail the same way every time).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

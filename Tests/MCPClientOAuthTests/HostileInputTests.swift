@@ -1,21 +1,11 @@
 import MCPClientCore
 import MCPClientOAuth
+import MCPClientTesting
 import Testing
 
 /// Seeded random and mutated inputs through every parser that reads server- or attacker-controlled bytes. The
 /// assertion is that each returns or throws: a trap ends the test process.
 @Suite struct HostileInputTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [String] = [
         #"Bearer resource_metadata="https://a/b", scope="x y", error="insufficient_scope", Basic realm="r", Negotiate abc=="#,
         #"{"issuer":"https://a.example","token_endpoint":"https://a.example/t","code_challenge_methods_supported":["S256"]}"#,
@@ -23,7 +13,7 @@ import Testing
         "https://user@host:80/p?q=1&code=a%2&state=%zz#f",
     ]
 
-    func mutate(_ seed: [UInt8], _ random: inout SplitMix) -> [UInt8] {
+    func mutate(_ seed: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0..<Int.random(in: 1...8, using: &random) {
             let alphabet = Array(#"",=\ :/.%{}[]"abc0é"#.utf8) + [0, 0x7F, 0xFF, 0x09]
@@ -38,7 +28,7 @@ import Testing
     }
 
     @Test func parsersSurviveMutatedInput() throws {
-        var random = SplitMix(state: 6)
+        var random = SeededGenerator(seed: 6)
         let server = try OAuthURL("https://mcp.example.com/mcp")
         var parsed = 0
         for round in 0..<4000 {

@@ -1,5 +1,6 @@
 import MCPClientCore
 import MCPClientTransport
+import MCPClientTesting
 import Testing
 
 extension SSEParser {
@@ -167,7 +168,7 @@ private let multiEventStream =
             #expect(events == reference, "split at \(offset)")
         }
         #expect(try parse(bytes, chunks: [1]).events == reference)
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         for _ in 0..<200 {
             let sizes = (0..<8).map { _ in Int(generator.next() % 9) + 1 }
             #expect(try parse(bytes, chunks: sizes).events == reference, "chunks \(sizes)")
@@ -206,18 +207,5 @@ private let multiEventStream =
         let cut = endless.read(Array("data: kept\n\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30))
         #expect(cut.events == [SSEEvent(data: "kept")] && cut.failure?.details["reason"] == "sse_line_too_large")
         #expect(endless.read(Array("\n\n".utf8)).failure?.details["reason"] == "sse_line_too_large")
-    }
-}
-
-/// A tiny deterministic generator so random splits are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

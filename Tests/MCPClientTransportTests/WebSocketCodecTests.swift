@@ -1,5 +1,6 @@
 import MCPClientCore
 import MCPClientTransport
+import MCPClientTesting
 import Testing
 
 extension WebSocketDecoder {
@@ -147,7 +148,7 @@ private let hello = Array("Hello".utf8)
     }
 
     @Test func encoderAlwaysMasksWithAFreshKeyAndRoundTrips() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         let first = try WebSocketFrameEncoder.frame(.text, payload: hello, using: &generator)
         let second = try WebSocketFrameEncoder.frame(.text, payload: hello, using: &generator)
         #expect(first[1] & 0x80 != 0)
