@@ -71,6 +71,34 @@ func write(_ value: JSONValue, to out: OutString?, copying passThrough: JSONPass
     var writer = JSONWriter()
     writer.copying(passThrough)
     writer.write(value)
+    try hand(writer, to: out, copying: passThrough)
+}
+
+/// A tool call's outcome as `Manager.callToolBlocking`'s document, `{"version":1,"server","tool","result"}`, written
+/// straight out: the same bytes, without building the document.
+func writeToolResult(
+    _ outcome: Result<JSONValue, MCPError>, server: String, tool: String, to out: OutString?, copying passThrough: JSONPassThrough?
+) throws(MCPError) {
+    let result: JSONValue
+    switch outcome {
+    case .success(let value): result = value
+    case .failure(let error): throw error
+    }
+    guard let out else { return }
+    var writer = JSONWriter()
+    writer.copying(passThrough)
+    writer.appendASCII(#"{"version":1,"server":"#)
+    writer.writeString(server)
+    writer.appendASCII(#","tool":"#)
+    writer.writeString(tool)
+    writer.appendASCII(#","result":"#)
+    writer.write(result)
+    writer.appendASCII("}")
+    try hand(writer, to: out, copying: passThrough)
+}
+
+/// The written bytes to the caller's out-parameter.
+private func hand(_ writer: borrowing JSONWriter, to out: OutString, copying passThrough: JSONPassThrough?) throws(MCPError) {
     // A shallow result has `null` for its inner members: only its bytes may go out (they always do: nothing on the
     // way changes a result that is only passed on; this keeps it that way).
     if passThrough?.isShallow == true, !writer.copiedPassThrough {

@@ -173,11 +173,9 @@ public func mcpManagerCallTool(
         let toolName = try string(tool, "tool")
         let arguments = JSONValue.object(try jsonObject(arguments_json, "arguments_json"))
         // Only written out here: the reply may be read shallow (`Manager.requestBlocking(passesOn:)`).
-        try blockingResult({
-            handle.manager.callToolBlocking(server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller,
-                passesOn: true)
-        },
-            to: out_result_json)
+        let outcome = handle.manager.toolResultBlocking(
+            server: serverName, tool: toolName, arguments: arguments, timeoutMs: Int(timeout_ms), as: handle.caller, passesOn: true)
+        try writeToolResult(outcome, server: serverName, tool: toolName, to: out_result_json, copying: JSONPassThrough.take())
     }
 }
 

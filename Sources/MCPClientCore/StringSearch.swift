@@ -1,3 +1,5 @@
+import Glibc
+
 /// Substring search without the standard library's `_StringProcessing` (`firstRange(of:)`, `contains(_:)` with a
 /// string, `replacing`, `split(separator:)` with a string): using any of those links that whole library (and its
 /// Unicode tables) into the self-contained `.so`, about 1.5 MB.
@@ -93,16 +95,23 @@ public enum ASCII {
         headers.last { equalsIgnoringCase($0.name, lowercaseName) }?.value
     }
 
+    /// Where a header line's colon is: memchr, not the generic `firstIndex(of:)` (a byte loop), once per line of
+    /// every response.
+    private static func colonIndex(_ line: UnsafeRawBufferPointer) -> Int? {
+        guard let base = line.baseAddress, let found = memchr(base, Int32(UInt8(ascii: ":")), line.count) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     /// `Name: value` with the optional whitespace around both removed; nil for a line without a colon.
     public static func headerField(_ line: UnsafeRawBufferPointer) -> (name: String, value: String)? {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        guard let colon = colonIndex(line) else { return nil }
         return (trimmedText(line[..<colon]), trimmedText(line[(colon + 1)...]))
     }
 
     /// Whether `headerField(line)` would have one of `lowercaseNames` as its name (ignoring ASCII case), without
     /// making a String of it.
     public static func headerName(of line: UnsafeRawBufferPointer, isOneOf lowercaseNames: [StaticString]) -> Bool {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        guard let colon = colonIndex(line) else { return false }
         var start = 0, end = colon
         while start < end, isWhitespace(line[start]) { start += 1 }
         while end > start, isWhitespace(line[end - 1]) { end -= 1 }

@@ -533,11 +533,21 @@ public final class Manager: @unchecked Sendable {
 
     // MARK: blocking forms (host threads only; never from the I/O thread or a Swift task)
 
+    /// `{"version":1,"server","tool","result"}` for a tool call, blocking.
     public func callToolBlocking(
         server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host, passesOn: Bool = false
     ) -> Result<JSONValue, MCPError> {
+        toolResultBlocking(server: server, tool: tool, arguments: arguments, timeoutMs: timeoutMs, as: caller, passesOn: passesOn)
+            .map { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+    }
+
+    /// The tool's result alone, for a caller that writes `callToolBlocking`'s document itself (the C export: no
+    /// document and no closure over the names to build per call).
+    public func toolResultBlocking(
+        server: String, tool: String, arguments: JSONValue, timeoutMs: Int, as caller: CallContext = .host, passesOn: Bool = false
+    ) -> Result<JSONValue, MCPError> {
         requestBlocking(server: server, method: "tools/call", params: ["name": .string(tool), "arguments": arguments], timeoutMs: timeoutMs,
-            label: "tools/call \(tool)", as: caller, passesOn: passesOn) { ["version": 1, "server": .string(server), "tool": .string(tool), "result": $0] }
+            label: "tools/call \(tool)", as: caller, passesOn: passesOn) { $0 }
     }
 
     /// Any method, blocking, with the call's timeout enforced on this thread (see `request`). `passesOn`: the caller
