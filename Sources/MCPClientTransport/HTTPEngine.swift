@@ -216,12 +216,18 @@ public final class HTTPEngine: @unchecked Sendable {
         var reused = Transfer.ReusedOptions(headers: [], headerList: nil)
         /// Its last exchange's URL: the origin of the one connection it keeps.
         var lastURL: String?
-        /// The parsed URL set on it (`CURLOPT_CURLU`), freed once the handle is reset or cleaned up.
-        var parsedURL: OpaquePointer?
+        /// The parsed URL set on it (`CURLOPT_CURLU`); see `keep(parsedURL:)`.
+        private(set) var parsedURL: OpaquePointer?
 
         init(easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
             self.easy = easy
             self.multi = multi
+        }
+
+        /// The parsed URL now set on the handle (nil: none is), freeing the one it replaces.
+        func keep(parsedURL parsed: OpaquePointer?, _ api: UnsafePointer<ccurl_api>) {
+            if let old = parsedURL, old != parsed { api.pointee.url_cleanup?(old) }
+            parsedURL = parsed
         }
     }
     /// Least recently used first.
@@ -239,7 +245,7 @@ public final class HTTPEngine: @unchecked Sendable {
         _ = api.pointee.multi_cleanup?(handle.multi)
         api.pointee.easy_cleanup?(handle.easy)
         api.pointee.slist_free_all?(handle.reused.headerList)
-        if let parsed = handle.parsedURL { api.pointee.url_cleanup?(parsed) }
+        handle.keep(parsedURL: nil, api)
     }
 
     /// Runs an exchange on the calling thread (a host thread in a blocking call), returning when it has ended. The
@@ -261,17 +267,13 @@ public final class HTTPEngine: @unchecked Sendable {
             api.pointee.easy_reset?(easy)
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: [], headerList: nil)
-            if let parsed = handle.parsedURL { api.pointee.url_cleanup?(parsed) }  // the reset unset it
-            handle.parsedURL = nil
+            handle.keep(parsedURL: nil, api)  // the reset unset it
         }
         let transfer = Transfer(id: 0, easy: easy, request: request, handler: handler, engine: self)  // the request moves in
         transfer.onCallerThread = true
         var outcome: MCPError?
         let failure = transfer.configure(api, reusing: sameShape ? handle.reused : nil, environmentProxies: environmentProxies)
-        if let parsed = transfer.takeParsedURL() {  // a new URL: the old parsed one is no longer set on the handle
-            if let old = handle.parsedURL { api.pointee.url_cleanup?(old) }
-            handle.parsedURL = parsed
-        }
+        if let parsed = transfer.takeParsedURL() { handle.keep(parsedURL: parsed, api) }  // a new URL replaces the old
         if let built = transfer.takeHeaderList() {  // new headers: the old list is no longer set on the handle
             api.pointee.slist_free_all?(handle.reused.headerList)
             handle.reused = Transfer.ReusedOptions(headers: transfer.request.headers, headerList: built)

@@ -708,7 +708,7 @@ private final class ReplyReader: @unchecked Sendable {
         if isInitialize, let version = value?["result"]?["protocolVersion"]?.stringValue {
             transport?.learnedSession(id: nil, protocolVersion: version)
         }
-        if let wireID = post.wireID, let value, value["id"]?.int64Value == wireID, value["method"] == nil {
+        if let value, isAnswer(value), let wireID = post.wireID {
             answered = true
             if let id = post.id, wireID != id, case .object(var reply) = value {
                 reply["id"] = .int(id)  // a re-issued request: answer under the id the session knows
@@ -735,13 +735,19 @@ private final class ReplyReader: @unchecked Sendable {
 
     /// The body as JSON. On the thread of a blocking call, the answer to this POST's request, when its result can go
     /// out as it came, is left with the call for the C boundary to copy rather than serialize again.
+    /// Whether `value` is the answer to this POST's request as sent (its wire id), not a request or another's answer.
+    private func isAnswer(_ value: JSONValue) -> Bool {
+        post.wireID != nil && value["id"]?.int64Value == post.wireID && value["method"] == nil
+    }
+
     private func parsedBody() -> JSONValue? {
         guard callerThread, let call = blockingCall, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
         // A result that the blocking caller only writes out: its inner members are checked, not built.
         guard let (value, passThrough) = try? JSONParser.parseResponse(body, shallowResult: readsShallow) else { return nil }
-        let answersThisPost = post.id != nil && post.wireID == post.id && value["id"]?.int64Value == post.id && value["method"] == nil
         // Another request's answer (a misbehaving server) goes wherever its id leads: whole, and not as this call's.
-        guard answersThisPost else { return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value }
+        guard post.id != nil, post.wireID == post.id, isAnswer(value) else {
+            return passThrough?.isShallow == true ? try? JSONParser.parse(body) : value
+        }
         // Another request made on this thread meanwhile (a host callback's) never takes the place of the call's own
         // shallow result: written out without it, that result would have nulls for its members.
         if readsShallow || call.passThrough?.isShallow != true { call.passThrough = passThrough }
