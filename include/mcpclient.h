@@ -31,9 +31,11 @@
  * -------------
  * All functions are thread-safe unless their documentation says otherwise; a
  * handle may be shared between threads. Blocking functions must NEVER be called
- * from inside a callback invoked by this library (that would deadlock). Events
- * are pulled with mcp_manager_next_event(), so the library never needs to call
- * into the host.
+ * from inside a callback invoked by this library (that could deadlock; a call
+ * that would wait for a lock its own thread holds, such as a credential store
+ * callback saving the same user's tokens again, fails with MCP_ERR_CONFLICT,
+ * details.reason "reentrant_lock"). Events are pulled with
+ * mcp_manager_next_event(), so the library never needs to call into the host.
  *
  * Each function's comment states its Ownership, NULL and Threads rules.
  */

@@ -98,12 +98,15 @@ public enum CredentialLocks {
     }
 }
 
-/// One lock per key, created on demand and dropped when nobody holds or waits for it.
+/// One lock per key, created on demand and dropped when nobody holds or waits for it. A thread that asks again for a
+/// key it holds (a host store callback calling back into the library for the same user and server) gets
+/// MCP_ERR_CONFLICT, `details.reason` `reentrant_lock`, instead of waiting on itself forever.
 public final class KeyedLocks: Sendable {
     private final class Entry: @unchecked Sendable {
         let mutex = Mutex(())
-        /// Holders and waiters; changed only under `entries`' lock.
+        /// Holders and waiters, and the holding thread; changed only under `entries`' lock.
         var users = 0
+        var owner: pthread_t?
     }
     private let entries = Locked<[String: Entry]>([:])
 
@@ -112,12 +115,18 @@ public final class KeyedLocks: Sendable {
     /// The lock of this process's threads only; every user of a name shares one.
     public static let process = KeyedLocks()
 
-    public func withLock<T, E: Error>(_ key: String, _ body: () throws(E) -> T) throws(E) -> T {
-        let entry = entries.withLock { entries -> Entry in
+    public func withLock<T>(_ key: String, _ body: () throws(MCPError) -> T) throws(MCPError) -> T {
+        let me = pthread_self()
+        let entry = entries.withLock { entries -> Entry? in
             let entry = entries[key] ?? Entry()
+            if let owner = entry.owner, pthread_equal(owner, me) != 0 { return nil }
             entries[key] = entry
             entry.users += 1
             return entry
+        }
+        guard let entry else {
+            throw MCPError(.conflict, "a call made while this thread holds the lock for the same user and server (from a store callback?) cannot wait for it",
+                details: ["reason": "reentrant_lock"])
         }
         defer {
             entries.withLock { entries in
@@ -125,7 +134,11 @@ public final class KeyedLocks: Sendable {
                 if entry.users == 0 { entries[key] = nil }
             }
         }
-        return try entry.mutex.withLock { _ throws(E) -> T in try body() }
+        return try entry.mutex.withLock { _ throws(MCPError) -> T in
+            entries.withLock { _ in entry.owner = me }
+            defer { entries.withLock { _ in entry.owner = nil } }
+            return try body()
+        }
     }
 }
 

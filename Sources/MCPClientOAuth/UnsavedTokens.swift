@@ -157,7 +157,8 @@ final class UnsavedTokens: CredentialStore, CredentialStoreLocking, @unchecked S
             return .kept
         }
         defer { lease.release() }
-        return writes.withLock(key.canonical) { () -> RetryOutcome in
+        // A retry asked for from inside this key's own store call (a re-entrant host) waits for the next one.
+        return (try? writes.withLock(key.canonical) { () -> RetryOutcome in
             let now = clock.nowSeconds()
             guard let entry = current(key) else { return .gone }  // saved, replaced or deleted meanwhile
             guard entry.nextRetryAt <= now else { return .kept }  // another reader just tried
@@ -177,7 +178,7 @@ final class UnsavedTokens: CredentialStore, CredentialStoreLocking, @unchecked S
             _ = entries.withLock { $0.removeValue(forKey: key.canonical) }
             emit(key, .saved)
             return .saved
-        }
+        }) ?? .kept
     }
 
     /// The next retry after a refusal (backing off), or in a second when the lease was busy (nil).
