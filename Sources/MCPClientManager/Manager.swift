@@ -223,13 +223,15 @@ public final class Manager: @unchecked Sendable {
             }
             if let error = state.lastError {
                 object["lastError"] = error.json
-                if let authURL = error.details["authUrl"] { object["authUrl"] = authURL }
+                if let authURL = error.details["authUrl"] { object["authUrl"] = authURL; object["requiresOAuth"] = true }
             }
-            if state.authorizer != nil { object["requiresOAuth"] = true }
+            // Every remote connection has an authorizer, ready for a 401; the server uses OAuth once it holds tokens.
+            let authorized = state.authorizer?.currentAuthorization() != nil
+            if authorized { object["requiresOAuth"] = true }
             if let remaining = state.breaker.remaining(now: now) {
                 object["circuit"] = ["open": true, "retryAfterMs": .int(Int64(remaining / 1_000_000)), "reason": .string(state.breaker.reason)]
             }
-            return (state.status, state.lastError, state.authorizer != nil)
+            return (state.status, state.lastError, authorized)
         }
         object["authorizationState"] = .string(authorizationState(entry, key: key, connection: connection))
         return .object(object)

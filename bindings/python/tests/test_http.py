@@ -208,6 +208,21 @@ def test_an_expired_session_is_reinitialized_transparently():
             second.stop()
 
 
+@pytest.mark.parametrize("era, mode", SERVERS)
+def test_a_server_without_oauth_does_not_read_as_requiring_it(era, mode):
+    """Every remote connection is ready for a 401 (it has an authorizer); that alone must not make its status say
+    the server uses OAuth (it said requiresOAuth: true, authorizationState: authorized)."""
+    server = HTTPServer(era, mode)
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("open", {"url": server.url})
+            assert text_of(mgr.call_tool("open", "echo", {"text": "x"})) == "x"
+            status = mgr.server_status("open")
+            assert (status["status"], status["requiresOAuth"], status["authorizationState"]) == ("connected", False, "not_required")
+    finally:
+        server.stop()
+
+
 def test_x_mcp_header_arguments_are_mirrored_into_headers():
     server = HTTPServer("modern", "json")
     try:

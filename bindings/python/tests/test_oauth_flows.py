@@ -183,6 +183,8 @@ def test_a_401_starts_a_sign_in_and_the_connection_proceeds_after_it(protected_m
         wait_for_event(mgr, lambda e: e["kind"] == "status" and e["status"] == "connected", timeout_s=20)
         assert "echo" in {tool["name"] for tool in mgr.list_tools("guarded")}
         assert text_of(mgr.call_tool("guarded", "echo", {"text": "behind oauth"})) == "behind oauth"
+        status = mgr.server_status("guarded")
+        assert (status["status"], status["requiresOAuth"], status["authorizationState"]) == ("connected", True, "authorized")
 
         # Logout revokes and disconnects; the next connect needs a new sign-in.
         mgr.oauth_logout("guarded")
