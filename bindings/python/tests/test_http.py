@@ -189,6 +189,24 @@ def test_legacy_http_plus_sse_and_websocket_transports(mode, kind):
         server.stop()
 
 
+def test_an_oversize_message_on_the_legacy_sse_stream_fails_clearly_and_the_next_call_reconnects():
+    """HTTP+SSE answers every request on the one long-lived GET stream: a reply over maxResponseBytes fails with a
+    clear transport error (the stream cannot be read past it), and the next call opens a new stream."""
+    server = HTTPServer("legacy", "sse")
+    try:
+        with mcpclient.Manager() as mgr:
+            mgr.add_server("s", {"type": "sse", "url": server.url, "maxResponseBytes": 65536})
+            assert text_of(mgr.call_tool("s", "echo", {"text": "small"})) == "small"
+            with pytest.raises(mcpclient.McpTransportError) as caught:
+                mgr.call_tool("s", "echo", {"text": "x" * 100_000})
+            assert caught.value.details["reason"] in ("sse_line_too_large", "sse_event_too_large")
+            assert caught.value.details["limit"] >= 65536
+            assert text_of(mgr.call_tool("s", "echo", {"text": "again"})) == "again"
+            assert mgr.server_status("s")["status"] == "connected"
+    finally:
+        server.stop()
+
+
 def test_an_expired_session_is_reinitialized_transparently():
     first = HTTPServer("legacy", "stateful")
     port = first.url.split(":")[2].split("/")[0]
