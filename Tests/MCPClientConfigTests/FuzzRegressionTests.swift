@@ -62,6 +62,37 @@ import Testing
             #expect(!result.hasErrors, "\(url): \(result.diagnostics.map(\.message))")
         }
     }
+
+    /// The other half (found by CI-like 10 s runs, 2026-11-22): ServerConfig.parse refused every URL that starts with
+    /// a reference, so a server the loader accepted (`${userHome}${https://…`, `${BASE_URL}/mcp`) did not parse. The
+    /// resolved URL is still checked when the manager connects.
+    @Test func aURLStartingWithAReferenceParsesAsTheLoaderAcceptedIt() throws {
+        for url in ["${userHome}${https://example.com/oauth-mcp", "${BASE_URL}/mcp", "${env:BASE}", "{{MCP_BASE}}/x"] {
+            let result = ConfigLoader.load(text: #"{"mcpServers":{"oauth-server":{"url":"\#(url)","requiresOAuth":true}}}"#)
+            #expect(!result.hasErrors, "\(url): \(result.diagnostics.map(\.message))")
+            let server = try #require(result.servers["oauth-server"])
+            #expect(try ServerConfig.parse(name: "oauth-server", json: server).normalized == server.objectValue, "\(url)")
+        }
+        let resolved = #expect(throws: MCPError.self) { try ServerConfig.parse(name: "s", json: ["url": "ftp://example.com/mcp"]) }
+        #expect(resolved?.code == .config && resolved?.message.containsLiteral("https://") == true)
+    }
+}
+
+@Suite struct WholeNumberFuzzRegressionTests {
+    /// `initTimeout: 10.00` (YAML) or `"sseReadTimeout": 600.0` (JSON) stayed doubles in the result, which is written
+    /// `10` and read back as the integer 10: the result JSON did not read back as itself. Found by CI-like runs.
+    @Test func wholeNumberTimeoutsAreIntegersInTheResult() throws {
+        let yaml = ConfigLoader.load(text: "mcpServers:\n  p:\n    command: npx\n    initTimeout: 10.00\n    timeout: 2.5e3\n")
+        let json = ConfigLoader.load(text: #"{"mcpServers":{"g":{"url":"https://example.com/mcp","sseReadTimeout":600.0}}}"#)
+        for result in [yaml, json] {
+            #expect(!result.hasErrors, "\(result.diagnostics.map(\.message))")
+            #expect(try JSONParser.parse(JSONWriter.serialize(result.json)) == result.json)
+        }
+        #expect(yaml.servers["p"]?["initTimeout"] == .int(10) && yaml.servers["p"]?["timeout"] == .int(2500))
+        #expect(json.servers["g"]?["sseReadTimeout"] == .int(600))
+        // A fraction is still refused: these are whole milliseconds.
+        #expect(ConfigLoader.load(text: "mcpServers:\n  p:\n    command: npx\n    initTimeout: 10.5\n").hasErrors)
+    }
 }
 
 @Suite struct MergePatchFuzzRegressionTests {
