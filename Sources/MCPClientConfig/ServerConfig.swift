@@ -191,9 +191,7 @@ public struct ServerConfig: Sendable, Equatable {
         let url = try requiredString(object, "url")
         let lowered = url.lowercased()
         let schemes = type == "websocket" || type == "ws" ? ["ws://", "wss://"] : ["http://", "https://"]
-        // A URL whose start is substituted later (`${BASE_URL}/mcp`) is checked once resolved, at connect time, as the
-        // loader's validator does; refusing it here refused configs the loader had accepted.
-        guard schemes.contains(where: lowered.hasPrefix) || ServerValidator.isPlaceholder(url) else {
+        guard schemes.contains(where: lowered.hasPrefix) else {
             throw problem("url", "'url' must start with \(schemes.joined(separator: " or ")) for a \(type) server")
         }
         var remote = Remote(type: type, url: url)

@@ -63,18 +63,16 @@ import Testing
         }
     }
 
-    /// The other half (found by CI-like 10 s runs, 2026-11-22): ServerConfig.parse refused every URL that starts with
-    /// a reference, so a server the loader accepted (`${userHome}${https://…`, `${BASE_URL}/mcp`) did not parse. The
-    /// resolved URL is still checked when the manager connects.
-    @Test func aURLStartingWithAReferenceParsesAsTheLoaderAcceptedIt() throws {
-        for url in ["${userHome}${https://example.com/oauth-mcp", "${BASE_URL}/mcp", "${env:BASE}", "{{MCP_BASE}}/x"] {
+    /// Found by CI-like 10 s runs (2026-11-22): such a server loads, and ServerConfig.parse refuses it before
+    /// substitution on purpose (a reference left unresolved must fail add_server); the fuzz target now compares the
+    /// two only for URLs that need no substitution.
+    @Test func aURLStartingWithAReferenceLoadsAndIsCheckedOnceResolved() throws {
+        for url in ["${userHome}${https://example.com/oauth-mcp", "${BASE_URL}/mcp"] {
             let result = ConfigLoader.load(text: #"{"mcpServers":{"oauth-server":{"url":"\#(url)","requiresOAuth":true}}}"#)
             #expect(!result.hasErrors, "\(url): \(result.diagnostics.map(\.message))")
             let server = try #require(result.servers["oauth-server"])
-            #expect(try ServerConfig.parse(name: "oauth-server", json: server).normalized == server.objectValue, "\(url)")
+            #expect(throws: MCPError.self) { try ServerConfig.parse(name: "oauth-server", json: server) }
         }
-        let resolved = #expect(throws: MCPError.self) { try ServerConfig.parse(name: "s", json: ["url": "ftp://example.com/mcp"]) }
-        #expect(resolved?.code == .config && resolved?.message.containsLiteral("https://") == true)
     }
 }
 
@@ -89,6 +87,9 @@ import Testing
             #expect(try JSONParser.parse(JSONWriter.serialize(result.json)) == result.json)
         }
         #expect(yaml.servers["p"]?["initTimeout"] == .int(10) && yaml.servers["p"]?["timeout"] == .int(2500))
+        // Anywhere in the result, a misspelled key's value included.
+        let unknown = ConfigLoader.load(text: "mcpServers:\n  p:\n    command: npx\n    iNitTimeout: 10.00\n    ratio: 0.5\n")
+        #expect(try JSONParser.parse(JSONWriter.serialize(unknown.json)) == unknown.json)
         #expect(json.servers["g"]?["sseReadTimeout"] == .int(600))
         // A fraction is still refused: these are whole milliseconds.
         #expect(ConfigLoader.load(text: "mcpServers:\n  p:\n    command: npx\n    initTimeout: 10.5\n").hasErrors)

@@ -63,6 +63,9 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard !result.hasErrors else { return 0 }
 
     for (name, server) in result.servers {
+        // ServerConfig.parse reads servers after substitution (the manager prepares them first); a URL that starts
+        // with a reference is not a URL until then, and parse refuses what is left of one on purpose.
+        if let url = server["url"]?.stringValue, url.hasPrefix("${") || url.hasPrefix("{{") { continue }
         do {
             let config = try ServerConfig.parse(name: name, json: server)
             check(config.normalized == server.objectValue, "ServerConfig changes server '\(name)':\n\(server.jsonString)")

@@ -88,8 +88,6 @@ struct ServerValidator {
             if number < minimum || number > Int64(Int32.max) {
                 error("out_of_range", key, "'\(key)' is \(number); it must be between \(minimum) and \(Int32.max) \(unit)")
             }
-            // `10.00` is the whole number 10: kept as a double it would be written `10` and read back as another value.
-            if case .double = value { draft.object[key] = .int(number) }
         }
         if let era = draft.object["era"], !["auto", "modern", "legacy"].contains(era.stringValue ?? "") {
             error("invalid_value", "era", "'era' must be auto, modern or legacy, not \(describe(era))")
