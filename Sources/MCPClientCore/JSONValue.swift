@@ -106,6 +106,16 @@ extension JSONValue {
         }
     }
 
+    /// The value as it reads back once written: doubles that `JSONWriter` writes as integers become `.int`.
+    public var asReadBack: JSONValue {
+        switch self {
+        case .double(let number) where JSONWriter.writesAsInteger(number): .int(Int64(number))
+        case .array(let items): .array(items.map(\.asReadBack))
+        case .object(let object): .object(object.asReadBack)
+        default: self
+        }
+    }
+
     public var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
@@ -138,5 +148,14 @@ public enum PayloadVersion {
             throw MCPError(.unsupported, "payload version \(version.jsonString) is not supported (this library reads version \(current))",
                 details: ["path": "version", "supported": .array([.int(current)])])
         }
+    }
+}
+
+extension JSONObject {
+    /// The object as it reads back once written (see `JSONValue.asReadBack`).
+    public var asReadBack: JSONObject {
+        var object = self
+        for index in object.entries.indices { object.entries[index].value = object.entries[index].value.asReadBack }
+        return object
     }
 }

@@ -133,9 +133,11 @@ public struct JSONWriter: ~Copyable {
     /// How `writeDouble` spells a finite double: its shortest round-trip form, or nil for a whole number below 1e15
     /// (written as an integer). The parser compares it with a number's text to know whether it is written as it came.
     static func decimalSpelling(_ value: Double) -> String? {
-        if value.rounded() == value, abs(value) < 1e15 { return nil }
-        return value.description
+        writesAsInteger(value) ? nil : value.description
     }
+
+    /// Whether `writeDouble` writes `value` as an integer (so it reads back as `.int`): a whole number below 1e15.
+    @inline(__always) public static func writesAsInteger(_ value: Double) -> Bool { value.rounded() == value && abs(value) < 1e15 }
 
     public mutating func writeString(_ string: String) {
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { writeEscaped($0) }

@@ -733,13 +733,13 @@ private final class ReplyReader: @unchecked Sendable {
         return MCPError(.protocolError, message, source: .peer, details: details)
     }
 
-    /// The body as JSON. On the thread of a blocking call, the answer to this POST's request, when its result can go
-    /// out as it came, is left with the call for the C boundary to copy rather than serialize again.
     /// Whether `value` is the answer to this POST's request as sent (its wire id), not a request or another's answer.
     private func isAnswer(_ value: JSONValue) -> Bool {
         post.wireID != nil && value["id"]?.int64Value == post.wireID && value["method"] == nil
     }
 
+    /// The body as JSON. On the thread of a blocking call, the answer to this POST's request, when its result can go
+    /// out as it came, is left with the call for the C boundary to copy rather than serialize again.
     private func parsedBody() -> JSONValue? {
         guard callerThread, let call = blockingCall, body.count <= Self.maxPassThroughBytes else { return try? JSONParser.parse(body) }
         // A result that the blocking caller only writes out: its inner members are checked, not built.

@@ -119,27 +119,11 @@ public enum ConfigLoader {
     public static func load(document: SourceDocument, options: ConfigLoadOptions = ConfigLoadOptions()) -> ConfigLoadResult {
         var loader = Loader(document: document, options: options)
         var result = loader.run()
-        result.servers = wholeNumbersAsIntegers(result.servers)
-        result.settings = wholeNumbersAsIntegers(result.settings)
-        result.inputs = result.inputs.map(wholeNumbersAsIntegers)
+        // `10.00` in a config is the number 10: kept as a double, the result would not read back as itself.
+        result.servers = result.servers.asReadBack
+        result.settings = result.settings.asReadBack
+        result.inputs = result.inputs.map(\.asReadBack)
         return result
-    }
-
-    /// `10.00` in a config is the number 10. Kept as a double it is written `10` and read back as an integer, so the
-    /// loaded result would not read back as itself: whole doubles the writer spells as integers become integers.
-    static func wholeNumbersAsIntegers(_ object: JSONObject) -> JSONObject {
-        var object = object
-        for index in object.entries.indices { object.entries[index].value = wholeNumbersAsIntegers(object.entries[index].value) }
-        return object
-    }
-
-    static func wholeNumbersAsIntegers(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .double(let number) where number.rounded() == number && abs(number) < 1e15: .int(Int64(number))
-        case .array(let items): .array(items.map(wholeNumbersAsIntegers))
-        case .object(let object): .object(wholeNumbersAsIntegers(object))
-        default: value
-        }
     }
 }
 
